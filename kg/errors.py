@@ -1,0 +1,74 @@
+"""The one exception tree of CityAgent.
+
+Every error the project raises on purpose derives from :class:`CityAgentError`, so callers
+(the CLI, the REST API) can turn any of them into a clear message, a non-zero exit code or
+a 4xx answer. Each error carries a short stable ``code`` next to its message.
+"""
+
+from __future__ import annotations
+
+
+class CityAgentError(Exception):
+    """Root of every error CityAgent raises on purpose."""
+
+    code = "E000"
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}"
+
+
+class ConfigurationError(CityAgentError):
+    """The settings or the machine lack something that is needed (Java, Maven, a path)."""
+
+    code = "E001"
+    http_status = 500
+
+
+class Neo4jServerError(CityAgentError):
+    """The local Neo4j server could not be built, started, reached or stopped."""
+
+    code = "E010"
+    http_status = 503
+
+
+class GraphUnavailableError(CityAgentError):
+    """The graph database cannot be reached right now."""
+
+    code = "E011"
+    http_status = 503
+
+
+class OntologyError(CityAgentError):
+    """A label, relationship type or property is not in the ontology, or a value has the wrong type."""
+
+    code = "E020"
+
+
+class DataValidationError(CityAgentError):
+    """Input data (a file, a row, a request) is malformed; the message names what is wrong."""
+
+    code = "E030"
+
+
+class MissingNodeError(DataValidationError):
+    """A relationship names an endpoint that is not in the graph."""
+
+    code = "E031"
+
+
+class RdfFormatError(DataValidationError):
+    """An RDF file cannot be parsed or does not follow the ontology."""
+
+    code = "E032"
+
+
+class NotFoundError(CityAgentError):
+    """A requested entity does not exist."""
+
+    code = "E040"
+    http_status = 404

@@ -43,6 +43,12 @@ class GraphUnavailableError(CityAgentError):
     http_status = 503
 
 
+class GraphQueryError(CityAgentError):
+    """Neo4j refused a query (syntax, constraint, limits); the message carries Neo4j's reason."""
+
+    code = "E012"
+
+
 class OntologyError(CityAgentError):
     """A label, relationship type or property is not in the ontology, or a value has the wrong type."""
 

@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` (the service with the demo city) and `make test`.
+# Both install everything they need into .venv on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+
+.PHONY: install run test lint system-deps bench
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Java 17 and Maven build and run the local Neo4j; Chromium drives the browser tests.
+system-deps:
+	@command -v java >/dev/null && command -v mvn >/dev/null && command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      openjdk-17-jdk-headless maven chromium >/dev/null; \
+	  else echo "please install Java 17, Maven and Chromium (Debian: openjdk-17-jdk-headless maven chromium)"; exit 1; fi; }
+
+run: install system-deps
+	$(VENV)/bin/cityagent serve
+
+test: install system-deps
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy kg ingest nlu bots retrieval ui
+
+bench: install
+	$(PY) -m pytest tests/bench -s

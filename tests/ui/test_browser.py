@@ -1,0 +1,64 @@
+"""The 「知识图谱」 tab in a real headless Chromium: search an entity, see its neighbourhood."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import sync_playwright
+
+from kg.store import GraphStore
+from tests.support import free_port
+from ui.api import create_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def service_url(demo_graph: GraphStore) -> Iterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(demo_graph), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert server.started, "the service did not start"
+    yield f"http://127.0.0.1:{port}/"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_search_shows_the_neighbourhood_picture(service_url: str, tmp_path: Path) -> None:
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed for the browser test (make system-deps)"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(service_url, wait_until="networkidle")
+        page.get_by_role("tab", name="知识图谱").wait_for()
+        box = page.locator("#kg-search-box textarea, #kg-search-box input").first
+        box.fill("住建")
+        page.locator("#kg-search-btn").click()
+        page.locator("#kg-graph svg .kg-node").first.wait_for(timeout=30_000)
+        nodes = page.locator("#kg-graph svg .kg-node")
+        assert nodes.count() > 2
+        caption = page.locator("#kg-graph .kg-caption").inner_text()
+        assert "住房" in caption or "住建" in caption
+        assert page.locator("#kg-graph svg .kg-edge").count() > 1
+        page.screenshot(path=str(tmp_path / "kg-tab.png"), full_page=True)
+        box.fill("完全不存在的实体名称")
+        page.locator("#kg-search-btn").click()
+        page.get_by_text("没有找到").wait_for(timeout=30_000)
+        browser.close()

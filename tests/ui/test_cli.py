@@ -1,0 +1,82 @@
+"""The ``cityagent`` command line, run as a real process against real Neo4j servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kg.store import GraphStore
+
+CLI = str(Path(sys.executable).with_name("cityagent"))
+
+
+def _run(args: list[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+
+
+@pytest.fixture()
+def external_env(graph: GraphStore, tmp_path: Path) -> dict[str, str]:
+    """Environment that points the CLI at the scratch test server through NEO4J_URI."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "CITYAGENT_"))}
+    env.update(NEO4J_URI=graph.connection.uri, NEO4J_USER=graph.connection.user,
+               NEO4J_PASSWORD=graph.connection.password.get_secret_value()
+               if graph.connection.password else "",
+               CITYAGENT_VAR_DIR=str(tmp_path / "var"))
+    return env
+
+
+def test_demo_load_is_idempotent_and_counts_print(
+    graph: GraphStore, external_env: dict[str, str]
+) -> None:
+    first = _run(["demo", "load"], external_env)
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert report["counts"]["nodes"]["Department"] >= 40
+    second = _run(["demo", "load"], external_env)
+    assert json.loads(second.stdout)["counts"] == report["counts"]
+    counts = json.loads(_run(["kg", "counts"], external_env).stdout)
+    assert counts == report["counts"]
+    assert not (Path(external_env["CITYAGENT_VAR_DIR"]) / "neo4j").exists()  # started nothing
+
+
+def test_export_import_and_bad_files(
+    graph: GraphStore, external_env: dict[str, str], tmp_path: Path
+) -> None:
+    graph.write("CREATE (:Region:District {id: 'R9', name: '测试区'})")
+    out = tmp_path / "g.jsonld"
+    exported = _run(["kg", "export", "--format", "json-ld", str(out)], external_env)
+    assert exported.returncode == 0, exported.stderr
+    assert "@context" in out.read_text(encoding="utf-8")
+    graph.clear()
+    imported = _run(["kg", "import", str(out)], external_env)
+    assert imported.returncode == 0 and "imported 1 nodes" in imported.stdout
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("this is not turtle", encoding="utf-8")
+    failed = _run(["kg", "import", str(bad)], external_env)
+    assert failed.returncode == 2
+    assert "bad.ttl is not valid turtle" in failed.stderr and "Traceback" not in failed.stderr
+    assert graph.counts().total_nodes == 1
+
+
+def test_local_server_start_status_stop(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "CITYAGENT_"))}
+    env.update(CITYAGENT_VAR_DIR=str(tmp_path / "var"), CITYAGENT_NEO4J_BOLT_PORT="0")
+    assert _run(["neo4j", "status"], env).returncode == 1
+    started = _run(["neo4j", "start"], env)
+    try:
+        assert started.returncode == 0, started.stderr
+        assert "Neo4j is running at bolt://127.0.0.1:" in started.stdout
+        status = _run(["neo4j", "status"], env)
+        assert status.returncode == 0 and "answers" in status.stdout
+        password = tmp_path / "var" / "neo4j-password"
+        assert password.stat().st_mode & 0o777 == 0o600
+    finally:
+        stopped = _run(["neo4j", "stop"], env)
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    assert _run(["neo4j", "status"], env).returncode == 1

@@ -1,0 +1,61 @@
+"""The FastAPI service: REST endpoints with OpenAPI docs, and the Gradio app mounted at ``/``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import gradio as gr
+from fastapi import FastAPI, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from kg.errors import CityAgentError, NotFoundError
+from kg.queries import EntityHit, Subgraph, neighbourhood, search_entities
+from kg.store import GraphStore
+from ui.health import Health, check_health
+from ui.web import build_web_app
+
+
+def _error_response(exc: CityAgentError) -> JSONResponse:
+    return JSONResponse(
+        status_code=exc.http_status, content={"error": exc.code, "message": exc.message}
+    )
+
+
+def create_app(store: GraphStore) -> FastAPI:
+    """The service on ``store``: API routes first, then the web app at ``/``."""
+    api = FastAPI(
+        title="CityAgent",
+        version="0.1.0",
+        description="滨江市城市智能体：知识图谱、12345 热线、银行客服、金融监管、应急指挥。",
+    )
+
+    @api.exception_handler(CityAgentError)
+    async def on_cityagent_error(_: Request, exc: CityAgentError) -> JSONResponse:
+        return _error_response(exc)
+
+    @api.get("/health", response_model=Health, tags=["service"])
+    def health() -> Health:
+        """Whether Neo4j answers, node and relationship counts, and which models are available."""
+        return check_health(store)
+
+    @api.get("/api/entities", response_model=list[EntityHit], tags=["graph"])
+    def find_entities(
+        q: Annotated[str, Query(min_length=1, max_length=100, description="名称或简称，可部分匹配")],
+        limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    ) -> list[EntityHit]:
+        """Entities whose name or alias matches ``q``, best first."""
+        return search_entities(store, q, limit)
+
+    @api.get("/api/entities/{label}/{key}/neighbourhood", response_model=Subgraph, tags=["graph"])
+    def entity_neighbourhood(
+        label: Annotated[str, Path(description="本体中的类名，如 Department")],
+        key: Annotated[str, Path(description="实体编号")],
+        limit: Annotated[int, Query(ge=1, le=500)] = 40,
+    ) -> Subgraph:
+        """An entity and its direct neighbours."""
+        sub = neighbourhood(store, label, key, limit)
+        if sub is None:
+            raise NotFoundError(f"no {label} with id {key!r}")
+        return sub
+
+    return gr.mount_gradio_app(api, build_web_app(store), path="/")

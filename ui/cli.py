@@ -1,0 +1,186 @@
+"""The ``cityagent`` command line: the local Neo4j server, the graph, the demo city, the service."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import time
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+
+from ingest.demo.loader import load_demo_city
+from kg.connect import open_graph
+from kg.errors import CityAgentError
+from kg.rdf import RdfExporter, RdfImporter, format_for
+from kg.server import Neo4jServer
+from kg.settings import get_settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(help="CityAgent 城市智能体 — smart-city knowledge graph and assistants.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+neo4j_app = typer.Typer(help="The project's local Neo4j server.", no_args_is_help=True)
+kg_app = typer.Typer(help="The knowledge graph: schema, counts, RDF import and export.",
+                     no_args_is_help=True)
+demo_app = typer.Typer(help="The bundled demo city 「滨江市」.", no_args_is_help=True)
+app.add_typer(neo4j_app, name="neo4j")
+app.add_typer(kg_app, name="kg")
+app.add_typer(demo_app, name="demo")
+
+log = logging.getLogger("cityagent")
+
+
+class RdfFormatOption(str, Enum):
+    """RDF serialisations the CLI writes and reads."""
+
+    turtle = "turtle"
+    json_ld = "json-ld"
+
+
+def _clear_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn a CityAgentError into its message on stderr and exit code 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except CityAgentError as exc:
+            typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=2) from exc
+
+    return wrapper
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    """Configure logging for every command."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("neo4j").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+# -- neo4j ---------------------------------------------------------------------------
+@neo4j_app.command("start")
+@_clear_errors
+def neo4j_start(
+    port: Annotated[int | None, typer.Option(help="Bolt port (default from settings)")] = None,
+) -> None:
+    """Build (first time) and start the local Neo4j server in the background."""
+    settings = get_settings()
+    began = time.perf_counter()
+    info = Neo4jServer(settings).start(port=port, auth=True, detach=True)
+    typer.echo(f"Neo4j is running at {info.uri} (pid {info.pid}, data in {info.data_dir}), "
+               f"ready after {time.perf_counter() - began:.1f} s")
+
+
+@neo4j_app.command("stop")
+@_clear_errors
+def neo4j_stop() -> None:
+    """Stop the local Neo4j server started by ``neo4j start``."""
+    stopped = Neo4jServer(get_settings()).stop()
+    typer.echo("Neo4j stopped." if stopped else "Neo4j was not running.")
+
+
+@neo4j_app.command("status")
+@_clear_errors
+def neo4j_status() -> None:
+    """Say whether the local Neo4j server runs and answers; exit code 1 when it does not."""
+    status = Neo4jServer(get_settings()).status()
+    if status.running and status.info is not None:
+        typer.echo(f"running at {status.info.uri} (pid {status.info.pid}), "
+                   f"bolt {'answers' if status.bolt_reachable else 'does not answer'}")
+    else:
+        typer.echo("not running")
+        raise typer.Exit(code=1)
+
+
+# -- kg ------------------------------------------------------------------------------
+@kg_app.command("schema")
+@_clear_errors
+def kg_schema() -> None:
+    """Create the constraints and indexes the ontology asks for."""
+    with open_graph(get_settings()).store as store:
+        for name in store.apply_schema():
+            typer.echo(name)
+
+
+@kg_app.command("counts")
+@_clear_errors
+def kg_counts() -> None:
+    """Print node counts per label and relationship counts per type as JSON."""
+    with open_graph(get_settings()).store as store:
+        typer.echo(store.counts().model_dump_json(indent=2))
+
+
+@kg_app.command("export")
+@_clear_errors
+def kg_export(
+    file: Annotated[Path, typer.Argument(help="Where to write the RDF", dir_okay=False)],
+    fmt: Annotated[RdfFormatOption, typer.Option("--format", "-f")] = RdfFormatOption.turtle,
+) -> None:
+    """Write the whole graph as RDF (Turtle or JSON-LD) with the ontology's IRIs."""
+    with open_graph(get_settings()).store as store:
+        triples = RdfExporter(store).export(file, fmt.value)  # type: ignore[arg-type]
+    typer.echo(f"wrote {triples} triples to {file}")
+
+
+@kg_app.command("import")
+@_clear_errors
+def kg_import(
+    file: Annotated[Path, typer.Argument(help="RDF file (.ttl or .jsonld)")],
+    fmt: Annotated[RdfFormatOption | None, typer.Option("--format", "-f")] = None,
+) -> None:
+    """Load an RDF file into the graph; nothing is written if any part of it is invalid."""
+    rdf_format = format_for(file, fmt.value if fmt else None)
+    with open_graph(get_settings()).store as store:
+        summary = RdfImporter(store.ontology).load(store, file, rdf_format)
+    typer.echo(f"imported {summary.nodes} nodes and {summary.relationships} relationships")
+
+
+# -- demo ----------------------------------------------------------------------------
+@demo_app.command("load")
+@_clear_errors
+def demo_load() -> None:
+    """Load the demo city 「滨江市」 (idempotent: a second run changes nothing)."""
+    with open_graph(get_settings()).store as store:
+        report = load_demo_city(store, progress=True)
+    typer.echo(report.model_dump_json(indent=2))
+
+
+# -- serve ---------------------------------------------------------------------------
+@app.command("serve")
+@_clear_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Start Neo4j if needed, load the demo city into an empty graph, and serve API and web app."""
+    import uvicorn
+
+    from ui.api import create_app
+
+    settings = get_settings()
+    opened = open_graph(settings, detach=False)
+    store = opened.store
+    try:
+        store.apply_schema()
+        if store.counts().total_nodes == 0:
+            log.info("the graph is empty: loading the demo city")
+            load_demo_city(store, progress=True)
+        service = create_app(store)
+        uvicorn.run(service, host=host or settings.host, port=port or settings.port,
+                    log_level="info")
+    finally:
+        store.close()
+        if opened.started_server:
+            Neo4jServer(settings).stop()

@@ -1,0 +1,89 @@
+"""Draws a subgraph as an SVG picture for the browser (no business logic, no fonts on the server).
+
+The layout is networkx's seeded spring layout, so the same neighbourhood always looks the
+same; text is left to the browser, which renders Chinese with its own fonts.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import networkx as nx
+
+from kg.queries import Subgraph
+
+WIDTH, HEIGHT, MARGIN = 900, 620, 70
+_PALETTE = [
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+]
+
+
+def _colour(label: str, labels: list[str]) -> str:
+    return _PALETTE[labels.index(label) % len(_PALETTE)]
+
+
+def _short(text: str, limit: int = 12) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_svg(graph: Subgraph) -> str:
+    """The subgraph as a standalone SVG element: coloured nodes by class, labelled edges."""
+    g = nx.MultiDiGraph()
+    for node in graph.nodes:
+        g.add_node(node.id)
+    for edge in graph.edges:
+        g.add_edge(edge.source, edge.target)
+    pos = nx.spring_layout(g, seed=7, k=1.6 / math.sqrt(max(len(g), 1)))
+    xs = [p[0] for p in pos.values()] or [0.0]
+    ys = [p[1] for p in pos.values()] or [0.0]
+    span_x = (max(xs) - min(xs)) or 1.0
+    span_y = (max(ys) - min(ys)) or 1.0
+
+    def place(node_id: str) -> tuple[float, float]:
+        x, y = pos[node_id]
+        return (
+            MARGIN + (x - min(xs)) / span_x * (WIDTH - 2 * MARGIN),
+            MARGIN + (y - min(ys)) / span_y * (HEIGHT - 2 * MARGIN),
+        )
+
+    labels = sorted({n.label for n in graph.nodes})
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="kg-graph" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="100%" style="max-width:{WIDTH}px;background:#fbfbfd;border-radius:8px">',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="24" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
+        'fill="#888"/></marker></defs>',
+    ]
+    for edge in graph.edges:
+        (x1, y1), (x2, y2) = place(edge.source), place(edge.target)
+        parts.append(
+            f'<g class="kg-edge" data-type="{html.escape(edge.type)}">'
+            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#999" '
+            f'stroke-width="1.4" marker-end="url(#arrow)"/>'
+            f'<text x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2 - 3:.1f}" font-size="11" '
+            f'fill="#666" text-anchor="middle">{html.escape(edge.label_zh)}</text></g>'
+        )
+    for node in graph.nodes:
+        x, y = place(node.id)
+        is_center = node.id == graph.center.id
+        radius = 20 if is_center else 14
+        parts.append(
+            f'<g class="kg-node" data-id="{html.escape(node.id)}" data-label="{html.escape(node.label)}">'
+            f"<title>{html.escape(node.label_zh)}：{html.escape(node.name)}（{html.escape(node.id)}）</title>"
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{_colour(node.label, labels)}" '
+            f'stroke="{"#222" if is_center else "#fff"}" stroke-width="2"/>'
+            f'<text x="{x:.1f}" y="{y + radius + 14:.1f}" font-size="12" text-anchor="middle" '
+            f'fill="#222">{html.escape(_short(node.name))}</text></g>'
+        )
+    legend_y = 18
+    for label in labels:
+        zh = next(n.label_zh for n in graph.nodes if n.label == label)
+        parts.append(
+            f'<circle cx="16" cy="{legend_y}" r="6" fill="{_colour(label, labels)}"/>'
+            f'<text x="28" y="{legend_y + 4}" font-size="12" fill="#333">{html.escape(zh)}</text>'
+        )
+        legend_y += 18
+    parts.append("</svg>")
+    return "".join(parts)

@@ -33,4 +33,4 @@ lint: install
 	$(VENV)/bin/mypy kg ingest nlu bots retrieval ui
 
 bench: install
-	$(PY) -m pytest tests/bench -s
+	$(PY) -m pytest -o addopts="" tests/bench -s

@@ -1,1 +1,1 @@
-"""The knowledge graph: ontology, Neo4j schema, GraphStore, queries, RDF import/export, local server."""
+"""The knowledge graph: ontology, Neo4j schema, GraphStore, queries, RDF, the local server."""

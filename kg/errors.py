@@ -50,7 +50,7 @@ class GraphQueryError(CityAgentError):
 
 
 class OntologyError(CityAgentError):
-    """A label, relationship type or property is not in the ontology, or a value has the wrong type."""
+    """A label, relationship type or property the ontology lacks, or a value of the wrong type."""
 
     code = "E020"
 

@@ -11,13 +11,14 @@ import difflib
 import math
 from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
-from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal as RdfLiteral, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, XSD, Graph, Namespace, URIRef
+from rdflib import Literal as RdfLiteral
 
 from kg.errors import OntologyError
 from kg.records import NodeRecord, RelRecord
@@ -131,7 +132,7 @@ class Ontology:
     # -- reading ---------------------------------------------------------------------
     def _flag(self, subject: URIRef, predicate: URIRef, default: bool) -> bool:
         value = self.graph.value(subject, predicate)
-        return default if value is None else bool(value.toPython())
+        return bool(value.toPython()) if isinstance(value, RdfLiteral) else default
 
     def _read_classes(self) -> None:
         g = self.graph
@@ -142,7 +143,9 @@ class Ontology:
             self.classes[_local(iri)] = ClassDef(
                 name=_local(iri),
                 iri=str(iri),
-                parents=sorted(_local(p) for p in g.objects(iri, RDFS.subClassOf)),
+                parents=sorted(
+                    _local(p) for p in g.objects(iri, RDFS.subClassOf) if isinstance(p, URIRef)
+                ),
                 materialized=self._flag(iri, CA.materialized, True),
                 declared_key=_local(key) if isinstance(key, URIRef) else None,
                 label_zh=_text(g, iri, RDFS.label, "zh"),
@@ -186,7 +189,7 @@ class Ontology:
                 datatype=_XSD_TO_DATATYPE[xsd_range],  # type: ignore[index]
                 is_list=self._flag(iri, CA.list, False),
                 fulltext_index=str(fulltext) if fulltext is not None else None,
-                vector_dimensions=int(dims.toPython()) if dims is not None else None,  # type: ignore[union-attr]
+                vector_dimensions=int(dims) if isinstance(dims, RdfLiteral) else None,
                 vector_similarity=str(similarity) if similarity is not None else None,
                 exported=self._flag(iri, CA.exported, True),
                 domain=self._class_names(g.objects(iri, SCHEMA.domainIncludes)),
@@ -203,7 +206,7 @@ class Ontology:
             raise OntologyError(f"unknown label {label!r}.{_suggest(label, known)}")
         return cls
 
-    @lru_cache(maxsize=None)  # noqa: B019 - the ontology lives as long as the process
+    @cache  # noqa: B019 - the ontology lives as long as the process
     def ancestors(self, label: str) -> tuple[str, ...]:
         """The class and all its ancestors, nearest first."""
         order: list[str] = []
@@ -345,7 +348,8 @@ class Ontology:
         """The node checked and typed, or an OntologyError naming what is wrong."""
         self.check_label(record.label)
         key = self.key_of(record.label)
-        props = self._coerce_all(record.properties, self.node_properties(record.label), record.label)
+        allowed = self.node_properties(record.label)
+        props = self._coerce_all(record.properties, allowed, record.label)
         key_value = props.get(key)
         if key_value in (None, ""):
             raise OntologyError(f"{record.label} node is missing its key property {key!r}")

@@ -92,7 +92,8 @@ def search_entities(store: GraphStore, text: str, limit: int = 10) -> list[Entit
     if len(rows) < limit:
         seen = {row["id"] for row in rows}
         more = store.read(
-            "MATCH (n) WHERE n.name CONTAINS $q OR any(a IN coalesce(n.aliases, []) WHERE a CONTAINS $q) "
+            "MATCH (n) WHERE n.name CONTAINS $q "
+            "OR any(a IN coalesce(n.aliases, []) WHERE a CONTAINS $q) "
             "RETURN labels(n) AS labels, n.id AS id, n.name AS name, "
             "CASE WHEN n.name = $q THEN 2.0 ELSE 1.0 END AS score "
             "ORDER BY score DESC, size(n.name) LIMIT $limit",

@@ -12,7 +12,8 @@ import hashlib
 import logging
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Literal as TypingLiteral
+from typing import Any
+from typing import Literal as TypingLiteral
 from urllib.parse import quote
 
 from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
@@ -229,10 +230,11 @@ class RdfImporter:
                     missing = s if s not in refs else o
                     raise RdfFormatError(f"{rel_type} points at {missing}, which has no ca: type")
                 allowed = onto.rel_properties(rel_type)
-                for statement in statements.get((s, rel_type, o)) or [None]:
+                found: list[Node | None] = list(statements.get((s, rel_type, o), []))
+                for stmt in found or [None]:
                     props = (
-                        self._properties(graph, statement, allowed, f"{rel_type} statement")
-                        if statement is not None
+                        self._properties(graph, stmt, allowed, f"{rel_type} statement")
+                        if stmt is not None
                         else {}
                     )
                     bundle.relationships.append(
@@ -241,7 +243,7 @@ class RdfImporter:
         return bundle
 
     def load(self, store: GraphStore, path: Path, fmt: RdfFormat) -> WriteSummary:
-        """Parse, check and write an RDF file into the graph (nothing is written if a check fails)."""
+        """Parse, check and write an RDF file into the graph; a failed check writes nothing."""
         bundle = self.to_bundle(self.parse(path, fmt))
         log.info("importing %d nodes and %d relationships from %s",
                  len(bundle.nodes), len(bundle.relationships), path)

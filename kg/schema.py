@@ -63,7 +63,8 @@ def fulltext_statements(ontology: Ontology) -> list[SchemaStatement]:
                 name=name,
                 kind="fulltext",
                 cypher=(
-                    f"CREATE FULLTEXT INDEX {name} IF NOT EXISTS FOR (n:{labels}) ON EACH [{props}] "
+                    f"CREATE FULLTEXT INDEX {name} IF NOT EXISTS FOR (n:{labels}) "
+                    f"ON EACH [{props}] "
                     f"OPTIONS {{indexConfig: {{`fulltext.analyzer`: '{FULLTEXT_ANALYZER}'}}}}"
                 ),
             )

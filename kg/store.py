@@ -29,7 +29,7 @@ from kg.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 T = TypeVar("T")
 
@@ -244,7 +244,9 @@ class GraphStore:
                 f"RETURN count(r) AS written"
             )
             for batch in _batches(rels, self.batch_size):
-                rows = [{"start": r.start_key, "end": r.end_key, "props": r.properties} for r in batch]
+                rows = [
+                    {"start": r.start_key, "end": r.end_key, "props": r.properties} for r in batch
+                ]
                 self._write_rel_batch(cypher, rows, rel_type, start_label, end_label)
                 summary = summary.add(WriteSummary(relationships=len(batch), batches=1))
                 if progress:
@@ -274,7 +276,7 @@ class GraphStore:
         return [f"{r.label} {r.key!r}" for r in self._absent(tx, refs)]
 
     def _absent(self, tx: ManagedTransaction, refs: Sequence[NodeRef]) -> list[NodeRef]:
-        absent = []
+        absent: list[NodeRef] = []
         by_label: dict[str, list[str]] = defaultdict(list)
         for ref in refs:
             by_label[self.ontology.merge_label(ref.label)].append(ref.key)
@@ -299,8 +301,9 @@ class GraphStore:
             self.ontology.validate_node(node)
         for rel in bundle.relationships:
             self.ontology.validate_rel(rel)
+        onto = self.ontology
         in_bundle = {
-            (self.ontology.merge_label(n.label), str(n.properties.get(self.ontology.key_of(n.label))))
+            (onto.merge_label(n.label), str(n.properties.get(onto.key_of(n.label))))
             for n in bundle.nodes
         }
         outside = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 import gradio as gr
 from fastapi import FastAPI, Path, Query, Request
@@ -40,7 +40,9 @@ def create_app(store: GraphStore) -> FastAPI:
 
     @api.get("/api/entities", response_model=list[EntityHit], tags=["graph"])
     def find_entities(
-        q: Annotated[str, Query(min_length=1, max_length=100, description="名称或简称，可部分匹配")],
+        q: Annotated[
+            str, Query(min_length=1, max_length=100, description="名称或简称，可部分匹配")
+        ],
         limit: Annotated[int, Query(ge=1, le=100)] = 10,
     ) -> list[EntityHit]:
         """Entities whose name or alias matches ``q``, best first."""
@@ -58,4 +60,4 @@ def create_app(store: GraphStore) -> FastAPI:
             raise NotFoundError(f"no {label} with id {key!r}")
         return sub
 
-    return gr.mount_gradio_app(api, build_web_app(store), path="/")
+    return cast(FastAPI, gr.mount_gradio_app(api, build_web_app(store), path="/"))

@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
@@ -36,7 +36,7 @@ app.add_typer(demo_app, name="demo")
 log = logging.getLogger("cityagent")
 
 
-class RdfFormatOption(str, Enum):
+class RdfFormatOption(StrEnum):
     """RDF serialisations the CLI writes and reads."""
 
     turtle = "turtle"
@@ -130,7 +130,7 @@ def kg_export(
 ) -> None:
     """Write the whole graph as RDF (Turtle or JSON-LD) with the ontology's IRIs."""
     with open_graph(get_settings()).store as store:
-        triples = RdfExporter(store).export(file, fmt.value)  # type: ignore[arg-type]
+        triples = RdfExporter(store).export(file, format_for(file, fmt.value))
     typer.echo(f"wrote {triples} triples to {file}")
 
 

@@ -70,8 +70,9 @@ def render_svg(graph: Subgraph) -> str:
         is_center = node.id == graph.center.id
         radius = 20 if is_center else 14
         parts.append(
-            f'<g class="kg-node" data-id="{html.escape(node.id)}" data-label="{html.escape(node.label)}">'
-            f"<title>{html.escape(node.label_zh)}：{html.escape(node.name)}（{html.escape(node.id)}）</title>"
+            f'<g class="kg-node" data-id="{html.escape(node.id)}" '
+            f'data-label="{html.escape(node.label)}"><title>{html.escape(node.label_zh)}：'
+            f"{html.escape(node.name)}（{html.escape(node.id)}）</title>"
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{_colour(node.label, labels)}" '
             f'stroke="{"#222" if is_center else "#fff"}" stroke-width="2"/>'
             f'<text x="{x:.1f}" y="{y + radius + 14:.1f}" font-size="12" text-anchor="middle" '

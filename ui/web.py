@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any
+from typing import Any, cast
 
 import gradio as gr
 
@@ -13,7 +13,9 @@ from kg.queries import EntityHit, neighbourhood, search_entities
 from kg.store import GraphStore
 from ui.graph_view import render_svg
 
-_EMPTY_GRAPH = '<div class="kg-empty">输入实体名称（支持部分名称，如「住建」「滨江」）后点击搜索。</div>'
+_EMPTY_GRAPH = (
+    '<div class="kg-empty">输入实体名称（支持部分名称，如「住建」「滨江」）后点击搜索。</div>'
+)
 
 
 def _choice(hit: EntityHit) -> tuple[str, str]:
@@ -39,8 +41,9 @@ def build_web_app(store: GraphStore) -> gr.Blocks:
             return _message(f"图谱中没有 {key}。"), {}
         note = "（仅显示前 40 个关联）" if sub.truncated else ""
         caption = (
-            f'<div class="kg-caption">{html.escape(sub.center.label_zh)}「{html.escape(sub.center.name)}」'
-            f"：{len(sub.nodes) - 1} 个关联实体，{len(sub.edges)} 条关系{note}</div>"
+            f'<div class="kg-caption">{html.escape(sub.center.label_zh)}'
+            f"「{html.escape(sub.center.name)}」：{len(sub.nodes) - 1} 个关联实体，"
+            f"{len(sub.edges)} 条关系{note}</div>"
         )
         props = json.loads(json.dumps(sub.center.properties, ensure_ascii=False, default=str))
         return caption + render_svg(sub), props
@@ -80,4 +83,4 @@ def build_web_app(store: GraphStore) -> gr.Blocks:
             button.click(search, inputs=query, outputs=[hits, picture, details])
             query.submit(search, inputs=query, outputs=[hits, picture, details])
             hits.input(show, inputs=hits, outputs=[picture, details])
-    return app
+    return cast(gr.Blocks, app)

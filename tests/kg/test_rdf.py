@@ -55,7 +55,7 @@ def test_turtle_uses_the_ontology_iris(graph: GraphStore, tmp_path: Path) -> Non
 def test_malformed_rdf_is_refused_and_nothing_is_written(graph: GraphStore, tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text("@prefix ca: <https://cityagent.dev/ontology#> .\n<a> ca:name 'x ;;\n")
-    with pytest.raises(RdfFormatError, match="bad.ttl is not valid turtle"):
+    with pytest.raises(RdfFormatError, match=r"bad\.ttl is not valid turtle"):
         RdfImporter(graph.ontology).load(graph, bad, "turtle")
     assert graph.counts().total_nodes == 0
 

@@ -15,8 +15,8 @@ from kg.store import GraphStore
 CLI = str(Path(sys.executable).with_name("cityagent"))
 
 
-def _run(args: list[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=timeout,
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=600,
                           check=False)
 
 

@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -16,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.BoltConnectorInternalSettings;
 import org.neo4j.configuration.connectors.ConnectorPortRegister;
 import org.neo4j.configuration.connectors.ConnectorType;
 import org.neo4j.configuration.connectors.HttpConnector;
@@ -141,6 +143,11 @@ public final class Launcher {
                     .setConfig(BoltConnector.listen_address,
                             new SocketAddress(options.host(), options.port()))
                     .setConfig(BoltConnector.thread_pool_max_size, 64)
+                    // Bolt waits 5 s twice on shutdown by default; a local server need not.
+                    .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time,
+                            Duration.ofSeconds(1))
+                    .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time,
+                            Duration.ofSeconds(1))
                     .setConfig(HttpConnector.enabled, false)
                     .setConfig(GraphDatabaseSettings.default_listen_address,
                             new SocketAddress(options.host()))

@@ -1,7 +1,8 @@
 """Draws a subgraph as an SVG picture for the browser (no business logic, no fonts on the server).
 
-The layout is networkx's seeded spring layout, so the same neighbourhood always looks the
-same; text is left to the browser, which renders Chinese with its own fonts.
+A neighbourhood is a star, so the layout is radial: the centre in the middle and its
+neighbours on one or two rings, grouped by relationship type so that related nodes sit
+together. Text is left to the browser, which renders Chinese with its own fonts.
 """
 
 from __future__ import annotations
@@ -9,11 +10,10 @@ from __future__ import annotations
 import html
 import math
 
-import networkx as nx
-
 from kg.queries import Subgraph
 
-WIDTH, HEIGHT, MARGIN = 900, 620, 70
+WIDTH, HEIGHT = 900, 640
+RING_SIZE = 18
 _PALETTE = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
     "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
@@ -28,25 +28,36 @@ def _short(text: str, limit: int = 12) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _radial_positions(graph: Subgraph) -> dict[str, tuple[float, float]]:
+    """The centre in the middle, neighbours on rings ordered by relationship type and class."""
+    cx, cy = WIDTH / 2, HEIGHT / 2
+    kind: dict[str, tuple[str, str]] = {}
+    labels = {n.id: n.label for n in graph.nodes}
+    for edge in graph.edges:
+        other = edge.target if edge.source == graph.center.id else edge.source
+        kind.setdefault(other, (edge.type, labels.get(other, "")))
+    others = sorted(kind, key=lambda node_id: (*kind[node_id], node_id))
+    pos = {graph.center.id: (cx, cy)}
+    outer = HEIGHT / 2 - 50
+    if len(others) <= RING_SIZE:
+        rings = [(others, outer)]
+    else:
+        split = len(others) * 2 // 5
+        rings = [(others[:split], outer * 0.58), (others[split:], outer)]
+    for depth, (ring, radius) in enumerate(rings):
+        offset = depth * math.pi / max(len(ring), 1)
+        for index, node_id in enumerate(ring):
+            angle = 2 * math.pi * index / len(ring) - math.pi / 2 + offset
+            pos[node_id] = (cx + radius * 1.3 * math.cos(angle), cy + radius * math.sin(angle))
+    return pos
+
+
 def render_svg(graph: Subgraph) -> str:
     """The subgraph as a standalone SVG element: coloured nodes by class, labelled edges."""
-    g = nx.MultiDiGraph()
-    for node in graph.nodes:
-        g.add_node(node.id)
-    for edge in graph.edges:
-        g.add_edge(edge.source, edge.target)
-    pos = nx.spring_layout(g, seed=7, k=1.6 / math.sqrt(max(len(g), 1)))
-    xs = [p[0] for p in pos.values()] or [0.0]
-    ys = [p[1] for p in pos.values()] or [0.0]
-    span_x = (max(xs) - min(xs)) or 1.0
-    span_y = (max(ys) - min(ys)) or 1.0
+    pos = _radial_positions(graph)
 
     def place(node_id: str) -> tuple[float, float]:
-        x, y = pos[node_id]
-        return (
-            MARGIN + (x - min(xs)) / span_x * (WIDTH - 2 * MARGIN),
-            MARGIN + (y - min(ys)) / span_y * (HEIGHT - 2 * MARGIN),
-        )
+        return pos.get(node_id, (WIDTH / 2, HEIGHT / 2))
 
     labels = sorted({n.label for n in graph.nodes})
     parts = [
@@ -62,8 +73,9 @@ def render_svg(graph: Subgraph) -> str:
             f'<g class="kg-edge" data-type="{html.escape(edge.type)}">'
             f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#999" '
             f'stroke-width="1.4" marker-end="url(#arrow)"/>'
-            f'<text x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2 - 3:.1f}" font-size="11" '
-            f'fill="#666" text-anchor="middle">{html.escape(edge.label_zh)}</text></g>'
+            f'<text x="{x1 + (x2 - x1) * 0.6:.1f}" y="{y1 + (y2 - y1) * 0.6 - 3:.1f}" '
+            f'font-size="11" fill="#666" text-anchor="middle">'
+            f"{html.escape(edge.label_zh)}</text></g>"
         )
     for node in graph.nodes:
         x, y = place(node.id)

@@ -34,11 +34,10 @@ class DemoLoadReport(BaseModel):
 
 def build_demo_city(data_dir: Path = DATA_DIR) -> GraphBundle:
     """The whole demo city as one bundle: government, finance, emergency and the tools."""
-    bundle = GraphBundle()
-    gov = government.build(data_dir)
     fin = finance.build(data_dir)
     emer = emergency.build(data_dir)
-    for part in (gov, fin, emer, tools.build(data_dir)):
+    bundle = GraphBundle()
+    for part in (government.build(data_dir), fin, emer, tools.build(data_dir, [emer, fin])):
         bundle.extend(part)
     return bundle
 

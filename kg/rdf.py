@@ -18,6 +18,9 @@ from urllib.parse import quote
 
 from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
+from rdflib.plugin import register
+from rdflib.plugins.serializers.turtle import TurtleSerializer
+from rdflib.serializer import Serializer
 from rdflib.term import Node
 
 from kg.errors import OntologyError, RdfFormatError
@@ -44,6 +47,25 @@ _SUFFIX_FORMATS: dict[str, RdfFormat] = {
     ".json-ld": "json-ld",
     ".json": "json-ld",
 }
+
+
+class ExactTurtleSerializer(TurtleSerializer):
+    """Turtle that keeps every digit of an xsd:double.
+
+    rdflib's Turtle writer shortens doubles to six significant digits (RDFLib issue #1852),
+    which would move a coordinate by up to a hundred metres; this one writes them typed.
+    """
+
+    def label(self, node: Node, position: int) -> str:
+        """The Turtle text of a node, with doubles in their full typed form."""
+        if isinstance(node, Literal) and node.datatype == XSD.double:
+            return node._literal_n3(
+                use_plain=False, qname_callback=lambda dt: self.get_pname(dt, False)
+            )
+        return super().label(node, position)
+
+
+register("cityagent-turtle", Serializer, "kg.rdf", "ExactTurtleSerializer")
 
 
 def node_iri(label: str, key: str) -> URIRef:
@@ -136,7 +158,7 @@ class RdfExporter:
             context = {"ca": str(CA), "id": str(DATA), "xsd": str(XSD)}
             graph.serialize(destination=path, format="json-ld", context=context, indent=1)
         else:
-            graph.serialize(destination=path, format="turtle")
+            graph.serialize(destination=path, format="cityagent-turtle")
         return len(graph)
 
 

@@ -25,7 +25,7 @@ system-deps:
 run: install system-deps
 	$(VENV)/bin/cityagent serve
 
-test: install system-deps
+test: lint system-deps
 	$(PY) -m pytest
 
 lint: install

@@ -1,1 +1,1 @@
-"""Readers for every source and the pipeline that turns them into graph facts; the bundled demo city."""
+"""Readers for every source and the pipeline that turns them into graph facts; the demo city."""

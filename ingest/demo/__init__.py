@@ -1,1 +1,1 @@
-"""The bundled demo city 「滨江市」: fictional but realistic government, finance and emergency data."""
+"""The bundled demo city 「滨江市」: fictional but realistic government, finance, emergency data."""

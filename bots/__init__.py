@@ -1,0 +1,1 @@
+"""The bots: the LLM client, persona agents and the graph-linked tools they call."""

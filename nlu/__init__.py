@@ -1,0 +1,1 @@
+"""Chinese NLP: spaCy pipeline, entity and relation extraction, ticket slots, routing, PII."""

@@ -1,0 +1,1 @@
+"""Finding knowledge: embeddings, FAISS and BM25 indexes, hybrid fusion, graph expansion."""

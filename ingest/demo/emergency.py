@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.demo.finance import (
+from ingest.demo.data_files import (
     REGIONS_FILE,
     DemoFile,
     DepartmentIndex,

@@ -16,8 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ingest.demo.data_files import load_yaml
 from kg.errors import DataValidationError
 from kg.records import GraphBundle, NodeRef
 
@@ -80,19 +79,6 @@ class _Context:
 
 
 # -- reading and checking ---------------------------------------------------------------
-def _load(path: Path) -> Entry:
-    """The top-level mapping of a YAML file, or a DataValidationError naming the file."""
-    if not path.is_file():
-        raise DataValidationError(f"{path}: data file is missing")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataValidationError(f"{path}: not valid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise DataValidationError(f"{path}: expected a mapping at the top level")
-    return data
-
-
 def _entries(data: Entry, key: str, where: str, required: bool = True) -> list[Entry]:
     """The list under ``key``: each item must be a mapping."""
     items = data.get(key)
@@ -207,7 +193,7 @@ def _add_region(ctx: _Context, entry: Entry, depth: int, parent: NodeRef | None,
 def _add_regions(ctx: _Context, path: Path) -> None:
     """The city, its districts, streets, communities and the landmarks in them."""
     where = str(path)
-    data = _load(path)
+    data = load_yaml(path)
     city = data.get("city")
     if not isinstance(city, dict):
         raise DataValidationError(f"{where}: expected a mapping under 'city'")
@@ -232,7 +218,7 @@ def _add_regions(ctx: _Context, path: Path) -> None:
 def _add_departments(ctx: _Context, path: Path) -> None:
     """Departments with their parents, the regions they govern and where they sit."""
     where = str(path)
-    entries = _entries(_load(path), "departments", where)
+    entries = _entries(load_yaml(path), "departments", where)
     for entry in entries:
         _require(entry, _DEPARTMENT_FIELDS, where)
         ctx.add(where, "Department", {
@@ -263,7 +249,7 @@ def _add_departments(ctx: _Context, path: Path) -> None:
 def _add_categories(ctx: _Context, path: Path) -> None:
     """The two-level category tree (SUBCATEGORY_OF) and the departments that handle it."""
     where = str(path)
-    data = _load(path)
+    data = load_yaml(path)
     scheme = str(data.get("scheme") or DEFAULT_SCHEME)
     for top in _entries(data, "categories", where):
         _require(top, _L1_FIELDS, where)
@@ -304,7 +290,7 @@ def _knowledge_files(data_dir: Path) -> list[Path]:
 
 def _sections(files: Iterable[Path]) -> Iterator[tuple[str, str, Entry]]:
     """Every (section, file, entry) of the knowledge files, policies first."""
-    loaded = [(str(path), _load(path)) for path in files]
+    loaded = [(str(path), load_yaml(path)) for path in files]
     for section in ("policies", "service_items", "entries"):
         for where, data in loaded:
             for entry in _entries(data, section, where, required=False):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.demo import emergency, finance
-from ingest.demo.finance import DemoFile, DepartmentIndex
+from ingest.demo.data_files import DemoFile, DepartmentIndex
 from kg.errors import DataValidationError
 from kg.records import GraphBundle, NodeRecord, NodeRef
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -11,8 +10,8 @@ import pytest
 
 from ingest.demo import emergency, finance, government, tools
 from kg.errors import DataValidationError
-from kg.ontology import load_ontology
-from kg.records import GraphBundle, NodeRecord
+from kg.records import GraphBundle
+from tests.ingest.support import assert_valid, by_label, copy_data, edges
 
 RESOURCE_LABELS = ("PumpStation", "Shelter", "Team", "Vehicle")
 SENSOR_LABELS = ("Camera", "WaterGauge")
@@ -36,30 +35,12 @@ def government_bundle() -> GraphBundle:
     return government.build(government.DATA_DIR)
 
 
-def _by_label(bundle: GraphBundle, *labels: str) -> list[NodeRecord]:
-    return [n for n in bundle.nodes if n.label in labels]
-
-
-def _edges(bundle: GraphBundle, rel_type: str) -> list[tuple[str, str]]:
-    return [(r.start.key, r.end.key) for r in bundle.relationships if r.type == rel_type]
-
-
-def _copy_data(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(emergency.DATA_DIR, target)
-    return target
-
-
 # -- ontology and integrity -------------------------------------------------------------
 @pytest.mark.parametrize("which", ["emergency", "tools"])
 def test_every_node_and_relationship_validates(which: str, bundle: GraphBundle,
                                                tool_bundle: GraphBundle) -> None:
-    ontology = load_ontology()
     checked = bundle if which == "emergency" else tool_bundle
-    for node in checked.nodes:
-        ontology.validate_node(node)
-    for rel in checked.relationships:
-        ontology.validate_rel(rel)
+    assert_valid(checked)
 
 
 def test_ids_are_unique_across_the_demo_city(bundle: GraphBundle, tool_bundle: GraphBundle,
@@ -100,13 +81,13 @@ def test_counts(bundle: GraphBundle) -> None:
 
 
 def test_build_is_deterministic(bundle: GraphBundle, tmp_path: Path) -> None:
-    assert emergency.build(_copy_data(tmp_path)) == bundle
+    assert emergency.build(copy_data(tmp_path)) == bundle
     assert tools.build(tmp_path / "data") == tools.build()
 
 
 # -- content ----------------------------------------------------------------------------
 def test_hazards_have_keywords_and_the_core_ones_exist(bundle: GraphBundle) -> None:
-    hazards = {h.properties["name"]: h for h in _by_label(bundle, "HazardType")}
+    hazards = {h.properties["name"]: h for h in by_label(bundle, "HazardType")}
     for name in ("内涝", "火灾", "地震", "台风", "交通事故", "危化品泄漏", "食物中毒", "山体滑坡"):
         assert hazards[name].properties["keywords"], name
     assert hazards["内涝"].properties["id"] == "H01"
@@ -114,17 +95,17 @@ def test_hazards_have_keywords_and_the_core_ones_exist(bundle: GraphBundle) -> N
 
 def test_plans_cover_hazards_and_have_an_issuer(bundle: GraphBundle,
                                                 government_bundle: GraphBundle) -> None:
-    departments = {d.properties["id"] for d in _by_label(government_bundle, "Department")}
+    departments = {d.properties["id"] for d in by_label(government_bundle, "Department")}
     covers = defaultdict(set)
-    for plan, hazard in _edges(bundle, "COVERS"):
+    for plan, hazard in edges(bundle, "COVERS"):
         covers[plan].add(hazard)
-    issuer = dict(_edges(bundle, "ISSUED_BY"))
-    for plan in _by_label(bundle, "Plan"):
+    issuer = dict(edges(bundle, "ISSUED_BY"))
+    for plan in by_label(bundle, "Plan"):
         pid = plan.properties["id"]
         assert covers[pid], pid
         assert issuer[pid] in departments, pid
     covered = set().union(*covers.values())
-    assert {h.properties["id"] for h in _by_label(bundle, "HazardType")} == covered
+    assert {h.properties["id"] for h in by_label(bundle, "HazardType")} == covered
 
 
 def test_resources_and_sensors_are_placed_and_owned(bundle: GraphBundle) -> None:
@@ -132,8 +113,8 @@ def test_resources_and_sensors_are_placed_and_owned(bundle: GraphBundle) -> None
     for rel in bundle.relationships:
         if rel.type == "LOCATED_IN":
             located[rel.start.key].append(rel.end.label)
-    owners = Counter(end for _, end in _edges(bundle, "RESPONSIBLE_FOR"))
-    for node in _by_label(bundle, *RESOURCE_LABELS, *SENSOR_LABELS, "Location"):
+    owners = Counter(end for _, end in edges(bundle, "RESPONSIBLE_FOR"))
+    for node in by_label(bundle, *RESOURCE_LABELS, *SENSOR_LABELS, "Location"):
         props = node.properties
         assert located[props["id"]] in (["Street"], ["Community"]), props["id"]
         assert owners[props["id"]] == 1, props["id"]
@@ -143,42 +124,42 @@ def test_resources_and_sensors_are_placed_and_owned(bundle: GraphBundle) -> None
 
 def test_capacities_and_units(bundle: GraphBundle) -> None:
     units = {"PumpStation": "m³/h", "Shelter": "人", "Team": "人"}
-    for node in _by_label(bundle, *RESOURCE_LABELS):
+    for node in by_label(bundle, *RESOURCE_LABELS):
         assert node.properties["capacity"] > 0, node
         if node.label in units:
             assert node.properties["capacity_unit"] == units[node.label], node
         else:
             assert node.properties["capacity_unit"], node
-    kinds = {t.properties["kind"] for t in _by_label(bundle, "Team")}
+    kinds = {t.properties["kind"] for t in by_label(bundle, "Team")}
     assert {"消防", "排涝", "医疗", "电力抢修"} <= kinds
 
 
 def test_cameras_observe_gauges_at_flood_prone_spots(bundle: GraphBundle) -> None:
     labels = {str(n.properties["id"]): n.label for n in bundle.nodes}
     watched = defaultdict(set)
-    for camera, target in _edges(bundle, "OBSERVES"):
+    for camera, target in edges(bundle, "OBSERVES"):
         assert labels[camera] == "Camera"
         watched[labels[target]].add(target)
-    gauges = {g.properties["id"] for g in _by_label(bundle, "WaterGauge")}
+    gauges = {g.properties["id"] for g in by_label(bundle, "WaterGauge")}
     assert watched["WaterGauge"] == gauges
-    spots = _by_label(bundle, "Location")
+    spots = by_label(bundle, "Location")
     assert watched["Location"] == {s.properties["id"] for s in spots}
     kinds = Counter(s.properties["kind"] for s in spots)
     assert kinds["下穿隧道"] >= 3 and kinds["低洼路段"] >= 3
-    for gauge in _by_label(bundle, "WaterGauge"):
+    for gauge in by_label(bundle, "WaterGauge"):
         assert gauge.properties["warning_level_cm"] > 0
 
 
 # -- tools ------------------------------------------------------------------------------
 def _applies(tool_bundle: GraphBundle, tool_id: str) -> set[str]:
-    return {end for start, end in _edges(tool_bundle, "APPLIES_TO") if start == tool_id}
+    return {end for start, end in edges(tool_bundle, "APPLIES_TO") if start == tool_id}
 
 
 def test_tools_are_complete(tool_bundle: GraphBundle) -> None:
-    found = {t.properties["name"]: t.properties for t in _by_label(tool_bundle, "Tool")}
+    found = {t.properties["name"]: t.properties for t in by_label(tool_bundle, "Tool")}
     assert set(found) == {"水尺读数识别", "烟火识别", "区域入侵检测", "排涝泵车与救援队调度",
                           "避难场所疏散分配", "工单派发均衡", "投资组合优化", "银企融资匹配"}
-    operated = {end for _, end in _edges(tool_bundle, "OPERATES")}
+    operated = {end for _, end in edges(tool_bundle, "OPERATES")}
     for props in found.values():
         assert props["id"].startswith("T-")
         assert props["kind"] in ("perception", "optimisation")
@@ -191,22 +172,22 @@ def test_tools_are_complete(tool_bundle: GraphBundle) -> None:
 
 def test_tools_apply_to_the_right_nodes(bundle: GraphBundle, tool_bundle: GraphBundle) -> None:
     fin = finance.build(finance.DATA_DIR)
-    by_name = {t.properties["name"]: t.properties["id"] for t in _by_label(tool_bundle, "Tool")}
-    gauge_cameras = {c for c, g in _edges(bundle, "OBSERVES") if g.startswith("WG-")}
+    by_name = {t.properties["name"]: t.properties["id"] for t in by_label(tool_bundle, "Tool")}
+    gauge_cameras = {c for c, g in edges(bundle, "OBSERVES") if g.startswith("WG-")}
     assert gauge_cameras <= _applies(tool_bundle, by_name["水尺读数识别"])
-    cameras = {c.properties["id"] for c in _by_label(bundle, "Camera")}
+    cameras = {c.properties["id"] for c in by_label(bundle, "Camera")}
     assert _applies(tool_bundle, by_name["烟火识别"]) == cameras
     assert _applies(tool_bundle, by_name["区域入侵检测"]) < cameras
     dispatch = _applies(tool_bundle, by_name["排涝泵车与救援队调度"])
     assert "H01" in dispatch
-    assert {p.properties["id"] for p in _by_label(bundle, "PumpStation")} <= dispatch
-    shelters = {s.properties["id"] for s in _by_label(bundle, "Shelter")}
+    assert {p.properties["id"] for p in by_label(bundle, "PumpStation")} <= dispatch
+    shelters = {s.properties["id"] for s in by_label(bundle, "Shelter")}
     assert _applies(tool_bundle, by_name["避难场所疏散分配"]) == shelters
-    filed = {f.properties["id"] for f in _by_label(fin, "Fund") if "filing_code" in f.properties}
+    filed = {f.properties["id"] for f in by_label(fin, "Fund") if "filing_code" in f.properties}
     portfolio = _applies(tool_bundle, by_name["投资组合优化"])
     assert filed <= portfolio
     assert not set(finance.planted_patterns()["fake_private_fund"]) & portfolio
-    loans = {p.properties["id"] for p in _by_label(fin, "LoanProduct")}
+    loans = {p.properties["id"] for p in by_label(fin, "LoanProduct")}
     assert _applies(tool_bundle, by_name["银企融资匹配"]) == loans
 
 
@@ -237,7 +218,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 ])
 def test_malformed_entry_names_file_and_entry(tmp_path: Path, file: str, old: str, new: str,
                                               names: tuple[str, ...]) -> None:
-    data_dir = _copy_data(tmp_path)
+    data_dir = copy_data(tmp_path)
     _edit(data_dir / file, old, new)
     with pytest.raises(DataValidationError) as caught:
         emergency.build(data_dir)
@@ -258,7 +239,7 @@ def test_malformed_entry_names_file_and_entry(tmp_path: Path, file: str, old: st
 ])
 def test_malformed_tool_names_file_and_tool(tmp_path: Path, bundle: GraphBundle, old: str,
                                             new: str, names: tuple[str, ...]) -> None:
-    data_dir = _copy_data(tmp_path)
+    data_dir = copy_data(tmp_path)
     _edit(data_dir / "tools.yaml", old, new)
     with pytest.raises(DataValidationError) as caught:
         tools.build(data_dir, [bundle, finance.build(finance.DATA_DIR)])
@@ -267,7 +248,7 @@ def test_malformed_tool_names_file_and_tool(tmp_path: Path, bundle: GraphBundle,
 
 
 def test_missing_file_is_reported(tmp_path: Path) -> None:
-    data_dir = _copy_data(tmp_path)
+    data_dir = copy_data(tmp_path)
     (data_dir / "emergency.yaml").unlink()
     with pytest.raises(DataValidationError, match=r"emergency\.yaml"):
         emergency.build(data_dir)

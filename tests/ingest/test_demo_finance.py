@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections import Counter, defaultdict
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from ingest.demo import finance, government
 from kg.errors import DataValidationError
 from kg.ontology import load_ontology
 from kg.records import GraphBundle, NodeRecord, RelRecord
+from tests.ingest.support import assert_valid, by_label, copy_data, edges
 
 COMPANY_LABELS = ("Company", "Bank")
 # A percentage or an amount of money in an answer: 3.60%, 5元, 20万元, 5万美元.
@@ -37,27 +37,9 @@ def nodes(bundle: GraphBundle) -> dict[str, NodeRecord]:
     return {str(n.properties["id"]): n for n in bundle.nodes}
 
 
-def _by_label(bundle: GraphBundle, *labels: str) -> list[NodeRecord]:
-    return [n for n in bundle.nodes if n.label in labels]
-
-
-def _edges(bundle: GraphBundle, rel_type: str) -> list[tuple[str, str]]:
-    return [(r.start.key, r.end.key) for r in bundle.relationships if r.type == rel_type]
-
-
-def _copy_data(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(finance.DATA_DIR, target)
-    return target
-
-
 # -- ontology and integrity -------------------------------------------------------------
 def test_every_node_and_relationship_validates(bundle: GraphBundle) -> None:
-    ontology = load_ontology()
-    for node in bundle.nodes:
-        ontology.validate_node(node)
-    for rel in bundle.relationships:
-        ontology.validate_rel(rel)
+    assert_valid(bundle)
 
 
 def test_ids_are_unique_with_the_government_data(bundle: GraphBundle) -> None:
@@ -106,7 +88,7 @@ def test_counts(bundle: GraphBundle) -> None:
 
 def test_build_is_deterministic(bundle: GraphBundle, tmp_path: Path) -> None:
     # Another directory is another cache entry, so this really builds a second time.
-    again = finance.build(_copy_data(tmp_path))
+    again = finance.build(copy_data(tmp_path))
     assert again == bundle
     assert finance.planted_patterns(tmp_path / "data") == finance.planted_patterns()
 
@@ -130,12 +112,12 @@ def test_build_returns_independent_copies() -> None:
 # -- companies and persons --------------------------------------------------------------
 def test_every_company_is_located_in_a_district_or_street(bundle: GraphBundle) -> None:
     located = {r.start.key: r.end.label for r in bundle.relationships if r.type == "LOCATED_IN"}
-    for company in _by_label(bundle, *COMPANY_LABELS):
+    for company in by_label(bundle, *COMPANY_LABELS):
         assert located.get(company.properties["id"]) in ("District", "Street"), company
 
 
 def test_company_names_and_abbreviations(bundle: GraphBundle, nodes: dict[str, NodeRecord]) -> None:
-    companies = _by_label(bundle, "Company")
+    companies = by_label(bundle, "Company")
     names = [c.properties["name"] for c in companies]
     assert len(set(names)) == len(names)
     assert all(name.startswith("滨江") and name.endswith("公司") for name in names)
@@ -145,11 +127,11 @@ def test_company_names_and_abbreviations(bundle: GraphBundle, nodes: dict[str, N
 
 
 def test_credit_codes_and_id_numbers_are_well_formed(bundle: GraphBundle) -> None:
-    codes = [c.properties["credit_code"] for c in _by_label(bundle, *COMPANY_LABELS)]
+    codes = [c.properties["credit_code"] for c in by_label(bundle, *COMPANY_LABELS)]
     assert len(set(codes)) == len(codes)
     for code in codes:
         assert len(code) == 18 and finance.credit_code_check(code[:17]) == code[17], code
-    numbers = [p.properties["id_number"] for p in _by_label(bundle, "Person")]
+    numbers = [p.properties["id_number"] for p in by_label(bundle, "Person")]
     assert len(set(numbers)) == len(numbers)
     for number in numbers:
         assert re.fullmatch(r"3399\d{13}[\dX]", number), number
@@ -186,13 +168,13 @@ def test_homonyms_are_different_people(bundle: GraphBundle, patterns: dict[str, 
 
 # -- planted risk patterns --------------------------------------------------------------
 def _cycles(bundle: GraphBundle, rel_type: str) -> list[set[str]]:
-    graph = nx.DiGraph(_edges(bundle, rel_type))
+    graph = nx.DiGraph(edges(bundle, rel_type))
     return [set(cycle) for cycle in nx.simple_cycles(graph)]
 
 
 def test_circular_shareholding(bundle: GraphBundle, patterns: dict[str, list[str]]) -> None:
     a, b, c = patterns["circular_shareholding"]
-    holds = set(_edges(bundle, "HOLDS_SHARES"))
+    holds = set(edges(bundle, "HOLDS_SHARES"))
     assert {(a, b), (b, c), (c, a)} <= holds
     assert _cycles(bundle, "HOLDS_SHARES") == [{a, b, c}]
 
@@ -200,7 +182,7 @@ def test_circular_shareholding(bundle: GraphBundle, patterns: dict[str, list[str
 def test_guarantee_circle(bundle: GraphBundle, patterns: dict[str, list[str]]) -> None:
     circle = patterns["guarantee_circle"]
     assert len(circle) >= 4
-    guarantees = set(_edges(bundle, "GUARANTEES"))
+    guarantees = set(edges(bundle, "GUARANTEES"))
     for i, company in enumerate(circle):
         assert (company, circle[(i + 1) % len(circle)]) in guarantees
     assert _cycles(bundle, "GUARANTEES") == [set(circle)]
@@ -211,7 +193,7 @@ def test_shell_controller(bundle: GraphBundle, patterns: dict[str, list[str]],
     (boss,) = patterns["shell_controller"]
     shells = patterns["shell_companies"]
     assert len(shells) >= 15
-    controlled = {end for start, end in _edges(bundle, "CONTROLS") if start == boss}
+    controlled = {end for start, end in edges(bundle, "CONTROLS") if start == boss}
     assert set(shells) <= controlled
     props = [nodes[s].properties for s in shells]
     assert len({p["address"] for p in props}) == 1
@@ -225,7 +207,7 @@ def _events(bundle: GraphBundle, kind: str) -> dict[str, set[str]]:
     ids = {n.properties["id"] for n in bundle.nodes
            if n.label == "RiskEvent" and n.properties["kind"] == kind}
     involved: dict[str, set[str]] = {i: set() for i in ids}
-    for start, end in _edges(bundle, "INVOLVES"):
+    for start, end in edges(bundle, "INVOLVES"):
         if start in involved:
             involved[start].add(end)
     return involved
@@ -237,7 +219,7 @@ def test_missing_controller(bundle: GraphBundle, patterns: dict[str, list[str]])
     (person,) = patterns["missing_controller"]
     companies = patterns["missing_controller_companies"]
     assert {person, *companies} <= involved
-    assert {(person, c) for c in companies} <= set(_edges(bundle, "CONTROLS"))
+    assert {(person, c) for c in companies} <= set(edges(bundle, "CONTROLS"))
 
 
 def test_overdue_redemption(bundle: GraphBundle, patterns: dict[str, list[str]],
@@ -246,8 +228,8 @@ def test_overdue_redemption(bundle: GraphBundle, patterns: dict[str, list[str]],
     (product,) = patterns["overdue_product"]
     (fund,) = patterns["overdue_fund"]
     assert {product, fund} <= _events(bundle, "逾期兑付")[event]
-    assert (fund, product) in set(_edges(bundle, "ISSUES"))
-    assert (patterns["overdue_manager"][0], fund) in set(_edges(bundle, "MANAGES"))
+    assert (fund, product) in set(edges(bundle, "ISSUES"))
+    assert (patterns["overdue_manager"][0], fund) in set(edges(bundle, "MANAGES"))
     assert nodes[product].properties["status"] == "逾期"
 
 
@@ -259,7 +241,7 @@ def test_fake_private_fund(bundle: GraphBundle, patterns: dict[str, list[str]],
     involved = _events(bundle, "虚假私募")[event]
     assert {fund, boss, *patterns["fake_private_fund_product"]} <= involved
     assert "filing_code" not in nodes[fund].properties
-    holder = {end: start for start, end in _edges(bundle, "HOLDS_ACCOUNT")}
+    holder = {end: start for start, end in edges(bundle, "HOLDS_ACCOUNT")}
     diverted = {r.end.key for r in bundle.relationships
                 if r.type == "TRANSFERS" and r.properties["tx_id"] in
                 patterns["fake_fund_diversion"]}
@@ -273,21 +255,21 @@ def test_transfer_ids_are_unique(bundle: GraphBundle) -> None:
 
 # -- banks and the bank knowledge base ---------------------------------------------------
 def test_banks_issue_loan_products(bundle: GraphBundle) -> None:
-    issuers = {end: start for start, end in _edges(bundle, "ISSUES")}
-    banks = {b.properties["id"] for b in _by_label(bundle, "Bank")}
-    loan_products = _by_label(bundle, "LoanProduct")
+    issuers = {end: start for start, end in edges(bundle, "ISSUES")}
+    banks = {b.properties["id"] for b in by_label(bundle, "Bank")}
+    loan_products = by_label(bundle, "LoanProduct")
     assert {issuers[p.properties["id"]] for p in loan_products} == banks
     for product in loan_products:
         assert 0 < product.properties["rate_min"] <= product.properties["rate_max"] < 0.25
 
 
 def test_knowledge_entries_are_linked(bundle: GraphBundle) -> None:
-    categories = {c.properties["id"]: c for c in _by_label(bundle, "Category")}
+    categories = {c.properties["id"]: c for c in by_label(bundle, "Category")}
     assert all(c.properties["scheme"] == "bank" for c in categories.values())
     assert len(categories) >= 10
-    provided = dict(_edges(bundle, "PROVIDED_BY"))
-    about = dict(_edges(bundle, "ABOUT"))
-    entries = _by_label(bundle, "KnowledgeEntry")
+    provided = dict(edges(bundle, "PROVIDED_BY"))
+    about = dict(edges(bundle, "ABOUT"))
+    entries = by_label(bundle, "KnowledgeEntry")
     for entry in entries:
         kid = entry.properties["id"]
         assert re.fullmatch(r"BK\d{4}", kid)
@@ -308,14 +290,14 @@ def test_every_figure_in_an_answer_is_in_the_schedule(bundle: GraphBundle) -> No
     """The QA bot must never state a rate or fee that the bank's schedule does not define."""
     allowed = _schedule_figures()
     wrong = {e.properties["id"]: sorted(set(FIGURE.findall(e.properties["answer"])) - allowed)
-             for e in _by_label(bundle, "KnowledgeEntry")}
+             for e in by_label(bundle, "KnowledgeEntry")}
     assert {k: v for k, v in wrong.items() if v} == {}
 
 
 def test_demo_bank_products_are_described_in_the_knowledge(bundle: GraphBundle) -> None:
-    answers = " ".join(e.properties["answer"] for e in _by_label(bundle, "KnowledgeEntry"))
-    issuers = {end: start for start, end in _edges(bundle, "ISSUES")}
-    for product in _by_label(bundle, "LoanProduct"):
+    answers = " ".join(e.properties["answer"] for e in by_label(bundle, "KnowledgeEntry"))
+    issuers = {end: start for start, end in edges(bundle, "ISSUES")}
+    for product in by_label(bundle, "LoanProduct"):
         if issuers[product.properties["id"]] != finance.DEMO_BANK_ID:
             continue
         props = product.properties
@@ -345,7 +327,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 ])
 def test_malformed_entry_names_file_and_entry(tmp_path: Path, file: str, old: str, new: str,
                                               names: tuple[str, ...]) -> None:
-    data_dir = _copy_data(tmp_path)
+    data_dir = copy_data(tmp_path)
     _edit(data_dir / file, old, new)
     with pytest.raises(DataValidationError) as caught:
         finance.build(data_dir)
@@ -354,7 +336,7 @@ def test_malformed_entry_names_file_and_entry(tmp_path: Path, file: str, old: st
 
 
 def test_missing_file_is_reported(tmp_path: Path) -> None:
-    data_dir = _copy_data(tmp_path)
+    data_dir = copy_data(tmp_path)
     (data_dir / "finance.yaml").unlink()
     with pytest.raises(DataValidationError, match=r"finance\.yaml"):
         finance.build(data_dir)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -11,8 +10,8 @@ import yaml
 
 from ingest.demo import government
 from kg.errors import DataValidationError
-from kg.ontology import load_ontology
-from kg.records import GraphBundle, NodeRecord
+from kg.records import GraphBundle
+from tests.ingest.support import assert_valid, by_label, copy_data, edges
 
 L1_NAMES = {
     "城乡建设", "环境保护", "交通运输", "教育文体", "劳动和社会保障", "商贸旅游", "卫生计生",
@@ -27,27 +26,9 @@ def bundle() -> GraphBundle:
     return government.build(government.DATA_DIR)
 
 
-def _by_label(bundle: GraphBundle, label: str) -> list[NodeRecord]:
-    return [n for n in bundle.nodes if n.label == label]
-
-
-def _edges(bundle: GraphBundle, rel_type: str) -> list[tuple[str, str]]:
-    return [(r.start.key, r.end.key) for r in bundle.relationships if r.type == rel_type]
-
-
-def _copy_data(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(government.DATA_DIR, target)
-    return target
-
-
 # -- ontology and integrity -------------------------------------------------------------
 def test_every_node_and_relationship_validates(bundle: GraphBundle) -> None:
-    ontology = load_ontology()
-    for node in bundle.nodes:
-        ontology.validate_node(node)
-    for rel in bundle.relationships:
-        ontology.validate_rel(rel)
+    assert_valid(bundle)
 
 
 def test_ids_are_unique(bundle: GraphBundle) -> None:
@@ -69,10 +50,10 @@ def test_no_duplicate_relationships(bundle: GraphBundle) -> None:
 
 # -- regions ----------------------------------------------------------------------------
 def test_region_hierarchy(bundle: GraphBundle) -> None:
-    assert len(_by_label(bundle, "City")) == 1
-    districts = _by_label(bundle, "District")
+    assert len(by_label(bundle, "City")) == 1
+    districts = by_label(bundle, "District")
     assert len(districts) >= 6
-    parent = dict(_edges(bundle, "PART_OF"))
+    parent = dict(edges(bundle, "PART_OF"))
     children: dict[str, list[str]] = defaultdict(list)
     for child, up in parent.items():
         children[up].append(child)
@@ -81,7 +62,7 @@ def test_region_hierarchy(bundle: GraphBundle) -> None:
         assert 3 <= len(streets) <= 5, district.properties["name"]
         for street in streets:
             assert 3 <= len(children[street]) <= 5, street
-    for node in _by_label(bundle, "Street") + _by_label(bundle, "Community"):
+    for node in by_label(bundle, "Street") + by_label(bundle, "Community"):
         node_id = node.properties["id"]
         assert node_id.startswith(parent[node_id]), node_id
 
@@ -94,19 +75,19 @@ def test_coordinates_inside_the_city_box(bundle: GraphBundle) -> None:
 
 
 def test_landmarks_sit_in_a_community(bundle: GraphBundle) -> None:
-    locations = _by_label(bundle, "Location")
+    locations = by_label(bundle, "Location")
     assert len(locations) >= 40
-    located = dict(_edges(bundle, "LOCATED_IN"))
-    communities = {n.properties["id"] for n in _by_label(bundle, "Community")}
+    located = dict(edges(bundle, "LOCATED_IN"))
+    communities = {n.properties["id"] for n in by_label(bundle, "Community")}
     for loc in locations:
         assert located[loc.properties["id"]] in communities
 
 
 # -- departments and categories ---------------------------------------------------------
 def test_departments(bundle: GraphBundle) -> None:
-    departments = _by_label(bundle, "Department")
+    departments = by_label(bundle, "Department")
     assert len(departments) >= 40
-    governed = {start for start, _ in _edges(bundle, "JURISDICTION_OVER")}
+    governed = {start for start, _ in edges(bundle, "JURISDICTION_OVER")}
     for dept in departments:
         assert dept.properties["phone"].startswith("0579-")
         if dept.properties["level"] in {"区级", "街道"}:
@@ -114,48 +95,48 @@ def test_departments(bundle: GraphBundle) -> None:
 
 
 def test_category_tree(bundle: GraphBundle) -> None:
-    categories = _by_label(bundle, "Category")
+    categories = by_label(bundle, "Category")
     l1 = [c for c in categories if c.properties["level"] == government.LEVEL_L1]
     l2 = [c for c in categories if c.properties["level"] == government.LEVEL_L2]
     assert {c.properties["name"] for c in l1} == L1_NAMES
     assert len(l1) == 7
     assert len(l2) >= 60
     assert all(c.properties["scheme"] == "hotline" for c in categories)
-    parent = dict(_edges(bundle, "SUBCATEGORY_OF"))
+    parent = dict(edges(bundle, "SUBCATEGORY_OF"))
     l1_ids = {c.properties["id"] for c in l1}
     assert all(parent[c.properties["id"]] in l1_ids for c in l2)
-    handled = {end for _, end in _edges(bundle, "HANDLES")}
+    handled = {end for _, end in edges(bundle, "HANDLES")}
     assert [c.properties["id"] for c in l2 if c.properties["id"] not in handled] == []
 
 
 # -- knowledge --------------------------------------------------------------------------
 def test_knowledge_coverage(bundle: GraphBundle) -> None:
-    entries = _by_label(bundle, "KnowledgeEntry")
+    entries = by_label(bundle, "KnowledgeEntry")
     assert len(entries) >= 300
     assert all(e.properties["domain"] == "政务" for e in entries)
     entry_ids = {e.properties["id"] for e in entries}
-    per_category = Counter(end for start, end in _edges(bundle, "ABOUT") if start in entry_ids)
-    l2 = [c.properties["id"] for c in _by_label(bundle, "Category")
+    per_category = Counter(end for start, end in edges(bundle, "ABOUT") if start in entry_ids)
+    l2 = [c.properties["id"] for c in by_label(bundle, "Category")
           if c.properties["level"] == government.LEVEL_L2]
     assert {c: per_category[c] for c in l2 if per_category[c] < 3} == {}
-    provided = {start for start, _ in _edges(bundle, "PROVIDED_BY")}
+    provided = {start for start, _ in edges(bundle, "PROVIDED_BY")}
     assert entry_ids <= provided
 
 
 def test_service_items_and_policies(bundle: GraphBundle) -> None:
-    items = _by_label(bundle, "ServiceItem")
-    policies = _by_label(bundle, "Policy")
+    items = by_label(bundle, "ServiceItem")
+    policies = by_label(bundle, "Policy")
     assert len(items) >= 25
     assert len(policies) >= 20
-    issued = {start for start, _ in _edges(bundle, "ISSUED_BY")}
+    issued = {start for start, _ in edges(bundle, "ISSUED_BY")}
     assert {p.properties["id"] for p in policies} <= issued
-    provided = {start for start, _ in _edges(bundle, "PROVIDED_BY")}
+    provided = {start for start, _ in edges(bundle, "PROVIDED_BY")}
     assert {s.properties["id"] for s in items} <= provided
 
 
 # -- errors -----------------------------------------------------------------------------
 def test_missing_required_field_names_file_and_entry(tmp_path: Path) -> None:
-    data = _copy_data(tmp_path)
+    data = copy_data(tmp_path)
     path = data / "departments.yaml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     del doc["departments"][4]["duties"]
@@ -168,7 +149,7 @@ def test_missing_required_field_names_file_and_entry(tmp_path: Path) -> None:
 
 
 def test_malformed_knowledge_entry_is_named(tmp_path: Path) -> None:
-    data = _copy_data(tmp_path)
+    data = copy_data(tmp_path)
     path = data / "government_knowledge_c01.yaml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     entry = doc["entries"][0]
@@ -181,7 +162,7 @@ def test_malformed_knowledge_entry_is_named(tmp_path: Path) -> None:
 
 
 def test_unknown_reference_is_named(tmp_path: Path) -> None:
-    data = _copy_data(tmp_path)
+    data = copy_data(tmp_path)
     path = data / "categories.yaml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     doc["categories"][0]["children"][0]["handled_by"].append("D999")
@@ -191,7 +172,7 @@ def test_unknown_reference_is_named(tmp_path: Path) -> None:
 
 
 def test_duplicate_id_is_refused(tmp_path: Path) -> None:
-    data = _copy_data(tmp_path)
+    data = copy_data(tmp_path)
     path = data / "regions.yaml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     doc["landmarks"][1]["id"] = doc["landmarks"][0]["id"]
@@ -201,14 +182,14 @@ def test_duplicate_id_is_refused(tmp_path: Path) -> None:
 
 
 def test_broken_yaml_is_named(tmp_path: Path) -> None:
-    data = _copy_data(tmp_path)
+    data = copy_data(tmp_path)
     (data / "departments.yaml").write_text("departments: [unclosed\n", encoding="utf-8")
     with pytest.raises(DataValidationError, match=r"departments\.yaml"):
         government.build(data)
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
-    data = _copy_data(tmp_path)
+    data = copy_data(tmp_path)
     (data / "categories.yaml").unlink()
     with pytest.raises(DataValidationError, match=r"categories\.yaml"):
         government.build(data)

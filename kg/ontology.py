@@ -218,6 +218,14 @@ class Ontology:
                 pending.extend(self.classes[name].parents)
         return tuple(order)
 
+    def most_specific(self, labels: Iterable[str]) -> str:
+        """The most specific ontology class among a node's labels (Camera for Camera:Sensor)."""
+        given = list(labels)
+        known = [label for label in given if label in self.classes]
+        if not known:
+            raise OntologyError(f"a node with labels {given} has no label of the ontology")
+        return max(known, key=lambda label: len(self.ancestors(label)))
+
     def is_a(self, label: str, cls: str) -> bool:
         """Whether ``label`` is ``cls`` or one of its subclasses (any class is a Thing)."""
         return cls == ANY_CLASS or cls in self.ancestors(label)

@@ -61,11 +61,6 @@ def _escape_lucene(text: str) -> str:
     return _LUCENE_SPECIAL.sub(r"\\\1", text)
 
 
-def _specific(ontology: Ontology, labels: list[str]) -> str:
-    known = [label for label in labels if label in ontology.classes]
-    return max(known, key=lambda label: len(ontology.ancestors(label))) if known else labels[0]
-
-
 def _display_name(props: dict[str, Any]) -> str:
     for key in _DISPLAY_PROPS:
         if props.get(key):
@@ -103,13 +98,13 @@ def search_entities(store: GraphStore, text: str, limit: int = 10) -> list[Entit
         rows.extend(row for row in more if row["id"] not in seen)
     hits = []
     for row in rows[:limit]:
-        label = _specific(onto, row["labels"])
+        label = onto.most_specific(row["labels"])
         hits.append(
             EntityHit(
                 id=row["id"],
                 name=row["name"] or row["id"],
                 label=label,
-                label_zh=onto.classes[label].label_zh if label in onto.classes else label,
+                label_zh=onto.classes[label].label_zh,
                 score=float(row["score"]),
             )
         )
@@ -117,14 +112,14 @@ def search_entities(store: GraphStore, text: str, limit: int = 10) -> list[Entit
 
 
 def _graph_node(ontology: Ontology, labels: list[str], props: dict[str, Any]) -> GraphNode:
-    label = _specific(ontology, labels)
-    shown = {k: v for k, v in props.items() if not ontology.properties.get(k, None) or
-             ontology.properties[k].exported}
+    label = ontology.most_specific(labels)
+    hidden = {name for name, prop in ontology.properties.items() if not prop.exported}
+    shown = {k: v for k, v in props.items() if k not in hidden}
     return GraphNode(
         id=str(props.get("id", "")),
         name=_display_name(props),
         label=label,
-        label_zh=ontology.classes[label].label_zh if label in ontology.classes else label,
+        label_zh=ontology.classes[label].label_zh,
         properties=shown,
     )
 

@@ -86,13 +86,6 @@ def _add_property(graph: Graph, subject: Node, prop: PropertyDef, value: Any) ->
         graph.add((subject, CA[prop.name], _literal(prop, value)))
 
 
-def _most_specific(ontology: Ontology, labels: list[str]) -> str:
-    known = [label for label in labels if label in ontology.classes]
-    if not known:
-        raise OntologyError(f"node with labels {labels} has no label of the ontology")
-    return max(known, key=lambda label: len(ontology.ancestors(label)))
-
-
 class RdfExporter:
     """Writes the graph held by a GraphStore as RDF."""
 
@@ -107,7 +100,7 @@ class RdfExporter:
         graph.bind("ca", CA)
         graph.bind("id", DATA)
         for row in self.store.read("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"):
-            label = _most_specific(onto, row["labels"])
+            label = onto.most_specific(row["labels"])
             key_label = onto.merge_label(label)
             subject = node_iri(key_label, str(row["props"][onto.key_of(label)]))
             for name in onto.labels_for(label):
@@ -129,7 +122,7 @@ class RdfExporter:
         return graph
 
     def _endpoint(self, labels: list[str], props: dict[str, Any]) -> URIRef:
-        label = _most_specific(self.ontology, labels)
+        label = self.ontology.most_specific(labels)
         return node_iri(self.ontology.merge_label(label), str(props[self.ontology.key_of(label)]))
 
     def _add_relationship(self, graph: Graph, row: dict[str, Any]) -> None:
@@ -231,7 +224,7 @@ class RdfImporter:
             unknown = [label for label in labels if label not in onto.classes]
             if unknown:
                 raise OntologyError(f"{subject}: unknown class(es) {', '.join(unknown)}")
-            label = _most_specific(onto, labels)
+            label = onto.most_specific(labels)
             props = self._properties(graph, subject, onto.node_properties(label), str(subject))
             key = props.get(onto.key_of(label))
             if key is None:

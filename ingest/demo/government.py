@@ -276,8 +276,10 @@ def _category_props(entry: Entry, scheme: str, level: str, where: str) -> Entry:
 
 
 def _add_handlers(ctx: _Context, entry: Entry, category: NodeRef, where: str) -> None:
-    for dept in _as_list(entry, "handled_by", where):
-        ctx.bundle.rel("HANDLES", ctx.ref(where, entry["id"], dept, "Department"), category)
+    """HANDLES edges in the order written: rank 1 is the lead department."""
+    for rank, dept in enumerate(_as_list(entry, "handled_by", where), start=1):
+        ref = ctx.ref(where, entry["id"], dept, "Department")
+        ctx.bundle.rel("HANDLES", ref, category, rank=rank)
 
 
 # -- policies, service items and knowledge entries --------------------------------------

@@ -1,0 +1,216 @@
+"""Address normalisation against the demo city 「滨江市」 (pure: no database)."""
+
+from __future__ import annotations
+
+import json
+from typing import NamedTuple
+
+import pytest
+
+from ingest.demo import government
+from kg.gazetteer import Gazetteer, gazetteer_from_bundle
+from nlu.address import AddressMatch, find_address_spans, normalise_address
+
+
+class Case(NamedTuple):
+    text: str
+    district: str | None
+    street: str | None
+    community: str | None
+    landmark: str | None = None
+
+
+# Real names from ingest/demo/data/regions.yaml.
+CASES = [
+    # full names
+    Case("滨江区江南街道闻涛社区", "滨江区", "江南街道", "闻涛社区"),
+    Case("老城区城南街道望江社区", "老城区", "城南街道", "望江社区"),
+    Case("江北区北湖街道翠苑社区12幢3单元", "江北区", "北湖街道", "翠苑社区"),
+    Case("南山县桃源镇上坞村", "南山县", "桃源镇", "上坞村"),
+    Case("沿江街道东信社区", "滨江区", "沿江街道", "东信社区"),
+    Case("湖滨街道", "临湖区", "湖滨街道", None),
+    # abbreviations and aliases
+    Case("滨江江南闻涛", "滨江区", "江南街道", "闻涛社区"),
+    Case("老城城南望江那边", "老城区", "城南街道", "望江社区"),
+    Case("城关镇县前社区", "南山县", "城关镇", "县前社区"),
+    # community alone implies street and district
+    Case("柳巷社区", "老城区", "西门街道", "柳巷社区"),
+    Case("白马湖社区", "滨江区", "长河街道", "白马湖社区"),
+    Case("湖西村", "临湖区", "湖西镇", "湖西村"),
+    Case("市民中心", "滨江区", "新城街道", "市民中心社区"),
+    # landmark alone implies community, street and district
+    Case("在滨江公园门口", "老城区", "城南街道", "江滨社区", "澜江公园"),
+    Case("我在澜江公园散步", "老城区", "城南街道", "江滨社区", "澜江公园"),
+    Case("滨江市第一人民医院门口", "老城区", "鼓楼街道", "府前社区", "滨江市第一人民医院"),
+    Case("市一医院急诊", "老城区", "鼓楼街道", "府前社区", "滨江市第一人民医院"),
+    Case("县医院", "南山县", "城关镇", "县前社区", "南山县人民医院"),
+    Case("北湖湿地公园", "江北区", "北湖街道", "荷塘社区", "北湖湿地公园"),
+    Case("溪头卫生院", "南山县", "溪头镇", "溪头村", "溪头镇中心卫生院"),
+    Case("高新临港物流园", "高新区", "临港街道", "物流园社区", "临港物流园"),
+    # colloquial suffixes and house numbers
+    Case("柳巷小区", "老城区", "西门街道", "柳巷社区"),
+    Case("望江路31号", "老城区", "城南街道", "望江社区"),
+    Case("江滨路", "老城区", "城南街道", "江滨社区"),
+    Case("南山区城关镇", "南山县", "城关镇", None),
+    Case("临湖区青山街茶园社区", "临湖区", "青山街道", "茶园社区"),
+    Case("纺织新村小区3幢", "老城区", "东关街道", "纺织新村社区", "纺织新村小区"),
+    # one wrong, missing or swapped character
+    Case("打铁港社区", "老城区", "西门街道", "打铁巷社区"),
+    Case("塘子社区", "滨江区", "长河街道", "塘子堰社区"),
+    Case("老成区西门街道", "老城区", "西门街道", None),
+    Case("石乔街道", "江北区", "石桥街道", None),
+    # conflicting district: the more specific consistent chain wins
+    Case("江北区江南街道闻涛社区", "滨江区", "江南街道", "闻涛社区"),
+    # noisy transcript lines
+    Case(
+        "市民：喂，你好，我家住在江北区运河街道桥西社区5栋2单元，楼下的下水道堵了好几天了",
+        "江北区", "运河街道", "桥西社区",
+    ),
+    Case(
+        "坐席：请问您的具体位置？市民：就在高新区科创街道智慧谷社区软件园旁边",
+        "高新区", "科创街道", "智慧谷社区", "高新区软件园",
+    ),
+    Case(
+        "嗯那个，就是滨江区新城街道世纪城这边，晚上施工太吵了",
+        "滨江区", "新城街道", "世纪城社区",
+    ),
+    # no address at all
+    Case("我要投诉噪音扰民，晚上十一点还在施工", None, None, None),
+    Case("我们小区门口的路灯坏了", None, None, None),
+]
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return gazetteer_from_bundle(government.build(government.DATA_DIR))
+
+
+def _got(match: AddressMatch) -> tuple[str | None, ...]:
+    return (match.district, match.street, match.community, match.landmark)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.text[:16] for c in CASES])
+def test_case(case: Case, gazetteer: Gazetteer) -> None:
+    match = normalise_address(case.text, gazetteer)
+    assert _got(match) == (case.district, case.street, case.community, case.landmark)
+    assert 0.0 <= match.confidence <= 1.0
+    if case.district is None:
+        assert match.confidence == 0.0
+    else:
+        assert match.confidence > 0.3
+
+
+def test_accuracy_over_all_cases(gazetteer: Gazetteer) -> None:
+    """Measured accuracy over the list: exact chain, and field by field (printed as JSON)."""
+    exact = 0
+    fields = {"district": 0, "street": 0, "community": 0}
+    for case in CASES:
+        match = normalise_address(case.text, gazetteer)
+        exact += _got(match) == (case.district, case.street, case.community, case.landmark)
+        for name in fields:
+            fields[name] += getattr(match, name) == getattr(case, name)
+    report = {"cases": len(CASES), "exact": exact, "exact_accuracy": exact / len(CASES)}
+    report.update({name: hits / len(CASES) for name, hits in fields.items()})
+    print(json.dumps(report, ensure_ascii=False))
+    assert len(CASES) >= 25
+    assert exact / len(CASES) >= 0.9
+
+
+def test_ids_follow_the_names(gazetteer: Gazetteer) -> None:
+    match = normalise_address("滨江区江南街道闻涛社区", gazetteer)
+    assert (match.district_id, match.street_id, match.community_id) == (
+        "R01-02", "R01-02-01", "R01-02-01-03",
+    )
+    assert match.landmark_id is None
+    park = normalise_address("在滨江公园门口", gazetteer)
+    assert (park.landmark_id, park.community_id) == ("L011", "R01-01-03-04")
+
+
+def test_no_address_gives_zero_confidence_and_no_ids(gazetteer: Gazetteer) -> None:
+    text = "你好，我想反映一下噪音问题"
+    match = normalise_address(text, gazetteer)
+    assert match.confidence == 0.0
+    assert match.raw == text
+    assert match.evidence == []
+    ids = (match.district_id, match.street_id, match.community_id, match.landmark_id)
+    assert ids == (None, None, None, None)
+
+
+@pytest.mark.parametrize("text", ["社区", "小区", "街道", "我们社区", "我家小区", "这个村"])
+def test_generic_words_alone_match_nothing(text: str, gazetteer: Gazetteer) -> None:
+    match = normalise_address(text, gazetteer)
+    assert (match.district, match.confidence, match.evidence) == (None, 0.0, [])
+
+
+def test_a_conflicting_district_lowers_the_confidence(gazetteer: Gazetteer) -> None:
+    consistent = normalise_address("滨江区江南街道", gazetteer)
+    conflicting = normalise_address("江北区江南街道", gazetteer)
+    assert (consistent.street, conflicting.street) == ("江南街道", "江南街道")
+    assert conflicting.district == "滨江区"
+    assert conflicting.conflict and not consistent.conflict
+    assert conflicting.confidence < consistent.confidence
+    unused = [e.entry_name for e in conflicting.evidence if not e.used]
+    assert unused == ["江北区"]
+
+
+def test_a_fuzzy_match_is_less_sure_than_an_exact_one(gazetteer: Gazetteer) -> None:
+    exact = normalise_address("打铁巷社区", gazetteer)
+    fuzzy = normalise_address("打铁港社区", gazetteer)
+    assert exact.community == fuzzy.community == "打铁巷社区"
+    assert fuzzy.confidence < exact.confidence
+    assert [(e.how, e.distance, e.matched) for e in fuzzy.evidence] == [("fuzzy", 1, "打铁巷社区")]
+
+
+def test_a_wrong_character_shared_by_two_villages_keeps_only_their_town(
+    gazetteer: Gazetteer,
+) -> None:
+    match = normalise_address("桃源镇中坞村", gazetteer)
+    assert (match.district, match.street, match.community) == ("南山县", "桃源镇", None)
+
+
+def test_house_numbers_stay_in_raw(gazetteer: Gazetteer) -> None:
+    text = "市民：我住在老城区府前路88号3幢2单元501室，楼道灯坏了"
+    match = normalise_address(text, gazetteer)
+    assert match.raw == "老城区府前路88号3幢2单元501室"
+    assert (match.district, match.community) == ("老城区", "府前社区")
+    assert all(not e.surface[0].isdigit() for e in match.evidence)
+
+
+def test_evidence_names_the_surface_strings(gazetteer: Gazetteer) -> None:
+    match = normalise_address("我在滨江江南闻涛这边", gazetteer)
+    found = {(e.surface, e.entry_name, e.how) for e in match.evidence}
+    assert found == {
+        ("滨江", "滨江区", "alias"),
+        ("江南", "江南街道", "alias"),
+        ("闻涛", "闻涛社区", "alias"),
+    }
+    text = "我在滨江江南闻涛这边"
+    assert all(text[e.start : e.end] == e.surface for e in match.evidence)
+
+
+def test_ticket_address_has_the_contract_fields(gazetteer: Gazetteer) -> None:
+    address = normalise_address("柳巷社区", gazetteer).ticket_address()
+    assert set(address) == {"raw", "district", "street", "community", "confidence"}
+    assert address["community"] == "柳巷社区"
+
+
+def test_full_width_digits_are_read_as_digits(gazetteer: Gazetteer) -> None:
+    match = normalise_address("望江路３１号", gazetteer)
+    assert match.community == "望江社区"
+    assert match.raw == "望江路３１号"
+
+
+def test_find_address_spans_in_transcript_lines() -> None:
+    text = "市民：喂，你好，我家住在江北区运河街道桥西社区5栋2单元，楼下的下水道堵了"
+    assert [text[s:e] for s, e in find_address_spans(text)] == ["江北区运河街道桥西社区5栋2单元"]
+    text = "在滨江公园门口"
+    assert [text[s:e] for s, e in find_address_spans(text)] == ["滨江公园"]
+    assert find_address_spans("你好，我想反映一下噪音问题") == []
+    assert find_address_spans("我家小区") == []
+
+
+def test_the_index_is_built_once_per_gazetteer(gazetteer: Gazetteer) -> None:
+    copy = Gazetteer(entries=list(gazetteer.entries))
+    normalise_address("柳巷社区", copy)
+    index: object = copy.derived("nlu.address.index", lambda g: pytest.fail("rebuilt"))
+    assert index is copy.derived("nlu.address.index", lambda g: pytest.fail("rebuilt"))

@@ -1,0 +1,56 @@
+"""Personal data in hotline text: phone and ID numbers found, and masked for logs.
+
+Numbers are stored in full in the ticket (the department must call back) but never written
+to logs in full; :func:`mask_pii` is what every log line about a transcript goes through.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlu.numbers import NUMBER_CHARS, spell_digits
+
+_SPOKEN_NUMBER = re.compile(rf"[{NUMBER_CHARS}](?:[{NUMBER_CHARS}\s\-—.、，,]*[{NUMBER_CHARS}])?")
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}\d{7,8}(?!\d)")
+_ID_CARD = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])")
+_MASK_TARGETS = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)|(?<!\d)(\d{6})\d{8}(\d{3}[0-9Xx])")
+
+
+def find_phones(text: str) -> list[tuple[str, int, int]]:
+    """Phone numbers in ``text`` as (digits, start, end), spoken digit words included.
+
+    「138 0571 2345」 and 「一三八零五七一二三四五」 both give ``13805712345``; the span is that
+    of the words in ``text``.
+    """
+    found = []
+    for match in _SPOKEN_NUMBER.finditer(text):
+        chunk = match.group(0)
+        digits = re.sub(r"\D", "", spell_digits(chunk))
+        if _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits):
+            found.append((digits, match.start(), match.end()))
+    return found
+
+
+def mask_phone(phone: str) -> str:
+    """A phone number with its middle digits hidden: 13805712345 → 138****2345."""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_pii(text: str) -> str:
+    """``text`` with mobile and ID-card numbers masked, for logging."""
+
+    def hide(match: re.Match[str]) -> str:
+        if match.group(1):
+            return f"{match.group(1)}****{match.group(2)}"
+        return f"{match.group(3)}********{match.group(4)}"
+
+    return _MASK_TARGETS.sub(hide, text)
+
+
+def find_id_numbers(text: str) -> list[tuple[str, int, int]]:
+    """18-character ID-card numbers in ``text`` as (number, start, end)."""
+    return [(m.group(0).upper(), m.start(), m.end()) for m in _ID_CARD.finditer(text)]

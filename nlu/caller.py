@@ -22,50 +22,81 @@ _COMPOUND_SURNAMES = (
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐",
 )
 _SURNAME = rf"(?:{'|'.join(_COMPOUND_SURNAMES)}|[{_SURNAME_CHARS}])"
-_NOT_NAME = set("的了是在有就也都还要想不这那个一我你他她们啊呢吧吗呀哦嗯先女师阿老小大")
+_NOT_NAME = set("的了是在有就也都还要想不这那个一我你他她们啊呢吧吗呀哦嗯先女师阿大")
+_TITLES = "先生|女士|小姐|阿姨|大爷|大妈|大姐|大哥|大伯|师傅|老师|奶奶|爷爷|伯伯|叔叔"
+_NAME_END = r"(?=[，,。.、；;！!？?\s\d]|电话|手机|就行|就好|吧|$)"
 _FULL = re.compile(
-    rf"(?:我叫|我的名字是|名字叫|我是|本人|叫我)\s*(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}})"
+    rf"(?:我叫|俺叫|我的名字是|名字叫|名字是|我是|本人|叫我|联系人[：:]?|读者|署名[：:]?|叫)\s*(?P<name>(?:老|小)?{_SURNAME}[\u4e00-\u9fff]{{0,2}}?)"
+    + _NAME_END
 )
-_SURNAME_ONLY = re.compile(
-    rf"(?:免贵姓|我姓|姓)\s*(?P<sur>{_SURNAME})(?:[，,、\s]*(?:\S{{0,4}}的\S)?)?"
-    r"(?P<title>先生|女士|阿姨|大爷|师傅|老师)?"
+_SURNAME_ONLY = re.compile(rf"(?:免贵姓|我姓|姓)\s*(?P<sur>{_SURNAME})")
+_SURNAME_THEN_NAME = re.compile(
+    rf"(?:免贵姓|我姓|姓)\s*(?P<sur>{_SURNAME})[，,、\s]*(?P<name>(?P=sur)[\u4e00-\u9fff]{{1,2}}?)"
+    + _NAME_END
 )
-_TITLED = re.compile(rf"(?P<sur>{_SURNAME})(?P<title>先生|女士)")
-_ASKED = re.compile(r"贵姓|怎么称呼|您的姓名|叫什么名字|留个姓名|称呼您")
+_ANSWER_CHUNK = re.compile(rf"^(?:我是|我叫|俺叫|叫)?(?P<name>{_SURNAME}[\u4e00-\u9fff]{{0,2}})$")
+_CHUNKS = re.compile(r"[^，,。.、；;！!？?\s\d：:]+")
+_ROLES = {"游客", "业主", "居民", "家长", "租户", "房东", "市民", "学生", "司机", "患者", "病人",
+          "顾客", "商户", "村民", "读者", "网友", "群众", "老人"}
+_TITLED = re.compile(rf"(?P<sur>{_SURNAME})(?P<title>{_TITLES})")
+_ASKED = re.compile(r"贵姓|怎么称呼|姓名|叫什么|称呼您|名字")
 
 
-def _clean_full(name: str) -> str | None:
-    """A full name without trailing particles; None when it is not a name after all."""
+def _clean(name: str) -> str | None:
+    """A name without trailing particles; None when it is not a name after all."""
     while name and name[-1] in _NOT_NAME:
         name = name[:-1]
-    if len(name) < 2 or name[1] in _NOT_NAME:
+    if len(name) < 2 or name[1] in _NOT_NAME - {"老", "小"} or name in _ROLES:
         return None
     return name
 
 
+def _span(turn: Turn, match: re.Match[str], group: str) -> tuple[int, int]:
+    start = turn.start + match.start(group)
+    return start, start + len(match.group(group))
+
+
+def _answer(turn: Turn) -> tuple[tuple[str, int, int] | None, tuple[str, int, int] | None]:
+    """A full name and a bare surname given as the answer to the agent's question."""
+    full = surname = None
+    for chunk in _CHUNKS.finditer(turn.text):
+        m = _ANSWER_CHUNK.match(chunk.group(0))
+        if not m:
+            continue
+        start = turn.start + chunk.start() + m.start("name")
+        if name := _clean(m.group("name")):
+            full = full or (name, start, start + len(name))
+        elif len(m.group("name")) == 1:
+            surname = surname or (m.group("name"), start, start + 1)
+    return full, surname
+
+
 def find_caller_name(turns: list[Turn]) -> tuple[str, int, int] | None:
-    """The caller's name with its span in the transcript, the last one given (corrections win)."""
-    found: tuple[str, int, int] | None = None
+    """The caller's name with its span in the transcript; the last full name given wins.
+
+    A full name beats a title (「孙先生」), which beats a bare surname; a bare surname takes
+    the title the agent then uses (「沈阿姨」).
+    """
+    full: tuple[str, int, int] | None = None
+    titled: tuple[str, int, int] | None = None
+    surname: tuple[str, int, int] | None = None
     asked = False
     for turn in turns:
         if turn.speaker == "agent":
-            asked = asked or bool(_ASKED.search(turn.text))
+            asked = bool(_ASKED.search(turn.text))
+            if surname and (m := _TITLED.search(turn.text)) and m.group("sur") == surname[0]:
+                titled = (m.group(0), surname[1], surname[2])
             continue
-        for match in _FULL.finditer(turn.text):
-            name = _clean_full(match.group("name"))
-            if name:
-                start = turn.start + match.start("name")
-                found = (name, start, start + len(name))
-        for match in _SURNAME_ONLY.finditer(turn.text):
-            surname = match.group("sur")
-            title = match.group("title") or ""
-            if title not in ("先生", "女士"):
-                title = ""
-            start = turn.start + match.start("sur")
-            if found is None or found[1] != start:
-                found = (surname + title, start, start + len(surname))
-        titled = _TITLED.search(turn.text)
-        if titled and ((found is None and asked) or (found and found[0] == titled.group("sur"))):
-            start = turn.start + titled.start()
-            found = (titled.group(0), start, start + len(titled.group(0)))
-    return found
+        for match in [*_FULL.finditer(turn.text), *_SURNAME_THEN_NAME.finditer(turn.text)]:
+            if name := _clean(match.group("name")):
+                full = (name, *_span(turn, match, "name"))
+        if asked:
+            answer_full, answer_surname = _answer(turn)
+            full = full or answer_full
+            surname = surname or answer_surname
+        if m := _SURNAME_ONLY.search(turn.text):
+            surname = (m.group("sur"), *_span(turn, m, "sur"))
+        if (m := _TITLED.search(turn.text)) and not _FULL.search(turn.text):
+            titled = (m.group(0), *_span(turn, m, "sur"))
+        asked = False
+    return full or titled or surname

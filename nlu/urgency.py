@@ -34,12 +34,18 @@ _URGENT: list[tuple[re.Pattern[str], str]] = [
      "井盖缺失，有人员坠落危险"),
     (re.compile(r"(危化品|化学品|农药).{0,6}(泄漏|倒|撒)|刺鼻.{0,6}(气体|毒)"), "危险化学品泄漏"),
 ]
+# Words of complaint, harm or distress; an exclamation mark counts as one too.
 _NEGATIVE = re.compile(
-    r"投诉|生气|气死|太过分|过分|受不了|没人管|不管|不像话|忍无可忍|怎么回事|到底|多少次|"
-    r"一直没|还没|没人理|推来推去|踢皮球|差劲|离谱|太差|骗|糊弄|敷衍|烦死|吵死|恶心|欺负|"
-    r"再不.{0,6}(就|我就)|曝光|媒体|举报|火大|气愤|不满|失望|急死"
+    r"投诉|生气|气死|过分|受不了|没人管|没人修|没人来|没人理|不管|不像话|忍无可忍|怎么回事|"
+    r"凭什么|为什么|到底|多少次|一直没|都没|还没|推来推去|踢皮球|差劲|离谱|太差|骗|糊弄|敷衍|"
+    r"烦死|吵死|要死|恶心|欺负|曝光|举报|火大|气愤|不满|失望|急死|着急|担心|害怕|心惊胆战|"
+    r"睡不着|头疼|臭|吵|脏|乱|危险|摔|堵|淹|偷排|发黑|死鱼|灰大|绕路|宰|拖欠|欠.{0,6}工资|"
+    r"坏了|坏掉|不亮|没水|停电|停水|漏水|噪音|扰民|太[高大吵脏臭乱多久慢贵]|！|!"
 )
-_POSITIVE = re.compile(r"谢谢|感谢|辛苦|麻烦您|麻烦你们|表扬|点赞|满意|好的好的|太好了|热心")
+_THANKS = re.compile(r"谢谢|感谢|辛苦|麻烦您|麻烦了|太好了|服务真好|热心|好嘞")
+_PRAISE = re.compile(r"表扬|点赞|锦旗|好人好事|服务真好")
+_INQUIRY = re.compile(r"问一下|问问|想问|请问|咨询|怎么(办|申请|弄|办理|参保|上牌)|需要什么|"
+                      r"要什么材料|能不能申请|在哪里|在哪|什么时候|有没有")
 
 
 class UrgencyResult(BaseModel):
@@ -68,13 +74,17 @@ def assess_urgency(text: str) -> UrgencyResult:
 
 
 def assess_sentiment(text: str) -> SentimentResult:
-    """负面 when complaint words outweigh courtesy, 正面 for thanks without complaint, else 中性."""
+    """正面 for praise or thanks without complaint, 负面 for complaint, else 中性 (enquiries)."""
     negative = [m.group(0) for m in _NEGATIVE.finditer(text)]
-    positive = [m.group(0) for m in _POSITIVE.finditer(text)]
-    if negative and len(negative) >= len(positive):
-        sentiment: Sentiment = "负面"
-    elif positive and not negative:
+    positive = [m.group(0) for m in _THANKS.finditer(text)] + [
+        m.group(0) for m in _PRAISE.finditer(text)
+    ]
+    enquiry = bool(_INQUIRY.search(text))
+    sentiment: Sentiment
+    if _PRAISE.search(text) or (positive and len(negative) <= 1):
         sentiment = "正面"
+    elif len(negative) >= 2 or (negative and not enquiry):
+        sentiment = "负面"
     else:
         sentiment = "中性"
     return SentimentResult(sentiment=sentiment, negative=negative, positive=positive)

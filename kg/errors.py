@@ -73,6 +73,13 @@ class RdfFormatError(DataValidationError):
     code = "E032"
 
 
+class ModelUnavailableError(CityAgentError):
+    """A trained model the request needs is not installed or cannot be loaded."""
+
+    code = "E050"
+    http_status = 503
+
+
 class NotFoundError(CityAgentError):
     """A requested entity does not exist."""
 

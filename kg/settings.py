@@ -25,6 +25,11 @@ class Settings(BaseSettings):
         description="Where runtime state lives: Neo4j data, the generated password, logs.",
     )
 
+    shared_data_dir: Path = Field(
+        default=Path("../shared/data"),
+        description="The public datasets used to train and evaluate the models.",
+    )
+
     # Neo4j: an external server when NEO4J_URI is set, else the project's own local server.
     neo4j_uri: str | None = Field(
         default=None,

@@ -57,12 +57,13 @@ class TimeMention(BaseModel):
 
 def _date(match: re.Match[str], call_time: datetime) -> datetime | None:
     day = parse_number(match.group("day"))
+    month: int | None = call_time.month
+    year = call_time.year
     if match.group("last"):
         first = call_time.replace(day=1) - timedelta(days=1)
         month, year = first.month, first.year
-    else:
-        month = parse_number(match.group("month")) if match.group("month") else call_time.month
-        year = call_time.year
+    elif match.group("month"):
+        month = parse_number(match.group("month"))
     if not day or not month or not 1 <= month <= 12:
         return None
     try:
@@ -81,12 +82,13 @@ def _day(text: str, call_time: datetime) -> tuple[datetime | None, str | None, t
         return call_time + timedelta(days=_DAY_WORDS[word]), _IMPLIED_PART.get(word), m.span()
     if m := _WEEK.search(text):
         monday = call_time - timedelta(days=call_time.weekday())
-        when = monday + timedelta(days=_WEEKDAYS[m.group("wd")] + (-7 if m.group("which") == "上"
-                                                                       else 0))
-        if when <= call_time:
-            return when, None, m.span()
-    if (m := _DATE.search(text)) and (when := _date(m, call_time)) is not None:
-        return when, None, m.span()
+        weekday = monday + timedelta(
+            days=_WEEKDAYS[m.group("wd")] + (-7 if m.group("which") == "上" else 0)
+        )
+        if weekday <= call_time:
+            return weekday, None, m.span()
+    if (m := _DATE.search(text)) and (dated := _date(m, call_time)) is not None:
+        return dated, None, m.span()
     return None, None, (0, 0)
 
 

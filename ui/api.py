@@ -12,6 +12,8 @@ from kg.errors import CityAgentError, NotFoundError
 from kg.queries import EntityHit, Subgraph, neighbourhood, search_entities
 from kg.store import GraphStore
 from ui.health import Health, check_health
+from ui.services import Services
+from ui.tickets_api import tickets_router
 from ui.web import build_web_app
 
 
@@ -60,4 +62,6 @@ def create_app(store: GraphStore) -> FastAPI:
             raise NotFoundError(f"no {label} with id {key!r}")
         return sub
 
-    return cast(FastAPI, gr.mount_gradio_app(api, build_web_app(store), path="/"))
+    services = Services(store)
+    api.include_router(tickets_router(services))
+    return cast(FastAPI, gr.mount_gradio_app(api, build_web_app(services), path="/"))

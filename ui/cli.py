@@ -29,7 +29,11 @@ neo4j_app = typer.Typer(help="The project's local Neo4j server.", no_args_is_hel
 kg_app = typer.Typer(help="The knowledge graph: schema, counts, RDF import and export.",
                      no_args_is_help=True)
 demo_app = typer.Typer(help="The bundled demo city 「滨江市」.", no_args_is_help=True)
+train_app = typer.Typer(help="Train the project's models.", no_args_is_help=True)
+eval_app = typer.Typer(help="Evaluations; each prints one JSON object.", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
+app.add_typer(train_app, name="train")
+app.add_typer(eval_app, name="eval")
 app.add_typer(kg_app, name="kg")
 app.add_typer(demo_app, name="demo")
 
@@ -155,6 +159,69 @@ def demo_load() -> None:
     with open_graph(get_settings()).store as store:
         report = load_demo_city(store, progress=True)
     typer.echo(report.model_dump_json(indent=2))
+
+
+# -- train and eval ------------------------------------------------------------------
+DataOption = Annotated[Path, typer.Option("--data", help="The evaluation file", exists=True,
+                                          dir_okay=False)]
+
+
+@train_app.command("ner")
+@_clear_errors
+def train_ner_command(
+    data: Annotated[Path | None, typer.Option(help="CLUENER train file")] = None,
+    max_minutes: Annotated[float | None, typer.Option(help="Training time budget")] = None,
+) -> None:
+    """Train the Chinese NER on CLUENER2020 and write nlu/models/ner."""
+    from nlu.train_ner import train_ner
+
+    source = data or get_settings().shared_data_dir / "cluener2020" / "train.json"
+    typer.echo(train_ner(source, max_minutes=max_minutes).model_dump_json(indent=2))
+
+
+@train_app.command("router")
+@_clear_errors
+def train_router_command(
+    data: Annotated[Path | None, typer.Option(help="The teddycup2020c folder")] = None,
+) -> None:
+    """Train the 7-class router (cross-validated, with its ablation) and write nlu/models/router."""
+    from nlu.router import DEFAULT_MODEL_DIR
+    from nlu.train_router import train_router
+
+    source = data or get_settings().shared_data_dir / "teddycup2020c"
+    typer.echo(train_router(source, DEFAULT_MODEL_DIR).model_dump_json(indent=2))
+
+
+@eval_app.command("ner")
+@_clear_errors
+def eval_ner_command(data: DataOption) -> None:
+    """Precision, recall and F1 of the NER on a CLUENER JSON-lines file."""
+    from nlu.evaluate_ner import evaluate_ner
+
+    typer.echo(evaluate_ner(data).model_dump_json(indent=2))
+
+
+@eval_app.command("router")
+@_clear_errors
+def eval_router_command(data: DataOption) -> None:
+    """Macro-F1, accuracy, per-class scores and confusion matrix on {text, label} lines."""
+    from nlu.evaluate_router import evaluate_router
+
+    typer.echo(evaluate_router(data).model_dump_json(indent=2))
+
+
+@eval_app.command("tickets")
+@_clear_errors
+def eval_tickets_command(
+    data: DataOption,
+    errors: Annotated[bool, typer.Option(help="Also list every wrong field")] = False,
+) -> None:
+    """Per-field accuracy of drafted tickets on the demo city's calls."""
+    from ingest.demo.hotline import demo_ticket_filler
+    from nlu.evaluate_tickets import evaluate_tickets
+
+    report = evaluate_tickets(data, demo_ticket_filler())
+    typer.echo(report.model_dump_json(indent=2, exclude=None if errors else {"errors"}))
 
 
 # -- serve ---------------------------------------------------------------------------

@@ -10,8 +10,9 @@ import gradio as gr
 
 from kg.errors import CityAgentError
 from kg.queries import EntityHit, neighbourhood, search_entities
-from kg.store import GraphStore
 from ui.graph_view import render_svg
+from ui.services import Services
+from ui.web_hotline import hotline_tab
 
 _EMPTY_GRAPH = (
     '<div class="kg-empty">输入实体名称（支持部分名称，如「住建」「滨江」）后点击搜索。</div>'
@@ -26,8 +27,9 @@ def _message(text: str) -> str:
     return f'<div class="kg-empty">{html.escape(text)}</div>'
 
 
-def build_web_app(store: GraphStore) -> gr.Blocks:
-    """The Gradio Blocks of the service; handlers read the graph through ``store``."""
+def build_web_app(services: Services) -> gr.Blocks:
+    """The Gradio Blocks of the service: one tab per persona, the graph explorer first."""
+    store = services.store
 
     def show(choice: str | None) -> tuple[str, dict[str, Any]]:
         if not choice or "|" not in choice:
@@ -83,4 +85,5 @@ def build_web_app(store: GraphStore) -> gr.Blocks:
             button.click(search, inputs=query, outputs=[hits, picture, details])
             query.submit(search, inputs=query, outputs=[hits, picture, details])
             hits.input(show, inputs=hits, outputs=[picture, details])
+        hotline_tab(services)
     return cast(gr.Blocks, app)

@@ -63,5 +63,6 @@ def create_app(store: GraphStore) -> FastAPI:
         return sub
 
     services = Services(store)
+    services.warm_up()
     api.include_router(tickets_router(services))
     return cast(FastAPI, gr.mount_gradio_app(api, build_web_app(services), path="/"))

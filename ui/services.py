@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from functools import cached_property
 
-from kg.errors import ModelUnavailableError
+from kg.errors import CityAgentError, ModelUnavailableError
 from kg.store import GraphStore
 from nlu.ticket_fill import TicketFiller
+
+log = logging.getLogger(__name__)
 
 
 class Services:
@@ -14,6 +18,19 @@ class Services:
 
     def __init__(self, store: GraphStore) -> None:
         self.store = store
+
+    def warm_up(self) -> threading.Thread:
+        """Load the models in the background, so the first request does not wait for them."""
+
+        def load() -> None:
+            try:
+                _ = self.ticket_filler
+            except CityAgentError as exc:
+                log.warning("models not loaded at start-up: %s", exc)
+
+        thread = threading.Thread(target=load, name="warm-up", daemon=True)
+        thread.start()
+        return thread
 
     @cached_property
     def ticket_filler(self) -> TicketFiller:

@@ -109,6 +109,7 @@ def hotline_tab(services: Services) -> None:
                 result = gr.Markdown(elem_id="hl-result")
         state = gr.State(None)
         outputs = [state, *fields.values(), reasons]
-        transcript.input(draft, [transcript, call_time], outputs, trigger_mode="always_last")
-        call_time.submit(draft, [transcript, call_time], outputs)
+        transcript.input(draft, [transcript, call_time], outputs, trigger_mode="always_last",
+                         show_progress="hidden")
+        call_time.submit(draft, [transcript, call_time], outputs, show_progress="hidden")
         button.click(confirm, [state, *fields.values()], result)

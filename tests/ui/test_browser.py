@@ -46,7 +46,7 @@ def test_search_shows_the_neighbourhood_picture(service_url: str, tmp_path: Path
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(service_url, wait_until="networkidle")
+        page.goto(service_url, wait_until="load")
         page.get_by_role("tab", name="知识图谱").wait_for()
         box = page.locator("#kg-search-box textarea, #kg-search-box input").first
         box.fill("住建")
@@ -61,4 +61,28 @@ def test_search_shows_the_neighbourhood_picture(service_url: str, tmp_path: Path
         box.fill("完全不存在的实体名称")
         page.locator("#kg-search-btn").click()
         page.get_by_text("没有找到").wait_for(timeout=30_000)
+        browser.close()
+
+
+def test_hotline_tab_fills_the_ticket_as_the_call_is_typed(service_url: str) -> None:
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed for the browser test (make system-deps)"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(service_url, wait_until="load")
+        page.get_by_role("tab", name="热线坐席").click()
+        box = page.locator("#hl-transcript textarea")
+        box.click()
+        box.press_sequentially("市民：长河社区的路灯坏了三天了\n市民：我叫王秀英，电话13805712345",
+                               delay=5)
+        caller = page.locator("#hl-caller textarea, #hl-caller input").first
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#hl-caller textarea, #hl-caller input')]"
+            ".some(e => e.value === '王秀英')", timeout=30_000)
+        assert caller.input_value() == "王秀英"
+        community = page.locator("#hl-community textarea, #hl-community input").first
+        assert community.input_value() == "长河社区"
+        page.locator("#hl-confirm").click()
+        page.get_by_text("已登记").wait_for(timeout=30_000)
         browser.close()

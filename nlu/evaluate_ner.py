@@ -6,7 +6,6 @@ with the trainer so that both validate input the same way.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -17,6 +16,7 @@ from pydantic import BaseModel, Field
 from spacy.language import Language
 
 from kg.errors import DataValidationError
+from nlu.jsonl import read_jsonl
 
 logger = logging.getLogger(__name__)
 
@@ -125,25 +125,12 @@ def read_cluener(path: Path) -> list[CluenerRecord]:
     skipped record would bias both training and evaluation.
     """
     records: list[CluenerRecord] = []
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise DataValidationError(f"{path}: cannot read CLUENER file: {exc}") from exc
-    with handle:
-        for lineno, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                obj = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise _fail(path, lineno, f"not valid JSON ({exc.msg})") from exc
-            if not isinstance(obj, dict):
-                raise _fail(path, lineno, "not a JSON object")
-            text = obj.get("text")
-            if not isinstance(text, str) or not text:
-                raise _fail(path, lineno, "'text' must be a non-empty string")
-            spans = _parse_spans(path, lineno, text, obj.get("label", {}))
-            records.append(CluenerRecord(text=text, spans=spans, line=lineno))
+    for lineno, obj in read_jsonl(path):
+        text = obj.get("text")
+        if not isinstance(text, str) or not text:
+            raise _fail(path, lineno, "'text' must be a non-empty string")
+        spans = _parse_spans(path, lineno, text, obj.get("label", {}))
+        records.append(CluenerRecord(text=text, spans=spans, line=lineno))
     if not records:
         raise DataValidationError(f"{path}: no CLUENER records")
     return records

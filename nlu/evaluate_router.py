@@ -8,7 +8,6 @@ file never yields a silently smaller score.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.metrics import precision_recall_fscore_support as prfs
 
 from kg.errors import DataValidationError
+from nlu.jsonl import read_jsonl
 from nlu.router import LABELS, Router, load_router
 
 logger = logging.getLogger(__name__)
@@ -47,19 +47,7 @@ def read_eval_file(path: Path) -> tuple[list[str], list[str]]:
     """Texts and labels of a JSON-lines evaluation file, validated line by line."""
     texts: list[str] = []
     labels: list[str] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataValidationError(f"{path}: cannot read the evaluation file ({exc})") from exc
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataValidationError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(row, dict):
-            raise DataValidationError(f"{path}:{lineno}: expected a JSON object")
+    for lineno, row in read_jsonl(path):
         text, label = row.get("text"), row.get("label")
         if not isinstance(text, str) or not text.strip():
             raise DataValidationError(f"{path}:{lineno}: 'text' is missing or empty")

@@ -7,7 +7,6 @@ and the departments by the top-1 name.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from kg.errors import DataValidationError
 from kg.ticket import Ticket
+from nlu.jsonl import read_jsonl
 from nlu.ticket_fill import TicketFiller
 
 FIELDS = (
@@ -52,16 +52,12 @@ class TicketEvalReport(BaseModel):
 
 def read_cases(path: Path) -> list[TicketCase]:
     """The calls of a JSON-lines file; a malformed line is an error naming file and line."""
-    if not path.is_file():
-        raise DataValidationError(f"no such file: {path}")
     cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for lineno, row in read_jsonl(path):
         try:
-            cases.append(TicketCase.model_validate(json.loads(line)))
-        except (json.JSONDecodeError, ValidationError) as exc:
-            raise DataValidationError(f"{path.name} line {number}: {exc}") from exc
+            cases.append(TicketCase.model_validate(row))
+        except ValidationError as exc:
+            raise DataValidationError(f"{path}:{lineno}: {exc}") from exc
     return cases
 
 

@@ -19,7 +19,6 @@ that fold's training labels, so nothing about a held-out label leaks into its pr
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import time
 from collections import Counter
@@ -40,6 +39,7 @@ from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
 from kg.errors import DataValidationError
+from nlu.jsonl import read_jsonl
 from nlu.router import LABELS, Router, join_tokens, save_router, split_tokens, word_tokens
 
 logger = logging.getLogger(__name__)
@@ -124,18 +124,10 @@ class RouterTrainReport(BaseModel):
 # ---------------------------------------------------------------------- readers
 def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line number, object) of every non-blank line; bad lines raise naming file and line."""
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataValidationError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-                raise DataValidationError(f"{path}:{lineno}: expected an object with a 'text'")
-            rows.append((lineno, row))
+    rows = list(read_jsonl(path))
+    for lineno, row in rows:
+        if not isinstance(row.get("text"), str):
+            raise DataValidationError(f"{path}:{lineno}: expected an object with a 'text'")
     return rows
 
 

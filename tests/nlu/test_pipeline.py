@@ -125,7 +125,7 @@ def test_committed_model_keeps_rule_entities(committed: Language) -> None:
     ("line", "why"),
     [
         ("{not json", "not valid JSON"),
-        ('["a list"]', "not a JSON object"),
+        ('["a list"]', "expected a JSON object"),
         ('{"text": "", "label": {}}', "'text'"),
         ('{"text": "张三来了", "label": {"name": {"张三": [[0, 9]]}}}', "out of range"),
         ('{"text": "张三来了", "label": {"name": {"张三": [[1, 2]]}}}', "reads"),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 from kg.store import GraphStore
 from tests.support import free_port
@@ -40,49 +40,45 @@ def service_url(demo_graph: GraphStore) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def test_search_shows_the_neighbourhood_picture(service_url: str, tmp_path: Path) -> None:
+@pytest.fixture()
+def page(service_url: str) -> Iterator[Page]:
+    """The web app open in Debian's headless Chromium."""
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is needed for the browser test (make system-deps)"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(service_url, wait_until="load")
-        page.get_by_role("tab", name="知识图谱").wait_for()
-        box = page.locator("#kg-search-box textarea, #kg-search-box input").first
-        box.fill("住建")
-        page.locator("#kg-search-btn").click()
-        page.locator("#kg-graph svg .kg-node").first.wait_for(timeout=30_000)
-        nodes = page.locator("#kg-graph svg .kg-node")
-        assert nodes.count() > 2
-        caption = page.locator("#kg-graph .kg-caption").inner_text()
-        assert "住房" in caption or "住建" in caption
-        assert page.locator("#kg-graph svg .kg-edge").count() > 1
-        page.screenshot(path=str(tmp_path / "kg-tab.png"), full_page=True)
-        box.fill("完全不存在的实体名称")
-        page.locator("#kg-search-btn").click()
-        page.get_by_text("没有找到").wait_for(timeout=30_000)
+        opened = browser.new_page(viewport={"width": 1400, "height": 1100})
+        opened.goto(service_url, wait_until="load")
+        yield opened
         browser.close()
 
 
-def test_hotline_tab_fills_the_ticket_as_the_call_is_typed(service_url: str) -> None:
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed for the browser test (make system-deps)"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.goto(service_url, wait_until="load")
-        page.get_by_role("tab", name="热线坐席").click()
-        box = page.locator("#hl-transcript textarea")
-        box.click()
-        box.press_sequentially("市民：长河社区的路灯坏了三天了\n市民：我叫王秀英，电话13805712345",
-                               delay=5)
-        caller = page.locator("#hl-caller textarea, #hl-caller input").first
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('#hl-caller textarea, #hl-caller input')]"
-            ".some(e => e.value === '王秀英')", timeout=30_000)
-        assert caller.input_value() == "王秀英"
-        community = page.locator("#hl-community textarea, #hl-community input").first
-        assert community.input_value() == "长河社区"
-        page.locator("#hl-confirm").click()
-        page.get_by_text("已登记").wait_for(timeout=30_000)
-        browser.close()
+def test_search_shows_the_neighbourhood_picture(page: Page, tmp_path: Path) -> None:
+    page.get_by_role("tab", name="知识图谱").wait_for()
+    box = page.locator("#kg-search-box textarea, #kg-search-box input").first
+    box.fill("住建")
+    page.locator("#kg-search-btn").click()
+    page.locator("#kg-graph svg .kg-node").first.wait_for(timeout=30_000)
+    assert page.locator("#kg-graph svg .kg-node").count() > 2
+    caption = page.locator("#kg-graph .kg-caption").inner_text()
+    assert "住房" in caption or "住建" in caption
+    assert page.locator("#kg-graph svg .kg-edge").count() > 1
+    page.screenshot(path=str(tmp_path / "kg-tab.png"), full_page=True)
+    box.fill("完全不存在的实体名称")
+    page.locator("#kg-search-btn").click()
+    page.get_by_text("没有找到").wait_for(timeout=30_000)
+
+
+def test_hotline_tab_fills_the_ticket_as_the_call_is_typed(page: Page) -> None:
+    page.get_by_role("tab", name="热线坐席").click()
+    box = page.locator("#hl-transcript textarea")
+    box.click()
+    call = "市民：长河社区的路灯坏了三天了\n市民：我叫王秀英，电话13805712345"
+    box.press_sequentially(call, delay=5)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#hl-caller textarea, #hl-caller input')]"
+        ".some(e => e.value === '王秀英')", timeout=60_000)
+    community = page.locator("#hl-community textarea, #hl-community input").first
+    assert community.input_value() == "长河社区"
+    page.locator("#hl-confirm").click()
+    page.get_by_text("已登记").wait_for(timeout=30_000)

@@ -142,18 +142,19 @@ class StoredTicket(BaseModel):
 
 def get_ticket(store: GraphStore, ticket_id: str) -> StoredTicket:
     """The stored ticket with its ABOUT, AT and ROUTED_TO neighbours, or NotFoundError."""
-    rows = store.read(
+    rows = store.read_models(
         "MATCH (t:Ticket {id: $id}) "
         "OPTIONAL MATCH (t)-[:ABOUT]->(c:Category) "
         "OPTIONAL MATCH (t)-[:AT]->(r:Region) "
         "OPTIONAL MATCH (t)-[rt:ROUTED_TO]->(d:Department) "
         "WITH t, c, r, d, rt ORDER BY rt.confidence DESC "
-        "RETURN properties(t) AS properties, c.name AS category, c.id AS category_id, "
+        "RETURN t.id AS id, properties(t) AS properties, c.name AS category, c.id AS category_id, "
         "r.name AS place, r.id AS place_id, "
         "[x IN collect(CASE WHEN d IS NULL THEN NULL ELSE {id: d.id, name: d.name, "
         "confidence: rt.confidence, reason: rt.reason} END) WHERE x IS NOT NULL] AS routes",
+        StoredTicket,
         id=ticket_id,
     )
     if not rows:
         raise NotFoundError(f"no ticket with id {ticket_id!r}")
-    return StoredTicket(id=ticket_id, **rows[0])
+    return rows[0]

@@ -1,4 +1,4 @@
-"""Personal data in hotline text: phone and ID numbers found, and masked for logs.
+"""Personal data in hotline text: phone numbers found; phone and ID numbers masked for logs.
 
 Numbers are stored in full in the ticket (the department must call back) but never written
 to logs in full; :func:`mask_pii` is what every log line about a transcript goes through.
@@ -13,7 +13,6 @@ from nlu.numbers import NUMBER_CHARS, spell_digits
 _SPOKEN_NUMBER = re.compile(rf"[{NUMBER_CHARS}](?:[{NUMBER_CHARS}\s\-—.、，,]*[{NUMBER_CHARS}])?")
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}\d{7,8}(?!\d)")
-_ID_CARD = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])")
 _MASK_TARGETS = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)|(?<!\d)(\d{6})\d{8}(\d{3}[0-9Xx])")
 
 
@@ -50,7 +49,3 @@ def mask_pii(text: str) -> str:
 
     return _MASK_TARGETS.sub(hide, text)
 
-
-def find_id_numbers(text: str) -> list[tuple[str, int, int]]:
-    """18-character ID-card numbers in ``text`` as (number, start, end)."""
-    return [(m.group(0).upper(), m.start(), m.end()) for m in _ID_CARD.finditer(text)]

@@ -17,6 +17,8 @@ import yaml
 from kg.errors import DataValidationError
 from kg.records import NodeRef
 
+#: The folder of the demo city's hand-written data files.
+DATA_DIR = Path(__file__).resolve().parent / "data"
 REGIONS_FILE = "regions.yaml"
 DEPARTMENTS_FILE = "departments.yaml"
 

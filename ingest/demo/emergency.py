@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.demo.data_files import (
+    DATA_DIR,
     REGIONS_FILE,
     DemoFile,
     DepartmentIndex,
@@ -32,7 +33,6 @@ from kg.records import GraphBundle, NodeRef
 
 log = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).parent / "data"
 EMERGENCY_FILE = "emergency.yaml"
 STREAM_URL = "rtsp://video.binjiang.example/live/{id}"
 WATER_USES = ("水位监测", "积水识别", "烟火识别")

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.demo.data_files import (
+    DATA_DIR,
     REGIONS_FILE,
     DemoFile,
     RegionIndex,
@@ -50,7 +51,6 @@ from kg.records import GraphBundle, NodeRef, RelRecord
 
 log = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).parent / "data"
 FINANCE_FILE = "finance.yaml"
 BANK_FILE = "bank.yaml"
 KNOWLEDGE_FILE = "bank_knowledge.yaml"

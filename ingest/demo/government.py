@@ -16,13 +16,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ingest.demo.data_files import load_yaml
+from ingest.demo.data_files import DATA_DIR, load_yaml
 from kg.errors import DataValidationError
 from kg.records import GraphBundle, NodeRef
 
 logger = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
 
 REGIONS_FILE = "regions.yaml"
 DEPARTMENTS_FILE = "departments.yaml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.demo import government
-from ingest.demo.loader import DATA_DIR
+from ingest.demo.data_files import DATA_DIR
 from kg.gazetteer import gazetteer_from_bundle
 from kg.routing_table import routing_table_from_bundle
 from nlu.router import load_router

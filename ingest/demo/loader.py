@@ -14,12 +14,12 @@ from pydantic import BaseModel
 from tqdm import tqdm
 
 from ingest.demo import emergency, finance, government, tools
+from ingest.demo.data_files import DATA_DIR
 from kg.records import GraphBundle
 from kg.store import GraphCounts, GraphStore
 
 log = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).parent / "data"
 
 
 class DemoLoadReport(BaseModel):

@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from ingest.demo import emergency, finance
-from ingest.demo.data_files import DemoFile, DepartmentIndex
+from ingest.demo.data_files import DATA_DIR, DemoFile, DepartmentIndex
 from kg.errors import DataValidationError
 from kg.records import GraphBundle, NodeRecord, NodeRef
 
 log = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).parent / "data"
 TOOLS_FILE = "tools.yaml"
 TOOL_KINDS = ("perception", "optimisation")
 _SELECTOR_KEYS = {"label", "observes", "name", "kind", "has", "description_contains",

@@ -11,8 +11,8 @@ import statistics
 import time
 from pathlib import Path
 
+from ingest.demo.data_files import DATA_DIR
 from ingest.demo.hotline import demo_ticket_filler
-from ingest.demo.loader import DATA_DIR
 from nlu.evaluate_tickets import evaluate_tickets, read_cases
 
 OUT = Path("var/bench/hotline.json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ingest.demo.loader import DATA_DIR
+from ingest.demo.data_files import DATA_DIR
 from kg.ontology import load_ontology
 from kg.records import GraphBundle, NodeRecord
 

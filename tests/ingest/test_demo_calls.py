@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ingest.demo.loader import DATA_DIR
+from ingest.demo.data_files import DATA_DIR
 
 CALL_FILES = ("calls_dev.jsonl", "calls_test.jsonl")
 EXPECTED_KEYS = {

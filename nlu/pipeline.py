@@ -1,9 +1,9 @@
-"""CityAgent's offline Chinese spaCy pipeline: character tokens, trained NER, entity ruler.
+"""CityAgent's offline Chinese spaCy pipeline: character tokens, trained NER, rule entities.
 
 The committed model in ``nlu/models/ner/`` is ``tok2vec`` → ``ner`` (CLUENER2020's ten labels)
-→ ``entity_ruler`` (PHONE, ID_CARD, DATE, TIME, MONEY, PLATE; ``overwrite_ents=False`` so it only
-adds entities where the NER found none) → ``cityagent_rule_boundaries`` (drops rule matches
-that are only part of a longer number or code, which token patterns cannot see).
+→ ``cityagent_pattern_entities`` (PHONE, ID_CARD, DATE, TIME, MONEY, PLATE found by regular
+expressions over the text; added only where the NER found nothing, and never as part of a
+longer number or code).
 
 Tokens are single characters (:class:`CharWordTokenizer`): every CLUENER mention is then
 reachable, while 4.0 % of the training mentions cut through a jieba word and could never be
@@ -17,19 +17,24 @@ which is a read-only artifact, not state between calls.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import lru_cache
+import re
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache, lru_cache
 from itertools import product
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, cast
 
 import jieba
+import numpy as np
 import spacy
 from pydantic import BaseModel, Field
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 from spacy.util import get_words_and_spaces, registry
 from spacy.vocab import Vocab
+from thinc.api import Model, NumpyOps
+from thinc.types import Ints2d
+from threadpoolctl import ThreadpoolController
 
 from kg.errors import ConfigurationError
 
@@ -41,7 +46,6 @@ NER_LABELS: tuple[str, ...] = (
     "address", "book", "company", "game", "government",
     "movie", "name", "organization", "position", "scene",
 )
-RULER_LABELS: tuple[str, ...] = ("PHONE", "ID_CARD", "DATE", "TIME", "MONEY", "PLATE")
 
 #: Ontology class (local name in ``kg/ontology.ttl``) of each entity label, or None.
 #: ``organization`` → Company: in CLUENER it tags clubs, teams, bands, schools and
@@ -83,9 +87,6 @@ class Entity(BaseModel):
 
 # --- tokenizer: characters, with jieba word features -------------------------------------
 
-_BMES = "BMES"
-
-
 class CharWordTokenizer:
     """One token per character (like spaCy's ``segmenter = "char"``) plus word features.
 
@@ -98,21 +99,19 @@ class CharWordTokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        chars = [ch for ch in text if ch.strip()]
-        words, spaces = get_words_and_spaces(chars, text)
+        words, spaces = get_words_and_spaces([ch for ch in text if ch.strip()], text)
         doc = Doc(self.vocab, words=words, spaces=spaces)
-        position: dict[int, tuple[str, str]] = {}
+        in_word = _jieba_positions(text)
+        strings = self.vocab.strings
+        features: list[tuple[int, int]] = []
         offset = 0
-        for word in jieba.cut(text):
-            n = len(word)
-            for i in range(n):
-                tag = "S" if n == 1 else ("B" if i == 0 else "E" if i == n - 1 else "M")
-                position[offset + i] = (tag, word)
-            offset += n
-        for token in doc:
-            tag, word = position.get(token.idx, ("S", token.text))
-            token.norm_ = tag + token.text
-            token.lemma_ = word
+        for word, space in zip(words, spaces, strict=True):
+            tag, jieba_word = in_word.get(offset, ("S", word))
+            features.append((strings.add(tag + word), strings.add(jieba_word)))
+            offset += len(word) + space
+        # One array write instead of a Token object and two string setters per character.
+        rows = np.array(features, dtype=np.uint64).reshape(-1, 2)
+        doc.from_array(["NORM", "LEMMA"], cast(Ints2d, rows))
         return doc
 
     def to_bytes(self, **kwargs: Any) -> bytes:
@@ -133,6 +132,19 @@ class CharWordTokenizer:
         return self
 
 
+def _jieba_positions(text: str) -> dict[int, tuple[str, str]]:
+    """For each character offset: its B/M/E/S position in its jieba word, and that word."""
+    position: dict[int, tuple[str, str]] = {}
+    offset = 0
+    for word in jieba.cut(text):
+        n = len(word)
+        for i in range(n):
+            tag = "S" if n == 1 else ("B" if i == 0 else "E" if i == n - 1 else "M")
+            position[offset + i] = (tag, word)
+        offset += n
+    return position
+
+
 def create_char_word_tokenizer(segmenter: str = "char") -> Callable[[Language], CharWordTokenizer]:
     """spaCy tokenizer factory ``cityagent.zh_char_words.v1`` (``segmenter`` is ignored)."""
 
@@ -146,44 +158,17 @@ registry.tokenizers.register("cityagent.zh_char_words.v1", func=create_char_word
 jieba.setLogLevel(logging.WARNING)
 
 
-# --- entity ruler patterns (one token per character) -------------------------------------
+# --- pattern entities: regular expressions over the text ---------------------------------
 
-Pattern = list[dict[str, Any]]
-
-_DIGITS = list("0123456789０１２３４５６７８９")
-_CN_DIGITS = list("零〇一二三四五六七八九十两")
-_CN_NUM = [*_CN_DIGITS, "百", "千", "万", "亿"]
-_UPPER = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
-_PROVINCES = list("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
-_DASH = ["-", "－", "—"]
-_D: dict[str, Any] = {"ORTH": {"IN": _DIGITS}}
-
-
-def _lit(word: str) -> Pattern:
-    """Token pattern for a literal word, one token per character."""
-    return [{"ORTH": ch} for ch in word]
-
-
-def _digits(spec: str) -> dict[str, Any]:
-    return {"ORTH": {"IN": _DIGITS}, "OP": spec}
-
-
-def _phone_patterns() -> list[Pattern]:
-    mobile_head: Pattern = [{"ORTH": "1"}, {"ORTH": {"IN": list("3456789")}}]
-    dash: dict[str, Any] = {"ORTH": {"IN": _DASH}}
-    return [
-        [*mobile_head, _digits("{9}")],
-        [*mobile_head, _D, dash, _digits("{4}"), dash, _digits("{4}")],
-        [{"ORTH": "0"}, _digits("{2,3}"), {**dash, "OP": "?"}, _digits("{7,8}")],
-        [{"ORTH": {"IN": ["(", "（"]}}, {"ORTH": "0"}, _digits("{2,3}"),
-         {"ORTH": {"IN": [")", "）"]}}, _digits("{7,8}")],
-    ]
-
-
-def _id_patterns() -> list[Pattern]:
-    return [[{"ORTH": {"IN": list("123456789")}}, _digits("{16}"),
-             {"ORTH": {"IN": [*_DIGITS, "X", "x"]}}]]
-
+_DIGIT = "[0-9０-９]"
+_CN_DIGIT = "[零〇一二三四五六七八九十两]"
+_CN_NUMBER = "[零〇一二三四五六七八九十两百千万亿]"
+_DASH = "[-－—]"
+_PROVINCE = "[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
+#: A rule entity next to one of these is part of a longer number or code, so it is dropped.
+_GLUE = frozenset(
+    "0123456789０１２３４５６７８９ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
 
 _DAY_WORDS = ["今天", "昨天", "前天", "明天", "后天", "当天", "今日", "昨日", "明日", "次日"]
 _DAY_PARTS = ["今晚", "昨晚", "明晚", "当晚", "今早", "明早", "昨夜", "今夜", "前晚"]
@@ -195,160 +180,220 @@ _RELATIVE_DATES = [
     "这周", "下周", "周末", "上星期", "下星期", "这星期", "元旦", "春节", "国庆节", "中秋节",
     "端午节", "清明节", "劳动节", "除夕",
 ]
-_WEEKDAY = list("一二三四五六日天")
-
-
-def _date_patterns() -> list[Pattern]:
-    day_end: dict[str, Any] = {"ORTH": {"IN": ["日", "号"]}}
-    cn: dict[str, Any] = {"ORTH": {"IN": _CN_DIGITS}}
-    sep: dict[str, Any] = {"ORTH": {"IN": ["-", "/", "."]}}
-    pats: list[Pattern] = [
-        [_digits("{2,4}"), {"ORTH": "年"}],
-        [_digits("{2,4}"), {"ORTH": "年"}, _digits("{1,2}"), {"ORTH": "月"}],
-        [_digits("{2,4}"), {"ORTH": "年"}, _digits("{1,2}"), {"ORTH": "月"},
-         _digits("{1,2}"), day_end],
-        [_digits("{1,2}"), {"ORTH": "月"}, _digits("{1,2}"), day_end],
-        [_digits("{4}"), sep, _digits("{1,2}"), sep, _digits("{1,2}")],
-        [{**cn, "OP": "{4}"}, {"ORTH": "年"}, {**cn, "OP": "{1,2}"}, {"ORTH": "月"},
-         {**cn, "OP": "{1,3}"}, day_end],
-        [{**cn, "OP": "{1,2}"}, {"ORTH": "月"}, {**cn, "OP": "{1,3}"}, day_end],
-        [{**cn, "OP": "{1,2}"}, {"ORTH": "月"}, {"ORTH": "份"}],
-        [_digits("{1,2}"), {"ORTH": "月"}, {"ORTH": "份"}],
-    ]
-    pats += [_lit(w) for w in _RELATIVE_DATES]
-    for head in ("星期", "礼拜", "周", "上周", "下周", "本周", "这周"):
-        pats.append([*_lit(head), {"ORTH": {"IN": _WEEKDAY}}])
-    return pats
-
-
+_WEEK_HEADS = ["星期", "礼拜", "周", "上周", "下周", "本周", "这周"]
 _TIME_HEADS = [
     *_DAY_WORDS, *_DAY_PARTS, *_PERIODS, *(d + p for d, p in product(_DAY_WORDS, _PERIODS))
 ]
-
-
-def _time_patterns() -> list[Pattern]:
-    hour_cn: dict[str, Any] = {"ORTH": {"IN": _CN_DIGITS}, "OP": "{1,3}"}
-    o_clock: dict[str, Any] = {"ORTH": {"IN": ["点", "时"]}}
-    minutes: list[Pattern] = [
-        _lit("半"), _lit("一刻"), _lit("三刻"), _lit("钟"),
-        [_digits("{1,2}"), {"ORTH": "分"}],
-        [{"ORTH": {"IN": _CN_DIGITS}, "OP": "{1,3}"}, {"ORTH": "分"}],
-    ]
-    pats: list[Pattern] = [[_digits("{1,2}"), o_clock]]
-    for mins in minutes:
-        pats.append([_digits("{1,2}"), o_clock, *mins])
-        pats.append([hour_cn, o_clock, *mins])
-    # A bare Chinese-numeral hour ("一点") is too often "a little": it needs a head word.
-    half: dict[str, Any] = {"ORTH": {"IN": ["半", "钟"]}, "OP": "?"}
-    pats += [[*_lit(head), hour_cn, o_clock, half] for head in _TIME_HEADS]
-    pats.append([_digits("{1,2}"), {"ORTH": {"IN": [":", "："]}}, _digits("{2}")])
-    # Heads alone are times too ("昨晚", "下午"); day words alone are dates (see _date_patterns).
-    pats += [_lit(w) for w in _TIME_HEADS if w not in _DAY_WORDS]
-    return pats
-
-
-_CURRENCY = ["元", "块钱", "元钱", "美元", "欧元", "港币", "港元", "日元", "英镑", "人民币"]
-
-
-def _money_patterns() -> list[Pattern]:
-    ar_num: Pattern = [_D, {"ORTH": {"IN": [*_DIGITS, ","]}, "OP": "*"},
-                       {"ORTH": "."}, _digits("+")]
-    ar_int: Pattern = [_D, {"ORTH": {"IN": [*_DIGITS, ","]}, "OP": "*"}]
-    cn_num: Pattern = [{"ORTH": {"IN": _CN_NUM}, "OP": "+"}]
-    mag: Pattern = [{"ORTH": {"IN": ["万", "千", "百", "亿"]}, "OP": "?"}]
-    pats: list[Pattern] = []
-    for num in (ar_num, ar_int):
-        for cur in [*_CURRENCY, "块"]:
-            pats.append([*num, *mag, *_lit(cur)])
-        pats.append([{"ORTH": {"IN": ["￥", "¥"]}}, *num, *mag])
-    for cur in _CURRENCY:
-        pats.append([*cn_num, *_lit(cur)])
-    # "两千块" yes, "一块" (together / one piece) no: 块 needs two numeral characters.
-    pats.append([{"ORTH": {"IN": _CN_NUM}, "OP": "{2,}"}, {"ORTH": "块"}])
-    return pats
-
-
-def _plate_patterns() -> list[Pattern]:
-    alnum: dict[str, Any] = {"ORTH": {"IN": _UPPER + _DIGITS[:10]}}
-    head: Pattern = [{"ORTH": {"IN": _PROVINCES}}, {"ORTH": {"IN": _UPPER}},
-                     {"ORTH": {"IN": ["·", "•"]}, "OP": "?"}]
-    return [
-        [*head, {**alnum, "OP": "{5,6}"}],
-        [*head, {**alnum, "OP": "{4}"}, {"ORTH": {"IN": list("挂学警港澳")}}],
-    ]
-
-
-def ruler_patterns() -> list[dict[str, Any]]:
-    """All entity-ruler patterns (spaCy's ``{"label", "pattern"}`` form) for character tokens."""
-    groups = {
-        "PHONE": _phone_patterns(),
-        "ID_CARD": _id_patterns(),
-        "DATE": _date_patterns(),
-        "TIME": _time_patterns(),
-        "MONEY": _money_patterns(),
-        "PLATE": _plate_patterns(),
-    }
-    return [{"label": label, "pattern": p} for label, pats in groups.items() for p in pats]
-
-
-_GLUE = set("0123456789０１２３４５６７８９") | set(_UPPER) | {chr(c) for c in range(97, 123)}
-
-
 _HEAD_SET = frozenset(_TIME_HEADS)
+_CURRENCIES = ["元", "块钱", "元钱", "美元", "欧元", "港币", "港元", "日元", "英镑", "人民币"]
 
 
-def _glued(doc: Doc, ent: Span) -> bool:
-    text = doc.text
-    before = text[ent.start_char - 1] if ent.start_char > 0 else ""
-    after = text[ent.end_char] if ent.end_char < len(text) else ""
+def _any_of(words: Iterable[str]) -> str:
+    """Alternation of literal words, longest first, so that the longest one at a place wins."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+_MINUTES = rf"(?:半|一刻|三刻|钟|{_DIGIT}{{1,2}}分|{_CN_DIGIT}{{1,3}}分)"
+_ARABIC_AMOUNT = rf"{_DIGIT}[0-9０-９,]*(?:\.{_DIGIT}+)?[万千百亿]?"
+
+#: One regular expression per rule label. Alternatives at the same place are ordered so that
+#: the first that matches is the longest.
+_PATTERN_SOURCES: dict[str, str] = {
+    "PHONE": (
+        rf"1[3-9]{_DIGIT}{_DASH}{_DIGIT}{{4}}{_DASH}{_DIGIT}{{4}}"  # 138-0571-2345
+        rf"|1[3-9]{_DIGIT}{{9}}"
+        rf"|0{_DIGIT}{{2,3}}{_DASH}?{_DIGIT}{{7,8}}"  # 0571-87654321
+        rf"|[(（]0{_DIGIT}{{2,3}}[)）]{_DIGIT}{{7,8}}"
+    ),
+    "ID_CARD": rf"[1-9]{_DIGIT}{{16}}[0-9０-９Xx]",
+    "DATE": (
+        rf"{_DIGIT}{{2,4}}年(?:{_DIGIT}{{1,2}}月(?:{_DIGIT}{{1,2}}[日号])?)?"
+        rf"|{_DIGIT}{{4}}[-/.]{_DIGIT}{{1,2}}[-/.]{_DIGIT}{{1,2}}"
+        rf"|{_DIGIT}{{1,2}}月(?:{_DIGIT}{{1,2}}[日号]|份)"
+        rf"|{_CN_DIGIT}{{4}}年{_CN_DIGIT}{{1,2}}月{_CN_DIGIT}{{1,3}}[日号]"
+        rf"|{_CN_DIGIT}{{1,2}}月(?:{_CN_DIGIT}{{1,3}}[日号]|份)"
+        rf"|(?:{_any_of(_WEEK_HEADS)})[一二三四五六日天]"
+        rf"|{_any_of(_RELATIVE_DATES)}"
+    ),
+    "TIME": (
+        rf"{_DIGIT}{{1,2}}(?:[点时]{_MINUTES}?|[:：]{_DIGIT}{{2}})"
+        rf"|{_CN_DIGIT}{{1,3}}[点时]{_MINUTES}"
+        # A bare Chinese-numeral hour ("一点") is too often "a little": it needs a head word.
+        rf"|(?:{_any_of(_TIME_HEADS)}){_CN_DIGIT}{{1,3}}[点时][半钟]?"
+        # Heads alone are times too ("昨晚", "下午"); day words alone are dates (see DATE).
+        rf"|{_any_of(h for h in _TIME_HEADS if h not in _DAY_WORDS)}"
+    ),
+    "MONEY": (
+        rf"{_ARABIC_AMOUNT}(?:{_any_of([*_CURRENCIES, '块'])})"
+        rf"|[￥¥]{_ARABIC_AMOUNT}"
+        rf"|{_CN_NUMBER}+(?:{_any_of(_CURRENCIES)})"
+        # "两千块" yes, "一块" (together / one piece) no: 块 needs two numeral characters.
+        rf"|{_CN_NUMBER}{{2,}}块"
+    ),
+    "PLATE": rf"{_PROVINCE}[A-Z][·•]?(?:[A-Z0-9]{{5,6}}|[A-Z0-9]{{4}}[挂学警港澳])",
+}
+PATTERN_LABELS: tuple[str, ...] = tuple(_PATTERN_SOURCES)
+# Inside a lookahead every position is tried, so a match is found at each place it starts.
+_PATTERNS = {label: re.compile(f"(?=({src}))") for label, src in _PATTERN_SOURCES.items()}
+
+
+class _Match(NamedTuple):
+    """A rule match: ``start``/``end`` count tokens (see :func:`_squeeze`), ``left``/``right``
+    are the character offsets in the text."""
+
+    start: int
+    end: int
+    label: str
+    left: int
+    right: int
+
+
+def _squeeze(text: str) -> tuple[str, Sequence[int]]:
+    """``text`` less every space that directly follows a visible character, and where each
+    kept character stands in ``text``.
+
+    spaCy's tokenizers make such a space part of the token before it, so the characters of a
+    match in the squeezed text are its tokens: "138 0571 2345" is one phone number, as it was
+    for the token patterns this replaced; a line break or a second space still separates.
+    """
+    if " " not in text:
+        return text, range(len(text))
+    where = [
+        i for i, ch in enumerate(text) if ch != " " or i == 0 or text[i - 1].isspace()
+    ]
+    return "".join(text[i] for i in where), where
+
+
+def _candidates(text: str) -> list[_Match]:
+    squeezed, where = _squeeze(text)
+    return [
+        _Match(m.start(1), m.end(1), label, where[m.start(1)], where[m.end(1) - 1] + 1)
+        for label, pattern in _PATTERNS.items()
+        for m in pattern.finditer(squeezed)
+    ]
+
+
+def _longest_first(matches: list[_Match]) -> list[_Match]:
+    """Non-overlapping matches in text order, the longest (then the leftmost) chosen first."""
+    seen: set[int] = set()
+    chosen: list[_Match] = []
+    for m in sorted(matches, key=lambda m: (m.end - m.start, -m.start), reverse=True):
+        if seen.isdisjoint(range(m.start, m.end)):
+            chosen.append(m)
+            seen.update(range(m.start, m.end))
+    return sorted(chosen)
+
+
+def _glued(text: str, m: _Match) -> bool:
+    before = text[m.left - 1] if m.left > 0 else ""
+    after = text[m.right] if m.right < len(text) else ""
     # A MONEY or DATE span may end in a unit, so its end only counts when it is a digit.
-    return before in _GLUE or (after in _GLUE and ent.text[-1] in _GLUE)
+    return before in _GLUE or (after in _GLUE and text[m.right - 1] in _GLUE)
 
 
-@Language.component("cityagent_rule_boundaries")
-def rule_boundaries(doc: Doc) -> Doc:
-    """Tidy rule entities: drop those glued to a digit or Latin letter (part of a longer
-    number or code, which token patterns cannot see) and join a day or period word with the
-    clock time right after it ("下午" + "3点半" → TIME "下午3点半")."""
-    kept: list[Span] = []
-    for ent in doc.ents:
-        if ent.label_ in RULER_LABELS and _glued(doc, ent):
-            continue
-        prev = kept[-1] if kept else None
+def _join_times(text: str, matches: list[_Match]) -> list[_Match]:
+    """Join a day or period word with the clock time right after it ("下午" + "3点半")."""
+    joined: list[_Match] = []
+    for m in matches:
+        prev = joined[-1] if joined else None
         if (
             prev is not None
-            and ent.label_ == "TIME"
-            and prev.label_ in ("DATE", "TIME")
-            and prev.end == ent.start
-            and prev.text in _HEAD_SET
+            and m.label == "TIME"
+            and prev.label in ("DATE", "TIME")
+            and prev.end == m.start
+            and text[prev.left : prev.right] in _HEAD_SET
         ):
-            kept[-1] = Span(doc, prev.start, ent.end, label="TIME")
-            continue
-        kept.append(ent)
-    doc.ents = kept
+            joined[-1] = prev._replace(end=m.end, right=m.right, label="TIME")
+        else:
+            joined.append(m)
+    return joined
+
+
+def find_pattern_entities(
+    text: str, taken: Sequence[tuple[int, int]] = ()
+) -> list[tuple[int, int, str]]:
+    """Rule entities of ``text`` as ``(start, end, label)`` character spans, in text order.
+
+    ``taken`` are spans already found (the NER's): a match overlapping one is not used, so the
+    NER wins. Of overlapping matches the longest is kept; a match glued to a digit or Latin
+    letter is dropped, being only part of a longer number or code ("138123456789012" holds
+    no phone number); a day or period word and the clock time after it become one TIME.
+    """
+    free = [
+        m for m in _candidates(text)
+        if not any(left < m.right and m.left < right for left, right in taken)
+    ]
+    kept = [m for m in _longest_first(free) if not _glued(text, m)]
+    return [(m.left, m.right, m.label) for m in _join_times(text, kept)]
+
+
+@Language.component("cityagent_pattern_entities")
+def pattern_entities(doc: Doc) -> Doc:
+    """Add the rule entities (PHONE, ID_CARD, DATE, TIME, MONEY, PLATE) where the NER found none.
+
+    Regular expressions over ``doc.text`` (:func:`find_pattern_entities`) instead of token
+    patterns: one pass per label rather than a matcher step per character token. A match is
+    added only where it falls on token boundaries (always, with character tokens), because
+    widening it to coarser tokens would add characters that are not part of it.
+    """
+    found = find_pattern_entities(doc.text, [(e.start_char, e.end_char) for e in doc.ents])
+    spans = [doc.char_span(start, end, label=label) for start, end, label in found]
+    doc.ents = [*doc.ents, *(span for span in spans if span is not None)]
     return doc
 
 
-def add_entity_ruler(nlp: Language) -> Language:
-    """Add the entity ruler (after ``ner``, never overriding it) and the boundary filter.
+def add_pattern_entities(nlp: Language) -> Language:
+    """Add the rule-entity component last (after ``ner``, never overriding it).
 
-    Idempotent: an existing ruler is left as it is. Works on a blank ``zh`` pipeline too,
-    which is how the rules are tested without the trained model.
+    Idempotent. Works on a blank ``zh`` pipeline too, which is how the rules are tested and
+    used without the trained model.
     """
-    if "entity_ruler" not in nlp.pipe_names:
-        ruler = nlp.add_pipe(
-            "entity_ruler", last=True, config={"overwrite_ents": False, "validate": False}
-        )
-        ruler.add_patterns(ruler_patterns())  # type: ignore[attr-defined]
-    if "cityagent_rule_boundaries" not in nlp.pipe_names:
-        nlp.add_pipe("cityagent_rule_boundaries", last=True)
+    if "cityagent_pattern_entities" not in nlp.pipe_names:
+        nlp.add_pipe("cityagent_pattern_entities", last=True)
     return nlp
 
 
 def rules_only_pipeline() -> Language:
-    """A blank character-token ``zh`` pipeline with only the entity ruler (no trained model)."""
+    """A blank character-token ``zh`` pipeline with only the rule entities (no trained model)."""
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
-    return add_entity_ruler(nlp)
+    return add_pattern_entities(nlp)
+
+
+# --- faster matrix products for the trained components -----------------------------------
+
+
+@cache
+def _blas_threads() -> Any:
+    return ThreadpoolController().select(user_api="blas")
+
+
+class _OneThreadBlasOps(NumpyOps):  # type: ignore[misc]
+    """thinc's numpy backend with its matrix products done by numpy's BLAS on one thread.
+
+    thinc's default (BLIS) ran the tok2vec's products 2-3 times slower on the project's
+    2-core CPU than OpenBLAS on one thread; OpenBLAS on two threads was slower still on a
+    busy machine. Sums may round in another order; the entities of the held-out split and of
+    the demo calls were the same. The thread limit is process-wide while a product runs.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(use_blis=False)
+
+    def gemm(
+        self, x: Any, y: Any, *, out: Any = None, trans1: bool = False, trans2: bool = False
+    ) -> Any:
+        """Matrix product ``x @ y`` (either transposed), on one BLAS thread."""
+        with _blas_threads().limit(limits=1):
+            return super().gemm(x, y, out=out, trans1=trans1, trans2=trans2)
+
+
+def _use_one_thread_blas(nlp: Language) -> None:
+    ops = _OneThreadBlasOps()
+    for _, component in nlp.pipeline:
+        model = getattr(component, "model", None)
+        if isinstance(model, Model):
+            for node in model.walk():
+                node.ops = ops
 
 
 @lru_cache(maxsize=4)
@@ -359,8 +404,9 @@ def _load(path: str) -> Language:
             f"no NER model at {model}; run `cityagent train ner` to build it"
         )
     logger.info("loading NER pipeline from %s", model)
-    nlp = spacy.load(model)
-    return add_entity_ruler(nlp)
+    nlp = add_pattern_entities(spacy.load(model))
+    _use_one_thread_blas(nlp)
+    return nlp
 
 
 def load_pipeline(path: Path | None = None) -> Language:
@@ -381,7 +427,7 @@ def doc_entities(doc: Doc) -> list[Entity]:
             start=ent.start_char,
             end=ent.end_char,
             ontology_class=LABEL_TO_ONTOLOGY.get(ent.label_),
-            source="ruler" if ent.label_ in RULER_LABELS else "ner",
+            source="ruler" if ent.label_ in PATTERN_LABELS else "ner",
         )
         for ent in doc.ents
     ]
@@ -395,3 +441,15 @@ def extract_entities(text: str, nlp: Language | None = None) -> list[Entity]:
     """
     pipeline = nlp if nlp is not None else load_pipeline()
     return doc_entities(pipeline(text))
+
+
+def extract_entities_many(
+    texts: Iterable[str], nlp: Language | None = None, *, batch_size: int = 64
+) -> list[list[Entity]]:
+    """:func:`extract_entities` for many texts at once, through ``nlp.pipe`` in batches.
+
+    Batches make the network's matrix products larger and fewer, which is what bulk work
+    (drafting many tickets) needs; each text gets the entities it would get alone.
+    """
+    pipeline = nlp if nlp is not None else load_pipeline()
+    return [doc_entities(doc) for doc in pipeline.pipe(texts, batch_size=batch_size)]

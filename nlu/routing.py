@@ -9,6 +9,7 @@ lead department. Every choice carries the evidence it rests on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from kg.routing_table import RoutingCategory, RoutingTable
 from kg.ticket import DepartmentRoute, TicketAddress, TicketCategory
+from nlu.router import skip_sklearn_checks
 
 # How much each signal counts in a second-level category's score.
 ROUTER_WEIGHT, KEYWORD_WEIGHT, SIMILARITY_WEIGHT = 0.4, 0.3, 0.3  # tuned on calls_dev
@@ -47,15 +49,35 @@ class CategoryMatcher:
         self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3),
                                            sublinear_tf=True)
         self._matrix = self._vectorizer.fit_transform(documents)
+        # Per leaf, once: its parent and the words that count as keyword hits.
+        self._leaf_words = [
+            (leaf, table.categories[leaf.parent_id or ""],
+             tuple(k for k in {leaf.name, *leaf.keywords} if k))
+            for leaf in self.leaves
+        ]
 
     def choose(self, text: str, l1_scores: dict[str, float]) -> CategoryChoice:
         """The best second-level category for ``text`` given the first-level probabilities."""
-        similarity = (self._matrix @ self._vectorizer.transform([text]).T).toarray().ravel()
+        return self.choose_many([text], [l1_scores])[0]
+
+    def choose_many(
+        self, texts: Sequence[str], l1_scores: Sequence[dict[str, float]]
+    ) -> list[CategoryChoice]:
+        """:meth:`choose` for many texts, with one TF-IDF transform and product for them all."""
+        with skip_sklearn_checks():
+            similarity = (self._matrix @ self._vectorizer.transform(texts).T).toarray()
+        return [
+            self._best(text, scores, similarity[:, column])
+            for column, (text, scores) in enumerate(zip(texts, l1_scores, strict=True))
+        ]
+
+    def _best(
+        self, text: str, l1_scores: dict[str, float], similarity: np.ndarray
+    ) -> CategoryChoice:
         top_similarity = float(similarity.max()) or 1.0
         best: tuple[float, RoutingCategory, list[str]] | None = None
-        for index, leaf in enumerate(self.leaves):
-            parent = self.table.categories[leaf.parent_id or ""]
-            hits = [k for k in {leaf.name, *leaf.keywords} if k and k in text]
+        for index, (leaf, parent, keywords) in enumerate(self._leaf_words):
+            hits = [k for k in keywords if k in text]
             keyword = min(sum(len(k) for k in hits) / KEYWORD_SATURATION, 1.0)
             score = (
                 ROUTER_WEIGHT * l1_scores.get(parent.name, 0.0)

@@ -4,7 +4,8 @@ Each slot has its own small extractor (caller, phone, address, time, category, u
 sentiment); this module runs them over the citizen's words, keeps every span, routes the
 ticket to departments through the graph's routing table and says how sure it is. No LLM is
 needed. The resources (gazetteer, routing table, models) are loaded once and shared; a call
-keeps no state.
+keeps no state. Many calls can be drafted at once (:meth:`TicketFiller.draft_many`): the
+models then run once per batch, and each ticket is the one :meth:`TicketFiller.draft` gives.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
+from itertools import islice
 from typing import Protocol
 
 from spacy.language import Language
@@ -26,9 +29,9 @@ from kg.ticket import EntitySpan, Ticket, TicketAddress
 from nlu.address import normalise_address
 from nlu.caller import find_caller_name
 from nlu.pii import find_phones
-from nlu.pipeline import extract_entities, load_pipeline, rules_only_pipeline
+from nlu.pipeline import extract_entities_many, load_pipeline, rules_only_pipeline
 from nlu.router import RouteResult, load_router
-from nlu.routing import CategoryMatcher, rank_departments
+from nlu.routing import CategoryChoice, CategoryMatcher, rank_departments
 from nlu.timex import resolve_event_time
 from nlu.transcript import Turn, citizen_text, split_turns
 from nlu.urgency import assess_sentiment, assess_urgency
@@ -44,29 +47,37 @@ _FILLER = re.compile(r"^(?:喂|你好|您好|哎|那个|就是|嗯|啊|我想|�
 class FirstLevelRouter(Protocol):
     """What the filler needs of the first-level classifier."""
 
-    def predict(self, text: str) -> RouteResult:
-        """Probabilities of the 7 first-level classes for one text."""
+    def predict_batch(self, texts: Sequence[str]) -> list[RouteResult]:
+        """Probabilities of the 7 first-level classes for each text, in order."""
         ...
 
 
 class EntityFinder(Protocol):
     """What the filler needs of the NER pipeline: entities with character spans."""
 
-    def __call__(self, text: str) -> list[EntitySpan]:
-        """The entities of one text."""
+    def many(self, texts: Sequence[str], batch_size: int) -> list[list[EntitySpan]]:
+        """The entities of each text, in order, the model run on ``batch_size`` texts at a time."""
         ...
 
 
-def ner_entities(text: str) -> list[EntitySpan]:
-    """Entities of the committed NER pipeline, or of the rules alone when no model is installed.
+class PipelineEntities:
+    """The committed NER pipeline's entities, or the rules' alone when no model is installed.
 
     Drafting must not stop because the trained model is missing: the rules still find phones,
     ID numbers, dates, amounts and plates, and the log says what is missing.
     """
-    return [
-        EntitySpan(text=e.text, label=e.label, start=e.start, end=e.end)
-        for e in extract_entities(text, _entity_pipeline())
-    ]
+
+    def many(self, texts: Sequence[str], batch_size: int) -> list[list[EntitySpan]]:
+        """The entities of each text, through ``nlp.pipe`` in batches of ``batch_size``."""
+        return [
+            [EntitySpan(text=e.text, label=e.label, start=e.start, end=e.end,
+                        ontology_class=e.ontology_class) for e in found]
+            for found in extract_entities_many(texts, _entity_pipeline(), batch_size=batch_size)
+        ]
+
+
+#: The entity finder of the committed models (see :class:`PipelineEntities`).
+ner_entities = PipelineEntities()
 
 
 @cache
@@ -129,9 +140,54 @@ class TicketFiller:
         return cls(load_gazetteer(store), load_routing_table(store), load_router(), ner_entities)
 
     def draft(self, transcript: str, call_time: datetime) -> Ticket:
-        """A draft ticket for one call; fields the call does not give stay empty."""
-        turns = split_turns(transcript)
-        said = citizen_text(turns)
+        """A draft ticket for one call; fields the call does not give stay empty.
+
+        A batch of one for :meth:`draft_many`, so both always give the same ticket.
+        """
+        return self.draft_many([(transcript, call_time)])[0]
+
+    def draft_many(
+        self, calls: Iterable[tuple[str, datetime]], batch_size: int = 64
+    ) -> list[Ticket]:
+        """Draft tickets for many ``(transcript, call_time)`` calls, in order.
+
+        Each ticket is the one :meth:`draft` gives for that call; the models run once per
+        ``batch_size`` calls (entities through ``nlp.pipe``, the router and the category
+        match on one matrix each), which is what bulk ingestion needs. A call with no text at
+        all raises :class:`~kg.errors.DataValidationError` (from the router), as in
+        :meth:`draft`, for its whole batch.
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        pending = iter(calls)
+        tickets: list[Ticket] = []
+        while batch := list(islice(pending, batch_size)):
+            tickets.extend(self._draft_batch(batch))
+        return tickets
+
+    def _draft_batch(self, calls: list[tuple[str, datetime]]) -> list[Ticket]:
+        transcripts = [transcript for transcript, _ in calls]
+        turns = [split_turns(transcript) for transcript in transcripts]
+        said = [citizen_text(t) for t in turns]
+        routes = self.router.predict_batch(
+            [words or transcript for words, transcript in zip(said, transcripts, strict=True)]
+        )
+        choices = self.matcher.choose_many(said, [route.scores for route in routes])
+        found = (
+            self.entities.many(transcripts, len(calls)) if self.entities is not None
+            else [[] for _ in calls]
+        )
+        return [
+            self._assemble(transcript, call_time, turns[i], said[i], routes[i], choices[i],
+                           found[i])
+            for i, (transcript, call_time) in enumerate(calls)
+        ]
+
+    def _assemble(
+        self, transcript: str, call_time: datetime, turns: list[Turn], said: str,
+        route: RouteResult, choice: CategoryChoice, found: list[EntitySpan],
+    ) -> Ticket:
+        """One call's ticket from its share of the batch's model outputs."""
         spans: list[EntitySpan] = []
         caller = find_caller_name(turns)
         if caller:
@@ -140,15 +196,12 @@ class TicketFiller:
         if phone:
             spans.append(EntitySpan(text=transcript[phone[1]:phone[2]], label="PHONE",
                                     start=phone[1], end=phone[2]))
+        spans.extend(found)
         address = self._address(said)
         when = resolve_event_time(said, call_time)
-        route = self.router.predict(said or transcript)
-        choice = self.matcher.choose(said, route.scores)
         urgency = assess_urgency(said)
         sentiment = assess_sentiment(said)
         leaf = self.table.categories.get(choice.category.l2_id or "")
-        if self.entities is not None:
-            spans.extend(self.entities(transcript))
         parts = [choice.confidence, address.confidence if address.district else 0.5,
                  route.confidence]
         return Ticket(

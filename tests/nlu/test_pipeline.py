@@ -1,4 +1,4 @@
-"""Tests of the Chinese spaCy pipeline: entity ruler, committed NER model, training, scoring."""
+"""Tests of the Chinese spaCy pipeline: rule entities, committed NER model, training, scoring."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from nlu.evaluate_ner import CLUENER_LABELS, evaluate_ner, read_cluener
 from nlu.pipeline import (
     LABEL_TO_ONTOLOGY,
     MODEL_DIR,
-    add_entity_ruler,
+    add_pattern_entities,
     extract_entities,
+    extract_entities_many,
+    find_pattern_entities,
     load_pipeline,
     rules_only_pipeline,
 )
@@ -89,6 +91,69 @@ def test_ruler_ignores_parts_of_longer_numbers_and_idioms() -> None:
     assert extract_entities(text, rules_only_pipeline()) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["单号138123456789", "单号913812345678", "编码A13812345678", "编码13812345678x",
+     "13812345678９"],
+)
+def test_a_phone_inside_a_longer_digit_run_is_not_a_phone(text: str) -> None:
+    assert find_pattern_entities(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "part"),
+    [
+        ("电话13812345678。", "PHONE", "13812345678"),
+        ("电话 13812345678 找我", "PHONE", "13812345678"),
+        ("电话138 0571 2345", "PHONE", "138 0571 2345"),  # one space between digits is read through
+        ("下午 3点", "TIME", "下午 3点"),
+        ("上周五下午", "DATE", "上周五"),
+        ("罚了¥1,200", "MONEY", "¥1,200"),
+        ("京A·12345挂了", "PLATE", "京A·12345"),
+        ("粤B1234学", "PLATE", "粤B1234学"),
+    ],
+)
+def test_pattern_entities_read_the_text(text: str, label: str, part: str) -> None:
+    assert (*_span(text, part), label) in find_pattern_entities(text)
+
+
+def test_pattern_entities_do_not_cross_a_line_break_or_two_spaces() -> None:
+    assert find_pattern_entities("电话138\n05712345") == []
+    assert find_pattern_entities("电话138  0571 2345") == []
+
+
+def test_pattern_entities_keep_the_longest_match_and_join_times() -> None:
+    text = "2025年3月5日下午3点半"
+    assert find_pattern_entities(text) == [(0, 9, "DATE"), (9, 14, "TIME")]
+
+
+def test_pattern_entities_leave_what_the_ner_found() -> None:
+    text = "电话13812345678，2025年3月5日"
+    assert find_pattern_entities(text, [(2, 6)]) == [(14, 23, "DATE")]
+    nlp = blank_zh("char")
+    fake_ner = nlp.add_pipe("entity_ruler", name="fake_ner")
+    fake_ner.add_patterns([{"label": "name", "pattern": "1381234"}])  # type: ignore[attr-defined]
+    add_pattern_entities(nlp)
+    assert [(e.text, e.label_) for e in nlp(text).ents] == [("1381234", "name"),
+                                                            ("2025年3月5日", "DATE")]
+
+
+def test_rules_only_pipeline_has_one_rule_component() -> None:
+    nlp = rules_only_pipeline()
+    assert nlp.pipe_names == ["cityagent_pattern_entities"]
+    assert add_pattern_entities(nlp).pipe_names == ["cityagent_pattern_entities"]
+
+
+def test_char_word_tokenizer_gives_each_character_its_jieba_word() -> None:
+    doc = blank_zh()("我在杭州市 上班")
+    assert [(t.text, t.whitespace_, t.norm_, t.lemma_) for t in doc] == [
+        ("我", "", "S我", "我"), ("在", "", "S在", "在"), ("杭", "", "B杭", "杭州市"),
+        ("州", "", "M州", "杭州市"), ("市", " ", "E市", "杭州市"), ("上", "", "B上", "上班"),
+        ("班", "", "E班", "上班"),
+    ]
+    assert len(blank_zh()("")) == 0
+
+
 def test_ontology_mapping_covers_every_label() -> None:
     assert set(CLUENER_LABELS) <= set(LABEL_TO_ONTOLOGY)
     assert LABEL_TO_ONTOLOGY["name"] == "Person"
@@ -117,8 +182,15 @@ def test_committed_model_finds_person_and_address(
 
 
 def test_committed_model_keeps_rule_entities(committed: Language) -> None:
+    assert committed.pipe_names == ["tok2vec", "ner", "cityagent_pattern_entities"]
     labels = {e.label for e in extract_entities(HOTLINE, committed)}
     assert {"PHONE", "ID_CARD", "PLATE", "MONEY", "DATE", "TIME"} <= labels
+
+
+def test_batched_extraction_equals_one_text_at_a_time(committed: Language) -> None:
+    texts = [HOTLINE, "王芳的家在上海市浦东新区世纪大道100号。", "", "记者在鹿城区见到了张伟。"]
+    alone = [extract_entities(text, committed) for text in texts]
+    assert extract_entities_many(texts, committed, batch_size=2) == alone
 
 
 @pytest.mark.parametrize(
@@ -172,7 +244,7 @@ def test_tiny_training_run_writes_a_loadable_model(tmp_path: Path) -> None:
     assert set(report.heldout.per_label) >= {"name", "address", "company"}
     assert (out / "MODEL_CARD.md").exists() and (out / "training_report.json").exists()
     nlp = load_pipeline(out)
-    assert nlp.pipe_names[:2] == ["tok2vec", "ner"] and "entity_ruler" in nlp.pipe_names
+    assert nlp.pipe_names == ["tok2vec", "ner", "cityagent_pattern_entities"]
     assert set(nlp.get_pipe("ner").labels) == {"name", "address", "company"}  # type: ignore[attr-defined]
     text = "电话13812345678"
     assert all(text[e.start : e.end] == e.text for e in extract_entities(text, nlp))
@@ -188,7 +260,7 @@ def test_evaluate_ner_reports_per_label_figures(tmp_path: Path) -> None:
             {"label": "name", "pattern": "北京"},
         ]
     )
-    add_entity_ruler(nlp)
+    add_pattern_entities(nlp)
     data = _write_cluener(
         tmp_path / "dev.json",
         [

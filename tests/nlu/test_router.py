@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kg.errors import DataValidationError
 from nlu.evaluate_router import evaluate_router
-from nlu.router import LABELS, RouteResult, load_router
+from nlu.router import LABELS, RouteResult, _SigmoidCalibratedLinear, load_router
 from nlu.train_router import (
     LabelledText,
     RouterConfig,
@@ -177,3 +178,13 @@ def test_train_router_reads_a_data_dir(tmp_path: Path) -> None:
     _write_jsonl(tmp_path / "labelled_sample.jsonl", [{"text": "x", "label": "未知"}])
     with pytest.raises(DataValidationError, match=r"labelled_sample\.jsonl:1"):
         train_router(tmp_path, tmp_path / "model2", demo_dir=None, cross_validation=False)
+
+
+def test_router_fast_probabilities_are_sklearns() -> None:
+    router = load_router()
+    fast = _SigmoidCalibratedLinear.of(router.classifier)
+    assert fast is not None
+    features = router.featurize(
+        ["市民：滨江区长河街道的路灯坏了三天了", "小区路灯不亮，物业不管", "hello"]
+    )
+    assert np.array_equal(fast.predict_proba(features), router.classifier.predict_proba(features))

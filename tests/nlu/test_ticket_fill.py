@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import pytest
 
+import nlu.ticket_fill as ticket_fill
+from ingest.demo.data_files import DATA_DIR
 from ingest.demo.hotline import demo_ticket_filler
-from nlu.ticket_fill import TicketFiller
+from kg.errors import ConfigurationError
+from nlu.evaluate_tickets import read_cases
+from nlu.ticket_fill import TicketFiller, ner_entities
 
 CALL = datetime.fromisoformat("2025-05-12T09:31:00+08:00")
 TRANSCRIPT = (
@@ -46,3 +52,52 @@ def test_odd_input_gives_a_low_confidence_draft(filler: TicketFiller, text: str)
     ticket = filler.draft(text, CALL)
     assert ticket.confidence < 0.6
     assert ticket.address.district is None and ticket.phone is None
+
+
+def _calls() -> list[tuple[str, datetime]]:
+    cases = read_cases(DATA_DIR / "calls_dev.jsonl")[:12]
+    odd = ["😀😀😀", "hello, the street light is broken", "1"]
+    return [(TRANSCRIPT, CALL), *((c.transcript, c.call_time) for c in cases),
+            *((text, CALL + timedelta(minutes=i)) for i, text in enumerate(odd))]
+
+
+def test_draft_many_gives_the_tickets_of_draft(filler: TicketFiller) -> None:
+    calls = _calls()
+    alone = [filler.draft(transcript, when) for transcript, when in calls]
+    assert filler.draft_many(calls, batch_size=4) == alone
+    assert filler.draft_many(iter(calls)) == alone  # any iterable, one batch
+    assert filler.draft_many([]) == []
+
+
+def test_draft_many_without_ner_gives_the_tickets_of_draft() -> None:
+    filler = demo_ticket_filler()
+    filler.entities = None
+    calls = _calls()[:5]
+    tickets = filler.draft_many(calls, batch_size=2)
+    assert tickets == [filler.draft(transcript, when) for transcript, when in calls]
+    assert {e.label for t in tickets for e in t.entities} <= {"CALLER", "PHONE"}
+
+
+def test_draft_many_rejects_an_empty_batch(filler: TicketFiller) -> None:
+    with pytest.raises(ValueError, match="batch_size"):
+        filler.draft_many(_calls(), batch_size=0)
+
+
+@pytest.fixture
+def no_ner_model(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    def missing() -> None:
+        raise ConfigurationError("no NER model at /nowhere")
+
+    ticket_fill._entity_pipeline.cache_clear()
+    monkeypatch.setattr(ticket_fill, "load_pipeline", missing)
+    yield
+    ticket_fill._entity_pipeline.cache_clear()
+
+
+@pytest.mark.usefixtures("no_ner_model")
+def test_without_the_model_the_rules_still_find_entities(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="nlu.ticket_fill"):
+        found = ner_entities.many(["电话13805712346，昨晚十点", "张伟在杭州"], batch_size=8)
+    assert [[(e.label, e.text) for e in spans] for spans in found] == [
+        [("PHONE", "13805712346"), ("TIME", "昨晚十点")], []]
+    assert "rule-based entities only" in caplog.text

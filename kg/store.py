@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timezone
 from itertools import islice
 from types import TracebackType
 from typing import Any, TypeVar
@@ -69,6 +70,22 @@ def plain(value: Any) -> Any:
         return [plain(v) for v in value]
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def bolt_value(value: Any) -> Any:
+    """A parameter made safe to send: zone-aware datetimes get a fixed UTC offset.
+
+    The driver (6.4 on CPython 3.11) crashes the process when it packs a datetime whose
+    tzinfo is a ``ZoneInfo``; a fixed offset names the same instant and packs fine.
+    """
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        offset = value.utcoffset()
+        return value.astimezone(timezone(offset)) if offset is not None else value
+    if isinstance(value, list | tuple):
+        return [bolt_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: bolt_value(v) for k, v in value.items()}
     return value
 
 
@@ -166,8 +183,10 @@ class GraphStore:
     def read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         """Rows of a read-only query as plain Python dictionaries."""
 
+        safe = bolt_value(params)
+
         def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
-            return [plain(record.data()) for record in tx.run(cypher, params)]
+            return [plain(record.data()) for record in tx.run(cypher, safe)]
 
         return self._run(work, write=False)
 
@@ -178,8 +197,10 @@ class GraphStore:
     def write(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         """Rows of a write query, run in one transaction with retries on transient errors."""
 
+        safe = bolt_value(params)
+
         def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
-            return [plain(record.data()) for record in tx.run(cypher, params)]
+            return [plain(record.data()) for record in tx.run(cypher, safe)]
 
         return self._run(work, write=True)
 
@@ -257,7 +278,7 @@ class GraphStore:
         self, cypher: str, rows: list[dict[str, Any]], rel_type: str, start: str, end: str
     ) -> None:
         def work(tx: ManagedTransaction) -> None:
-            record = tx.run(cypher, rows=rows).single()
+            record = tx.run(cypher, rows=bolt_value(rows)).single()
             written = record["written"] if record else 0
             if written != len(rows):
                 missing = self._missing_endpoints(tx, rows, start, end)

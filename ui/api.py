@@ -14,6 +14,7 @@ from kg.store import GraphStore
 from ui.health import Health, check_health
 from ui.services import Services
 from ui.tickets_api import tickets_router
+from ui.topics_api import topics_router
 from ui.web import build_web_app
 
 
@@ -65,4 +66,5 @@ def create_app(store: GraphStore) -> FastAPI:
     services = Services(store)
     services.warm_up()
     api.include_router(tickets_router(services))
+    api.include_router(topics_router(services))
     return cast(FastAPI, gr.mount_gradio_app(api, build_web_app(services), path="/"))

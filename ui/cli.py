@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import sys
 import time
@@ -31,11 +32,15 @@ kg_app = typer.Typer(help="The knowledge graph: schema, counts, RDF import and e
 demo_app = typer.Typer(help="The bundled demo city 「滨江市」.", no_args_is_help=True)
 train_app = typer.Typer(help="Train the project's models.", no_args_is_help=True)
 eval_app = typer.Typer(help="Evaluations; each prints one JSON object.", no_args_is_help=True)
+ingest_app = typer.Typer(help="Bulk ingest into the graph.", no_args_is_help=True)
+topics_app = typer.Typer(help="Hot topics of the hotline's tickets.", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 app.add_typer(kg_app, name="kg")
 app.add_typer(demo_app, name="demo")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(topics_app, name="topics")
 
 log = logging.getLogger("cityagent")
 
@@ -159,6 +164,62 @@ def demo_load() -> None:
     with open_graph(get_settings()).store as store:
         report = load_demo_city(store, progress=True)
     typer.echo(report.model_dump_json(indent=2))
+
+
+# -- ingest and topics --------------------------------------------------------------
+@ingest_app.command("messages")
+@_clear_errors
+def ingest_messages_command(
+    file: Annotated[Path, typer.Argument(help="JSON lines: {id?, text | title+detail, time}",
+                                         exists=True, dir_okay=False)],
+    limit: Annotated[int | None, typer.Option(help="Ingest at most this many messages")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 256,
+    id_prefix: Annotated[str, typer.Option(help="Prefix of the ticket ids")] = "MSG-",
+) -> None:
+    """Draft a ticket for every citizen message of FILE and store them (a rerun adds nothing)."""
+    from ingest.messages import ingest_messages
+    from nlu.ticket_fill import TicketFiller
+
+    with open_graph(get_settings()).store as store:
+        filler = TicketFiller.from_store(store)
+        report = ingest_messages(store, filler, file, batch_size=batch_size, limit=limit,
+                                 id_prefix=id_prefix)
+    typer.echo(report.model_dump_json(indent=2))
+
+
+@topics_app.command("build")
+@_clear_errors
+def topics_build(
+    days: Annotated[int, typer.Option(min=1, max=3660, help="Window length in days")] = 30,
+    until: Annotated[str | None, typer.Option(help="Window end (ISO 8601), default now")] = None,
+    min_tickets: Annotated[int, typer.Option(min=2)] = 3,
+) -> None:
+    """Cluster the window's tickets into hot topics and store them in the graph."""
+    from ingest.messages import parse_message_time
+    from nlu.topics import TopicSettings, build_topics
+
+    try:
+        end = parse_message_time(until) if until else None
+    except ValueError as exc:
+        raise typer.BadParameter(f"--until: not a date and time: {until!r}") from exc
+    with open_graph(get_settings()).store as store:
+        report = build_topics(store, end, TopicSettings(window_days=days, min_tickets=min_tickets))
+    typer.echo(report.model_dump_json(indent=2))
+
+
+@topics_app.command("list")
+@_clear_errors
+def topics_list(
+    district: Annotated[str | None, typer.Option(help="Only topics in this district")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
+) -> None:
+    """The stored hot topics as JSON, hottest first."""
+    from kg.topic import list_topics
+
+    with open_graph(get_settings()).store as store:
+        topics = list_topics(store, district=district, limit=limit)
+    typer.echo(json.dumps([t.model_dump(mode="json") for t in topics], ensure_ascii=False,
+                          indent=2))
 
 
 # -- train and eval ------------------------------------------------------------------

@@ -59,13 +59,21 @@ def tickets_router(services: Services) -> APIRouter:
 
     @router.post("", response_model=StoredAnswer, status_code=status.HTTP_201_CREATED)
     def confirm_ticket(ticket: Ticket) -> StoredAnswer:
-        """Store a confirmed ticket with its ABOUT, AT and ROUTED_TO edges (idempotent by id)."""
+        """Store a confirmed ticket with its ABOUT, AT, ROUTED_TO and MENTIONS edges.
+
+        Idempotent by id: posting an edited ticket again replaces those edges. Entity spans
+        link (MENTIONS) only to nodes already in the graph; the rest are kept on the ticket.
+        """
         store_ticket(store, ticket)
         return StoredAnswer(id=ticket.id)
 
     @router.get("/{ticket_id}", response_model=StoredTicket)
     def read_ticket(ticket_id: Annotated[str, Path(max_length=64)]) -> StoredTicket:
-        """A stored ticket with its category, place and departments."""
+        """A stored ticket with its category, place, departments and extracted entities.
+
+        ``mentions`` lists every entity span in extraction order, each with the node it
+        links to (label and key) or null when it names none.
+        """
         return get_ticket(store, ticket_id)
 
     return router

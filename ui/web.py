@@ -13,6 +13,7 @@ from kg.queries import EntityHit, neighbourhood, search_entities
 from ui.graph_view import render_svg
 from ui.services import Services
 from ui.web_hotline import hotline_tab
+from ui.web_topics import topics_tab
 
 _EMPTY_GRAPH = (
     '<div class="kg-empty">输入实体名称（支持部分名称，如「住建」「滨江」）后点击搜索。</div>'
@@ -86,4 +87,5 @@ def build_web_app(services: Services) -> gr.Blocks:
             query.submit(search, inputs=query, outputs=[hits, picture, details])
             hits.input(show, inputs=hits, outputs=[picture, details])
         hotline_tab(services)
+        topics_tab(services)
     return cast(gr.Blocks, app)

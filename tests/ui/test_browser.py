@@ -1,4 +1,4 @@
-"""The 「知识图谱」 tab in a real headless Chromium: search an entity, see its neighbourhood."""
+"""The web app in a real headless Chromium: the graph explorer, the hotline and hot topics."""
 
 from __future__ import annotations
 
@@ -82,3 +82,13 @@ def test_hotline_tab_fills_the_ticket_as_the_call_is_typed(page: Page) -> None:
     assert community.input_value() == "长河社区"
     page.locator("#hl-confirm").click()
     page.get_by_text("已登记").wait_for(timeout=30_000)
+
+
+def test_topics_tab_shows_the_hot_topics_and_charts(page: Page, tmp_path: Path) -> None:
+    page.get_by_role("tab", name="热点").click()
+    table = page.locator("#tp-table")
+    table.get_by_text("槐树社区").first.wait_for(timeout=60_000)
+    page.locator("#tp-trend canvas, #tp-trend svg").first.wait_for(timeout=30_000)
+    page.locator("#tp-districts canvas, #tp-districts svg").first.wait_for(timeout=30_000)
+    assert "槐树社区" in page.locator("#tp-samples").inner_text()
+    page.screenshot(path=str(tmp_path / "topics-tab.png"), full_page=True)

@@ -27,6 +27,10 @@ def test_draft_confirm_and_read_back(client: TestClient, demo_graph: GraphStore)
     ticket = draft.json()
     assert ticket["caller_name"] == "王秀英" and ticket["address"]["community"] == "长河社区"
     assert ticket["category"]["l1"] == "城乡建设" and ticket["departments"]
+    classes = {"address": "Address", "name": "Person"}  # what the NLU will fill in
+    for span in ticket["entities"]:
+        span["ontology_class"] = classes.get(span["label"])
+    persons = demo_graph.read("MATCH (p:Person) RETURN count(p) AS c")[0]["c"]
     for _ in range(2):
         stored = client.post("/tickets", json=ticket)
         assert stored.status_code == 201 and stored.json()["id"] == ticket["id"]
@@ -35,6 +39,13 @@ def test_draft_confirm_and_read_back(client: TestClient, demo_graph: GraphStore)
     back = client.get(f"/tickets/{ticket['id']}").json()
     assert back["place"] == "长河社区" and back["category"] == ticket["category"]["l2"]
     assert back["routes"][0]["name"] == ticket["departments"][0]["name"]
+    mentions = {m["text"]: m["node"] for m in back["mentions"]}
+    assert mentions["滨江区长河街道长河社区"] == {"label": "Community", "key": back["place_id"]}
+    assert mentions["王秀英"] is None  # the caller: kept as a span, never a Person node
+    assert demo_graph.read("MATCH (p:Person) RETURN count(p) AS c")[0]["c"] == persons
+    edges = demo_graph.read("MATCH (:Ticket {id: $id})-[m:MENTIONS]->() RETURN count(m) AS c",
+                            id=ticket["id"])
+    assert edges[0]["c"] == 1
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from kg.errors import ConfigurationError
 from kg.records import GraphBundle
 from kg.store import GraphStore
 
@@ -90,8 +91,18 @@ def _table(categories: list[dict[str, Any]], departments: list[dict[str, Any]]) 
 
 
 def load_routing_table(store: GraphStore, scheme: str = HOTLINE_SCHEME) -> RoutingTable:
-    """The routing table of one category scheme, read from Neo4j in two queries."""
-    return _table(store.read(_CATEGORIES, scheme=scheme), store.read(_DEPARTMENTS))
+    """The routing table of one category scheme, read from Neo4j in two queries.
+
+    Tickets cannot be categorised or routed without one, so an empty scheme is an error
+    that says what to load rather than a filler that fails on its first call.
+    """
+    table = _table(store.read(_CATEGORIES, scheme=scheme), store.read(_DEPARTMENTS))
+    if not table.categories:
+        raise ConfigurationError(
+            f"the graph holds no {scheme!r} category tree (Category nodes): load a city first, "
+            "e.g. `cityagent demo load`"
+        )
+    return table
 
 
 def routing_table_from_bundle(bundle: GraphBundle, scheme: str = HOTLINE_SCHEME) -> RoutingTable:

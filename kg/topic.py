@@ -159,7 +159,10 @@ def replace_topics(store: GraphStore, topics: list[HotTopic], built_at: datetime
 def list_topics(
     store: GraphStore, *, district: str | None = None, limit: int = 20, samples: int = 3
 ) -> list[StoredTopic]:
-    """The stored topics, hottest first, optionally only those with tickets in one district."""
+    """The stored topics, hottest first, optionally only those with tickets in one district.
+
+    Sample tickets are the most representative members with distinct summaries.
+    """
     return store.read_models(
         "MATCH (p:Topic) "
         "WHERE $district IS NULL OR EXISTS { "
@@ -172,8 +175,11 @@ def list_topics(
         "  WITH d, sum(at.ticket_count) AS n ORDER BY n DESC "
         "  RETURN collect({name: d.name, region_id: d.id, ticket_count: n}) AS districts } "
         "CALL (p) { "
-        "  MATCH (t:Ticket)-[m:IN_TOPIC]->(p) WITH t ORDER BY m.centrality DESC LIMIT $samples "
-        "  RETURN collect({id: t.id, summary: t.summary, call_time: toString(t.call_time)}) "
+        "  MATCH (t:Ticket)-[m:IN_TOPIC]->(p) WITH t, m ORDER BY m.centrality DESC "
+        "  WITH t.summary AS summary, head(collect({id: t.id, at: toString(t.call_time), "
+        "    centrality: m.centrality})) AS best "
+        "  WITH summary, best ORDER BY best.centrality DESC LIMIT $samples "
+        "  RETURN collect({id: best.id, summary: summary, call_time: best.at}) "
         "    AS sample_tickets } "
         "CALL (p) { "
         "  MATCH (t:Ticket)-[:IN_TOPIC]->(p) WITH date(t.call_time) AS day, count(*) AS n "

@@ -152,6 +152,7 @@ class _Vectors(BaseModel):
     places: sp.csr_matrix | None
     categories: np.ndarray
     vocabulary: list[str]
+    idf: np.ndarray
 
 
 class _Group(BaseModel):
@@ -178,7 +179,8 @@ def _window_vectors(digests: Sequence[TicketDigest]) -> _Vectors | None:
     places = _vectors([_place_tokens(d) for d in digests], min_df=1)
     return _Vectors(words=words[0], places=places[0] if places else None,
                     categories=np.array([d.category_id or "" for d in digests], dtype=object),
-                    vocabulary=[str(w) for w in words[1].get_feature_names_out()])
+                    vocabulary=[str(w) for w in words[1].get_feature_names_out()],
+                    idf=np.asarray(words[1].idf_))
 
 
 def _combine(
@@ -267,11 +269,14 @@ def _describe(vectors: _Vectors, members: list[int], settings: TopicSettings) ->
     centroid = _centroid(words)
     closeness = np.asarray(words @ centroid).ravel()
     order = np.argsort(-closeness)
-    top = np.argsort(-centroid)[: settings.keywords]
+    # a keyword is a word most members use and few other tickets do
+    coverage = np.asarray((words > 0).mean(axis=0)).ravel()
+    score = coverage * vectors.idf
+    top = np.argsort(-score)[: settings.keywords]
     return _Group(
         members=[members[int(k)] for k in order],
         centrality=[round(float(closeness[k]), 4) for k in order],
-        keywords=[vectors.vocabulary[int(k)] for k in top if centroid[k] > 0],
+        keywords=[vectors.vocabulary[int(k)] for k in top if score[k] > 0],
     )
 
 

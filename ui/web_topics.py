@@ -28,10 +28,17 @@ def _table(topics: list[StoredTopic]) -> pd.DataFrame:
 
 
 def _over_time(topics: list[StoredTopic]) -> pd.DataFrame:
-    rows = [
-        {"日期": pd.Timestamp(d.day), "工单数": d.count, "话题": t.name}
-        for t in topics[:CHARTED] for d in t.daily
-    ]
+    """Tickets per day of the hottest topics, days without tickets as zeros."""
+    charted = topics[:CHARTED]
+    days = [d.day for t in charted for d in t.daily]
+    if not days:
+        return pd.DataFrame(columns=["日期", "工单数", "话题"])
+    calendar = pd.date_range(min(days), max(days), freq="D")
+    rows: list[dict[str, object]] = []
+    for topic in charted:
+        counts = {pd.Timestamp(d.day): d.count for d in topic.daily}
+        rows.extend({"日期": day, "工单数": counts.get(day, 0), "话题": topic.name}
+                    for day in calendar)
     return pd.DataFrame(rows, columns=["日期", "工单数", "话题"])
 
 

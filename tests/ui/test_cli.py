@@ -6,11 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from kg.ontology import CITY_TIMEZONE
 from kg.store import GraphStore
+from kg.ticket import Ticket, store_tickets
 
 CLI = str(Path(sys.executable).with_name("cityagent"))
 
@@ -80,3 +83,29 @@ def test_local_server_start_status_stop(tmp_path: Path) -> None:
         stopped = _run(["neo4j", "stop"], env)
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
     assert _run(["neo4j", "status"], env).returncode == 1
+
+
+def test_ingest_needs_a_city_and_topics_build_and_list(
+    graph: GraphStore, external_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "messages.jsonl"
+    source.write_text(json.dumps({"text": "长河路的路灯坏了", "time": "2025/5/10 9:00:00"},
+                                 ensure_ascii=False) + "\n", encoding="utf-8")
+    empty = _run(["ingest", "messages", str(source)], external_env)
+    assert empty.returncode == 2 and "load a city first" in empty.stderr
+    missing = _run(["ingest", "messages", str(tmp_path / "none.jsonl")], external_env)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    texts = ["长河路的路灯坏了，晚上一片漆黑", "长河路路灯不亮，请来修路灯",
+             "长河路路灯坏了好几天", "长河路路灯晚上不亮很危险"]
+    store_tickets(graph, [
+        Ticket(id=f"T{k}", call_time=datetime(2025, 5, 10 + k, 9, tzinfo=CITY_TIMEZONE),
+               summary=text, transcript=text)
+        for k, text in enumerate(texts)
+    ])
+    built = _run(["topics", "build", "--days", "60", "--until", "2025-06-01"], external_env)
+    assert built.returncode == 0, built.stderr
+    assert json.loads(built.stdout)["topics"] == 1
+    listed = json.loads(_run(["topics", "list"], external_env).stdout)
+    assert listed[0]["ticket_count"] == 4 and "路灯" in listed[0]["keywords"]
+    bad = _run(["topics", "build", "--until", "昨天"], external_env)
+    assert bad.returncode == 2 and "昨天" in bad.stderr and "Traceback" not in bad.stderr

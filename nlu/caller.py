@@ -1,7 +1,10 @@
-"""Who is calling: the caller's name as they give it, 「我叫王秀英」 or 「我姓李」.
+"""Who is calling: the caller's name as they give it, 「我叫王秀英」 or 「我姓李……李女士」.
 
-The name is taken from the citizen's own turns; an answer to the agent's 「您贵姓」 counts too.
-A surname alone becomes 「李先生」/「李女士」 when the caller's title is heard, else the surname.
+The name is taken from the citizen's own turns; an answer to the agent's 「您贵姓」 counts too,
+and the last name given wins, so a correction (「我叫王小明，不对，是王晓明」) is kept. By the
+annotation conventions (ingest/demo/data/CALLS.md) a surname alone is kept only with the
+title the caller gives themself (「投诉人：贾女士」) or the agent then uses (「好的叶先生」); a
+bare surname, a refusal or no name at all gives no name.
 """
 
 from __future__ import annotations
@@ -22,31 +25,74 @@ _COMPOUND_SURNAMES = (
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐",
 )
 _SURNAME = rf"(?:{'|'.join(_COMPOUND_SURNAMES)}|[{_SURNAME_CHARS}])"
+# Characters that end no name (particles), and that are never the second character of one.
 _NOT_NAME = set("的了是在有就也都还要想不这那个一我你他她们啊呢吧吗呀哦嗯先女师阿大")
-_TITLES = "先生|女士|小姐|阿姨|大爷|大妈|大姐|大哥|大伯|师傅|老师|奶奶|爷爷|伯伯|叔叔"
-_NAME_END = r"(?=[，,。.、；;！!？?\s\d]|电话|手机|就行|就好|吧|$)"
-_FULL = re.compile(
-    rf"(?:我叫|俺叫|我的名字是|名字叫|名字是|我是|本人|叫我|联系人[：:]?|读者|署名[：:]?|叫)\s*(?P<name>(?:老|小)?{_SURNAME}[\u4e00-\u9fff]{{0,2}}?)"
+_NOT_SECOND = set("过住说去到从给被把让打家")
+_TITLES = (
+    "老先生|老太太|老爷子|先生|女士|小姐|阿姨|大爷|大妈|大娘|大姐|大哥|大伯|大叔|大婶|师傅|老师|"
+    "奶奶|爷爷|伯伯|叔叔|老汉|老太|阿婆|阿公|阿伯|婆婆|嬢嬢|孃孃|经理|老板|医生|同学|姐|哥"
+)
+_NAME = rf"(?:老|小)?{_SURNAME}[\u4e00-\u9fff]{{0,2}}?"
+_NAME_END = (
+    r"(?=[，,。.、；;！!？?…\s\d]|电话|手机|号码|就行|就好|就可以|好了|吧|啊|呀|哈|呢|嘛|哦|"
+    r"住在|家住|今年|$)"
+)
+_FILLER = r"(?:\s|…|\.\.\.|那个|嗯|呃)*"
+_PREFIXES = (
+    r"我叫|俺叫|阿拉叫|我的名字是|我的名字叫|名字叫|名字是|姓名是|姓名[：:]?|我是|俺是|阿拉是|本人|"
+    r"叫我|喊我|联系人[：:]?|留言人[：:]?|投诉人[：:]?|反映人[：:]?|举报人[：:]?|来电人[：:]?|"
+    r"读者|署名[：:]?|落款[：:]?"
+)
+_FULL = re.compile(rf"(?:{_PREFIXES}){_FILLER}(?P<name>{_NAME}){_NAME_END}")
+# 「我是云谷社区的张伟」, 「我是他女儿，叫米兰」: who the caller is, then their name.
+_SELF_OF = re.compile(
+    rf"(?:我是|俺是|阿拉是)[^。；;！!？?]{{1,12}}?(?:的|[，,]\s*叫)(?P<name>{_NAME}){_NAME_END}"
+)
+# 「不对，是王晓明」: a name given again after a correction.
+_CORRECTED = re.compile(
+    rf"(?:不对|不是|说错了|错了)[，,、\s…]+(?:是|叫|我叫|应该是)?(?P<name>{_NAME}){_NAME_END}"
+)
+_SURNAME_ONLY = re.compile(rf"(?:免贵姓|我姓|俺姓|阿拉姓|姓)\s*(?P<sur>{_SURNAME})")
+_SURNAME_THEN_NAME = re.compile(
+    rf"(?:免贵姓|我姓|俺姓|阿拉姓|姓)\s*(?P<sur>{_SURNAME})[，,、\s]*(?:叫|名叫)?"
+    rf"(?P<name>(?P=sur)[\u4e00-\u9fff]{{1,2}}?)"
     + _NAME_END
 )
-_SURNAME_ONLY = re.compile(rf"(?:免贵姓|我姓|姓)\s*(?P<sur>{_SURNAME})")
-_SURNAME_THEN_NAME = re.compile(
-    rf"(?:免贵姓|我姓|姓)\s*(?P<sur>{_SURNAME})[，,、\s]*(?P<name>(?P=sur)[\u4e00-\u9fff]{{1,2}}?)"
-    + _NAME_END
+# 「陈丽，电话1592…」: a name signed right before the phone number, asked for or not.
+_SIGNED = re.compile(
+    rf"(?:^|(?<=[，,。.；;！!？?\s：:]))(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}})"
+    r"[，,、\s]*(?:联系)?(?:电话|手机)?(?:号码)?(?:是)?[：:]?\s*(?=[0-9一二三四五六七八九零幺]{3})"
 )
 _ANSWER_CHUNK = re.compile(rf"^(?:我是|我叫|俺叫|叫)?(?P<name>{_SURNAME}[\u4e00-\u9fff]{{0,2}})$")
-_CHUNKS = re.compile(r"[^，,。.、；;！!？?\s\d：:]+")
+_CHUNKS = re.compile(r"[^，,。.、；;！!？?\s\d：:…]+")
 _ROLES = {"游客", "业主", "居民", "家长", "租户", "房东", "市民", "学生", "司机", "患者", "病人",
-          "顾客", "商户", "村民", "读者", "网友", "群众", "老人"}
+          "顾客", "商户", "村民", "读者", "网友", "群众", "老人", "家属", "邻居", "路人"}
+# Words that look like a surname and a name but are replies: 「谢谢」, 「方便」, 「明白」.
+_NOT_NAMES = {"谢谢", "方便", "明白", "高兴", "江北", "江南", "关于", "安全", "成功", "时间",
+              "明天", "全部", "应该", "于是", "和平", "麻烦", "万一", "车牌", "门牌", "单元"}
+_PLACE_END = re.compile(r"(?:区|县|镇|乡|村|路|街|市|省|社区|小区|公园|广场)$")
 _TITLED = re.compile(rf"(?P<sur>{_SURNAME})(?P<title>{_TITLES})")
+# A chunk in which the caller names themself by a title: 「投诉人：贾女士」, 「就写李女士吧」.
+_SELF_TITLED = re.compile(
+    rf"^(?:我是|俺是|阿拉是|我就是|就是|你?就?(?:叫|喊|记|写)(?:我)?(?:个)?|我是[^，,。]{{1,12}}的)?"
+    rf"(?P<titled>{_SURNAME}(?:{_TITLES}))(?:吧|就行|就好|就可以|好了|啊|哈)*$"
+)
 _ASKED = re.compile(r"贵姓|怎么称呼|姓名|叫什么|称呼您|名字")
+
+Span = tuple[str, int, int]
 
 
 def _clean(name: str) -> str | None:
     """A name without trailing particles; None when it is not a name after all."""
     while name and name[-1] in _NOT_NAME:
         name = name[:-1]
-    if len(name) < 2 or name[1] in _NOT_NAME - {"老", "小"} or name in _ROLES:
+    if (
+        len(name) < 2
+        or name[1] in (_NOT_NAME | _NOT_SECOND) - {"老", "小"}
+        or name in _ROLES
+        or name in _NOT_NAMES
+        or _PLACE_END.search(name)
+    ):
         return None
     return name
 
@@ -56,7 +102,30 @@ def _span(turn: Turn, match: re.Match[str], group: str) -> tuple[int, int]:
     return start, start + len(match.group(group))
 
 
-def _answer(turn: Turn) -> tuple[tuple[str, int, int] | None, tuple[str, int, int] | None]:
+def _names(turn: Turn, pattern: re.Pattern[str]) -> list[Span]:
+    """The names ``pattern`` finds in a turn that survive :func:`_clean`, with their spans."""
+    found = []
+    for match in pattern.finditer(turn.text):
+        if name := _clean(match.group("name")):
+            start, _end = _span(turn, match, "name")
+            found.append((name, start, start + len(name)))
+    return found
+
+
+def _stated(turn: Turn, named_before: bool) -> Span | None:
+    """The last full name the caller states in a turn (「我叫…」, 「姓陈，陈志强」, corrections).
+
+    「不对，是王晓明」 corrects a name only once one was given: after 「不对，是」 callers
+    more often correct a place (「不对，是万象汇」).
+    """
+    found = [s for p in (_FULL, _SELF_OF, _SURNAME_THEN_NAME, _SIGNED) for s in _names(turn, p)]
+    first = min((s[1] for s in found), default=None)
+    found += [s for s in _names(turn, _CORRECTED)
+              if named_before or (first is not None and first < s[1])]
+    return max(found, key=lambda s: s[1]) if found else None
+
+
+def _answer(turn: Turn) -> tuple[Span | None, Span | None]:
     """A full name and a bare surname given as the answer to the agent's question."""
     full = surname = None
     for chunk in _CHUNKS.finditer(turn.text):
@@ -71,32 +140,48 @@ def _answer(turn: Turn) -> tuple[tuple[str, int, int] | None, tuple[str, int, in
     return full, surname
 
 
-def find_caller_name(turns: list[Turn]) -> tuple[str, int, int] | None:
+def _self_titled(turn: Turn) -> Span | None:
+    """The caller naming themself by surname and title (「钟先生，电话…」), not someone else."""
+    found = None
+    for chunk in _CHUNKS.finditer(turn.text):
+        if m := _SELF_TITLED.match(chunk.group(0)):
+            start = turn.start + chunk.start() + m.start("titled")
+            found = (m.group("titled"), start, start + len(m.group("titled")))
+    return found
+
+
+def _agent_title(turn: Turn, surname: Span | None) -> Span | None:
+    """The agent's title for the surname the caller gave (「姓沈」 → 「沈阿姨」), at its span."""
+    if surname is None:
+        return None
+    for match in _TITLED.finditer(turn.text):
+        if match.group("sur") == surname[0]:
+            return match.group(0), surname[1], surname[2]
+    return None
+
+
+def find_caller_name(turns: list[Turn]) -> Span | None:
     """The caller's name with its span in the transcript; the last full name given wins.
 
-    A full name beats a title (「孙先生」), which beats a bare surname; a bare surname takes
-    the title the agent then uses (「沈阿姨」).
+    A full name beats a title the caller gives themself (「孙先生」), which beats the title the
+    agent gives a bare surname (「姓沈」……「沈阿姨」); a bare surname alone is no name.
     """
-    full: tuple[str, int, int] | None = None
-    titled: tuple[str, int, int] | None = None
-    surname: tuple[str, int, int] | None = None
+    full: Span | None = None
+    titled: Span | None = None
+    agent_titled: Span | None = None
+    surname: Span | None = None
     asked = False
     for turn in turns:
         if turn.speaker == "agent":
             asked = bool(_ASKED.search(turn.text))
-            if surname and (m := _TITLED.search(turn.text)) and m.group("sur") == surname[0]:
-                titled = (m.group(0), surname[1], surname[2])
+            agent_titled = _agent_title(turn, surname) or agent_titled
             continue
-        for match in [*_FULL.finditer(turn.text), *_SURNAME_THEN_NAME.finditer(turn.text)]:
-            if name := _clean(match.group("name")):
-                full = (name, *_span(turn, match, "name"))
-        if asked:
-            answer_full, answer_surname = _answer(turn)
-            full = full or answer_full
-            surname = surname or answer_surname
+        answer_full, answer_surname = _answer(turn) if asked else (None, None)
+        named = full is not None or answer_full is not None
+        full = _stated(turn, named_before=named) or full or answer_full
+        surname = surname or answer_surname
         if m := _SURNAME_ONLY.search(turn.text):
             surname = (m.group("sur"), *_span(turn, m, "sur"))
-        if (m := _TITLED.search(turn.text)) and not _FULL.search(turn.text):
-            titled = (m.group(0), *_span(turn, m, "sur"))
+        titled = _self_titled(turn) or titled
         asked = False
-    return full or titled or surname
+    return full or titled or agent_titled

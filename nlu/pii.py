@@ -11,9 +11,44 @@ import re
 from nlu.numbers import NUMBER_CHARS, spell_digits
 
 _SPOKEN_NUMBER = re.compile(rf"[{NUMBER_CHARS}](?:[{NUMBER_CHARS}\s\-—.、，,]*[{NUMBER_CHARS}])?")
+# One spoken group of a number: the digits between separators.
+_GROUP = re.compile(rf"[{NUMBER_CHARS}]+")
+_MAX_PHONE_DIGITS = 12
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}\d{7,8}(?!\d)")
 _MASK_TARGETS = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)|(?<!\d)(\d{6})\d{8}(\d{3}[0-9Xx])")
+
+
+def _is_phone(digits: str) -> bool:
+    return bool(_MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits))
+
+
+def _phones_in_chunk(chunk: str, offset: int) -> list[tuple[str, int, int]]:
+    """The numbers in a run of digit groups, each the longest run of groups that is a phone.
+
+    Groups are how callers speak a number (「一三六，五七一二，八八零九」), but a digit word
+    right after the number belongs to the next words (「13605719988，一定要……」).
+    """
+    groups = [(g.start(), g.end(), re.sub(r"\D", "", spell_digits(g.group(0))))
+              for g in _GROUP.finditer(chunk)]
+    found = []
+    i = 0
+    while i < len(groups):
+        best = None
+        digits = ""
+        for j in range(i, len(groups)):
+            digits += groups[j][2]
+            if len(digits) > _MAX_PHONE_DIGITS:
+                break
+            if _is_phone(digits):
+                best = (digits, j)
+        if best is None:
+            i += 1
+            continue
+        digits, j = best
+        found.append((digits, offset + groups[i][0], offset + groups[j][1]))
+        i = j + 1
+    return found
 
 
 def find_phones(text: str) -> list[tuple[str, int, int]]:
@@ -26,8 +61,10 @@ def find_phones(text: str) -> list[tuple[str, int, int]]:
     for match in _SPOKEN_NUMBER.finditer(text):
         chunk = match.group(0)
         digits = re.sub(r"\D", "", spell_digits(chunk))
-        if _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits):
+        if _is_phone(digits):
             found.append((digits, match.start(), match.end()))
+        else:
+            found.extend(_phones_in_chunk(chunk, match.start()))
     return found
 
 

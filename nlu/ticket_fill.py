@@ -32,9 +32,9 @@ from nlu.pii import find_phones
 from nlu.pipeline import extract_entities_many, load_pipeline, rules_only_pipeline
 from nlu.router import RouteResult, load_router
 from nlu.routing import CategoryChoice, CategoryMatcher, rank_departments
-from nlu.timex import resolve_event_time
+from nlu.timex import call_hour, resolve_event_time
 from nlu.transcript import Turn, citizen_text, split_turns
-from nlu.urgency import assess_sentiment, assess_urgency
+from nlu.urgency import UrgencyResult, assess_sentiment, assess_urgency
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,17 @@ def _phone(turns: list[Turn]) -> tuple[str, int, int] | None:
     return found[-1] if found else None
 
 
+def _event_time(said: str, call_time: datetime, urgency: UrgencyResult) -> datetime | None:
+    """When the event happened; a danger unfolding now with no time named is at the call's hour.
+
+    Someone trapped or collapsed, a leak or a fire (「我妈被关在电梯里了」) is happening as
+    the caller speaks; a missing manhole cover has no time unless the caller gives one.
+    """
+    if when := resolve_event_time(said, call_time):
+        return when.time
+    return call_hour(call_time) if urgency.in_progress else None
+
+
 class TicketFiller:
     """Drafts tickets against one city's gazetteer and routing table with given models."""
 
@@ -132,7 +143,9 @@ class TicketFiller:
         self.table = table
         self.router = router
         self.entities = entities
-        self.matcher = CategoryMatcher(table)
+        self.matcher = CategoryMatcher(
+            table, places=[name for entry in gazetteer.entries for name in entry.surfaces]
+        )
 
     @classmethod
     def from_store(cls, store: GraphStore) -> TicketFiller:
@@ -198,8 +211,8 @@ class TicketFiller:
                                     start=phone[1], end=phone[2]))
         spans.extend(found)
         address = self._address(said)
-        when = resolve_event_time(said, call_time)
         urgency = assess_urgency(said)
+        when = _event_time(said, call_time, urgency)
         sentiment = assess_sentiment(said)
         leaf = self.table.categories.get(choice.category.l2_id or "")
         parts = [choice.confidence, address.confidence if address.district else 0.5,
@@ -210,7 +223,7 @@ class TicketFiller:
             caller_name=caller[0] if caller else None,
             phone=phone[0] if phone else None,
             address=address,
-            event_time=when.time if when else None,
+            event_time=when,
             category=choice.category,
             summary=_summary(turns, [*(leaf.keywords if leaf else []), *route.evidence]),
             urgency=urgency.urgency,

@@ -2,14 +2,18 @@
 
 Callers say 「昨晚十点」, 「前天下午」, 「上周五」, 「今天早上七点多」, 「三天了」 or 「5月3号」;
 the ticket needs an absolute time, to the hour. The conventions (ingest/demo/data/CALLS.md):
-a part of the day alone stands for its usual hour (下午 → 15:00) when a day is named; a day
-without an hour is 00:00 of that day; 「刚才」 or something happening now is the call's hour;
-habits (「每天晚上」) and ranges (「开放到晚上九点」) are no event time.
+a part of the day alone stands for its usual hour (下午 → 15:00) when a day is named, or when
+the caller says it began then (「从下午到现在」); a day without an hour is 00:00 of that day;
+「刚才」, something happening now or 「等了四个小时」 count back from the call's hour; habits
+(「每天晚上」), schedules (「七点放号」) and the end of a range (「一直搞到凌晨两点」) are no
+event time. A clause is read on its own, so 「一到晚上就排臭气，昨晚九点多味道最大」 keeps
+「昨晚九点多」 while the habit around it is ignored.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -18,18 +22,26 @@ from nlu.numbers import parse_number
 
 _NUM = r"[0-9零〇一二两三四五六七八九十]{1,3}"
 _DAY_WORDS = {
-    "大前天": -3, "前天": -2, "前晚": -2, "前儿": -2, "昨天": -1, "昨日": -1, "昨晚": -1,
-    "昨夜": -1, "昨儿": -1, "昨早": -1, "今天": 0, "今日": 0, "今早": 0, "今晚": 0, "今儿": 0,
+    "大前天": -3, "前天": -2, "前晚": -2, "前儿": -2, "前日": -2, "昨天": -1, "昨日": -1,
+    "昨晚": -1, "昨夜": -1, "昨儿": -1, "昨早": -1, "昨朝": -1, "今天": 0, "今日": 0, "今早": 0,
+    "今晚": 0, "今儿": 0, "今朝": 0,
 }
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 # The hour a part of the day stands for, and the offset a clock hour gets within it.
 _PARTS = {
     "凌晨": (3, 0), "清晨": (6, 0), "早上": (8, 0), "早晨": (8, 0), "一早": (8, 0),
-    "上午": (10, 0), "中午": (12, 0), "午后": (14, 12), "下午": (15, 12), "傍晚": (18, 12),
-    "晚上": (20, 12), "夜里": (23, 12), "半夜": (0, 0), "深夜": (23, 12), "夜间": (22, 12),
+    "上午": (10, 0), "上半天": (10, 0), "中午": (12, 0), "晌午": (12, 0), "午后": (14, 12),
+    "下午": (15, 12), "后晌": (15, 12), "下半天": (15, 12), "傍晚": (18, 12), "晚上": (20, 12),
+    "晚黑": (20, 12), "夜里": (23, 12), "半夜": (0, 0), "深夜": (23, 12), "夜间": (22, 12),
 }
+# Parts of the night in which 「两点」 is still 02:00, not 14:00.
+_NIGHT = {"晚上", "晚黑", "夜里", "深夜", "夜间"}
+_LATE_NIGHT_HOURS = range(1, 5)
 _IMPLIED_PART = {"昨晚": "晚上", "昨夜": "夜里", "今晚": "晚上", "前晚": "晚上", "今早": "早上",
-                 "昨早": "早上"}
+                 "昨早": "早上", "昨朝": "早上"}
+_PART_WORDS = "|".join(sorted(_PARTS, key=len, reverse=True))
+# Characters that may stand between a named day and its part of day or clock (「昨天我下午」).
+_DAY_TO_HOUR_GAP = 4
 
 _DATE = re.compile(
     rf"(?<![路街巷弄道0-9])(?:(?P<last>上个?月)|(?P<month>{_NUM})月)?(?P<day>{_NUM})"
@@ -38,12 +50,30 @@ _DATE = re.compile(
 _WEEK = re.compile(r"(?P<which>上|这|本)?(?:个)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天])")
 _RELATIVE = re.compile("|".join(sorted(_DAY_WORDS, key=len, reverse=True)))
 _AGO = re.compile(rf"(?P<n>{_NUM})(?:天|日)(?:前|以前|之前|了)")
-_PART = re.compile("|".join(sorted(_PARTS, key=len, reverse=True)))
+_PART = re.compile(_PART_WORDS)
 _CLOCK = re.compile(
-    rf"(?<![到至])(?P<h>{_NUM})[点时](?:(?P<half>半)|(?P<m>{_NUM})分?)?(?P<more>多|左右|钟)?"
+    rf"(?<![到至])(?P<early>快)?(?P<h>{_NUM})[点时](?:(?P<half>半)|(?P<m>{_NUM})分?)?"
+    r"(?P<more>多|左右|来钟|钟)?(?P<under>不到)?"
 )
-_HABIT = re.compile(r"每天|天天|每晚|每周|每个|经常|老是|总是|一到|一直到|平时|每次|放号|开放")
-_NOW = re.compile(r"刚才|刚刚|刚[^才刚]{0,2}(看到|发现|开|下车|走|过去)|现在还|正在|还在|这会儿")
+# The end of a range is not when something began: 「一直搞到凌晨两点」, 「开放到晚上九点」.
+_RANGE_END = re.compile(
+    rf"[到至](?:(?:{_PART_WORDS})(?:{_NUM}[点时](?:半|{_NUM}分?)?)?|{_NUM}[点时](?:半|{_NUM}分?)?)"
+)
+# A part of the day without a day is the latest one when the caller says it began then.
+_SINCE = re.compile(rf"从(?:{_PART_WORDS})|(?:{_PART_WORDS})(?:就|起)?开始|(?:{_PART_WORDS})起")
+_CONTRAST_NOW = re.compile(r"现在|这会儿")
+_HABIT = re.compile(r"每天|天天|每晚|每周|每个|经常|老是|总是|一到|一直到|平时|每次|放号|开放|"
+                    r"放学|营业|末班|首班|也是")
+_NOW = re.compile(
+    r"刚才|刚刚|刚(?![才刚])[^，。]{0,3}?(看到|发现|开|下车|走|过去|闻到|听到|到家|回家|出门|路过|经过)"
+    r"|现在还|正在|还在|又在|这会儿"
+)
+# What still says "now" inside a sentence about a habit (「天天……现在还没回家」).
+_EXPLICIT_NOW = re.compile(r"刚才|刚刚|现在|这会儿")
+_HOURS_AGO = re.compile(
+    rf"(?:等了|有)?(?P<n>{_NUM}|半)个?多?(?:小时|钟头)(?:了|前|以前|之前)"
+    rf"|等了(?P<waited>{_NUM}|半)个?多?(?:小时|钟头)"
+)
 
 
 class TimeMention(BaseModel):
@@ -53,6 +83,19 @@ class TimeMention(BaseModel):
     text: str
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A time found in a clause, and whether the words gave an hour."""
+
+    mention: TimeMention
+    has_hour: bool
+
+
+def call_hour(call_time: datetime) -> datetime:
+    """The call time rounded down to the hour: when something happening now is recorded."""
+    return call_time.replace(minute=0, second=0, microsecond=0)
 
 
 def _date(match: re.Match[str], call_time: datetime) -> datetime | None:
@@ -74,7 +117,7 @@ def _date(match: re.Match[str], call_time: datetime) -> datetime | None:
 
 
 def _day(text: str, call_time: datetime) -> tuple[datetime | None, str | None, tuple[int, int]]:
-    """The day a sentence names (and an implied part of day), with the words' span."""
+    """The day a clause names (and an implied part of day), with the words' span."""
     if (m := _AGO.search(text)) and (days := parse_number(m.group("n"))) is not None:
         return call_time - timedelta(days=days), None, m.span()
     if m := _RELATIVE.search(text):
@@ -92,59 +135,154 @@ def _day(text: str, call_time: datetime) -> tuple[datetime | None, str | None, t
     return None, None, (0, 0)
 
 
-def _clock(text: str) -> tuple[int, tuple[int, int]] | None:
-    """A clock hour (0–23 or 1–12 before the part of day is applied) and its span."""
+def _clock(text: str, after_part: bool) -> tuple[int, tuple[int, int]] | None:
+    """A clock hour (0–24, before the part of day is applied) and its span.
+
+    「七点不到」 and 「快七点」 are still in the sixth hour, so they give 6.
+    """
     for clock in _CLOCK.finditer(text):
         hour = parse_number(clock.group("h"))
         if hour is None or not 0 <= hour <= 24:
             continue
-        if clock.group("h") == "一" and not (clock.group("more") or clock.group("half")):
+        if clock.group("h") == "一" and not (
+            clock.group("more") or clock.group("half") or clock.group("m") or after_part
+        ):
             continue  # 「一点」 is mostly "a little"
+        if clock.group("early") or clock.group("under"):
+            hour = (hour - 1) % 24
         return hour, clock.span()
     return None
 
 
+def _with_part(hour: int, part: str | None) -> int:
+    """A clock hour of 1–12 placed in its part of the day: 下午三点 → 15, 夜里两点 → 2."""
+    if part in _NIGHT and hour == 12:
+        return 0
+    if part is None or hour >= 12:
+        return hour % 24
+    if part in _NIGHT and hour in _LATE_NIGHT_HOURS:
+        return hour
+    return (hour + _PARTS[part][1]) % 24
+
+
+def _near(span: tuple[int, int], anchor: int | None) -> bool:
+    """Whether words starting at ``span`` belong to a day named just before ``anchor``."""
+    return anchor is None or 0 <= span[0] - anchor <= _DAY_TO_HOUR_GAP
+
+
 def _hour(
-    text: str, part: str | None, day_named: bool, call_time: datetime, base: datetime
+    text: str, part: str | None, day_end: int | None, call_time: datetime, base: datetime,
+    anchored: bool,
 ) -> tuple[int | None, tuple[int, int] | None]:
-    """The hour a sentence names, placed by the part of the day, with the words' span."""
+    """The hour a clause names, placed by the part of the day, with the words' span.
+
+    With a day named (``day_end``) only a part or clock right after it counts; without one a
+    part of the day alone counts only when ``anchored`` (the caller says it began then).
+    """
     part_match = _PART.search(text)
+    if part_match and not _near(part_match.span(), day_end):
+        part_match = None
     part = part_match.group(0) if part_match else part
-    clock = _clock(text)
-    if clock:
+    clock = _clock(text, after_part=part_match is not None)
+    anchor = part_match.end() if part_match else day_end
+    if clock and _near(clock[1], anchor):
         hour, span = clock
         if part_match:
             span = (min(span[0], part_match.start()), max(span[1], part_match.end()))
-        if part and hour < 12:
-            hour = (hour + _PARTS[part][1]) % 24
-        elif not part and hour < 12 and base.date() == call_time.date():
+        if part:
+            hour = _with_part(hour, part)
+        elif hour < 12 and base.date() == call_time.date():
             later = base.replace(hour=hour + 12, minute=0)
             hour = hour + 12 if later <= call_time else hour
         return hour % 24, span
-    if part and day_named:
+    if part and (day_end is not None or anchored):
         return _PARTS[part][0], part_match.span() if part_match else None
     return None, None
 
 
-def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
-    """The first time expression in ``text`` naming a day or an hour, made absolute."""
-    for sentence in re.split(r"[。！？!?\n；;]", text):
-        if not sentence or _HABIT.search(sentence):
-            continue
-        day, implied_part, day_span = _day(sentence, call_time)
-        base = day or call_time
-        hour, hour_span = _hour(sentence, implied_part, day is not None, call_time, base)
-        if day is None and hour is None:
-            continue
-        when = base.replace(hour=hour or 0, minute=0, second=0, microsecond=0)
-        if day is None and when > call_time:
-            when -= timedelta(days=1)
-        spans = [s for s in (day_span if day is not None else None, hour_span) if s]
-        offset = text.index(sentence)
-        start, end = min(s[0] for s in spans), max(s[1] for s in spans)
-        return TimeMention(time=when, text=sentence[start:end], start=offset + start,
-                           end=offset + end)
-    if (m := _NOW.search(text)) and not _HABIT.search(text):
-        return TimeMention(time=call_time.replace(minute=0, second=0, microsecond=0),
-                           text=m.group(0), start=m.start(), end=m.end())
+def _masked(text: str) -> str:
+    """``text`` with the ends of ranges blanked out, offsets kept."""
+    return _RANGE_END.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _dated(
+    text: str, offset: int, call_time: datetime, habitual: bool, anchored: bool
+) -> _Found | None:
+    """The day and hour one clause names; in a sentence about a habit only a named day."""
+    words = _masked(text)
+    day, implied_part, day_span = _day(words, call_time)
+    if day is None and habitual:
+        return None
+    base = day or call_time
+    anchored = anchored or bool(_SINCE.search(words))
+    hour, hour_span = _hour(words, implied_part, day_span[1] if day is not None else None,
+                            call_time, base, anchored)
+    if day is None and hour is None:
+        return None
+    when = base.replace(hour=hour or 0, minute=0, second=0, microsecond=0)
+    if day is None and when > call_time:
+        when -= timedelta(days=1)
+    spans = [s for s in (day_span if day is not None else None, hour_span) if s]
+    start, end = min(s[0] for s in spans), max(s[1] for s in spans)
+    mention = TimeMention(time=when, text=text[start:end], start=offset + start,
+                          end=offset + end)
+    return _Found(mention, has_hour=hour is not None or implied_part is not None)
+
+
+def _counted_back(text: str, offset: int, call_time: datetime) -> TimeMention | None:
+    """「等了四个小时」, 「两个小时前」: that many hours before the call's hour, rounded down."""
+    if not (m := _HOURS_AGO.search(text)):
+        return None
+    amount = m.group("n") or m.group("waited")
+    hours = 0.5 if amount == "半" else parse_number(amount)
+    if hours is None:
+        return None
+    when = call_hour(call_time - timedelta(hours=hours))
+    return TimeMention(time=when, text=m.group(0), start=offset + m.start(), end=offset + m.end())
+
+
+def _ongoing(
+    text: str, offset: int, call_time: datetime, habitual: bool
+) -> TimeMention | None:
+    """Something happening now (「现在还在」, 「刚才」): the call's hour.
+
+    In a sentence about a habit 「还在用」 is the habit going on, so only 「现在」 or 「刚才」
+    count there.
+    """
+    if m := (_EXPLICIT_NOW if habitual else _NOW).search(text):
+        return TimeMention(time=call_hour(call_time), text=m.group(0), start=offset + m.start(),
+                           end=offset + m.end())
     return None
+
+
+def _prefer(
+    dated: _Found | None, recent: TimeMention | None, call_time: datetime
+) -> TimeMention | None:
+    """A named time wins, unless it is only 「今天」 and the caller also says when today."""
+    if dated is None:
+        return recent
+    if recent is not None and not dated.has_hour and dated.mention.time.date() == call_time.date():
+        return recent
+    return dated.mention
+
+
+def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
+    """When the event in ``text`` happened or began, made absolute against ``call_time``.
+
+    The first clause naming a day or an hour gives it; failing that, or when that names only
+    today, hours counted back (「等了四个小时」) or something happening now (「还在」).
+    """
+    dated: _Found | None = None
+    counted: TimeMention | None = None
+    ongoing: TimeMention | None = None
+    for sentence in re.finditer(r"[^。！？!?\n；;]+", text):
+        habitual = bool(_HABIT.search(sentence.group()))
+        anchored = bool(_CONTRAST_NOW.search(sentence.group()))
+        for clause in re.finditer(r"[^，,]+", sentence.group()):
+            if _HABIT.search(clause.group()):
+                continue
+            offset = sentence.start() + clause.start()
+            dated = dated or _dated(clause.group(), offset, call_time, habitual, anchored)
+            counted = counted or _counted_back(clause.group(), offset, call_time)
+            ongoing = ongoing or _ongoing(clause.group(), offset, call_time, habitual)
+    return _prefer(dated, counted or ongoing, call_time)

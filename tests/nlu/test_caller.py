@@ -12,7 +12,6 @@ from nlu.transcript import citizen_text, split_turns
     ("transcript", "name"),
     [
         ("市民：我叫王秀英，住在滨江", "王秀英"),
-        ("坐席：请问您贵姓？\n市民：免贵姓李", "李"),
         ("坐席：怎么称呼您\n市民：陈先生", "陈先生"),
         ("市民：我姓张，张女士", "张女士"),
         ("市民：你好我是住在春晓小区的", None),
@@ -24,6 +23,76 @@ def test_names_as_callers_give_them(transcript: str, name: str | None) -> None:
     assert (found[0] if found else None) == name
     if found:
         assert transcript[found[1] : found[2]] == found[0][: found[2] - found[1]]
+
+
+@pytest.mark.parametrize(
+    ("transcript", "name"),
+    [
+        # A bare surname is no name (CALLS.md); the title the agent then uses makes it one.
+        ("坐席：请问您贵姓？\n市民：免贵姓李", None),
+        ("坐席：您贵姓？\n市民：我姓王。\n坐席：电话呢？\n市民：不留了。", None),
+        ("坐席：您贵姓？\n市民：姓叶。\n坐席：好的叶先生。", "叶先生"),
+        ("坐席：您贵姓？\n市民：我姓马，你叫我马师傅就行。", "马师傅"),
+        ("市民：俺姓吕，吕老汉。", "吕老汉"),
+        ("市民：叫我小王就行。", "小王"),
+    ],
+)
+def test_a_surname_counts_only_with_a_title(transcript: str, name: str | None) -> None:
+    found = find_caller_name(split_turns(transcript))
+    assert (found[0] if found else None) == name
+
+
+@pytest.mark.parametrize(
+    ("transcript", "name"),
+    [
+        ("市民：弓长，不是，我叫张长弓。", "张长弓"),
+        ("市民：我叫王小明，不对不对，是王晓明。", "王晓明"),
+        ("坐席：怎么称呼？\n市民：王晓明…不对，王小明，小是大小的小。", "王小明"),
+        # After 「不对，是」 without a name given before, a place is corrected, not a name.
+        ("市民：在3号楼，不对，是万象汇。", None),
+    ],
+)
+def test_the_corrected_name_wins(transcript: str, name: str | None) -> None:
+    found = find_caller_name(split_turns(transcript))
+    assert (found[0] if found else None) == name
+
+
+@pytest.mark.parametrize(
+    ("transcript", "name"),
+    [
+        ("市民：店叫老李烧烤。\n坐席：请问您的姓名？\n市民：曹丽，电话15925807788。", "曹丽"),
+        ("市民：我想表扬王老师，她特别负责。", None),
+        ("市民：那个商场，叫万象汇。", None),
+        ("市民：我是楼上的，叫他们别吵了", None),
+        ("市民：我是李建国的家属", None),
+        ("市民：在江北，电话13800000000", None),
+    ],
+)
+def test_other_peoples_and_shops_names_are_not_the_callers(
+    transcript: str, name: str | None
+) -> None:
+    found = find_caller_name(split_turns(transcript))
+    assert (found[0] if found else None) == name
+
+
+@pytest.mark.parametrize(
+    ("transcript", "name"),
+    [
+        ("市民：我是云谷社区的张伟，电话13800000000", "张伟"),
+        ("市民：我是他女儿，叫米兰，电话15925801122。", "米兰"),
+        ("市民：我是12345的老用户了，我姓黄，叫黄海", "黄海"),
+        ("市民：我叫…那个…王建军", "王建军"),
+        ("市民：我叫刘春生今年七十了", "刘春生"),
+        ("坐席：怎么称呼您？\n市民：姓名张伟。", "张伟"),
+        ("投诉人：贾女士，电话：13777001122", "贾女士"),
+        ("小区门口有人摆摊。\n留言人：刘芳", "刘芳"),
+        ("小区门口有人摆摊。\n张建国，13800000000", "张建国"),
+        ("坐席：请问您的名字？\n市民：就写李女士吧。", "李女士"),
+    ],
+)
+def test_names_in_other_wordings(transcript: str, name: str) -> None:
+    found = find_caller_name(split_turns(transcript))
+    assert found is not None and found[0] == name
 
 
 def test_turns_keep_their_offsets_and_speakers() -> None:

@@ -47,6 +47,19 @@ def test_a_call_becomes_a_filled_routed_ticket(filler: TicketFiller) -> None:
     assert filler.draft(TRANSCRIPT, CALL).id == ticket.id  # same call, same id
 
 
+def test_a_phone_number_followed_by_a_digit_word(filler: TicketFiller) -> None:
+    ticket = filler.draft("市民：我姓谢，谢先生，电话13605719988，一定要表扬他啊。", CALL)
+    assert ticket.phone == "13605719988" and ticket.caller_name == "谢先生"
+
+
+def test_a_danger_unfolding_now_happens_at_the_call_hour(filler: TicketFiller) -> None:
+    trapped = filler.draft("市民：救命啊，我妈被关在电梯里了！翠苑二区12幢。", CALL)
+    assert trapped.urgency == "紧急"
+    assert trapped.event_time == datetime.fromisoformat("2025-05-12T09:00:00+08:00")
+    manhole = filler.draft("市民：实验小学门口有个窨井盖没了，就一个大洞！", CALL)
+    assert manhole.urgency == "紧急" and manhole.event_time is None
+
+
 @pytest.mark.parametrize("text", ["😀😀😀", "hello, the street light is broken", "。。。", "1"])
 def test_odd_input_gives_a_low_confidence_draft(filler: TicketFiller, text: str) -> None:
     ticket = filler.draft(text, CALL)

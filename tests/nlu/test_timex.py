@@ -47,3 +47,59 @@ def test_no_time_named_gives_none(text: str) -> None:
 def test_something_happening_now_is_the_call_hour() -> None:
     found = resolve_event_time("刚才下楼闻到的", CALL)
     assert found is not None and found.time.isoformat() == "2025-05-12T09:00:00+08:00"
+
+
+EVENING = datetime.fromisoformat("2025-05-12T21:31:00+08:00")  # a Monday evening
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "words"),
+    [
+        # A clause is read on its own: the habit around a named time does not hide it.
+        ("一到晚上就排臭气，昨晚九点多味道最大", "2025-05-11T21:00:00+08:00", "昨晚九点多"),
+        ("上周五开始搭架子的，天天叮叮当当", "2025-05-09T00:00:00+08:00", "上周五"),
+        # A part of the day belongs to the day only right after it.
+        ("路灯坏了，三天了，老人晚上出来都摔了一跤", "2025-05-09T00:00:00+08:00", "三天了"),
+        # A bare part of the day counts when it is when something began.
+        ("音响太吵了，从下午到现在，一直放", "2025-05-12T15:00:00+08:00", "下午"),
+        ("中午订的外卖，现在七八个人都在上吐下泻", "2025-05-12T12:00:00+08:00", "中午"),
+        ("今天早上七点不到就停水了", "2025-05-12T06:00:00+08:00", "今天早上七点不到"),
+        ("昨天夜里两点吵醒的", "2025-05-11T02:00:00+08:00", "昨天夜里两点"),
+        ("前儿个晚上", "2025-05-10T20:00:00+08:00", "前儿个晚上"),
+        ("现在还在漏水，昨天晚上开始的", "2025-05-11T20:00:00+08:00", "昨天晚上"),
+    ],
+)
+def test_clauses_days_and_parts_of_the_day(text: str, expected: str, words: str) -> None:
+    found = resolve_event_time(text, EVENING)
+    assert found is not None
+    assert found.time.isoformat() == expected
+    assert found.text == words and text[found.start : found.end] == words
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("急诊等了四个小时还没看上！", "2025-05-12T17:00:00+08:00"),
+        ("停水三个多小时了", "2025-05-12T18:00:00+08:00"),
+        # 「今天」 alone is less than 「刚下车」: the hour said wins.
+        ("我刚下车！平时六十块钱，今天收了一百二", "2025-05-12T21:00:00+08:00"),
+        # 「昨天也是」 is a repetition, 「搞到凌晨两点」 the end of a range.
+        ("工地现在还在打桩！\n昨天也是，一直搞到凌晨两点", "2025-05-12T21:00:00+08:00"),
+        ("天天有人通宵上网，我儿子现在还没回家！", "2025-05-12T21:00:00+08:00"),
+        ("地铁施工又在半夜打钻！", "2025-05-12T21:00:00+08:00"),
+        ("我刚到家就闻到煤气味", "2025-05-12T21:00:00+08:00"),
+    ],
+)
+def test_counted_back_from_the_call(text: str, expected: str) -> None:
+    found = resolve_event_time(text, EVENING)
+    assert found is not None and found.time.isoformat() == expected
+    assert text[found.start : found.end] == found.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["下午三点半就放学了", "一直吵到凌晨三点", "昨天也是这样", "晚上吵得睡不着",
+     "电梯合格证过期两个月了，还在用，经常抖", "末班车说是六点半"],
+)
+def test_schedules_ranges_and_repetitions_give_none(text: str) -> None:
+    assert resolve_event_time(text, EVENING) is None

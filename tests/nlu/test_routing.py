@@ -1,0 +1,69 @@
+"""Second-level categories from the caller's words, and the departments that handle them."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.demo import government
+from kg.routing_table import RoutingTable, routing_table_from_bundle
+from nlu.routing import COLLOQUIAL, CategoryMatcher, matching_text
+
+# The first-level router unsure between all seven classes.
+FIRST_LEVEL = ["城乡建设", "环境保护", "交通运输", "教育文体", "劳动和社会保障", "商贸旅游",
+               "卫生计生"]
+UNSURE = dict.fromkeys(FIRST_LEVEL, 1 / len(FIRST_LEVEL))
+
+
+@pytest.fixture(scope="module")
+def table() -> RoutingTable:
+    return routing_table_from_bundle(government.build(government.DATA_DIR))
+
+
+@pytest.fixture(scope="module")
+def matcher(table: RoutingTable) -> CategoryMatcher:
+    return CategoryMatcher(table, places=["澜江公园", "滨江市图书馆", "市图书馆", "港城社区"])
+
+
+def test_everyday_words_count_as_the_tables_keywords(table: RoutingTable) -> None:
+    keywords = {k for c in table.categories.values() for k in (c.name, *c.keywords)}
+    assert set(COLLOQUIAL) <= keywords  # each wording stands for a keyword of the table
+    hits = CategoryMatcher(table).keyword_hits("楼下奶茶店外面的音响太吵了，震得头疼")
+    assert "噪音" in hits and hits["噪音"].heard in {"音响", "吵"}
+    assert str(hits["噪音"]).endswith("（噪音）")
+
+
+@pytest.mark.parametrize(
+    ("text", "l2"),
+    [
+        ("万象汇那家奶茶店外面放的音响太吵了，从下午到现在一直放", "噪声污染"),
+        ("我们村里来了个游医，在村口摆摊给人拔牙打针", "卫生监督"),
+        ("公司突然说我不胜任，让我第二天不用来了，一分钱补偿都没有", "劳动关系"),
+        ("小区门口天天有人搞讲座卖保健品，说能治糖尿病", "广告与虚假宣传"),
+    ],
+)
+def test_colloquial_complaints_find_their_category(
+    matcher: CategoryMatcher, text: str, l2: str
+) -> None:
+    choice = matcher.choose(text, UNSURE)
+    assert choice.category.l2 == l2
+    assert "提到" in choice.reason
+
+
+def test_a_keyword_outweighs_a_moderately_sure_wrong_router(matcher: CategoryMatcher) -> None:
+    scores = UNSURE | {"城乡建设": 0.6, "卫生计生": 0.05}
+    choice = matcher.choose("我们小区老鼠太多了，晚上在垃圾房那边成群结队的", scores)
+    assert choice.category.l2 == "病媒防制与爱国卫生"
+
+
+def test_phone_numbers_are_not_evidence(matcher: CategoryMatcher) -> None:
+    text = "小区门口的理发店充了两千的卡，现在不认了。电话13777120098"
+    assert "120" not in matching_text(text) and "理发店" in matching_text(text)
+    assert "120" not in matcher.keyword_hits(matching_text(text))
+    assert matcher.choose(text, UNSURE).category.l2 != "院前急救"
+
+
+def test_a_keyword_naming_a_place_is_not_evidence_its_kind_is(matcher: CategoryMatcher) -> None:
+    assert "澜江" not in matcher.keyword_hits("澜江公园里面那个公厕太脏了")
+    assert "公厕" in matcher.keyword_hits("澜江公园里面那个公厕太脏了")
+    assert "澜江" in matcher.keyword_hits("澜江里漂着好多垃圾")
+    assert "图书馆" in matcher.keyword_hits("市图书馆周末延长开放了")

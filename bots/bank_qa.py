@@ -24,7 +24,7 @@ from retrieval.knowledge_base import KnowledgeBase
 
 BANK_DOMAIN = "银行"
 MAX_QUESTION_CHARS = 500
-FOLLOW_UP_MAX_CHARS = 12
+FOLLOW_UP_MAX_CHARS = 8
 SUGGESTIONS = 3
 CANDIDATES = 10
 
@@ -32,7 +32,7 @@ HANDOVER_REPLY = "这个问题我暂时无法准确回答，正在为您转接�
 HUMAN_REQUEST_REPLY = "好的，正在为您转接人工客服，请稍候。"
 _HUMAN_REQUEST = re.compile(r"转人工|人工客服|人工服务|找人工|真人")
 _SEARCHABLE = re.compile(r"[\w\u4e00-\u9fff]")
-_FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|这个|那个|它|要是|如果)|[呢吗么]？?$")
+_FOLLOW_UP = re.compile(r"^(那|还有|另外|这个|它|要是|如果)|呢[？?]?$")
 
 
 class BankTurn(BaseModel):
@@ -89,7 +89,8 @@ def check_question(question: str) -> str:
 
 
 def is_follow_up(question: str) -> bool:
-    """Whether a question leans on the previous one (short, or opening with 「那」 …)."""
+    """Whether a question leans on the previous one: short, opening with 「那」「还有」…, or
+    ending in 「呢」 (「那手续费呢？」). A complete question (「明天会下雨吗？」) is not."""
     return len(question) <= FOLLOW_UP_MAX_CHARS or bool(_FOLLOW_UP.search(question))
 
 

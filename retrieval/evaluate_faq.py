@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 CANDIDATES = 10
 """How many fused candidates the scorer reranks."""
+TARGET_COVERAGE = 0.85
+"""The coverage at which the issue's precision goal (0.95) is stated."""
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 1.0, 0.05))
 
 
@@ -69,6 +71,9 @@ class FaqEvalReport(BaseModel):
     fused_only: RankingFigures = Field(description="the same ranking before the scorer reranks")
     threshold: float = Field(description="the scorer's answer threshold")
     at_threshold: PrecisionCoverage
+    precision_at_085_coverage: float = Field(
+        description="precision when the 85 % most confident questions are answered"
+    )
     precision_coverage: list[PrecisionCoverage]
     seconds: float
     questions_per_second: float
@@ -135,6 +140,17 @@ def precision_coverage(
     return points
 
 
+def precision_at_coverage(
+    confidences: Sequence[float], correct: Sequence[bool], coverage: float = TARGET_COVERAGE
+) -> float:
+    """Precision when only the ``coverage`` share of questions answered most confidently are."""
+    n = round(len(confidences) * coverage)
+    if n == 0:
+        return 1.0
+    order = np.argsort(-np.asarray(confidences, dtype=np.float64), kind="stable")[:n]
+    return round(float(np.asarray(correct, dtype=bool)[order].mean()), 4)
+
+
 def build_base(items: Sequence[KnowledgeItem], encoder: TextEncoder) -> KnowledgeBase:
     """A fresh knowledge base holding ``items``."""
     base = KnowledgeBase(encoder)
@@ -187,6 +203,7 @@ def evaluate_faq(
         fused_only=ranking_figures(fused, expected),
         threshold=scorer.threshold,
         at_threshold=at,
+        precision_at_085_coverage=precision_at_coverage(confidences, correct),
         precision_coverage=curve,
         seconds=round(seconds, 2),
         questions_per_second=round(len(questions) / seconds, 1) if seconds > 0 else 0.0,

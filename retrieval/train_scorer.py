@@ -40,6 +40,7 @@ from retrieval.evaluate_faq import (
     PrecisionCoverage,
     RankingFigures,
     build_base,
+    precision_at_coverage,
     precision_coverage,
     ranking_figures,
 )
@@ -66,6 +67,7 @@ class ScorerTrainReport(BaseModel):
     threshold: float
     at_threshold: PrecisionCoverage
     unknown_refused_at_threshold: float
+    precision_at_085_coverage: float
     precision_coverage: list[PrecisionCoverage]
     seconds: float
 
@@ -220,6 +222,7 @@ def train_scorer(
         unknown_refused_at_threshold=round(float((oof_conf[~known] < threshold).mean()), 4)
         if (~known).any()
         else 1.0,
+        precision_at_085_coverage=precision_at_coverage(oof_conf[known], correct[known]),
         precision_coverage=precision_coverage(oof_conf[known], correct[known], THRESHOLDS),
         seconds=round(time.perf_counter() - started, 1),
     )

@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from kg.errors import CityAgentError, NotFoundError
 from kg.queries import EntityHit, Subgraph, neighbourhood, search_entities
 from kg.store import GraphStore
+from ui.assist_api import assist_router
+from ui.bank_api import bank_router
 from ui.health import Health, check_health
 from ui.services import Services
 from ui.tickets_api import tickets_router
@@ -67,4 +69,6 @@ def create_app(store: GraphStore) -> FastAPI:
     services.warm_up()
     api.include_router(tickets_router(services))
     api.include_router(topics_router(services))
+    api.include_router(assist_router(services))
+    api.include_router(bank_router(services))
     return cast(FastAPI, gr.mount_gradio_app(api, build_web_app(services), path="/"))

@@ -187,6 +187,35 @@ def ingest_messages_command(
     typer.echo(report.model_dump_json(indent=2))
 
 
+@ingest_app.command("faq")
+@_clear_errors
+def ingest_faq_command(
+    file: Annotated[Path, typer.Argument(help="FAQ: JSON lines or CSV (question, answer, "
+                                         "paraphrases, category)", exists=True, dir_okay=False)],
+    kb: Annotated[str, typer.Option(help="Name of the knowledge base (id prefix)")],
+    domain: Annotated[str, typer.Option(help="Knowledge domain (bank bot: 银行)")] = "银行",
+    provider: Annotated[str | None, typer.Option(help="Id of the Bank or Department")] = None,
+    all_or_nothing: Annotated[bool, typer.Option(help="Refuse the file if any row is bad")] = False,
+) -> None:
+    """Import a FAQ into the graph and the saved knowledge index (a rerun adds nothing)."""
+    from ingest.faq import ingest_faq
+    from retrieval.encoder import load_encoder
+    from retrieval.entries import KnowledgeItem
+    from retrieval.graph_knowledge import open_knowledge_base
+
+    directory = get_settings().knowledge_index_dir / "knowledge"
+
+    def index(items: list[KnowledgeItem]) -> None:
+        base = open_knowledge_base(directory, load_encoder())
+        base.upsert(items)
+        base.save(directory)
+
+    with open_graph(get_settings()).store as store:
+        report = ingest_faq(file, store, kb=kb, domain=domain, provider_id=provider, index=index,
+                            all_or_nothing=all_or_nothing)
+    typer.echo(report.model_dump_json(indent=2))
+
+
 @topics_app.command("build")
 @_clear_errors
 def topics_build(
@@ -283,6 +312,111 @@ def eval_tickets_command(
 
     report = evaluate_tickets(data, demo_ticket_filler())
     typer.echo(report.model_dump_json(indent=2, exclude=None if errors else {"errors"}))
+
+
+@train_app.command("scorer")
+@_clear_errors
+def train_scorer_command(
+    faq: Annotated[Path | None, typer.Option(help="FAQ with paraphrases (JSONL or CSV)")] = None,
+) -> None:
+    """Train the bank QA's answer scorer on a FAQ's paraphrases and write retrieval/models."""
+    from ingest.faq import read_faq
+    from retrieval.encoder import load_encoder
+    from retrieval.train_scorer import train_scorer
+
+    source = faq or get_settings().shared_data_dir / "unionpay_faq" / "faq.jsonl"
+    items = read_faq(source, kb="faq").items
+    typer.echo(train_scorer(items, load_encoder()).model_dump_json(indent=2))
+
+
+@eval_app.command("faq")
+@_clear_errors
+def eval_faq_command(
+    kb: Annotated[Path, typer.Option("--kb", help="The FAQ to load", exists=True, dir_okay=False)],
+    data: DataOption,
+) -> None:
+    """top-1, top-5, MRR and precision/coverage of answers to {question, standard_question}."""
+    from ingest.faq import read_faq
+    from retrieval.answer_scorer import load_scorer
+    from retrieval.encoder import load_encoder
+    from retrieval.evaluate_faq import evaluate_faq, read_questions
+
+    items = read_faq(kb, kb="eval").items
+    questions = read_questions(data, items)
+    report = evaluate_faq(items, questions, load_encoder(), load_scorer())
+    typer.echo(report.model_dump_json(indent=2))
+
+
+@eval_app.command("replies")
+@_clear_errors
+def eval_replies_command(
+    data: Annotated[Path | None, typer.Option(
+        "--data", help="Past cases with official replies (JSON lines); default the shared "
+        "teddycup2020c/messages_with_replies.jsonl", dir_okay=False)] = None,
+    held_out: Annotated[float, typer.Option(min=0.01, max=0.99)] = 0.2,
+    seed: Annotated[int, typer.Option(help="Seed of the held-out split")] = 20200,
+    limit: Annotated[int | None, typer.Option(min=1, help="Score this many held-out cases")] = None,
+) -> None:
+    """Suggested replies vs official ones on held-out cases (semantic similarity, ROUGE-L),
+    beside the nearest past case's reply; knowledge entries come from the graph."""
+    from datetime import datetime
+
+    from bots.reply_evaluation import evaluate_held_out
+    from kg.knowledge import knowledge_context
+    from kg.ontology import CITY_TIMEZONE
+    from nlu.ticket_fill import TicketFiller
+    from retrieval.encoder import load_encoder
+    from retrieval.graph_knowledge import sync_from_graph
+    from retrieval.knowledge_base import KnowledgeBase
+    from retrieval.past_cases import default_cases_path, read_past_cases
+
+    settings = get_settings()
+    cases = read_past_cases(data or default_cases_path(settings.shared_data_dir))
+    encoder = load_encoder()
+    with open_graph(settings).store as store:
+        knowledge = KnowledgeBase(encoder)
+        sync_from_graph(knowledge, store)
+        filler = TicketFiller.from_store(store)
+        now = datetime.now(CITY_TIMEZONE)
+        report = evaluate_held_out(
+            cases, encoder, lambda texts: filler.draft_many([(t, now) for t in texts]),
+            knowledge, lambda ids: knowledge_context(store, ids), held_out, seed, limit)
+    typer.echo(report.model_dump_json(indent=2))
+
+
+@train_app.command("pairs")
+@_clear_errors
+def train_pairs_command(
+    data: Annotated[Path | None, typer.Option(
+        help="Labelled pairs sentence1,sentence2,label; default the shared BQ corpus dev.csv",
+        dir_okay=False)] = None,
+    extra: Annotated[bool, typer.Option(
+        help="Also train on pairs drawn from the shared ATEC and AFQMC corpora")] = True,
+    extra_pairs: Annotated[int, typer.Option(min=1, help="How many extra pairs")] = 8000,
+) -> None:
+    """Train the same-intent pair matcher (cross-validated), fix its threshold, write
+    retrieval/models/pairs.json."""
+    from retrieval.encoder import load_encoder
+    from retrieval.train_pairs import train_pairs
+
+    shared = get_settings().shared_data_dir
+    source = data or shared / "bq_corpus" / "dev.csv"
+    afqmc = shared / "afqmc" / "LeslieOverfitting_nlp_AFQMC"
+    corpora = [shared / "atec" / "atec_nlp_sim_train.csv", afqmc / "train.csv", afqmc / "dev.csv"]
+    chosen = [p for p in corpora if extra and p.is_file()]
+    report = train_pairs(source, load_encoder(), extra=chosen, extra_pairs=extra_pairs)
+    typer.echo(report.model_dump_json(indent=2))
+
+
+@eval_app.command("pairs")
+@_clear_errors
+def eval_pairs_command(data: DataOption) -> None:
+    """Same-intent accuracy, precision, recall and F1 on BQ-format pairs at the committed
+    threshold."""
+    from retrieval.encoder import load_encoder
+    from retrieval.evaluate_pairs import evaluate_pairs
+
+    typer.echo(evaluate_pairs(data, load_encoder()).model_dump_json(indent=2))
 
 
 # -- serve ---------------------------------------------------------------------------

@@ -5,10 +5,17 @@ from __future__ import annotations
 import logging
 import threading
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from kg.errors import CityAgentError, ModelUnavailableError
 from kg.store import GraphStore
 from nlu.ticket_fill import TicketFiller
+
+if TYPE_CHECKING:
+    from bots.bank_qa import BankQABot
+    from bots.hotline_assist import HotlineAssistant
+    from retrieval.knowledge_base import KnowledgeBase
+    from retrieval.past_cases import PastCaseIndex
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +25,7 @@ class Services:
 
     def __init__(self, store: GraphStore) -> None:
         self.store = store
+        self._knowledge_lock = threading.Lock()
 
     def warm_up(self) -> threading.Thread:
         """Load the models in the background, so the first request does not wait for them."""
@@ -25,6 +33,8 @@ class Services:
         def load() -> None:
             try:
                 _ = self.ticket_filler
+                _ = self.bank_bot
+                _ = self.past_cases
             except CityAgentError as exc:
                 log.warning("models not loaded at start-up: %s", exc)
 
@@ -39,3 +49,57 @@ class Services:
             return TicketFiller.from_store(self.store)
         except OSError as exc:  # a model file missing or unreadable
             raise ModelUnavailableError(f"ticket drafting is unavailable: {exc}") from exc
+
+    # -- knowledge base and bank QA ---------------------------------------------------------
+    @cached_property
+    def knowledge_base(self) -> KnowledgeBase:
+        """The graph's knowledge entries, searchable by meaning and words.
+
+        Loaded from the index folder and brought in step with the graph: a restart encodes
+        only the entries that changed since the last one.
+        """
+        from kg.settings import get_settings
+        from retrieval.encoder import load_encoder
+        from retrieval.graph_knowledge import open_knowledge_base, sync_from_graph
+
+        directory = get_settings().knowledge_index_dir / "knowledge"
+        with self._knowledge_lock:
+            base = open_knowledge_base(directory, load_encoder())
+            sync_from_graph(base, self.store, directory)
+        return base
+
+    @cached_property
+    def bank_bot(self) -> BankQABot:
+        """The bank's customer-service bot over the knowledge base's bank entries."""
+        from bots.bank_qa import BankQABot
+        from retrieval.answer_scorer import load_scorer
+
+        return BankQABot(self.knowledge_base, load_scorer())
+
+    # -- hotline assistant: suggested replies (past cases, entries, graph context) --------
+    @cached_property
+    def past_cases(self) -> PastCaseIndex:
+        """Past citizen messages with their official replies, read from the shared data.
+
+        Empty when the dataset is absent; the index is saved under the knowledge index folder,
+        so only the first start encodes the cases.
+        """
+        from kg.settings import get_settings
+        from retrieval.encoder import load_encoder
+        from retrieval.past_cases import PastCaseIndex, default_cases_path
+
+        settings = get_settings()
+        with self._knowledge_lock:  # two first requests: the second loads what the first saved
+            return PastCaseIndex.open(default_cases_path(settings.shared_data_dir),
+                                      settings.knowledge_index_dir / "past_cases", load_encoder())
+
+    @cached_property
+    def hotline_assistant(self) -> HotlineAssistant:
+        """Reply suggestions from the knowledge base's government entries, expanded through
+        the graph, and the past cases."""
+        from bots.hotline_assist import HotlineAssistant
+        from kg.knowledge import knowledge_context
+
+        store = self.store
+        return HotlineAssistant(self.knowledge_base, lambda ids: knowledge_context(store, ids),
+                                self.past_cases)

@@ -12,6 +12,7 @@ from kg.ontology import CITY_TIMEZONE
 from kg.ticket import Ticket, store_ticket
 from nlu.address import normalise_address
 from ui.services import Services
+from ui.web_assist import assist_panel
 
 _FORM = ("caller_name", "phone", "raw", "district", "street", "community", "event_time", "l1",
          "l2", "urgency", "urgency_reason", "sentiment", "summary", "department")
@@ -107,9 +108,12 @@ def hotline_tab(services: Services) -> None:
                 }
                 button = gr.Button("确认登记", variant="primary", elem_id="hl-confirm")
                 result = gr.Markdown(elem_id="hl-result")
+            with gr.Column(scale=4):
+                assist = assist_panel(services)
         state = gr.State(None)
         outputs = [state, *fields.values(), reasons]
         transcript.input(draft, [transcript, call_time], outputs, trigger_mode="always_last",
                          show_progress="hidden")
         call_time.submit(draft, [transcript, call_time], outputs, show_progress="hidden")
         button.click(confirm, [state, *fields.values()], result)
+        assist.wire(state, transcript)

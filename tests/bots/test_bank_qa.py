@@ -47,7 +47,9 @@ def test_bad_questions_are_named() -> None:
 def test_follow_up_detection() -> None:
     assert is_follow_up("那手续费呢？")
     assert is_follow_up("要多久")
+    assert is_follow_up("还有别的办法吗")
     assert not is_follow_up("请问我的借记卡丢失以后应该怎样办理挂失手续比较快")
+    assert not is_follow_up("明天滨江会下雨吗？")
 
 
 def test_answers_verbatim_with_its_source(bot: BankQABot) -> None:

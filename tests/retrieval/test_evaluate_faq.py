@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from retrieval.entries import KnowledgeItem
-from retrieval.evaluate_faq import precision_coverage, ranking_figures
+from retrieval.evaluate_faq import precision_at_coverage, precision_coverage, ranking_figures
 from retrieval.train_scorer import choose_threshold, fold_plan
 
 
@@ -20,6 +20,13 @@ def test_precision_coverage_points() -> None:
     points = precision_coverage([0.9, 0.8, 0.4, 0.2], [True, False, True, False], [0.5, 0.95])
     assert (points[0].precision, points[0].coverage) == (0.5, 0.5)
     assert (points[1].precision, points[1].coverage) == (1.0, 0.0)
+
+
+def test_precision_at_coverage_answers_the_most_confident_share() -> None:
+    conf = [0.9, 0.8, 0.7, 0.1]
+    assert precision_at_coverage(conf, [True, True, False, False], 0.5) == 1.0
+    assert precision_at_coverage(conf, [True, True, False, False], 0.75) == pytest.approx(0.6667)
+    assert precision_at_coverage([], [], 0.85) == 1.0
 
 
 def test_threshold_is_the_lowest_confidence_that_keeps_the_precision() -> None:

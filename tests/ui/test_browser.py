@@ -1,4 +1,4 @@
-"""The web app in a real headless Chromium: the graph explorer, the hotline and hot topics."""
+"""The web app in a real headless Chromium: graph explorer, hotline, hot topics, bank chat."""
 
 from __future__ import annotations
 
@@ -92,3 +92,16 @@ def test_topics_tab_shows_the_hot_topics_and_charts(page: Page, tmp_path: Path) 
     page.locator("#tp-districts canvas, #tp-districts svg").first.wait_for(timeout=30_000)
     assert "槐树社区" in page.locator("#tp-samples").inner_text()
     page.screenshot(path=str(tmp_path / "topics-tab.png"), full_page=True)
+
+
+def test_bank_tab_answers_and_hands_over(page: Page, tmp_path: Path) -> None:
+    page.get_by_role("tab", name="银行客服").click()
+    box = page.locator("#bank-question textarea, #bank-question input").first
+    chat = page.locator("#bank-chat")
+    box.fill("去开户的话要带哪些证件和资料？")
+    page.locator("#bank-send").click()
+    chat.get_by_text("置信度").first.wait_for(timeout=120_000)
+    box.fill("明天滨江会下雨吗？")
+    page.locator("#bank-send").click()
+    chat.get_by_text("转接人工").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(tmp_path / "bank-tab.png"), full_page=True)

@@ -109,3 +109,45 @@ def test_ingest_needs_a_city_and_topics_build_and_list(
     assert listed[0]["ticket_count"] == 4 and "路灯" in listed[0]["keywords"]
     bad = _run(["topics", "build", "--until", "昨天"], external_env)
     assert bad.returncode == 2 and "昨天" in bad.stderr and "Traceback" not in bad.stderr
+
+
+FAQ_CSV = """question,answer,paraphrases,category
+借记卡丢了怎么挂失？,请拨打客服热线或到网点办理挂失。,银行卡丢了怎么办|卡片遗失如何冻结,银行卡
+跨行转账多久到账？,一般实时到账，最迟次日。,转账到别的银行要多久|跨行汇款几天到,转账
+手机银行密码忘了怎么办？,在登录页点击忘记密码重置。,手机银行登录不上忘了密码|找回登录密码,手机银行
+,没有问题的答案,,
+"""
+
+
+def test_ingest_faq_then_eval_faq(
+    graph: GraphStore, external_env: dict[str, str], tmp_path: Path
+) -> None:
+    faq = tmp_path / "faq.csv"
+    faq.write_text(FAQ_CSV, encoding="utf-8")
+    first = _run(["ingest", "faq", str(faq), "--kb", "demo_faq"], external_env)
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert (report["imported"], report["skipped"]) == (3, 1)
+    assert [e["row"] for e in report["errors"]] == [5]
+    again = json.loads(_run(["ingest", "faq", str(faq), "--kb", "demo_faq"], external_env).stdout)
+    assert again["new"] == 0
+    assert (tmp_path / "var" / "index" / "knowledge" / "manifest.json").is_file()
+
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        "\n".join(json.dumps({"question": q, "standard_question": s}, ensure_ascii=False)
+                  for q, s in [("我的卡不见了要怎么挂失", "借记卡丢了怎么挂失？"),
+                               ("转到外地银行几天能到", "跨行转账多久到账？"),
+                               ("信用卡年费多少", "信用卡年费是多少？")]),
+        encoding="utf-8",
+    )
+    evaluated = _run(["eval", "faq", "--kb", str(faq), "--data", str(questions)], external_env)
+    assert evaluated.returncode == 0, evaluated.stderr
+    figures = json.loads(evaluated.stdout)
+    assert (figures["n_questions"], figures["n_unknown"]) == (3, 1)
+    assert 0.0 <= figures["top1"] <= figures["top5"] <= 1.0
+    assert [p["threshold"] for p in figures["precision_coverage"]][:2] == [0.05, 0.1]
+
+    questions.write_text('{"question": ""}\n', encoding="utf-8")
+    bad = _run(["eval", "faq", "--kb", str(faq), "--data", str(questions)], external_env)
+    assert bad.returncode == 2 and "questions.jsonl:1" in bad.stderr

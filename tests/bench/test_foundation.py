@@ -20,18 +20,10 @@ from kg.rdf import RdfExporter, RdfImporter
 from kg.server import Neo4jServer, local_connection
 from kg.settings import Settings
 from kg.store import GraphStore
+from tests.bench.timing import latency_figures
 
 OUT = Path("var/bench/foundation.json")
 QUERIES = ["住建", "滨江区", "城管", "公积金", "泵站", "派出所", "医院", "小区", "投资", "银行"]
-
-
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "p50_ms": round(statistics.median(ordered) * 1000, 2),
-        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 2),
-        "max_ms": round(ordered[-1] * 1000, 2),
-    }
 
 
 @pytest.mark.timeout(1800)
@@ -75,8 +67,10 @@ def test_foundation_benchmark(tmp_path: Path) -> None:
                         began = time.perf_counter()
                         neighbourhood(store, hits[0].label, hits[0].id)
                         neighbour_times.append(time.perf_counter() - began)
-            results["entity_search"] = _percentiles(search_times) | {"n": len(search_times)}
-            results["neighbourhood"] = _percentiles(neighbour_times) | {"n": len(neighbour_times)}
+            results["entity_search"] = latency_figures(search_times) | {"n": len(search_times)}
+            results["neighbourhood"] = latency_figures(neighbour_times) | {
+                "n": len(neighbour_times)
+            }
     finally:
         server.stop()
     OUT.parent.mkdir(parents=True, exist_ok=True)

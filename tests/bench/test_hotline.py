@@ -8,7 +8,6 @@ prints its figures and writes ``var/bench/hotline.json``. Nothing is asserted ab
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from pathlib import Path
 
@@ -16,19 +15,11 @@ from ingest.demo.data_files import DATA_DIR
 from ingest.demo.hotline import demo_ticket_filler
 from nlu.evaluate_tickets import TicketCase, evaluate_tickets, read_cases
 from nlu.ticket_fill import TicketFiller
+from tests.bench.timing import latency_figures
 
 OUT = Path("var/bench/hotline.json")
 ROUNDS = 3
 BATCH_SIZE = 64
-
-
-def _latency(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "p50_ms": round(statistics.median(ordered) * 1000, 2),
-        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 2),
-        "max_ms": round(ordered[-1] * 1000, 2),
-    }
 
 
 def _one_at_a_time(filler: TicketFiller, cases: list[TicketCase]) -> dict[str, float]:
@@ -40,7 +31,7 @@ def _one_at_a_time(filler: TicketFiller, cases: list[TicketCase]) -> dict[str, f
             filler.draft(case.transcript, case.call_time)
             times.append(time.perf_counter() - start)
     elapsed = time.perf_counter() - began
-    return _latency(times) | {"drafts_per_s": round(len(times) / elapsed, 1)}
+    return latency_figures(times) | {"drafts_per_s": round(len(times) / elapsed, 1)}
 
 
 def _batched(filler: TicketFiller, cases: list[TicketCase]) -> dict[str, float]:

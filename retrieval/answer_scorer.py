@@ -18,7 +18,6 @@ import logging
 import math
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ from scipy.special import expit
 
 from kg.errors import ConfigurationError
 from retrieval.knowledge_base import KnowledgeHit
+from retrieval.text_overlap import alnum_chars, char_bigrams
 
 logger = logging.getLogger(__name__)
 
@@ -70,15 +70,6 @@ class ScorerModel(BaseModel):
     trained_on: dict[str, object] = Field(default_factory=dict)
 
 
-def _bigrams(text: str) -> set[str]:
-    chars = [c for c in text.lower() if c.isalnum()]
-    return {a + b for a, b in pairwise(chars)} or set(chars)
-
-
-def _chars(text: str) -> set[str]:
-    return {c for c in text.lower() if c.isalnum()}
-
-
 def candidate_features(query: str, hits: Sequence[KnowledgeHit]) -> np.ndarray:
     """One feature row per candidate (in :data:`FEATURES` order), relative to the others."""
     if not hits:
@@ -87,12 +78,14 @@ def candidate_features(query: str, hits: Sequence[KnowledgeHit]) -> np.ndarray:
     lexical = np.array([h.lexical_score for h in hits], dtype=np.float64)
     best_dense = dense.max()
     best_lexical = lexical.max()
-    q_bigrams, q_chars = _bigrams(query), _chars(query)
+    q_alnum = alnum_chars(query)
+    q_bigrams, q_chars = char_bigrams(q_alnum), set(q_alnum)
     rows = []
     for i, hit in enumerate(hits):
         others = np.delete(dense, i)
         margin = dense[i] - (others.max() if others.size else 0.0)
-        k_bigrams, k_chars = _bigrams(hit.matched_key), _chars(hit.matched_key)
+        k_alnum = alnum_chars(hit.matched_key)
+        k_bigrams, k_chars = char_bigrams(k_alnum), set(k_alnum)
         union = q_bigrams | k_bigrams
         shared = q_chars & k_chars
         rows.append(

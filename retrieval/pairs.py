@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 import logging
 import re
@@ -31,6 +30,7 @@ from pydantic import BaseModel, Field
 
 from kg.errors import ConfigurationError, DataValidationError
 from retrieval.encoder import TextEncoder
+from retrieval.text_overlap import alnum_chars, char_bigrams
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +62,6 @@ _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 def clean_text(text: str) -> str:
     """The text without byte-order marks, zero-width characters and outer blanks."""
     return _INVISIBLE.sub("", text).strip()
-
-
-def _chars(text: str) -> list[str]:
-    return [c for c in text.lower() if c.isalnum()]
-
-
-def _bigrams(chars: Sequence[str]) -> set[str]:
-    return {a + b for a, b in itertools.pairwise(chars)} or set(chars)
 
 
 def words(text: str) -> list[str]:
@@ -106,13 +98,13 @@ def lexical_features(a: str, b: str) -> list[float]:
     days, counts) of the two sides differ; ``negation_mismatch`` when only one side negates
     (an odd difference in negating characters).
     """
-    ca, cb = _chars(a), _chars(b)
+    ca, cb = alnum_chars(a), alnum_chars(b)
     wa, wb = set(words(a)), set(words(b))
     longest = max(len(ca), len(cb), 1)
     shortest = min(len(wa), len(wb))
     return [
         _jaccard(set(ca), set(cb)),
-        _jaccard(_bigrams(ca), _bigrams(cb)),
+        _jaccard(char_bigrams(ca), char_bigrams(cb)),
         _jaccard(wa, wb),
         len(wa & wb) / shortest if shortest else float(wa == wb),
         abs(len(ca) - len(cb)) / longest,

@@ -22,7 +22,8 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kg.errors import CityAgentError, DataValidationError
+from bots.guardrails import citations
+from kg.errors import CityAgentError, DataValidationError, LLMUnavailableError
 from kg.knowledge import ContactDepartment, KnowledgeContext
 from kg.ticket import Ticket
 from nlu.transcript import citizen_text, split_turns
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 
 GOVERNMENT_DOMAIN = "政务"
 CLOSING = "感谢您对我们工作的理解和支持。"
-_CITATION = re.compile(r"\[(\d+)\]")
 _SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]?")
 _REPLY_OPENING = re.compile(r"(?:回复|答复|回复您|答复您)如下[：:]")
 _SALUTATION = re.compile(r"^[^：:。]{0,40}[：:]\s*(?:您好|你好)[！!，,。：:]?\s*")
@@ -43,6 +43,10 @@ _REPLY_CLOSING = re.compile(
     r"\d{4}年\d{1,2}月\d{1,2}日\s*$"
 )
 _TRAILING = "。，,；;！!？? "
+TEMPLATE_NOTE = "草稿由检索结果和模板生成。"
+NO_LLM_NOTE = "未接入大模型：草稿由检索结果和模板生成。"
+POLISHED_NOTE = "草稿经大模型润色，引用和数字已核对。"
+UNAVAILABLE_NOTE = "大模型暂不可用：草稿由检索结果和模板生成。"
 
 ContextLookup = Callable[[Sequence[str]], Mapping[str, KnowledgeContext]]
 """Graph expansion of knowledge entries by id (see :func:`kg.knowledge.knowledge_context`)."""
@@ -111,6 +115,8 @@ class ReplySuggestion(BaseModel):
     reply: str = Field(description="the reply draft, citing [n]")
     template_reply: str = Field(description="the template's draft (equal to reply unless polished)")
     polished: bool = False
+    draft_note: str = Field(default=NO_LLM_NOTE,
+                            description="who wrote the draft, and why not the LLM if not")
 
 
 class ReplyPolisher(Protocol):
@@ -119,11 +125,6 @@ class ReplyPolisher(Protocol):
     def polish(self, draft: str, suggestion: ReplySuggestion, ticket: Ticket) -> str:
         """The polished draft: same facts, same [n] citations, the agent's voice."""
         ...
-
-
-def citations(text: str) -> list[int]:
-    """The citation numbers a text uses, in order of first use."""
-    return list(dict.fromkeys(int(n) for n in _CITATION.findall(text)))
 
 
 def gist(text: str, limit: int) -> str:
@@ -195,8 +196,12 @@ class HotlineAssistant:
             raise DataValidationError("nothing to search: no citizen words and no summary")
         return text
 
-    def suggest(self, ticket: Ticket, transcript: str | None = None) -> ReplySuggestion:
-        """Entries, past cases and a reply draft for ``ticket`` (its transcript by default)."""
+    def suggest(self, ticket: Ticket, transcript: str | None = None, *, polish: bool = True
+                ) -> ReplySuggestion:
+        """Entries, past cases and a reply draft for ``ticket`` (its transcript by default).
+
+        ``polish=False`` skips the LLM (it takes seconds on a CPU) and keeps the template.
+        """
         text = self.query(ticket, transcript)
         hits, cases = self._search(text)
         contexts = dict(self.context([h.item.id for h in hits])) if self.context and hits else {}
@@ -210,6 +215,8 @@ class HotlineAssistant:
             ticket_id=ticket.id, query=text, entries=entries, past_cases=shown_cases,
             department=department, next_step=step, reply=draft, template_reply=draft,
         )
+        if not polish:
+            return suggestion.model_copy(update={"draft_note": TEMPLATE_NOTE})
         return self._polish(suggestion, ticket)
 
     # ------------------------------------------------------------------ search
@@ -268,17 +275,23 @@ class HotlineAssistant:
     # ------------------------------------------------------------------ polish
     def _polish(self, suggestion: ReplySuggestion, ticket: Ticket) -> ReplySuggestion:
         if self.polisher is None:
-            return suggestion
+            return suggestion.model_copy(update={"draft_note": NO_LLM_NOTE})
         try:
             polished = self.polisher.polish(suggestion.reply, suggestion, ticket).strip()
+        except LLMUnavailableError as exc:
+            log.warning("reply polishing failed, the template draft stays: %s", exc)
+            note = exc.message if exc.code != LLMUnavailableError.code else UNAVAILABLE_NOTE
+            return suggestion.model_copy(update={"draft_note": note})
         except CityAgentError as exc:
             log.warning("reply polishing failed, the template draft stays: %s", exc)
-            return suggestion
+            return suggestion.model_copy(update={"draft_note": UNAVAILABLE_NOTE})
         shown = {e.number for e in suggestion.entries} | {c.number for c in suggestion.past_cases}
         if not polished or not set(citations(polished)) <= shown:
             log.warning("polished reply dropped: empty or citing what the agent was not shown")
-            return suggestion
-        return suggestion.model_copy(update={"reply": polished, "polished": True})
+            return suggestion.model_copy(
+                update={"draft_note": "大模型改写引用了未展示的条目，已用模板草稿。"})
+        return suggestion.model_copy(
+            update={"reply": polished, "polished": True, "draft_note": POLISHED_NOTE})
 
 
 def choose_department(ticket: Ticket, entries: Sequence[CitedEntry]) -> ContactDepartment | None:

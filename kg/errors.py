@@ -80,6 +80,13 @@ class ModelUnavailableError(CityAgentError):
     http_status = 503
 
 
+class LLMUnavailableError(CityAgentError):
+    """The LLM server cannot be started, reached, or answered with something unusable."""
+
+    code = "E070"
+    http_status = 503
+
+
 class NotFoundError(CityAgentError):
     """A requested entity does not exist."""
 

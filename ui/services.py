@@ -14,6 +14,7 @@ from nlu.ticket_fill import TicketFiller
 if TYPE_CHECKING:
     from bots.bank_qa import BankQABot
     from bots.hotline_assist import HotlineAssistant
+    from bots.llm import LLMClient
     from retrieval.knowledge_base import KnowledgeBase
     from retrieval.past_cases import PastCaseIndex
 
@@ -23,8 +24,9 @@ log = logging.getLogger(__name__)
 class Services:
     """The service's resources; each model loads on first use so start-up stays fast."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, llm: LLMClient | None = None) -> None:
         self.store = store
+        self.llm = llm
         self._knowledge_lock = threading.Lock()
 
     def warm_up(self) -> threading.Thread:
@@ -96,10 +98,12 @@ class Services:
     @cached_property
     def hotline_assistant(self) -> HotlineAssistant:
         """Reply suggestions from the knowledge base's government entries, expanded through
-        the graph, and the past cases."""
+        the graph, and the past cases; the LLM polishes the draft when there is one."""
         from bots.hotline_assist import HotlineAssistant
+        from bots.reply_polisher import LLMReplyPolisher
         from kg.knowledge import knowledge_context
 
         store = self.store
+        polisher = LLMReplyPolisher(self.llm) if self.llm is not None else None
         return HotlineAssistant(self.knowledge_base, lambda ids: knowledge_context(store, ids),
-                                self.past_cases)
+                                self.past_cases, polisher=polisher)

@@ -11,19 +11,15 @@ it. :func:`connection_settings` is how the rest of the project learns where the 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
 import queue
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -33,6 +29,15 @@ from neo4j.exceptions import AuthError, DriverError, Neo4jError
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from kg.errors import ConfigurationError, Neo4jServerError
+from kg.server.processes import (
+    command_line,
+    file_lock,
+    pid_alive,
+    port_is_free,
+    register_child,
+    terminate,
+    wait_quietly,
+)
 from kg.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -89,7 +94,6 @@ _TOOL_PACKAGES = {
     "mvn": "maven",
 }
 
-_HAS_PROCFS = Path("/proc/self/cmdline").exists()
 _BUILD_TIMEOUT_S = 1800.0
 _LOG_TAIL_LINES = 40
 
@@ -130,9 +134,6 @@ class _ServerState(LocalServerInfo):
     detached: bool
 
 
-# Servers started by this process, by pid, so that they can be waited for (reaped).
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
-_CHILDREN_LOCK = threading.Lock()
 
 
 def local_password(settings: Settings) -> str:
@@ -241,7 +242,7 @@ class Neo4jServer:
             return
         tools = _require_tools("java", "javac", "mvn")
         self._target.mkdir(parents=True, exist_ok=True)
-        with _file_lock(self._target / ".build.lock", _BUILD_TIMEOUT_S, "another build"):
+        with _lock(self._target / ".build.lock", _BUILD_TIMEOUT_S, "another build"):
             if not self._build_is_stale():
                 return
             # Jars of an older pom must not linger next to the new ones on the class path.
@@ -321,7 +322,7 @@ class Neo4jServer:
         self.var_dir.mkdir(parents=True, exist_ok=True)
         # The wait covers a first build (minutes) plus a start made by the lock's holder.
         lock_wait = _BUILD_TIMEOUT_S + self.settings.neo4j_start_timeout_s
-        with _file_lock(self.var_dir / LOCK_FILE, lock_wait, "another start or stop"):
+        with _lock(self.var_dir / LOCK_FILE, lock_wait, "another start or stop"):
             running = self._running_state()
             if running is not None:
                 if running.data_dir != self.data_dir:
@@ -340,7 +341,7 @@ class Neo4jServer:
             # Built only now: a rebuild replaces the jars that a running server reads.
             self.build()
             java = _require_tools("java")["java"]
-            if bolt_port and not _port_is_free(bolt_port):
+            if bolt_port and not port_is_free(BOLT_HOST, bolt_port):
                 raise Neo4jServerError(
                     f"Bolt port {bolt_port} on {BOLT_HOST} is in use by another program; "
                     "choose another with --port or CITYAGENT_NEO4J_BOLT_PORT"
@@ -391,8 +392,7 @@ class Neo4jServer:
                 stderr=log_out,
                 start_new_session=detach,
             )
-        with _CHILDREN_LOCK:
-            _CHILDREN[proc.pid] = proc
+        register_child(proc)
         self._child = proc
         log.info("started the local Neo4j server, pid %d; log in %s", proc.pid, self.log_file)
         deadline = began + self.settings.neo4j_start_timeout_s
@@ -441,7 +441,7 @@ class Neo4jServer:
                     ) from None
                 continue
             if line is None:
-                code = _wait_quietly(proc, 5.0)
+                code = wait_quietly(proc, 5.0)
                 raise Neo4jServerError(
                     f"the local Neo4j server exited during start-up (code {code})"
                 )
@@ -470,7 +470,7 @@ class Neo4jServer:
         as for one started here. Returns whether a running server was stopped; the state file
         is removed either way.
         """
-        with _file_lock(self.var_dir / LOCK_FILE, timeout + 60.0, "another start or stop"):
+        with _lock(self.var_dir / LOCK_FILE, timeout + 60.0, "another start or stop"):
             state = self._running_state()
             pid: int | None = state.pid if state is not None else None
             if pid is None and self._child is not None and self._child.poll() is None:
@@ -480,14 +480,8 @@ class Neo4jServer:
                 return False
             log.info("stopping the local Neo4j server, pid %d", pid)
             began = time.monotonic()
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-            if not _wait_for_exit(pid, timeout):
-                log.warning("the Neo4j server ignored SIGTERM for %.0f s: killing it", timeout)
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-                if not _wait_for_exit(pid, 30.0):
-                    raise Neo4jServerError(f"the local Neo4j server (pid {pid}) does not die")
+            if not terminate(pid, timeout, Neo4jServerError, "the local Neo4j server"):
+                log.warning("the Neo4j server ignored SIGTERM for %.0f s: killed it", timeout)
             log.info("stopped the local Neo4j server in %.1f s", time.monotonic() - began)
             return True
 
@@ -526,7 +520,7 @@ class Neo4jServer:
         state = self._read_state()
         if state is None:
             return None
-        if _pid_alive(state.pid) and _is_launcher(state.pid, state.data_dir):
+        if pid_alive(state.pid) and _is_launcher(state.pid, state.data_dir):
             return state
         log.info("the recorded Neo4j server (pid %d) no longer runs", state.pid)
         return None
@@ -540,7 +534,7 @@ class Neo4jServer:
         if proc.poll() is None:
             log.warning("killing the local Neo4j server (pid %d)", proc.pid)
             proc.kill()
-        _wait_quietly(proc, 30.0)
+        wait_quietly(proc, 30.0)
 
     def _log_tail(self) -> str:
         try:
@@ -572,28 +566,6 @@ def _require_tools(*names: str) -> dict[str, str]:
     return {name: path for name, path in found.items() if path is not None}
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path, timeout: float, holder: str) -> Iterator[None]:
-    """An exclusive advisory lock on ``path`` (flock), waited for up to ``timeout`` seconds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise Neo4jServerError(
-                        f"gave up after {timeout:.0f} s waiting for {holder} (lock {path})"
-                    ) from None
-                time.sleep(0.2)
-        yield
-    finally:
-        os.close(fd)
-
-
 def _read_ready_line(stream: IO[bytes], lines: queue.Queue[str | None]) -> None:
     """Puts the READY line (or None at end of file) on ``lines``, then closes ``stream``."""
     try:
@@ -613,17 +585,6 @@ def _read_ready_line(stream: IO[bytes], lines: queue.Queue[str | None]) -> None:
             stream.close()
 
 
-def _port_is_free(port: int) -> bool:
-    """Whether Bolt could bind ``port`` now (it binds with SO_REUSEADDR, as done here)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((BOLT_HOST, port))
-        except OSError:
-            return False
-    return True
-
-
 def _verify_bolt(uri: str, auth: tuple[str, str] | None, *, timeout: float) -> None:
     """A Bolt handshake and login with the official driver; raises the driver's errors."""
     with GraphDatabase.driver(
@@ -632,48 +593,11 @@ def _verify_bolt(uri: str, auth: tuple[str, str] | None, *, timeout: float) -> N
         driver.verify_connectivity()
 
 
-def _wait_quietly(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
-    try:
-        return proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        return None
-
-
-def _pid_alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie does not count); reaps it when it is our child."""
-    with _CHILDREN_LOCK:
-        child = _CHILDREN.get(pid)
-    if child is not None:
-        if child.poll() is None:
-            return True
-        with _CHILDREN_LOCK:
-            _CHILDREN.pop(pid, None)
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    if not _HAS_PROCFS:
-        return True  # trust kill(0)
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text("utf-8", "replace")
-    except OSError:
-        return False
-    state = stat.rsplit(")", 1)[-1].split()[:1]
-    return state not in (["Z"], ["X"])
-
-
 def _is_launcher(pid: int, data_dir: Path) -> bool:
     """Whether ``pid`` runs our launcher on ``data_dir`` (guards against reused pids)."""
-    if not _HAS_PROCFS:
+    decoded = command_line(pid)
+    if decoded is None:
         return True  # trust the state file
-    try:
-        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    decoded = [a.decode("utf-8", "replace") for a in args]
     if LAUNCHER_CLASS not in decoded:
         return False
     try:
@@ -682,14 +606,9 @@ def _is_launcher(pid: int, data_dir: Path) -> bool:
         return False
 
 
-def _wait_for_exit(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while _pid_alive(pid):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.1)
-    return True
-
-
 def _tail(text: str, lines: int = _LOG_TAIL_LINES) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def _lock(path: Path, timeout: float, holder: str) -> contextlib.AbstractContextManager[None]:
+    return file_lock(path, timeout, holder, Neo4jServerError)

@@ -7,11 +7,11 @@ from datetime import datetime
 
 import pytest
 
+from bots.guardrails import citations
 from bots.hotline_assist import (
     AssistConfig,
     HotlineAssistant,
     ReplySuggestion,
-    citations,
     gist,
     reply_substance,
 )

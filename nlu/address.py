@@ -66,6 +66,13 @@ _DETAIL = rf"(?:{_NUMBER}(?:号楼|号院|号|栋|幢|单元|室|楼|层|弄|巷
 _ADDRESS = re.compile(
     rf"(?:[\u4e00-\u9fff0-9]{{0,8}}?{_SUFFIX}{_DETAIL}*)+(?:\d+(?:室|号)?)?"
 )
+# A bare name before a word of position (「在文庙那边」, 「北湖附近」) is said as a place too.
+_LOCATIVE = re.compile(
+    r"[\u4e00-\u9fff]{2,6}?(?=那边|这边|那儿|这儿|那块|那一带|一带|附近|旁边)"
+)
+# A place where paperwork is to be done (「在市民中心办」, 「去政务大厅办理」) is not where the
+# problem is (ingest/demo/data/CALLS.md); 「在万象汇办的卡」 names where a card was bought.
+_PAPERWORK = re.compile(r"(?:那边|这边|那里|这里)?(?:办理|办(?![了的过事])|窗口)")
 _FILLERS = ("那个", "就是", "这个", "我们", "我家", "咱们", "他们", "这边", "那边",
             "嗯", "啊", "呃", "哦", "那", "这", "的")
 
@@ -476,7 +483,8 @@ def find_address_spans(text: str) -> list[tuple[int, int]]:
     A pattern finder that needs no gazetteer: the text is cut at punctuation and at words
     that introduce a place (在, 住在, 位于, 地址是 …), and each piece keeps its longest run
     of name-plus-suffix units (…区, …街道, …社区, …路, …小区) with the house number and
-    building details after it. It errs towards recall; matching decides what is a place.
+    building details after it; a piece without one keeps a bare name said before a word of
+    position (「文庙那边」). It errs towards recall; matching decides what is a place.
     """
     text = _normalise_text(text)
     spans: list[tuple[int, int]] = []
@@ -487,7 +495,10 @@ def find_address_spans(text: str) -> list[tuple[int, int]]:
         position = cut.end()
     pieces.append((position, len(text)))
     for piece_start, piece_end in pieces:
-        for found in _ADDRESS.finditer(text, piece_start, piece_end):
+        found_here = [*_ADDRESS.finditer(text, piece_start, piece_end)]
+        if not found_here:
+            found_here = [*_LOCATIVE.finditer(text, piece_start, piece_end)]
+        for found in found_here:
             start = _trim_fillers(text, found.start(), found.end())
             if text[start : found.end()] not in GENERIC_WORDS and found.end() - start >= 2:
                 spans.append((start, found.end()))
@@ -596,7 +607,10 @@ def normalise_address(text: str, gazetteer: Gazetteer) -> AddressMatch:
     folded = _normalise_text(text)
     index = _index(gazetteer)
     exact = _exact_mentions(folded, index)
-    mentions = _select_mentions(exact, _fuzzy_mentions(folded, index, exact))
+    mentions = [
+        m for m in _select_mentions(exact, _fuzzy_mentions(folded, index, exact))
+        if not _PAPERWORK.match(folded, m.end)
+    ]
     spans = find_address_spans(folded)
     in_spans = _mentions_in_spans(mentions, spans)
     if in_spans:

@@ -20,6 +20,11 @@ _SURNAME_CHARS = (
     "左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
     "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
     "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+    # The rest of the Hundred Family Surnames and other living ones, less those that are far
+    # more often everyday words (家, 都, 能, 国, 东, 水, 花 …) and would turn phrases into names.
+    "傅皮萧湛禹狄贝伏谈茅昝裘宣贲郁诸钮嵇滑荀羊於惠封芮羿储汲邴糜牧隗宓蓬郗仰伊钭厉戎祖"
+    "韶郜蓟薄印邰鄂索咸籍赖蔺屠阴胥苍莘贡逄郦雍璩濮扈燕冀郏浦阎慕茹习宦戈庾暨弘匡阙殳沃"
+    "蔚夔厍晁融訾阚毋乜鞠巢蒯荆竺权逯盖桓鄢庹粟谌揭冼廉酆奚凤昌杭洪闻弓"
 )
 _COMPOUND_SURNAMES = (
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐",
@@ -83,7 +88,13 @@ Span = tuple[str, int, int]
 
 
 def _clean(name: str) -> str | None:
-    """A name without trailing particles; None when it is not a name after all."""
+    """A name without trailing particles; None when it is not a name after all.
+
+    A surname with a title (「伏老师」) is a title, not a full name: stripping its last
+    character would leave a false name (「伏老」), so it is left to the title rules.
+    """
+    if _TITLED.fullmatch(name):
+        return None
     while name and name[-1] in _NOT_NAME:
         name = name[:-1]
     if (

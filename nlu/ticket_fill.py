@@ -32,9 +32,10 @@ from nlu.pii import find_phones
 from nlu.pipeline import extract_entities_many, load_pipeline, rules_only_pipeline
 from nlu.router import RouteResult, load_router
 from nlu.routing import CategoryChoice, CategoryMatcher, rank_departments
+from nlu.sentiment import assess_sentiment
 from nlu.timex import call_hour, resolve_event_time
 from nlu.transcript import Turn, citizen_text, split_turns
-from nlu.urgency import UrgencyResult, assess_sentiment, assess_urgency
+from nlu.urgency import UrgencyResult, assess_urgency
 
 log = logging.getLogger(__name__)
 

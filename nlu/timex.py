@@ -5,9 +5,10 @@ the ticket needs an absolute time, to the hour. The conventions (ingest/demo/dat
 a part of the day alone stands for its usual hour (下午 → 15:00) when a day is named, or when
 the caller says it began then (「从下午到现在」); a day without an hour is 00:00 of that day;
 「刚才」, something happening now or 「等了四个小时」 count back from the call's hour; habits
-(「每天晚上」), schedules (「七点放号」) and the end of a range (「一直搞到凌晨两点」) are no
-event time. A clause is read on its own, so 「一到晚上就排臭气，昨晚九点多味道最大」 keeps
-「昨晚九点多」 while the habit around it is ignored.
+(「每天晚上」), schedules (「七点放号」), the end of a range (「一直搞到凌晨两点」) and the time
+of the weather that caused the damage (「昨晚的大风」) are no event time. A clause is read on
+its own, so 「一到晚上就排臭气，昨晚九点多味道最大」 keeps 「昨晚九点多」 while the habit around
+it is ignored.
 """
 
 from __future__ import annotations
@@ -62,11 +63,18 @@ _RANGE_END = re.compile(
 # A part of the day without a day is the latest one when the caller says it began then.
 _SINCE = re.compile(rf"从(?:{_PART_WORDS})|(?:{_PART_WORDS})(?:就|起)?开始|(?:{_PART_WORDS})起")
 _CONTRAST_NOW = re.compile(r"现在|这会儿")
-_HABIT = re.compile(r"每天|天天|每晚|每周|每个|经常|老是|总是|一到|一直到|平时|每次|放号|开放|"
-                    r"放学|营业|末班|首班|也是")
+_HABIT = re.compile(r"每天|天天|每晚|每周|每个|经常|老是|总是|一到|一直到|平时|每次|也是")
+# Timetables (「七点放号」, 「三点半就放学了」): no event time, unless a clause names the day
+# it happened on (「今天下午放学后被打了」). 「营业执照」 is a licence, not opening hours.
+_SCHEDULE = re.compile(r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班")
+# A time told of the weather (「昨晚的大风」, 「昨晚下大雨」) dates the cause, not the reported
+# damage, which the caller leaves undated.
+_WEATHER = re.compile(r"[大暴阵雷]雨|下雨|大风|刮风|台风|下雪|暴雪|冰雹")
 _NOW = re.compile(
     r"刚才|刚刚|刚(?![才刚])[^，。]{0,3}?(看到|发现|开|下车|走|过去|闻到|听到|到家|回家|出门|路过|经过)"
-    r"|现在还|正在|还在|又在|这会儿"
+    # 「到现在还没到账」 is how long something has been missing, 「现在还是毛坯」 a state, and
+    # 「还在审」 paperwork under way: none is an event happening now.
+    r"|(?<!到)现在还(?!是)|正在|还在(?!审|办|处理|核)|又在|这会儿"
 )
 # What still says "now" inside a sentence about a habit (「天天……现在还没回家」).
 _EXPLICIT_NOW = re.compile(r"刚才|刚刚|现在|这会儿")
@@ -91,6 +99,7 @@ class _Found:
 
     mention: TimeMention
     has_hour: bool
+    has_clock: bool = False
 
 
 def call_hour(call_time: datetime) -> datetime:
@@ -173,8 +182,9 @@ def _near(span: tuple[int, int], anchor: int | None) -> bool:
 def _hour(
     text: str, part: str | None, day_end: int | None, call_time: datetime, base: datetime,
     anchored: bool,
-) -> tuple[int | None, tuple[int, int] | None]:
-    """The hour a clause names, placed by the part of the day, with the words' span.
+) -> tuple[int | None, tuple[int, int] | None, bool]:
+    """The hour a clause names, placed by the part of the day, with the words' span and
+    whether a clock time gave it (rather than a part of the day alone).
 
     With a day named (``day_end``) only a part or clock right after it counts; without one a
     part of the day alone counts only when ``anchored`` (the caller says it began then).
@@ -194,10 +204,10 @@ def _hour(
         elif hour < 12 and base.date() == call_time.date():
             later = base.replace(hour=hour + 12, minute=0)
             hour = hour + 12 if later <= call_time else hour
-        return hour % 24, span
+        return hour % 24, span, True
     if part and (day_end is not None or anchored):
-        return _PARTS[part][0], part_match.span() if part_match else None
-    return None, None
+        return _PARTS[part][0], part_match.span() if part_match else None, False
+    return None, None, False
 
 
 def _masked(text: str) -> str:
@@ -215,8 +225,9 @@ def _dated(
         return None
     base = day or call_time
     anchored = anchored or bool(_SINCE.search(words))
-    hour, hour_span = _hour(words, implied_part, day_span[1] if day is not None else None,
-                            call_time, base, anchored)
+    hour, hour_span, clock = _hour(words, implied_part,
+                                   day_span[1] if day is not None else None,
+                                   call_time, base, anchored)
     if day is None and hour is None:
         return None
     when = base.replace(hour=hour or 0, minute=0, second=0, microsecond=0)
@@ -226,7 +237,8 @@ def _dated(
     start, end = min(s[0] for s in spans), max(s[1] for s in spans)
     mention = TimeMention(time=when, text=text[start:end], start=offset + start,
                           end=offset + end)
-    return _Found(mention, has_hour=hour is not None or implied_part is not None)
+    return _Found(mention, has_hour=hour is not None or implied_part is not None,
+                  has_clock=clock)
 
 
 def _counted_back(text: str, offset: int, call_time: datetime) -> TimeMention | None:
@@ -269,20 +281,38 @@ def _prefer(
 def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
     """When the event in ``text`` happened or began, made absolute against ``call_time``.
 
-    The first clause naming a day or an hour gives it; failing that, or when that names only
-    today, hours counted back (「等了四个小时」) or something happening now (「还在」).
+    The first clause naming a day or an hour gives it; a clock time later in the same
+    sentence makes a bare part of that day precise (「晚上机器一直响，从晚上九点响到现在」).
+    Failing that, or when that names only today, hours counted back (「等了四个小时」) or
+    something happening now (「还在」).
     """
     dated: _Found | None = None
+    dated_in: int | None = None  # the sentence the named time came from
     counted: TimeMention | None = None
     ongoing: TimeMention | None = None
-    for sentence in re.finditer(r"[^。！？!?\n；;]+", text):
-        habitual = bool(_HABIT.search(sentence.group()))
+    for index, sentence in enumerate(re.finditer(r"[^。！？!?\n；;]+", text)):
+        habitual = bool(_HABIT.search(sentence.group()) or _SCHEDULE.search(sentence.group()))
         anchored = bool(_CONTRAST_NOW.search(sentence.group()))
         for clause in re.finditer(r"[^，,]+", sentence.group()):
-            if _HABIT.search(clause.group()):
+            if _HABIT.search(clause.group()) or (
+                _SCHEDULE.search(clause.group()) and _day(clause.group(), call_time)[0] is None
+            ):
                 continue
             offset = sentence.start() + clause.start()
-            dated = dated or _dated(clause.group(), offset, call_time, habitual, anchored)
             counted = counted or _counted_back(clause.group(), offset, call_time)
             ongoing = ongoing or _ongoing(clause.group(), offset, call_time, habitual)
+            if _WEATHER.search(clause.group()):
+                continue
+            found = _dated(clause.group(), offset, call_time, habitual, anchored)
+            if found and (dated is None or _sharper(dated, found, index == dated_in)):
+                dated, dated_in = found, index
     return _prefer(dated, counted or ongoing, call_time)
+
+
+def _sharper(first: _Found, later: _Found, same_sentence: bool) -> bool:
+    """Whether ``later`` gives the clock time of the same day that ``first`` gave only a part
+    of, in the same sentence."""
+    return (
+        same_sentence and later.has_clock and not first.has_clock
+        and first.has_hour and later.mention.time.date() == first.mention.time.date()
+    )

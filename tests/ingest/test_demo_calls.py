@@ -18,7 +18,7 @@ import yaml
 
 from ingest.demo.data_files import DATA_DIR
 
-CALL_FILES = ("calls_dev.jsonl", "calls_test.jsonl")
+CALL_FILES = ("calls_dev.jsonl", "calls_test.jsonl", "calls_holdout.jsonl")
 EXPECTED_KEYS = {
     "caller_name",
     "phone",

@@ -200,6 +200,20 @@ def test_full_width_digits_are_read_as_digits(gazetteer: Gazetteer) -> None:
     assert match.raw == "望江路３１号"
 
 
+def test_a_name_before_a_word_of_position_is_a_place(gazetteer: Gazetteer) -> None:
+    text = "老城区有个老师在家里开补习班。\n不方便说太细，在文庙那边。"
+    match = normalise_address(text, gazetteer)
+    assert (match.district, match.street, match.community) == ("老城区", "鼓楼街道", "文庙社区")
+    # A name shared by a street and one of its communities stays at the street.
+    match = normalise_address("江北区的，北湖那边的初中", gazetteer)
+    assert (match.district, match.street, match.community) == ("江北区", "北湖街道", None)
+
+
+def test_a_place_for_paperwork_is_not_the_address(gazetteer: Gazetteer) -> None:
+    match = normalise_address("二手房过户要预约吗？在市民中心办还是在哪里？", gazetteer)
+    assert match.district is None and match.confidence < 0.3
+
+
 def test_find_address_spans_in_transcript_lines() -> None:
     text = "市民：喂，你好，我家住在江北区运河街道桥西社区5栋2单元，楼下的下水道堵了"
     assert [text[s:e] for s, e in find_address_spans(text)] == ["江北区运河街道桥西社区5栋2单元"]

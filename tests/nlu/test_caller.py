@@ -101,3 +101,19 @@ def test_turns_keep_their_offsets_and_speakers() -> None:
     assert [t.speaker for t in turns] == ["agent", "citizen", "citizen"]
     assert all(text[t.start : t.end] == t.text for t in turns)
     assert citizen_text(turns) == "楼下在施工\n没有前缀的一行"
+
+
+@pytest.mark.parametrize(
+    ("transcript", "name"),
+    [
+        # Surnames outside the commonest hundred still make names and titles.
+        ("市民：江北永和家园。我姓傅，傅女士，电话15057712340。", "傅女士"),
+        ("坐席：您的姓名电话？\n市民：宓少华，13757665544。", "宓少华"),
+        ("坐席：您贵姓？\n市民：姓赖，赖阿婆，电话13805716600。", "赖阿婆"),
+        # A surname and title is a title, never cut into a false full name (「伏老」).
+        ("坐席：您贵姓？\n市民：我姓伏，伏老师，电话13957100099。", "伏老师"),
+    ],
+)
+def test_rarer_surnames_and_titles(transcript: str, name: str) -> None:
+    found = find_caller_name(split_turns(transcript))
+    assert (found[0] if found else None) == name

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from ingest.demo import government
 from kg.routing_table import RoutingTable, routing_table_from_bundle
-from nlu.routing import COLLOQUIAL, CategoryMatcher, matching_text
+from nlu.category_wordings import COLLOQUIAL
+from nlu.routing import WEIGHTS, CategoryMatcher, matching_text
 
 # The first-level router unsure between all seven classes.
 FIRST_LEVEL = ["城乡建设", "环境保护", "交通运输", "教育文体", "劳动和社会保障", "商贸旅游",
@@ -21,7 +23,9 @@ def table() -> RoutingTable:
 
 @pytest.fixture(scope="module")
 def matcher(table: RoutingTable) -> CategoryMatcher:
-    return CategoryMatcher(table, places=["澜江公园", "滨江市图书馆", "市图书馆", "港城社区"])
+    return CategoryMatcher(
+        table, places=["澜江公园", "滨江市图书馆", "市图书馆", "港城社区", "长河菜场"]
+    )
 
 
 def test_everyday_words_count_as_the_tables_keywords(table: RoutingTable) -> None:
@@ -67,3 +71,41 @@ def test_a_keyword_naming_a_place_is_not_evidence_its_kind_is(matcher: CategoryM
     assert "公厕" in matcher.keyword_hits("澜江公园里面那个公厕太脏了")
     assert "澜江" in matcher.keyword_hits("澜江里漂着好多垃圾")
     assert "图书馆" in matcher.keyword_hits("市图书馆周末延长开放了")
+
+
+def test_the_problem_said_first_outweighs_a_side_remark(matcher: CategoryMatcher) -> None:
+    text = "学校门口好多车违停，把路都堵死了，连救护车都过不去"
+    assert matcher.choose(text, UNSURE).category.l2 == "道路交通秩序"
+
+
+def test_two_keywords_of_one_category_outweigh_one_of_another(matcher: CategoryMatcher) -> None:
+    text = "楼道里全是小广告，还有人拉横幅，写着通下水道"
+    assert matcher.choose(text, UNSURE).category.l2 == "城市管理"
+
+
+def test_keyword_hits_say_where_they_were_heard(matcher: CategoryMatcher) -> None:
+    hits = matcher.keyword_hits("长河菜场门口的水管爆了")
+    assert hits["爆管"].heard == "水管爆" and hits["爆管"].start == 7
+    assert not hits["爆管"].in_place_name
+    # The kind of place a place name ends with is where, not what went wrong.
+    assert hits["菜场"].in_place_name
+
+
+def test_wordings_are_read_in_the_shortest_form(matcher: CategoryMatcher) -> None:
+    hits = matcher.keyword_hits("装修队早上六点就开始砸墙")
+    assert hits["装修噪音"].heard == "装修队早上六点就开始砸"
+
+
+def test_confidence_is_the_chosen_categorys_share(matcher: CategoryMatcher) -> None:
+    clear = matcher.choose("面包里吃出一根头发", UNSURE)
+    vague = matcher.choose("啦啦啦今天天气不错", UNSURE)
+    assert clear.category.l2 == "食品安全"
+    assert 0.0 < vague.confidence < 0.2 < 0.5 < clear.confidence <= 1.0
+
+
+def test_features_have_one_column_per_weight(matcher: CategoryMatcher) -> None:
+    text = matching_text("小区里老鼠太多了")
+    similarity = np.zeros(len(matcher.leaves))
+    rows, hits = matcher.features(text, UNSURE, similarity)
+    assert rows.shape == (len(matcher.leaves), len(WEIGHTS.vector()))
+    assert len(hits) == len(matcher.leaves) and any(hits)

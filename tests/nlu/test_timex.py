@@ -103,3 +103,33 @@ def test_counted_back_from_the_call(text: str, expected: str) -> None:
 )
 def test_schedules_ranges_and_repetitions_give_none(text: str) -> None:
     assert resolve_event_time(text, EVENING) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "words"),
+    [
+        # A clock time later in the sentence makes a bare part of the same day precise.
+        ("晚上机器一直轰隆隆的响，从晚上九点响到现在", "2025-05-12T21:00:00+08:00", "晚上九点"),
+        # A timetable word does not hide a named day: this is when it happened.
+        ("今天下午放学后被堵在厕所里打了", "2025-05-12T15:00:00+08:00", "今天下午"),
+    ],
+)
+def test_sharper_times_and_events_on_a_named_day(text: str, expected: str, words: str) -> None:
+    found = resolve_event_time(text, EVENING)
+    assert found is not None
+    assert found.time.isoformat() == expected
+    assert found.text == words and text[found.start : found.end] == words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "大树被昨晚的大风刮倒了，横在马路上",  # the time of the weather, not of the damage
+        "安置房现在还是毛坯",  # a state, not something happening now
+        "抚恤金到现在还没到账",  # how long it has been missing
+        "生育津贴一直没发，单位说医保那边还在审",  # paperwork under way
+        "我的营业执照年报忘了报，现在被列入经营异常了",  # a licence, not opening hours
+    ],
+)
+def test_weather_states_and_paperwork_give_no_event_time(text: str) -> None:
+    assert resolve_event_time(text, EVENING) is None

@@ -17,6 +17,9 @@ _CHINESE_NUMERAL_AMOUNT = re.compile(
 )
 _CITATION = re.compile(r"\[(\d+)\]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+# A base model continues its prompt: the prompt's own labels in an answer mean just that.
+_SCAFFOLDING = re.compile(r"答复原文|回复草稿|助手[：:]|用户[：:]|市民[：:]|要求[：:]")
+_SENTENCE_ENDS = ("。", "！", "？", "!", "?", "]", "）", ")")
 
 
 def numbers_in(text: str) -> set[str]:
@@ -45,8 +48,9 @@ def citations(text: str) -> list[int]:
 def rewrite_problems(rewrite: str, original: str, *, max_growth: float = 1.6) -> list[str]:
     """What is wrong with ``rewrite`` as a rephrasing of ``original`` (empty: acceptable).
 
-    A rephrasing keeps every citation, cites nothing new, adds no number, stays Chinese and
-    does not balloon; each failed rule is named in Chinese for the agent.
+    A rephrasing keeps every citation, cites nothing new, adds no number, stays Chinese,
+    does not balloon, does not echo the prompt and ends its last sentence; each failed rule
+    is named in Chinese for the reader.
     """
     problems: list[str] = []
     text = rewrite.strip()
@@ -64,4 +68,8 @@ def rewrite_problems(rewrite: str, original: str, *, max_growth: float = 1.6) ->
         problems.append("改写过长")
     if len(_HAN.findall(text)) < 0.3 * len(text):
         problems.append("改写不是中文")
+    if _SCAFFOLDING.search(text):
+        problems.append("改写照抄了提示语")
+    if not text.endswith(_SENTENCE_ENDS):
+        problems.append("改写没有说完")
     return problems

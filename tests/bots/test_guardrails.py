@@ -31,3 +31,5 @@ def test_each_broken_rule_is_named() -> None:
     assert "引用了原稿没有的编号" in rewrite_problems("由城管局负责[1][2][3]。", DRAFT)
     assert "改写不是中文" in rewrite_problems("The street light [1] [2] will be fixed.", DRAFT)
     assert "改写过长" in rewrite_problems("您好[1][2]" + "。" * 200 + "路灯", DRAFT)
+    assert "改写照抄了提示语" in rewrite_problems("回复草稿：路灯由城管局负责[1][2]。", DRAFT)
+    assert "改写没有说完" in rewrite_problems("路灯由城管局负责[1][2]，会在", DRAFT)

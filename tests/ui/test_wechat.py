@@ -57,7 +57,7 @@ class FakeResponder:
         self.fail = False
         self.release = threading.Event()
 
-    def reply(self, session_id: str, text: str) -> str:
+    def reply_text(self, session_id: str, text: str) -> str:
         self.calls.append((session_id, text))
         if self.slow:
             self.release.wait(10)

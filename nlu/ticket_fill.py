@@ -239,7 +239,9 @@ class TicketFiller:
     def _address(self, said: str) -> TicketAddress:
         match = normalise_address(said, self.gazetteer)
         if match.confidence < MIN_ADDRESS_CONFIDENCE:
-            return TicketAddress(raw=match.raw or None, confidence=match.confidence)
+            # With no place at all the normaliser echoes its whole input: that is no address.
+            raw = None if match.raw == said.strip() else match.raw or None
+            return TicketAddress(raw=raw, confidence=match.confidence)
         return TicketAddress(
             raw=match.raw, district=match.district, street=match.street,
             community=match.community, district_id=match.district_id,

@@ -450,6 +450,53 @@ def eval_replies_command(
     typer.echo(report.model_dump_json(indent=2))
 
 
+@eval_app.command("dialogues")
+@_clear_errors
+def eval_dialogues_command(
+    data: DataOption,
+    llm: Annotated[bool, typer.Option(
+        "--llm/--no-llm", help="Let the LLM rephrase cited answers: the configured one, else "
+        "the local server (started now and stopped afterwards)")] = False,
+    limit: Annotated[int | None, typer.Option(
+        min=1, help="Play this many dialogues, taken from every kind in turn")] = None,
+) -> None:
+    """Task success, slot completion, groundedness, refusal correctness and latency of the
+    citizen bot on scripted dialogues; the tickets it files stay in memory, not in the graph."""
+    from bots.agents.citizen import CitizenConfig
+    from bots.dialogue_cases import read_dialogues
+    from bots.dialogue_evaluation import evaluate_dialogues, evaluation_bot, limited
+    from bots.llm_server import LocalLLMServer, connect_llm
+    from kg.knowledge import knowledge_context
+    from nlu.ticket_fill import TicketFiller
+    from retrieval.answer_scorer import load_scorer
+    from retrieval.encoder import load_encoder
+    from retrieval.graph_knowledge import open_knowledge_base, sync_from_graph
+
+    settings = get_settings()
+    cases = limited(read_dialogues(data), limit)
+    connection = connect_llm(settings, start_local=True) if llm else None
+    try:
+        with open_graph(settings).store as store:
+            if store.counts().total_nodes == 0:
+                log.info("the graph is empty: loading the demo city")
+                load_demo_city(store, progress=True)
+            directory = settings.knowledge_index_dir / "knowledge"
+            knowledge = open_knowledge_base(directory, load_encoder())
+            sync_from_graph(knowledge, store, directory)
+            subject = evaluation_bot(
+                knowledge, load_scorer(), TicketFiller.from_store(store),
+                lambda ids: knowledge_context(store, ids),
+                llm=connection.client if connection is not None else None,
+                config=CitizenConfig.from_settings(settings),
+                answer_threshold=settings.citizen_answer_threshold)
+            model = connection.client.model if connection is not None else None
+            report = evaluate_dialogues(cases, subject, model)
+    finally:
+        if connection is not None and connection.started_local:
+            LocalLLMServer(settings).stop()
+    typer.echo(report.model_dump_json(indent=2))
+
+
 @train_app.command("pairs")
 @_clear_errors
 def train_pairs_command(

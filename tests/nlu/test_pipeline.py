@@ -166,7 +166,7 @@ def test_ontology_mapping_covers_every_label() -> None:
     ("text", "person", "district"),
     [
         ("王芳的家在上海市浦东新区世纪大道100号。", "王芳", "浦东新区"),
-        ("记者在浙江省温州市鹿城区见到了张伟。", "张伟", "鹿城区"),
+        ("市民张伟住在滨江区长河街道。", "张伟", "滨江区"),
     ],
 )
 def test_committed_model_finds_person_and_address(

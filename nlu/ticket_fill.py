@@ -96,6 +96,24 @@ def ticket_id(call_time: datetime, transcript: str) -> str:
     return f"T{call_time:%Y%m%d%H%M%S}-{digest}"
 
 
+def _address_span(transcript: str, address: TicketAddress, found: list[EntitySpan]
+                  ) -> EntitySpan | None:
+    """The normalised address's words as an ``address`` entity, when the NER found none there.
+
+    The ticket's place comes from the gazetteer; its words belong among the extracted
+    entities (and become a MENTIONS edge) whether or not the statistical NER saw them.
+    """
+    if not address.raw or not address.district:
+        return None
+    start = transcript.find(address.raw)
+    if start < 0:
+        return None
+    end = start + len(address.raw)
+    if any(e.label == "address" and e.start < end and start < e.end for e in found):
+        return None
+    return EntitySpan(text=address.raw, label="address", start=start, end=end)
+
+
 def _summary(turns: list[Turn], keywords: list[str]) -> str:
     """The citizen's main demand in at most 80 characters: the sentence that names it."""
     sentences = [
@@ -212,6 +230,9 @@ class TicketFiller:
                                     start=phone[1], end=phone[2]))
         spans.extend(found)
         address = self._address(said)
+        place = _address_span(transcript, address, found)
+        if place is not None:
+            spans.append(place)
         urgency = assess_urgency(said)
         when = _event_time(said, call_time, urgency)
         sentiment = assess_sentiment(said)

@@ -1,14 +1,26 @@
-"""Fixtures of the bots' tests: the real local LLM server, started once per session."""
+"""Fixtures of the bots' tests: the real local LLM server and the demo city's government
+entries, each made once per session."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 
 from bots.llm import LLMClient
 from bots.llm_server import LocalLLMInfo, LocalLLMServer
+from kg.knowledge import read_knowledge
 from kg.settings import Settings
+from kg.store import GraphStore
+from retrieval.encoder import load_encoder
+from retrieval.graph_knowledge import item_from_record
+from retrieval.knowledge_base import KnowledgeBase
+
+# The demo city's housing and public-utility entries: enough for realistic ranking, quick to
+# encode on two cores.
+ENTRY_IDS = re.compile(r"K00\d\d")
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +45,12 @@ def local_llm(llm_settings: Settings) -> Iterator[LocalLLMInfo]:
 def llm_client(llm_settings: Settings, local_llm: LocalLLMInfo) -> LLMClient:
     """A client of the session's local LLM server."""
     return LLMClient.from_settings(llm_settings, base_url=local_llm.base_url)
+
+
+@pytest.fixture(scope="session")
+def government_entries(demo_graph: GraphStore) -> KnowledgeBase:
+    """A knowledge base of the demo graph's housing and public-utility entries (read only)."""
+    records = read_knowledge(demo_graph, domain="政务", today=date(2025, 5, 12))
+    base = KnowledgeBase(load_encoder())
+    base.upsert(item_from_record(r) for r in records if ENTRY_IDS.fullmatch(r.id))
+    return base

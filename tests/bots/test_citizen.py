@@ -4,9 +4,8 @@ emergencies, refusals and bad input, with the real graph, retrieval and ticket f
 from __future__ import annotations
 
 import importlib.util
-import re
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -19,19 +18,15 @@ from bots.guardrails import unsupported_numbers
 from bots.llm import ChatTurn, LLMAnswer, LLMClient
 from bots.tools.context import ToolContext
 from kg.errors import DataValidationError
-from kg.knowledge import read_knowledge
 from kg.ontology import CITY_TIMEZONE
 from kg.store import GraphStore
 from kg.ticket import get_ticket
 from nlu.ticket_fill import TicketFiller
 from retrieval.answer_scorer import load_scorer
-from retrieval.encoder import load_encoder
-from retrieval.graph_knowledge import item_from_record
 from retrieval.knowledge_base import KnowledgeBase
 from tests.support import free_port
 
 NOW = datetime(2025, 5, 12, 9, 30, tzinfo=CITY_TIMEZONE)
-ENTRY_IDS = re.compile(r"K00\d\d")  # housing and public utilities: quick to encode
 HOUSING = "外地人能不能申请滨江的公租房"
 UNKNOWN = "个人所得税专项附加扣除怎么填"
 needs_llama = pytest.mark.skipif(
@@ -51,12 +46,10 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def context(demo_graph: GraphStore) -> Iterator[ToolContext]:
+def context(demo_graph: GraphStore, government_entries: KnowledgeBase
+            ) -> Iterator[ToolContext]:
     """Tools on the demo graph; the tickets the module files are removed afterwards."""
-    records = read_knowledge(demo_graph, domain="政务", today=date(2025, 5, 12))
-    base = KnowledgeBase(load_encoder())
-    base.upsert(item_from_record(r) for r in records if ENTRY_IDS.fullmatch(r.id))
-    yield ToolContext.on_graph(demo_graph, base, load_scorer())
+    yield ToolContext.on_graph(demo_graph, government_entries, load_scorer())
     demo_graph.write("MATCH (t:Ticket) WHERE t.phone STARTS WITH '1380571990' DETACH DELETE t")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from pydantic import BaseModel, ValidationError
@@ -29,31 +29,23 @@ from bots.tools.registry import (
 )
 from bots.tools.spec import PERSONAS, ToolSpec
 from kg.errors import ConfigurationError
-from kg.knowledge import read_knowledge
 from kg.ontology import CITY_TIMEZONE
 from kg.store import GraphStore
 from kg.ticket import Ticket, get_ticket
 from retrieval.answer_scorer import load_scorer
-from retrieval.encoder import load_encoder
-from retrieval.graph_knowledge import item_from_record
 from retrieval.knowledge_base import KnowledgeBase
 
 CITIZEN_TOOLS = {"search_knowledge", "file_ticket", "ticket_status", "report_emergency"}
 CALL_TIME = datetime(2025, 5, 12, 9, 30, tzinfo=CITY_TIMEZONE)
 OWNER_PHONE = "13805718801"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-# The demo city's housing and public-utility entries: enough for realistic ranking, quick to
-# encode on two cores.
-ENTRY_IDS = re.compile(r"K00\d\d")
 
 
 @pytest.fixture(scope="module")
-def context(demo_graph: GraphStore) -> Iterator[ToolContext]:
+def context(demo_graph: GraphStore, government_entries: KnowledgeBase
+            ) -> Iterator[ToolContext]:
     """The tools' services on the demo graph; the tickets filed here are removed afterwards."""
-    records = read_knowledge(demo_graph, domain="政务", today=date(2025, 5, 12))
-    base = KnowledgeBase(load_encoder())
-    base.upsert(item_from_record(r) for r in records if ENTRY_IDS.fullmatch(r.id))
-    yield ToolContext.on_graph(demo_graph, base, load_scorer())
+    yield ToolContext.on_graph(demo_graph, government_entries, load_scorer())
     demo_graph.write("MATCH (t:Ticket) WHERE t.id STARTS WITH 'TT-' DETACH DELETE t")
 
 

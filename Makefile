@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 
 .PHONY: install run test lint system-deps bench
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -14,13 +14,15 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# Java 17 and Maven build and run the local Neo4j; Chromium drives the browser tests.
+# Java 17 and Maven build and run the local Neo4j; Chromium drives the browser tests;
+# g++ compiles llama-cpp-python (the local LLM server), which PyPI ships as source only.
 system-deps:
-	@command -v java >/dev/null && command -v mvn >/dev/null && command -v chromium >/dev/null || { \
+	@command -v java >/dev/null && command -v mvn >/dev/null && command -v chromium >/dev/null \
+	  && command -v g++ >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      openjdk-17-jdk-headless maven chromium >/dev/null; \
-	  else echo "please install Java 17, Maven and Chromium (Debian: openjdk-17-jdk-headless maven chromium)"; exit 1; fi; }
+	      openjdk-17-jdk-headless maven chromium g++ >/dev/null; \
+	  else echo "please install Java 17, Maven, Chromium and g++ (Debian: openjdk-17-jdk-headless maven chromium g++)"; exit 1; fi; }
 
 run: install system-deps
 	$(VENV)/bin/cityagent serve

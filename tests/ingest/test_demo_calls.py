@@ -18,7 +18,12 @@ import yaml
 
 from ingest.demo.data_files import DATA_DIR
 
-CALL_FILES = ("calls_dev.jsonl", "calls_test.jsonl", "calls_holdout.jsonl")
+CALL_FILES = (
+    "calls_dev.jsonl",
+    "calls_test.jsonl",
+    "calls_holdout.jsonl",
+    "calls_holdout2.jsonl",
+)
 EXPECTED_KEYS = {
     "caller_name",
     "phone",

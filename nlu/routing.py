@@ -7,9 +7,13 @@ first problem word of the call is one) and the TF-IDF similarity of the words to
 category's keywords, description and example questions (from the graph). Callers rarely use
 the table's words (「吵得睡不着」 for 「噪音」, 「游医」 for 「非法行医」), so everyday wordings
 of the table's keywords (:mod:`nlu.category_wordings`) count as those keywords; phone numbers
-are left out of the match. The departments come from the
-graph's HANDLES edges: the department with jurisdiction over the caller's district first
-when there is one, then the lead department. Every choice carries the evidence it rests on.
+are left out of the match. When the words leave the choice uncertain, the meaning decides too:
+the sentence encoder's similarity of the caller's opening to each category's description and
+example questions (「羽毛球馆约不到」 is about sports venues though no keyword says so). It is
+consulted only then, because encoding costs more than all the rest of a draft. The
+departments come from the graph's HANDLES edges: the department with jurisdiction over the
+caller's district first when there is one, then the lead department. Every choice carries
+the evidence it rests on.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -25,11 +30,14 @@ from kg.routing_table import RoutingCategory, RoutingTable
 from kg.ticket import DepartmentRoute, TicketAddress, TicketCategory
 from nlu.category_wordings import COLLOQUIAL
 from nlu.pii import find_phones
-from nlu.router import skip_sklearn_checks
+from nlu.router import SentenceEncoder, embedding_input, skip_sklearn_checks
 
 KEYWORD_SATURATION = 4  # matched keyword characters that count as full keyword evidence
 KEYWORD_COUNT_SATURATION = 3  # distinct keywords heard that count as full evidence
 SIMILARITY_SCALE = 0.2  # cosine to the category's knowledge that counts as a full match
+MEANING_CHARS = 64  # how much of the caller's opening is encoded for its meaning
+MEANING_SCALE = 0.05  # embedding cosine below the best category's at which meaning counts nothing
+CONSULT_MEANING_BELOW = 0.8  # keyword-choice confidence under which the meaning is consulted
 MAX_DEPARTMENTS = 3
 DISTRICT_LEVEL = "区级"
 # Long digit runs are phone, ID or order numbers: they say nothing about the category, and a
@@ -86,19 +94,30 @@ class ScoreWeights:
     similarity: float
     relative_similarity: float
     first_keyword: float
+    meaning: float = 0.0
+    meaning_best: float = 0.0
 
     def vector(self) -> np.ndarray:
         """The weights in the order of :meth:`CategoryMatcher.features`' columns."""
         return np.array([self.router, self.keyword_length, self.keyword_count,
                          self.keyword_any, self.similarity, self.relative_similarity,
-                         self.first_keyword])
+                         self.first_keyword, self.meaning, self.meaning_best])
 
 
-#: Fitted on calls_dev as a conditional logit (softmax over the 81 second-level categories)
-#: and rounded; the L2 penalty (0.03) is the one best in 5-fold cross-validation on calls_dev
-#: (0.976), calls_test held out.
-WEIGHTS = ScoreWeights(router=0.6, keyword_length=1.4, keyword_count=0.9, keyword_any=1.7,
-                       similarity=1.0, relative_similarity=1.4, first_keyword=1.4)
+FEATURE_COUNT = 9
+MEANING_COLUMNS = slice(7, 9)
+
+#: Both fitted by ``cityagent train categories`` on calls_dev and calls_test as conditional
+#: logits (softmax over the 81 second-level categories), rounded; calls_holdout held out.
+#: Without the meaning: for every call. With it (the last two columns: how close the caller's
+#: opening is in meaning to the category's knowledge, relative to the closest category, and
+#: whether it is the closest): for the uncertain ones.
+KEYWORD_WEIGHTS = ScoreWeights(router=0.8, keyword_length=1.7, keyword_count=1.1,
+                               keyword_any=1.9, similarity=1.1, relative_similarity=1.6,
+                               first_keyword=1.6)
+WEIGHTS = ScoreWeights(router=0.7, keyword_length=1.5, keyword_count=0.9, keyword_any=1.7,
+                       similarity=0.9, relative_similarity=1.3, first_keyword=1.5,
+                       meaning=1.0, meaning_best=0.8)
 
 
 @dataclass(frozen=True)
@@ -119,10 +138,17 @@ class CategoryMatcher:
     """
 
     def __init__(
-        self, table: RoutingTable, places: Iterable[str] = (), weights: ScoreWeights = WEIGHTS
+        self,
+        table: RoutingTable,
+        places: Iterable[str] = (),
+        encoder: SentenceEncoder | None = None,
+        keyword_weights: ScoreWeights = KEYWORD_WEIGHTS,
+        weights: ScoreWeights = WEIGHTS,
     ) -> None:
         self.table = table
+        self.keyword_weights = keyword_weights
         self.weights = weights
+        self.encoder = encoder
         self.leaves: list[RoutingCategory] = [
             c for c in table.categories.values() if c.parent_id is not None
         ]
@@ -150,6 +176,14 @@ class CategoryMatcher:
         self._parents = parents
         names = sorted({p for p in places if len(p) >= 2}, key=len, reverse=True)
         self._places = re.compile("|".join(map(re.escape, names))) if names else None
+        # Per leaf, its knowledge in sentences, encoded once: the description and the examples.
+        knowledge = [(i, sentence) for i, leaf in enumerate(self.leaves)
+                     for sentence in (f"{leaf.name}：{leaf.description}", *leaf.examples)]
+        self._knowledge_leaf = np.array([i for i, _ in knowledge])
+        self._knowledge = (
+            _encode_knowledge(encoder, tuple(sentence for _, sentence in knowledge))
+            if encoder is not None else None
+        )
 
     def choose(self, text: str, l1_scores: dict[str, float]) -> CategoryChoice:
         """The best second-level category for ``text`` given the first-level probabilities."""
@@ -158,14 +192,46 @@ class CategoryMatcher:
     def choose_many(
         self, texts: Sequence[str], l1_scores: Sequence[dict[str, float]]
     ) -> list[CategoryChoice]:
-        """:meth:`choose` for many texts, with one TF-IDF transform and product for them all."""
+        """:meth:`choose` for many texts, with one TF-IDF transform and product for them all,
+        and one encoding of the uncertain ones."""
+        scored = self.word_features(texts, l1_scores)
+        choices = [
+            self._best(rows, heard, scores, self.keyword_weights)
+            for (rows, heard), scores in zip(scored, l1_scores, strict=True)
+        ]
+        uncertain = [i for i, c in enumerate(choices) if c.confidence < CONSULT_MEANING_BELOW]
+        if uncertain and self.encoder is not None:
+            closeness = self.meaning_closeness([texts[i] for i in uncertain])
+            for i, close in zip(uncertain, closeness, strict=True):
+                rows, heard = scored[i]
+                rows[:, MEANING_COLUMNS] = meaning_columns(close)
+                choices[i] = self._best(rows, heard, l1_scores[i], self.weights, close)
+        return choices
+
+    def word_features(
+        self, texts: Sequence[str], l1_scores: Sequence[dict[str, float]]
+    ) -> list[tuple[np.ndarray, list[list[KeywordHit]]]]:
+        """:meth:`features` of each text (meaning columns empty) and the keywords heard, with
+        one TF-IDF transform and product for them all."""
         cleaned = [matching_text(text) for text in texts]
         with skip_sklearn_checks():
             similarity = (self._matrix @ self._vectorizer.transform(cleaned).T).toarray()
         return [
-            self._best(text, scores, similarity[:, column])
+            self.features(text, scores, similarity[:, column])
             for column, (text, scores) in enumerate(zip(cleaned, l1_scores, strict=True))
         ]
+
+    def meaning_closeness(self, texts: Sequence[str]) -> np.ndarray:
+        """Per text, per second-level category: the best embedding cosine between the text's
+        opening and the category's knowledge (zeros without an encoder)."""
+        if self.encoder is None or self._knowledge is None or not texts:
+            return np.zeros((len(texts), len(self.leaves)))
+        cosines = self.encoder.query(
+            [embedding_input(t, MEANING_CHARS) for t in texts]) @ self._knowledge.T
+        closeness = np.full((len(texts), len(self.leaves)), -1.0)
+        for row, values in zip(closeness, cosines, strict=True):
+            np.maximum.at(row, self._knowledge_leaf, values)
+        return closeness
 
     def _without_place_names(self, text: str) -> tuple[str, list[tuple[int, int]]]:
         """``text`` with place names blanked but for the kind of place a name ends with, and
@@ -222,14 +288,15 @@ class CategoryMatcher:
             np.minimum(similarity / SIMILARITY_SCALE, 1.0),
             similarity / top,
             np.array([any(h is first for h in found) for found in hits], dtype=float),
+            np.zeros((len(hits), 2)),  # the meaning's columns, filled when it is consulted
         ])
         return rows, hits
 
     def _best(
-        self, text: str, l1_scores: dict[str, float], similarity: np.ndarray
+        self, rows: np.ndarray, heard: list[list[KeywordHit]], l1_scores: dict[str, float],
+        weights: ScoreWeights, closeness: np.ndarray | None = None,
     ) -> CategoryChoice:
-        rows, heard = self.features(text, l1_scores, np.asarray(similarity, dtype=float))
-        scores = rows @ self.weights.vector()
+        scores = rows @ weights.vector()
         index = int(np.argmax(scores))
         chance = np.exp(scores - scores[index])
         leaf, parent, _keywords = self._leaf_words[index]
@@ -240,11 +307,29 @@ class CategoryMatcher:
             + (f"提到{words}，对应二级分类「{leaf.name}」" if hits
                else f"内容与二级分类「{leaf.name}」的知识最相近")
         )
+        if closeness is not None:
+            reason += (f"；关键词不足以确定，按语义比对"
+                       f"（与「{leaf.name}」相似度 {closeness[index]:.2f}）")
         return CategoryChoice(
             category=TicketCategory(l1=parent.name, l2=leaf.name, l1_id=parent.id, l2_id=leaf.id),
             confidence=round(float(1.0 / chance.sum()), 3),
             reason=reason,
         )
+
+
+def meaning_columns(closeness: np.ndarray) -> np.ndarray:
+    """The two meaning features of every category from its embedding closeness: how near the
+    closest category it comes (1 for the closest, 0 at :data:`MEANING_SCALE` below), and
+    whether it is the closest."""
+    gap = closeness.max() - closeness
+    return np.column_stack([np.clip(1.0 - gap / MEANING_SCALE, 0.0, 1.0),
+                            (gap == 0).astype(float)])
+
+
+@lru_cache(maxsize=4)
+def _encode_knowledge(encoder: SentenceEncoder, sentences: tuple[str, ...]) -> np.ndarray:
+    """Passage embeddings of the categories' knowledge, once per encoder and table."""
+    return np.asarray(encoder.passage(list(sentences)), dtype=np.float32)
 
 
 def _wordings(keywords: Iterable[str]) -> list[str]:

@@ -30,7 +30,7 @@ from nlu.address import normalise_address
 from nlu.caller import find_caller_name
 from nlu.pii import find_phones
 from nlu.pipeline import extract_entities_many, load_pipeline, rules_only_pipeline
-from nlu.router import RouteResult, load_router
+from nlu.router import RouteResult, SentenceEncoder, load_router, sentence_encoder
 from nlu.routing import CategoryChoice, CategoryMatcher, rank_departments
 from nlu.sentiment import assess_sentiment
 from nlu.timex import call_hour, resolve_event_time
@@ -157,19 +157,22 @@ class TicketFiller:
         table: RoutingTable,
         router: FirstLevelRouter,
         entities: EntityFinder | None = None,
+        encoder: SentenceEncoder | None = None,
     ) -> None:
         self.gazetteer = gazetteer
         self.table = table
         self.router = router
         self.entities = entities
         self.matcher = CategoryMatcher(
-            table, places=[name for entry in gazetteer.entries for name in entry.surfaces]
+            table, places=[name for entry in gazetteer.entries for name in entry.surfaces],
+            encoder=encoder,
         )
 
     @classmethod
     def from_store(cls, store: GraphStore) -> TicketFiller:
         """A filler on the graph's regions and routing table with the committed models."""
-        return cls(load_gazetteer(store), load_routing_table(store), load_router(), ner_entities)
+        return cls(load_gazetteer(store), load_routing_table(store), load_router(), ner_entities,
+                   sentence_encoder())
 
     def draft(self, transcript: str, call_time: datetime) -> Ticket:
         """A draft ticket for one call; fields the call does not give stay empty.

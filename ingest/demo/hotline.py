@@ -8,7 +8,7 @@ from ingest.demo import government
 from ingest.demo.data_files import DATA_DIR
 from kg.gazetteer import gazetteer_from_bundle
 from kg.routing_table import routing_table_from_bundle
-from nlu.router import load_router
+from nlu.router import load_router, sentence_encoder
 from nlu.ticket_fill import TicketFiller, ner_entities
 
 
@@ -17,5 +17,5 @@ def demo_ticket_filler(data_dir: Path = DATA_DIR) -> TicketFiller:
     records = government.build(data_dir)
     return TicketFiller(
         gazetteer_from_bundle(records), routing_table_from_bundle(records), load_router(),
-        ner_entities,
+        ner_entities, sentence_encoder(),
     )

@@ -8,7 +8,14 @@ import pytest
 from ingest.demo import government
 from kg.routing_table import RoutingTable, routing_table_from_bundle
 from nlu.category_wordings import COLLOQUIAL
-from nlu.routing import WEIGHTS, CategoryMatcher, matching_text
+from nlu.router import sentence_encoder
+from nlu.routing import (
+    CONSULT_MEANING_BELOW,
+    WEIGHTS,
+    CategoryMatcher,
+    matching_text,
+    meaning_columns,
+)
 
 # The first-level router unsure between all seven classes.
 FIRST_LEVEL = ["城乡建设", "环境保护", "交通运输", "教育文体", "劳动和社会保障", "商贸旅游",
@@ -109,3 +116,36 @@ def test_features_have_one_column_per_weight(matcher: CategoryMatcher) -> None:
     rows, hits = matcher.features(text, UNSURE, similarity)
     assert rows.shape == (len(matcher.leaves), len(WEIGHTS.vector()))
     assert len(hits) == len(matcher.leaves) and any(hits)
+
+
+@pytest.fixture(scope="module")
+def meaning_matcher(table: RoutingTable) -> CategoryMatcher:
+    """The matcher with the offline sentence encoder, as the service runs it."""
+    return CategoryMatcher(table, encoder=sentence_encoder())
+
+
+def test_an_uncertain_choice_consults_the_meaning(meaning_matcher: CategoryMatcher) -> None:
+    text = "晚上楼道里老鼠跑来跑去，比猫还大"
+    by_words = CategoryMatcher(meaning_matcher.table).choose(text, UNSURE)
+    choice = meaning_matcher.choose(text, UNSURE)
+    assert by_words.confidence < CONSULT_MEANING_BELOW
+    assert choice.category.l2 == "病媒防制与爱国卫生"
+    assert choice.confidence > by_words.confidence
+    assert "语义" in choice.reason
+
+
+def test_a_clear_keyword_choice_does_not_consult_the_meaning(
+    meaning_matcher: CategoryMatcher,
+) -> None:
+    choice = meaning_matcher.choose("小区门口的井盖丢了，晚上黑乎乎的，很危险", UNSURE)
+    assert choice.category.l2 == "市政设施"
+    assert choice.confidence >= CONSULT_MEANING_BELOW
+    assert "语义" not in choice.reason
+
+
+def test_meaning_closeness_has_one_column_per_category(meaning_matcher: CategoryMatcher) -> None:
+    closeness = meaning_matcher.meaning_closeness(["停车费涨价了", "孩子的助学金没发"])
+    assert closeness.shape == (2, len(meaning_matcher.leaves))
+    columns = meaning_columns(closeness[0])
+    assert columns[:, 1].sum() == 1  # exactly one closest category
+    assert columns.min() >= 0 and columns.max() == 1

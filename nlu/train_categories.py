@@ -1,0 +1,118 @@
+"""Fits the second-level category scorer's weights on labelled calls (`cityagent train categories`).
+
+The scorer (:class:`nlu.routing.CategoryMatcher`) is a conditional logit: one linear score per
+second-level category, a softmax over all of them. Two weight sets are fitted on the same
+calls: one on the word signals alone (every call is scored with it) and one that adds the
+meaning columns (used for the calls the first leaves uncertain). The L2 penalty is the one with
+the best cross-validated accuracy. The printed weights, rounded, are the constants
+:data:`nlu.routing.KEYWORD_WEIGHTS` and :data:`nlu.routing.WEIGHTS`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+from scipy.optimize import minimize
+
+from kg.errors import ConfigurationError, DataValidationError
+from nlu.evaluate_tickets import read_cases
+from nlu.routing import MEANING_COLUMNS, ScoreWeights, meaning_columns
+from nlu.ticket_fill import TicketFiller
+from nlu.transcript import citizen_text, split_turns
+
+logger = logging.getLogger(__name__)
+
+PENALTIES = (0.03, 0.1, 0.3, 1.0, 3.0)
+FOLDS = 5
+_WORD_COLUMNS = slice(0, MEANING_COLUMNS.start)
+
+
+class FittedWeights(BaseModel):
+    """One weight set, its penalty and its cross-validated accuracy on the calls."""
+
+    weights: ScoreWeights
+    penalty: float
+    cv_accuracy: float
+    penalties_tried: dict[str, float]
+
+
+class CategoryTrainingReport(BaseModel):
+    """Both weight sets fitted on the calls of ``data``."""
+
+    data: list[str]
+    calls: int
+    keyword_weights: FittedWeights
+    weights: FittedWeights
+
+
+def category_rows(filler: TicketFiller, paths: Sequence[Path]) -> tuple[np.ndarray, np.ndarray]:
+    """The scorer's feature rows of every call (meaning columns filled) and its true category.
+
+    Raises :class:`~kg.errors.DataValidationError` for a call whose expected second-level
+    category is not in the routing table.
+    """
+    cases = [case for path in paths for case in read_cases(path)]
+    names = [leaf.name for leaf in filler.matcher.leaves]
+    said = [citizen_text(split_turns(case.transcript)) for case in cases]
+    scored = filler.matcher.word_features(
+        said, [route.scores for route in filler.router.predict_batch(said)])
+    closeness = filler.matcher.meaning_closeness(said)
+    rows, labels = [], []
+    for case, (features, _hits), close in zip(cases, scored, closeness, strict=True):
+        expected = (case.expected.get("category") or {}).get("l2")
+        if expected not in names:
+            raise DataValidationError(f"call {case.id}: unknown second-level category {expected!r}")
+        features[:, MEANING_COLUMNS] = meaning_columns(close)
+        rows.append(features)
+        labels.append(names.index(expected))
+    return np.array(rows), np.array(labels)
+
+
+def _loss(weights: np.ndarray, rows: np.ndarray, labels: np.ndarray, penalty: float) -> float:
+    scores = rows @ weights
+    scores -= scores.max(axis=1, keepdims=True)
+    log_chance = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+    return float(-log_chance[np.arange(len(labels)), labels].sum() + penalty * weights @ weights)
+
+
+def fit_logit(rows: np.ndarray, labels: np.ndarray, penalty: float) -> np.ndarray:
+    """Weights of the conditional logit over ``rows`` (calls × categories × features)."""
+    start = np.zeros(rows.shape[2])
+    return np.asarray(minimize(_loss, start, args=(rows, labels, penalty), method="L-BFGS-B").x)
+
+
+def _cv_accuracy(rows: np.ndarray, labels: np.ndarray, penalty: float) -> float:
+    order = np.random.default_rng(0).permutation(len(labels))
+    right = 0
+    for fold in np.array_split(order, FOLDS):
+        train = np.setdiff1d(order, fold)
+        weights = fit_logit(rows[train], labels[train], penalty)
+        right += int(((rows[fold] @ weights).argmax(axis=1) == labels[fold]).sum())
+    return right / len(labels)
+
+
+def _fit(rows: np.ndarray, labels: np.ndarray) -> FittedWeights:
+    tried = {str(p): round(_cv_accuracy(rows, labels, p), 4) for p in PENALTIES}
+    best = max(PENALTIES, key=lambda p: (tried[str(p)], p))
+    values = np.round(fit_logit(rows, labels, best), 1).tolist()
+    values += [0.0] * (len(ScoreWeights.__dataclass_fields__) - len(values))
+    weights = ScoreWeights(*values)
+    return FittedWeights(weights=weights, penalty=best, cv_accuracy=tried[str(best)],
+                         penalties_tried=tried)
+
+
+def train_category_weights(paths: Sequence[Path], filler: TicketFiller) -> CategoryTrainingReport:
+    """Fit both weight sets on the labelled calls of ``paths`` with the filler's matcher."""
+    if filler.matcher.encoder is None:
+        raise ConfigurationError("fitting the category weights needs a sentence encoder")
+    rows, labels = category_rows(filler, paths)
+    logger.info("fitting category weights on %d calls", len(labels))
+    return CategoryTrainingReport(
+        data=[str(p) for p in paths], calls=len(labels),
+        keyword_weights=_fit(rows[:, :, _WORD_COLUMNS], labels),
+        weights=_fit(rows, labels),
+    )

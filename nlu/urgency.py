@@ -4,6 +4,10 @@ Urgent means a risk to life or property now (gas, a burst main, people trapped, 
 fire, flooding of an underpass …): those tickets go out at once, so the rule is explicit and
 its reason names the words heard. A danger only feared (「万一着火」), narrowly missed
 (「差点受伤」) or already over (「都下来了，没人受伤」) is not urgent.
+
+Dangers the rules do not know are left to a learned second opinion
+(:mod:`nlu.urgency_model`): a turn of the caller's it finds likely enough to report a present
+danger makes the call urgent too, and the reason quotes that turn.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from kg.ticket import Urgency
+from nlu.urgency_model import URGENT_AT, urgent_probabilities
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,9 @@ _HEDGE = re.compile(
     r"万一|如果|要是|怕|担心|差点|险些|以防|防止|以免|会不会|是不是|有没有|没有|没|不会"
 )
 _HEDGE_WINDOW = 4
+# In the model's turn: the danger is feared, narrowly missed or over, not present.
+_NOT_NOW = re.compile(r"差点|险些|万一|如果|要是|担心|以防|防止|以免|会不会|没有?人受伤")
+_QUOTE = 30  # characters of a turn quoted in a reason
 # Words after a danger saying it is over.
 _RESOLVED = re.compile(r"都(下来|出来|救出来)了|(已经|都)(修好|救出来|灭了|处理好|没事)|没事了"
                        r"|险情.{0,2}解除")
@@ -86,6 +94,7 @@ class UrgencyResult(BaseModel):
     reason: str
     evidence: str | None = None
     in_progress: bool = False  # the danger is unfolding as the caller speaks
+    probability: float | None = None  # the learned model's, when it decided
 
 
 def _present_danger(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
@@ -98,9 +107,26 @@ def _present_danger(pattern: re.Pattern[str], text: str) -> re.Match[str] | None
 
 
 def assess_urgency(text: str) -> UrgencyResult:
-    """Whether the citizen's words describe a danger to life or property now."""
+    """Whether the citizen's words describe a danger to life or property now.
+
+    ``text`` is the citizen's words, one turn per line: the rules read it whole, the learned
+    model turn by turn.
+    """
     for danger in _URGENT:
         if match := _present_danger(danger.pattern, text):
             return UrgencyResult(urgency="紧急", reason=f"提到「{match.group(0)}」：{danger.why}",
                                  evidence=match.group(0), in_progress=danger.in_progress)
+    turns = [line.strip() for line in text.splitlines() if line.strip()]
+    present = [
+        (chance, turn) for chance, turn in zip(urgent_probabilities(turns), turns, strict=True)
+        if chance >= URGENT_AT and not _NOT_NOW.search(turn)
+        and not _RESOLVED.search(text, text.find(turn))
+    ]
+    if present:
+        chance, turn = max(present)
+        quoted = turn if len(turn) <= _QUOTE else turn[:_QUOTE] + "…"
+        return UrgencyResult(
+            urgency="紧急", evidence=turn, probability=round(chance, 3),
+            reason=f"模型判断「{quoted}」描述正在发生的危险（概率 {chance:.2f}），请核实",
+        )
     return UrgencyResult(urgency="一般", reason="未提到危及人身或财产安全的紧急情形")

@@ -364,6 +364,22 @@ def train_categories_command(
     typer.echo(train_category_weights(paths, demo_ticket_filler()).model_dump_json(indent=2))
 
 
+@train_app.command("urgency")
+@_clear_errors
+def train_urgency_command(
+    examples: Annotated[Path | None, typer.Option(
+        help="Labelled turns; default: nlu/urgency_examples.jsonl", exists=True,
+        dir_okay=False)] = None,
+) -> None:
+    """Train the turn-level urgency model (with the demo city's calm dev and test calls) and
+    write nlu/models/urgency."""
+    from ingest.demo.data_files import DATA_DIR
+    from nlu.urgency_model import DEFAULT_EXAMPLES, train_urgency_model
+
+    calls = [DATA_DIR / "calls_dev.jsonl", DATA_DIR / "calls_test.jsonl"]
+    typer.echo(train_urgency_model(examples or DEFAULT_EXAMPLES, calls).model_dump_json(indent=2))
+
+
 @eval_app.command("ner")
 @_clear_errors
 def eval_ner_command(data: DataOption) -> None:

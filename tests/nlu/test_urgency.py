@@ -66,3 +66,23 @@ def test_a_danger_unfolding_now_is_in_progress_a_state_is_not() -> None:
 )
 def test_negated_and_possessive_wordings(text: str, urgent: bool) -> None:
     assert (assess_urgency(text).urgency == "紧急") is urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["塔吊在大风里晃得厉害，下面还有工人在干活", "孩子被锁在车里了，车停在太阳底下，哭得不行"],
+)
+def test_dangers_the_rules_do_not_name_are_left_to_the_model(text: str) -> None:
+    result = assess_urgency(f"你好\n{text}\n你们快派人来看看")
+    assert result.urgency == "紧急"
+    assert result.evidence == text and result.probability is not None
+    assert "模型判断" in result.reason and result.probability >= 0.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["上个月塔吊晃过一次，后来加固了", "我担心楼下那棵树哪天会倒", "我想问一下公租房怎么申请"],
+)
+def test_the_model_leaves_past_feared_and_plain_requests_alone(text: str) -> None:
+    result = assess_urgency(text)
+    assert result.urgency == "一般" and result.probability is None

@@ -1,0 +1,147 @@
+"""A learned second opinion on urgency: how likely a turn of the caller reports a present danger.
+
+The rules of :mod:`nlu.urgency` name the dangers they know, in the words they know; callers
+describe new ones in new words (「吊车在大风里晃得厉害」, 「孩子被锁在车里」). This model
+reads each citizen turn as character n-grams and gives the probability that it reports a
+danger to life or property now. It learns from turns written for the purpose
+(``nlu/urgency_examples.jsonl``: about 270 present dangers of 47 kinds, and 350 hard
+non-urgent turns — feared, past, narrowly missed or chronic dangers and alarming words used
+in other senses) and from every citizen turn of the demo city's non-urgent dev and test calls.
+Classes are balanced, so the decision point of 0.5 weighs a missed emergency like a false
+alarm: for a hotline a missed one costs more, and the rules catch the common ones anyway.
+
+`cityagent train urgency` regenerates ``nlu/models/urgency`` and prints cross-validated
+figures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import joblib
+import numpy as np
+from pydantic import BaseModel
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline, make_pipeline
+
+from kg.errors import ConfigurationError, DataValidationError
+from nlu.jsonl import read_jsonl
+from nlu.router import skip_sklearn_checks
+from nlu.transcript import split_turns
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "urgency"
+DEFAULT_EXAMPLES = Path(__file__).resolve().parent / "urgency_examples.jsonl"
+MODEL_FILE = "urgency.joblib"
+REPORT_FILE = "training_report.json"
+URGENT_AT = 0.5
+REGULARISATION = 3.0
+FOLDS = 5
+
+
+class UrgencyExample(BaseModel):
+    """One training turn: the words, whether they report a present danger, and its kind."""
+
+    text: str
+    urgent: bool
+    kind: str = ""
+
+
+class UrgencyTrainingReport(BaseModel):
+    """What the model learnt from, and its cross-validated precision, recall and F1."""
+
+    examples: int
+    urgent: int
+    call_turns: int
+    cv_precision: float
+    cv_recall: float
+    cv_f1: float
+    urgent_at: float
+
+
+def read_examples(path: Path) -> list[UrgencyExample]:
+    """The labelled turns of a JSON-lines file; a malformed line is an error naming it."""
+    examples = []
+    for lineno, row in read_jsonl(path):
+        try:
+            examples.append(UrgencyExample.model_validate(row))
+        except ValueError as exc:
+            raise DataValidationError(f"{path}:{lineno}: {exc}") from exc
+    return examples
+
+
+def calm_call_turns(paths: Sequence[Path]) -> list[str]:
+    """Every citizen turn of the calls in ``paths`` (``eval tickets`` JSON lines) whose
+    expected urgency is 一般."""
+    turns = []
+    for path in paths:
+        for lineno, row in read_jsonl(path):
+            transcript, expected = row.get("transcript"), row.get("expected")
+            if not isinstance(transcript, str) or not isinstance(expected, dict):
+                raise DataValidationError(f"{path}:{lineno}: needs a transcript and expected")
+            if expected.get("urgency") == "一般":
+                turns += [t.text for t in split_turns(transcript) if t.speaker == "citizen"]
+    return turns
+
+
+def _new_model() -> Pipeline:
+    return make_pipeline(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True),
+        LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000),
+    )
+
+
+def train_urgency_model(
+    examples_path: Path, call_paths: Sequence[Path], out_dir: Path = DEFAULT_MODEL_DIR
+) -> UrgencyTrainingReport:
+    """Fit the turn model on the examples and the calm calls' turns, and write it to ``out_dir``."""
+    examples = read_examples(examples_path)
+    calm = calm_call_turns(call_paths)
+    texts = [e.text for e in examples] + calm
+    labels = np.array([int(e.urgent) for e in examples] + [0] * len(calm))
+    if labels.sum() == 0 or labels.sum() == len(labels):
+        raise DataValidationError(f"{examples_path}: need both urgent and non-urgent examples")
+    predicted = np.zeros(len(labels), dtype=int)
+    for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(texts, labels):
+        fold = _new_model().fit([texts[i] for i in train], labels[train])
+        predicted[test] = fold.predict_proba([texts[i] for i in test])[:, 1] >= URGENT_AT
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        labels, predicted, average="binary", zero_division=0)
+    model = _new_model().fit(texts, labels)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, out_dir / MODEL_FILE, compress=3)
+    report = UrgencyTrainingReport(
+        examples=len(examples), urgent=int(labels.sum()), call_turns=len(calm),
+        cv_precision=round(float(precision), 4), cv_recall=round(float(recall), 4),
+        cv_f1=round(float(f1), 4), urgent_at=URGENT_AT,
+    )
+    (out_dir / REPORT_FILE).write_text(
+        json.dumps(report.model_dump(), indent=2, ensure_ascii=False), encoding="utf-8")
+    logger.info("urgency model: %d turns, cross-validated F1 %.3f", len(texts), f1)
+    return report
+
+
+@lru_cache(maxsize=1)
+def load_urgency_model(model_dir: Path = DEFAULT_MODEL_DIR) -> Pipeline:
+    """The committed turn model (a trusted project artefact: joblib unpickles it)."""
+    path = model_dir / MODEL_FILE
+    if not path.exists():
+        raise ConfigurationError(f"no urgency model at {path}: run `cityagent train urgency`")
+    model: Pipeline = joblib.load(path)
+    return model
+
+
+def urgent_probabilities(turns: Sequence[str]) -> list[float]:
+    """Per turn, the probability that it reports a danger to life or property now."""
+    if not turns:
+        return []
+    with skip_sklearn_checks():
+        return [float(p) for p in load_urgency_model().predict_proba(list(turns))[:, 1]]

@@ -33,9 +33,14 @@ _SURNAME = rf"(?:{'|'.join(_COMPOUND_SURNAMES)}|[{_SURNAME_CHARS}])"
 # Characters that end no name (particles), and that are never the second character of one.
 _NOT_NAME = set("的了是在有就也都还要想不这那个一我你他她们啊呢吧吗呀哦嗯先女师阿大")
 _NOT_SECOND = set("过住说去到从给被把让打家")
+# 「一」 and 「大」 start many given names (刘大勇, 钟一鸣) but also phrases (「李一个」,
+# 「王大爷」 is a title): as the second of three characters they pass unless the third makes
+# a phrase of them.
+_SECOND_IN_GIVEN_NAME = {"一": set("个下直样般起点些次位辈天年种块会边家"), "大": set("爷妈娘姐哥伯叔婶")}
 _TITLES = (
     "老先生|老太太|老爷子|先生|女士|小姐|阿姨|大爷|大妈|大娘|大姐|大哥|大伯|大叔|大婶|师傅|老师|"
-    "奶奶|爷爷|伯伯|叔叔|老汉|老太|阿婆|阿公|阿伯|婆婆|嬢嬢|孃孃|经理|老板|医生|同学|姐|哥"
+    "奶奶|爷爷|伯伯|叔叔|老汉|老太|阿婆|阿公|阿伯|婆婆|嬢嬢|孃孃|经理|老板|医生|同学|主任|主管|"
+    "书记|厂长|店长|队长|站长|校长|院长|会计|护士|教练|律师|姐|哥"
 )
 _NAME = rf"(?:老|小)?{_SURNAME}[\u4e00-\u9fff]{{0,2}}?"
 _NAME_END = (
@@ -54,8 +59,10 @@ _SELF_OF = re.compile(
     rf"(?:我是|俺是|阿拉是)[^。；;！!？?]{{1,12}}?(?:的|[，,]\s*叫)(?P<name>{_NAME}){_NAME_END}"
 )
 # 「不对，是王晓明」: a name given again after a correction.
+_CORRECTION = re.compile(r"不对|不是|说错了|错了")
 _CORRECTED = re.compile(
-    rf"(?:不对|不是|说错了|错了)[，,、\s…]+(?:是|叫|我叫|应该是)?(?P<name>{_NAME}){_NAME_END}"
+    rf"(?:{_CORRECTION.pattern})[，,、\s…]+(?:[^，,。；;！!？?]{{0,6}}?(?:是|叫)|我叫|应该是)?"
+    rf"(?P<name>{_NAME}){_NAME_END}"
 )
 _SURNAME_ONLY = re.compile(rf"(?:免贵姓|我姓|俺姓|阿拉姓|姓)\s*(?P<sur>{_SURNAME})")
 _SURNAME_THEN_NAME = re.compile(
@@ -80,6 +87,7 @@ _TITLED = re.compile(rf"(?P<sur>{_SURNAME})(?P<title>{_TITLES})")
 # A chunk in which the caller names themself by a title: 「投诉人：贾女士」, 「就写李女士吧」.
 _SELF_TITLED = re.compile(
     rf"^(?:我是|俺是|阿拉是|我就是|就是|你?就?(?:叫|喊|记|写)(?:我)?(?:个)?|我是[^，,。]{{1,12}}的)?"
+    rf"(?:{'|'.join(sorted(_ROLES))}|乘客)?"  # 「我是乘客蔡女士」, 「业主蓝女士」
     rf"(?P<titled>{_SURNAME}(?:{_TITLES}))(?:吧|就行|就好|就可以|好了|啊|哈)*$"
 )
 _ASKED = re.compile(r"贵姓|怎么称呼|姓名|叫什么|称呼您|名字")
@@ -97,9 +105,10 @@ def _clean(name: str) -> str | None:
         return None
     while name and name[-1] in _NOT_NAME:
         name = name[:-1]
+    given = len(name) == 3 and name[2] not in _SECOND_IN_GIVEN_NAME.get(name[1], {name[2]})
     if (
         len(name) < 2
-        or name[1] in (_NOT_NAME | _NOT_SECOND) - {"老", "小"}
+        or (name[1] in (_NOT_NAME | _NOT_SECOND) - {"老", "小"} and not given)
         or name in _ROLES
         or name in _NOT_NAMES
         or _PLACE_END.search(name)
@@ -137,7 +146,10 @@ def _stated(turn: Turn, named_before: bool) -> Span | None:
 
 
 def _answer(turn: Turn) -> tuple[Span | None, Span | None]:
-    """A full name and a bare surname given as the answer to the agent's question."""
+    """A full name and a bare surname given as the answer to the agent's question.
+
+    The first full name answers, unless the caller corrects it: 「付强……不对，是师傅的傅，傅强」.
+    """
     full = surname = None
     for chunk in _CHUNKS.finditer(turn.text):
         m = _ANSWER_CHUNK.match(chunk.group(0))
@@ -145,7 +157,10 @@ def _answer(turn: Turn) -> tuple[Span | None, Span | None]:
             continue
         start = turn.start + chunk.start() + m.start("name")
         if name := _clean(m.group("name")):
-            full = full or (name, start, start + len(name))
+            corrected = full is not None and _CORRECTION.search(turn.text, full[2] - turn.start,
+                                                                 chunk.start())
+            if full is None or corrected:
+                full = (name, start, start + len(name))
         elif len(m.group("name")) == 1:
             surname = surname or (m.group("name"), start, start + 1)
     return full, surname

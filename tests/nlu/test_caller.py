@@ -117,3 +117,24 @@ def test_turns_keep_their_offsets_and_speakers() -> None:
 def test_rarer_surnames_and_titles(transcript: str, name: str) -> None:
     found = find_caller_name(split_turns(transcript))
     assert (found[0] if found else None) == name
+
+
+@pytest.mark.parametrize(
+    ("transcript", "name"),
+    [
+        # 「大」 and 「一」 begin given names, though 「王大爷」 is a title and 「李一个」 no name.
+        ("市民：我叫石大海，电话13900001111", "石大海"),
+        ("坐席：您怎么称呼？\n市民：蒋一舟，电话13900001111", "蒋一舟"),
+        ("坐席：您贵姓？\n市民：姓王，王大爷。", "王大爷"),
+        # A correction with words before the name, or in an answer of several chunks.
+        ("坐席：您的姓名？\n市民：黄小燕……不对，户口本上是黄晓燕", "黄晓燕"),
+        ("坐席：您的姓名？\n市民：付丽，付出的付……哎不对，是师傅的傅，傅丽。", "傅丽"),
+        # The caller's role before the title they give themself; the agent's job titles.
+        ("我是业主温女士，电话13900001111", "温女士"),
+        ("市民：我是乘客郑先生", "郑先生"),
+        ("市民：我是村委会的，姓殷。\n坐席：殷主任，请您先疏散群众。", "殷主任"),
+    ],
+)
+def test_given_names_roles_and_job_titles(transcript: str, name: str) -> None:
+    found = find_caller_name(split_turns(transcript))
+    assert found is not None and found[0] == name

@@ -36,7 +36,10 @@ _NOT_SECOND = set("过住说去到从给被把让打家")
 # 「一」 and 「大」 start many given names (刘大勇, 钟一鸣) but also phrases (「李一个」,
 # 「王大爷」 is a title): as the second of three characters they pass unless the third makes
 # a phrase of them.
-_SECOND_IN_GIVEN_NAME = {"一": set("个下直样般起点些次位辈天年种块会边家"), "大": set("爷妈娘姐哥伯叔婶")}
+_SECOND_IN_GIVEN_NAME = {
+    "一": set("个下直样般起点些次位辈天年种块会边家"),
+    "大": set("爷妈娘姐哥伯叔婶"),
+}
 _TITLES = (
     "老先生|老太太|老爷子|先生|女士|小姐|阿姨|大爷|大妈|大娘|大姐|大哥|大伯|大叔|大婶|师傅|老师|"
     "奶奶|爷爷|伯伯|叔叔|老汉|老太|阿婆|阿公|阿伯|婆婆|嬢嬢|孃孃|经理|老板|医生|同学|主任|主管|"

@@ -50,7 +50,8 @@ _DATE = re.compile(
 )
 _WEEK = re.compile(r"(?P<which>上|这|本)?(?:个)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天])")
 _RELATIVE = re.compile("|".join(sorted(_DAY_WORDS, key=len, reverse=True)))
-_AGO = re.compile(rf"(?P<n>{_NUM})(?:天|日)(?:前|以前|之前|了)")
+_AGO = re.compile(rf"(?P<n>{_NUM})(?:天|日)(?:前|以前|之前|了)"
+                  rf"|(?:已经|都)(?P<without>{_NUM})天(?:都|也)?(?:没|不)")
 _PART = re.compile(_PART_WORDS)
 _CLOCK = re.compile(
     rf"(?<![到至])(?P<early>快)?(?P<h>{_NUM})[点时](?:(?P<half>半)|(?P<m>{_NUM})分?)?"
@@ -63,6 +64,13 @@ _RANGE_END = re.compile(
 # A part of the day without a day is the latest one when the caller says it began then.
 _SINCE = re.compile(rf"从(?:{_PART_WORDS})|(?:{_PART_WORDS})(?:就|起)?开始|(?:{_PART_WORDS})起")
 _CONTRAST_NOW = re.compile(r"现在|这会儿")
+# A clause about the future (「明天一早我还要上班」) tells no event time.
+_FUTURE = re.compile(r"明天|明早|明晚|明儿|后天|下周|下个?星期|下个?礼拜|下个?月|明年")
+# 「前天下午……不对，是昨天下午」: a time given again after a correction replaces the first.
+_CORRECTION = re.compile(r"不对|不是|说错了|错了")
+_CORRECTION_GAP = 12
+# 「前日买的手机，当晚就黑屏」: a part of the day named for the day already named.
+_SAME_DAY_PART = re.compile(rf"当晚|当天(?P<part>{_PART_WORDS})|那天(?P<part2>{_PART_WORDS})")
 _HABIT = re.compile(r"每天|天天|每晚|每周|每个|经常|老是|总是|一到|一直到|平时|每次|也是")
 # Timetables (「七点放号」, 「三点半就放学了」): no event time, unless a clause names the day
 # it happened on (「今天下午放学后被打了」). 「营业执照」 is a licence, not opening hours.
@@ -74,10 +82,11 @@ _NOW = re.compile(
     r"刚才|刚刚|刚(?![才刚])[^，。]{0,3}?(看到|发现|开|下车|走|过去|闻到|听到|到家|回家|出门|路过|经过)"
     # 「到现在还没到账」 is how long something has been missing, 「现在还是毛坯」 a state, and
     # 「还在审」 paperwork under way: none is an event happening now.
-    r"|(?<!到)现在还(?!是)|正在|还在(?!审|办|处理|核)|又在|这会儿"
+    # 「现在还没塌」, 「现在倒是好好的」 say nothing is happening.
+    r"|(?<!到)现在还(?!是|没|不)|正在|还在(?!审|办|处理|核)|又在|这会儿"
 )
 # What still says "now" inside a sentence about a habit (「天天……现在还没回家」).
-_EXPLICIT_NOW = re.compile(r"刚才|刚刚|现在|这会儿")
+_EXPLICIT_NOW = re.compile(r"刚才|刚刚|现在(?!倒|也|没|不)|这会儿")
 _HOURS_AGO = re.compile(
     rf"(?:等了|有)?(?P<n>{_NUM}|半)个?多?(?:小时|钟头)(?:了|前|以前|之前)"
     rf"|等了(?P<waited>{_NUM}|半)个?多?(?:小时|钟头)"
@@ -127,7 +136,9 @@ def _date(match: re.Match[str], call_time: datetime) -> datetime | None:
 
 def _day(text: str, call_time: datetime) -> tuple[datetime | None, str | None, tuple[int, int]]:
     """The day a clause names (and an implied part of day), with the words' span."""
-    if (m := _AGO.search(text)) and (days := parse_number(m.group("n"))) is not None:
+    if (m := _AGO.search(text)) and (
+        days := parse_number(m.group("n") or m.group("without"))
+    ) is not None:
         return call_time - timedelta(days=days), None, m.span()
     if m := _RELATIVE.search(text):
         word = m.group(0)
@@ -301,18 +312,45 @@ def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
             offset = sentence.start() + clause.start()
             counted = counted or _counted_back(clause.group(), offset, call_time)
             ongoing = ongoing or _ongoing(clause.group(), offset, call_time, habitual)
-            if _WEATHER.search(clause.group()):
+            if _WEATHER.search(clause.group()) or _FUTURE.search(clause.group()):
+                continue
+            if dated is not None and not dated.has_hour and (
+                same_day := _SAME_DAY_PART.search(clause.group())
+            ):
+                dated = _at_part_of(dated, same_day, offset)
                 continue
             found = _dated(clause.group(), offset, call_time, habitual, anchored)
-            if found and (dated is None or _sharper(dated, found, index == dated_in)):
+            if found and (dated is None or _sharper(dated, found, index == dated_in)
+                          or _corrected(text, dated, found)):
                 dated, dated_in = found, index
     return _prefer(dated, counted or ongoing, call_time)
 
 
+def _corrected(text: str, first: _Found, later: _Found) -> bool:
+    """Whether the caller corrects ``first`` to ``later`` (「前天……不对，是昨天」)."""
+    gap = text[first.mention.end:later.mention.start]
+    return len(gap) <= _CORRECTION_GAP and bool(_CORRECTION.search(gap))
+
+
+def _at_part_of(day: _Found, same_day: re.Match[str], offset: int) -> _Found:
+    """The day already named at the part of the day 「当晚」 or 「当天下午」 names."""
+    part = same_day.group("part") or same_day.group("part2") or "晚上"
+    mention = day.mention
+    return _Found(
+        TimeMention(time=mention.time.replace(hour=_PARTS[part][0]), text=same_day.group(0),
+                    start=offset + same_day.start(), end=offset + same_day.end()),
+        has_hour=True,
+    )
+
+
 def _sharper(first: _Found, later: _Found, same_sentence: bool) -> bool:
     """Whether ``later`` gives the clock time of the same day that ``first`` gave only a part
-    of, in the same sentence."""
+    of, in the same sentence, or an hour of the day ``first`` named without one
+    (「反映一下昨天的事。昨天下午三点多……」)."""
+    same_day = later.mention.time.date() == first.mention.time.date()
+    if same_day and later.has_hour and not first.has_hour:
+        return True
     return (
         same_sentence and later.has_clock and not first.has_clock
-        and first.has_hour and later.mention.time.date() == first.mention.time.date()
+        and first.has_hour and same_day
     )

@@ -133,3 +133,30 @@ def test_sharper_times_and_events_on_a_named_day(text: str, expected: str, words
 )
 def test_weather_states_and_paperwork_give_no_event_time(text: str) -> None:
     assert resolve_event_time(text, EVENING) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A correction replaces the time first given.
+        ("前天晚上……不对，是昨天晚上开始漏的", "2025-05-11T20:00:00+08:00"),
+        # The future is no event time; what is going on now is.
+        ("楼下烧烤现在还在吵，明天一早我还要上班", "2025-05-12T09:00:00+08:00"),
+        # 「当晚」 is the evening of the day already named.
+        ("前天买的电饭煲，当晚就冒烟了", "2025-05-10T20:00:00+08:00"),
+        # The hour of a day named earlier without one.
+        ("我说一下昨天的事。昨天下午两点多工地把水管挖断了", "2025-05-11T14:00:00+08:00"),
+        # Days something has not happened for count back like 「三天了」.
+        ("垃圾已经四天没人收了", "2025-05-08T00:00:00+08:00"),
+    ],
+)
+def test_corrections_future_and_same_day_words(text: str, expected: str) -> None:
+    found = resolve_event_time(text, CALL)
+    assert found is not None and found.time.isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["裂缝现在还没塌下来，就是担心", "现在倒是好好的，就怕刮大风，孩子放学都从下面过"]
+)
+def test_now_that_denies_an_event_is_no_time(text: str) -> None:
+    assert resolve_event_time(text, CALL) is None

@@ -16,24 +16,25 @@ figures.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-import joblib
 import numpy as np
 from pydantic import BaseModel
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import Pipeline
 
-from kg.errors import ConfigurationError, DataValidationError
+from kg.errors import DataValidationError
 from nlu.jsonl import read_jsonl
-from nlu.router import skip_sklearn_checks
+from nlu.text_model import (
+    class_probabilities,
+    load_text_model,
+    new_text_model,
+    out_of_fold_probabilities,
+    save_text_model,
+)
 from nlu.transcript import split_turns
 
 logger = logging.getLogger(__name__)
@@ -41,10 +42,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "urgency"
 DEFAULT_EXAMPLES = Path(__file__).resolve().parent / "urgency_examples.jsonl"
 MODEL_FILE = "urgency.joblib"
-REPORT_FILE = "training_report.json"
 URGENT_AT = 0.5
 REGULARISATION = 3.0
-FOLDS = 5
+_URGENT, _CALM = "urgent", "calm"
 
 
 class UrgencyExample(BaseModel):
@@ -92,13 +92,6 @@ def calm_call_turns(paths: Sequence[Path]) -> list[str]:
     return turns
 
 
-def _new_model() -> Pipeline:
-    return make_pipeline(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True),
-        LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000),
-    )
-
-
 def train_urgency_model(
     examples_path: Path, call_paths: Sequence[Path], out_dir: Path = DEFAULT_MODEL_DIR
 ) -> UrgencyTrainingReport:
@@ -106,42 +99,30 @@ def train_urgency_model(
     examples = read_examples(examples_path)
     calm = calm_call_turns(call_paths)
     texts = [e.text for e in examples] + calm
-    labels = np.array([int(e.urgent) for e in examples] + [0] * len(calm))
-    if labels.sum() == 0 or labels.sum() == len(labels):
+    labels = [_URGENT if e.urgent else _CALM for e in examples] + [_CALM] * len(calm)
+    if len(set(labels)) < 2:
         raise DataValidationError(f"{examples_path}: need both urgent and non-urgent examples")
-    predicted = np.zeros(len(labels), dtype=int)
-    for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(texts, labels):
-        fold = _new_model().fit([texts[i] for i in train], labels[train])
-        predicted[test] = fold.predict_proba([texts[i] for i in test])[:, 1] >= URGENT_AT
+    probabilities, classes = out_of_fold_probabilities(texts, labels, REGULARISATION)
+    predicted = probabilities[:, classes.index(_URGENT)] >= URGENT_AT
     precision, recall, f1, _ = precision_recall_fscore_support(
-        labels, predicted, average="binary", zero_division=0)
-    model = _new_model().fit(texts, labels)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, out_dir / MODEL_FILE, compress=3)
+        np.array(labels) == _URGENT, predicted, average="binary", zero_division=0)
     report = UrgencyTrainingReport(
-        examples=len(examples), urgent=int(labels.sum()), call_turns=len(calm),
+        examples=len(examples), urgent=labels.count(_URGENT), call_turns=len(calm),
         cv_precision=round(float(precision), 4), cv_recall=round(float(recall), 4),
         cv_f1=round(float(f1), 4), urgent_at=URGENT_AT,
     )
-    (out_dir / REPORT_FILE).write_text(
-        json.dumps(report.model_dump(), indent=2, ensure_ascii=False), encoding="utf-8")
+    save_text_model(new_text_model(REGULARISATION).fit(texts, labels), out_dir / MODEL_FILE,
+                    report)
     logger.info("urgency model: %d turns, cross-validated F1 %.3f", len(texts), f1)
     return report
 
 
 @lru_cache(maxsize=1)
 def load_urgency_model(model_dir: Path = DEFAULT_MODEL_DIR) -> Pipeline:
-    """The committed turn model (a trusted project artefact: joblib unpickles it)."""
-    path = model_dir / MODEL_FILE
-    if not path.exists():
-        raise ConfigurationError(f"no urgency model at {path}: run `cityagent train urgency`")
-    model: Pipeline = joblib.load(path)
-    return model
+    """The committed turn model."""
+    return load_text_model(model_dir / MODEL_FILE, "cityagent train urgency")
 
 
 def urgent_probabilities(turns: Sequence[str]) -> list[float]:
     """Per turn, the probability that it reports a danger to life or property now."""
-    if not turns:
-        return []
-    with skip_sklearn_checks():
-        return [float(p) for p in load_urgency_model().predict_proba(list(turns))[:, 1]]
+    return [p[_URGENT] for p in class_probabilities(load_urgency_model(), turns)]

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from kg.errors import ConfigurationError, DataValidationError
+from nlu.text_model import REPORT_FILE
 from nlu.urgency_model import (
     DEFAULT_EXAMPLES,
     MODEL_FILE,
-    REPORT_FILE,
     load_urgency_model,
     read_examples,
     train_urgency_model,

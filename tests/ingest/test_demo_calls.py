@@ -23,6 +23,7 @@ CALL_FILES = (
     "calls_test.jsonl",
     "calls_holdout.jsonl",
     "calls_holdout2.jsonl",
+    "calls_holdout3.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

@@ -380,6 +380,22 @@ def train_urgency_command(
     typer.echo(train_urgency_model(examples or DEFAULT_EXAMPLES, calls).model_dump_json(indent=2))
 
 
+@train_app.command("sentiment")
+@_clear_errors
+def train_sentiment_command(
+    examples: Annotated[Path | None, typer.Option(
+        help="Labelled messages; default: nlu/sentiment_examples.jsonl", exists=True,
+        dir_okay=False)] = None,
+) -> None:
+    """Train the sentiment model (with the demo city's dev, test and first two holdout calls)
+    and write nlu/models/sentiment."""
+    from ingest.demo.data_files import DATA_DIR
+    from nlu.train_sentiment import DEFAULT_EXAMPLES, train_sentiment_model
+
+    calls = [DATA_DIR / f"calls_{name}.jsonl" for name in ("dev", "test", "holdout", "holdout2")]
+    typer.echo(train_sentiment_model(examples or DEFAULT_EXAMPLES, calls).model_dump_json(indent=2))
+
+
 @eval_app.command("ner")
 @_clear_errors
 def eval_ner_command(data: DataOption) -> None:

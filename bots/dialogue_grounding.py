@@ -120,6 +120,7 @@ class ProceduralTexts:
         """The citizen bot's fixed texts, with the emergency advice its turns would get."""
         templates = [v for k, v in vars(texts).items() if k.isupper() and isinstance(v, str)
                      and not k.startswith(("NOTE_", "LLM_"))]
+        templates += list(texts.FORBIDDEN.values())
         scratch = Report(ticket_id="scratch", started=_SCRATCH_TIME)
         templates += [ask(scratch, slot) for slot in _SLOTS for _ in range(2)]
         frame = summary_text(Ticket(id="scratch", call_time=_SCRATCH_TIME)).splitlines()

@@ -76,7 +76,8 @@ def hands_over(reply: CitizenReply) -> bool:
 
 def refused(reply: CitizenReply) -> bool:
     """Whether the bot declined the turn: refusal, out of scope, or a status 「not found」."""
-    return reply.intent in ("injection", "off_topic") or reply.text.startswith(_NOT_FOUND)
+    return (reply.intent in ("injection", "forbidden", "off_topic")
+            or reply.text.startswith(_NOT_FOUND))
 
 
 def ticket_slots(ticket: Ticket) -> dict[str, str | None]:

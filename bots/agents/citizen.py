@@ -33,6 +33,7 @@ from bots.agents import citizen_texts as texts
 from bots.agents.citizen_intents import (
     TurnSignals,
     classify_turn,
+    forbidden,
     is_thanks,
     names_a_problem,
     read_signals,
@@ -90,11 +91,13 @@ _NODE_OF: dict[Intent, str] = {
     "greeting": "greet", "service_question": "answer", "problem_report": "report",
     "slot_answer": "report", "confirm_yes": "confirm", "confirm_no": "confirm",
     "cancel": "cancel", "status_query": "status", "emergency": "emergency",
-    "injection": "refuse", "off_topic": "off_topic", "handover": "handover",
+    "injection": "refuse", "forbidden": "refuse", "off_topic": "off_topic",
+    "handover": "handover",
 }
 # After these, a report still waiting for something is recalled to the citizen.
 _ASIDES: frozenset[Intent] = frozenset(
-    {"greeting", "service_question", "status_query", "injection", "off_topic", "handover"}
+    {"greeting", "service_question", "status_query", "injection", "forbidden", "off_topic",
+     "handover"}
 )
 
 
@@ -291,8 +294,11 @@ class CitizenBot:
         return _done(state.dialogue, Outcome(text=text))
 
     def _refuse(self, state: TurnState) -> dict[str, Any]:
-        log.warning("citizen session %s: instruction refused", state.dialogue.session_id)
-        return _done(state.dialogue, Outcome(text=texts.REFUSAL))
+        reason = forbidden(state.text)
+        log.warning("citizen session %s: request refused (%s)", state.dialogue.session_id,
+                    reason or "instruction")
+        return _done(state.dialogue,
+                     Outcome(text=texts.FORBIDDEN[reason] if reason else texts.REFUSAL))
 
     def _off_topic(self, state: TurnState) -> dict[str, Any]:
         return _done(state.dialogue, Outcome(text=texts.OFF_TOPIC))

@@ -12,7 +12,7 @@ import re
 
 from pydantic import BaseModel, Field
 
-from bots.agents.citizen_state import DialogueState, Intent
+from bots.agents.citizen_state import DialogueState, Forbidden, Intent
 from bots.tools.emergency_advice import EmergencyAdvice, life_danger
 from kg.gazetteer import Gazetteer
 from kg.ticket import TicketAddress
@@ -32,6 +32,23 @@ _INJECTION = re.compile(
     r"|调用.{0,12}(工具|函数|接口|tool|api|API)|执行.{0,8}(cypher|sql|代码|命令)|MATCH\s*\(",
     re.IGNORECASE,
 )
+# Requests turned down whoever asks, and however politely: another person's identity or
+# contact (「是谁举报的」, 「他留的电话」), changing or deleting records, a certificate with
+# dictated content; and abuse that asks for nothing.
+_FORBIDDEN: tuple[tuple[Forbidden, re.Pattern[str]], ...] = (
+    ("others_data", re.compile(
+        r"(谁|哪个人?|哪位)(举报|投诉|反映|报警|打的电话)"
+        r"|(投诉人|举报人|报警人|反映人|来电人|报案人|当事人)[^。？?！!]{0,12}"
+        r"(电话|号码|手机|姓名|名字|是谁|身份|住址|信息)"
+        r"|(他|她|别人|对方|邻居|人家)(留的|的)(电话|号码|手机|姓名|名字|住址|身份证)")),
+    ("record_change", re.compile(
+        r"(改成|改为|修改|删除|删掉|撤销|撤掉|注销).{0,10}(工单|状态|记录|数据)"
+        r"|(工单|状态|记录|数据).{0,10}(改成|改为|删除|删掉)")),
+    ("false_paper", re.compile(
+        r"(开|出具|出|写)一?[张份个]?.{0,6}(证明|材料|发票).{0,12}(就写|写成|写上|填成|填上)"
+        r"|伪造|造假|假证明|假材料|假发票")),
+)
+_ABUSE = re.compile(r"废物|摆设|饭桶|垃圾(政府|部门|东西)|傻[逼瓜]|混蛋|王八|去死|狗官|滚蛋")
 _CANCEL = re.compile(r"取消|不报了|不反映了|不投诉了|算了|不用了|不需要了|不登记了")
 _STATUS = re.compile(r"查询|查一下|查查|查下|进度|进展|办理(情况|结果)"
                      r"|处理(得|的)?(怎么样|情况|结果)|到哪一步|有没有(人)?(处理|回复)|状态"
@@ -66,7 +83,7 @@ _PROBLEM = re.compile(
 )
 _OFF_TOPIC = re.compile(
     r"天气|气温|下雨吗|股票|彩票|笑话|唱歌|唱首歌|写.{0,4}诗|作文|讲个故事|电影|游戏|星座|算命|"
-    r"恋爱|男朋友|女朋友|翻译|写代码|编程|菜谱|做饭"
+    r"恋爱|男朋友|女朋友|翻译|写代码|编程|菜谱|做饭|教我做.{0,4}(菜|饭|肉|汤)|吃啥|吃什么好"
 )
 # Words that carry no problem: what is left when they are removed must say what is wrong.
 _BOILERPLATE = re.compile(
@@ -167,10 +184,23 @@ def _in_report(text: str, state: DialogueState, signals: TurnSignals) -> Intent 
     return "slot_answer"
 
 
+def forbidden(text: str) -> Forbidden | None:
+    """Why the message asks what the bot must turn down, if it does: someone else's data, a
+    change to the records, a certificate saying what the caller dictates, or abuse alone."""
+    for reason, pattern in _FORBIDDEN:
+        if pattern.search(text):
+            return reason
+    if _ABUSE.search(text) and not _PROBLEM.search(text) and not is_question(text):
+        return "abuse"
+    return None
+
+
 def classify_turn(text: str, state: DialogueState, signals: TurnSignals) -> Intent:
     """The intent of one non-empty message, given the dialogue so far."""
     if _INJECTION.search(text):
         return "injection"
+    if forbidden(text) is not None:
+        return "forbidden"
     if signals.danger is not None:
         return "emergency"
     report_open = state.report is not None and state.report.stage != "filed"

@@ -16,8 +16,10 @@ from kg.ticket import Ticket
 Intent = Literal[
     "empty", "too_long", "greeting", "service_question", "problem_report", "slot_answer",
     "confirm_yes", "confirm_no", "cancel", "status_query", "emergency", "off_topic",
-    "injection", "handover",
+    "injection", "forbidden", "handover",
 ]
+#: Why a request is turned down whoever asks (see :func:`bots.agents.citizen_intents.forbidden`).
+Forbidden = Literal["others_data", "record_change", "false_paper", "abuse"]
 Slot = Literal["problem", "address", "phone"]
 ReportAwaiting = Literal["problem", "address", "phone", "confirmation", "correction"]
 StatusAwaiting = Literal["ticket_id", "status_phone"]

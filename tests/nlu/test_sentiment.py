@@ -9,8 +9,8 @@ from nlu.sentiment import (
     FEATURES,
     assess_sentiment,
     complaint_probability,
-    cue_reading,
     cue_counts,
+    cue_reading,
     cue_words,
 )
 

@@ -19,6 +19,7 @@ from kg.ticket import TicketAddress
 from nlu.address import normalise_address
 from nlu.pii import find_phones
 from nlu.sentiment import assess_sentiment
+from nlu.urgency import assess_urgency
 
 TICKET_ID = re.compile(r"(?<![0-9A-Za-z])[Tt](\d{14})-([0-9a-fA-F]{8})(?![0-9A-Za-z])")
 
@@ -54,8 +55,10 @@ _STATUS = re.compile(r"查询|查一下|查查|查下|进度|进展|办理(情�
                      r"|处理(得|的)?(怎么样|情况|结果)|到哪一步|有没有(人)?(处理|回复)|状态"
                      r"|办好了吗|处理了吗")
 _TICKET_WORD = re.compile(r"工单|投诉|反映的|诉求|单子|编号|报修")
-_YES = re.compile(r"^(是|是的|对|对的|没错|正确|确认|确定|提交|好|好的|可以|行|嗯|嗯嗯"
-                  r"|ok|yes|y|没问题)(的|吧|啊|呀|了|无误|提交|确认|没问题)*$", re.IGNORECASE)
+# Yes, also in dialect: 「中」 (northern), 「要得」 (Sichuan), 「阔以」, 「好嘞」.
+_YES = re.compile(r"^(是|是的|对|对的|没错|正确|确认|确定|提交|好|好的|可以|行|嗯|嗯嗯|中|要得|得行"
+                  r"|成|好嘞|行嘞|阔以|ok|yes|y|没问题)(的|吧|啊|呀|了|嘛|哈|咯|撒|呗|无误|提交|确认"
+                  r"|没问题)*$", re.IGNORECASE)
 _NO = re.compile(r"^(不|不对|不是|错了|有误|不确认|修改|改一下|要改|等一下|先别|暂不|no|n)"
                  r"(对|是|的|吧|啊|了|提交|确认)*$", re.IGNORECASE)
 _GREETING = re.compile(
@@ -66,7 +69,7 @@ _GREETING = re.compile(
 _THANKS = re.compile(r"谢|辛苦|再见|拜拜|没有了|没事了|知道了|明白了|^好的?$")
 _HANDOVER = re.compile(r"转人工|人工客服|人工服务|找人工|真人|人工坐席|接线员")
 _QUESTION = re.compile(
-    r"[？?]|怎么|怎样|如何|哪里|哪儿|哪个|哪些|哪家|什么|多少|多久|(?<![好十])几(天|个|点|号|月|年)"
+    r"[？?]|怎么|怎样|如何|哪里|哪儿|哪个|哪些|哪家|什么|多少|多久|(?<![好十这前近过])几(天|个|点|号|月|年)"
     r"|能否|能不能|可不可以|可以.{0,12}吗|是否|吗$|吗[。，,]|呢$|请问|咨询|想问|问一下|问问"
     r"|需要.{0,8}(材料|条件|手续|证件)|流程|条件|标准|找谁"
 )
@@ -79,7 +82,7 @@ _PROBLEM = re.compile(
     r"|臭|异味|乱(停|扔|倒|搭|贴|摆|收费|涨价)|占道|违建|违章|私搭|乱建|没人(管|修|处理|清理|来)"
     r"|不处理|不作为|停水|停电|断水|断电|没水|没电|积水|污水|油烟|垃圾.{0,6}(没人|满|堆|臭)"
     r"|拖欠|欠薪|欠.{0,4}工资|井盖|倒了|塌|裂缝|开裂|脏|施工|偷排|排污|堆放|杂物|故障|不通|失灵"
-    r"|不给(退|办|修|赔)|被骗"
+    r"|不给(退|办|修|赔)|被骗|爆了|爆管|淹了|毁了|发黄|变黄|铁锈|不敢喝"
 )
 _OFF_TOPIC = re.compile(
     r"天气|气温|下雨吗|股票|彩票|笑话|唱歌|唱首歌|写.{0,4}诗|作文|讲个故事|电影|游戏|星座|算命|"
@@ -229,6 +232,7 @@ def _kind_of(text: str) -> Intent:
         return "problem_report"
     if _OFF_TOPIC.search(text):
         return "off_topic"
-    if not question and assess_sentiment(text).sentiment == "负面":
+    if not question and (assess_sentiment(text).sentiment == "负面"
+                         or assess_urgency(text).urgency == "紧急"):
         return "problem_report"
     return "service_question"

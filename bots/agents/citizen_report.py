@@ -12,6 +12,7 @@ place resolved to a street or community) and a phone to call back; the name is o
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from bots.agents.citizen_intents import TurnSignals, drop_negated_places, place_of
@@ -28,6 +29,11 @@ from nlu.ticket_fill import SUMMARY_LIMIT, TicketFiller, ticket_id
 MAX_ADDRESS_ASKS = 3
 """After this many answers naming no known place, the citizen's own words are taken."""
 
+# The citizen will not leave a phone: a report may be anonymous (the hotline accepts them).
+_NO_PHONE = re.compile(
+    r"(电话|号码|手机|联系方式)[^，。,]{0,4}(不留|不方便|不想|不给|不用|就不|算了)"
+    r"|(不留|不想留|不方便留|不给)[^，。,]{0,2}(电话|号码|手机|联系方式)|匿名"
+)
 _QUESTIONS: dict[Slot, tuple[str, str]] = {
     "problem": ("请您简单说说遇到了什么问题？",
                 "请具体描述一下问题，比如什么东西坏了、出了什么情况。"),
@@ -52,7 +58,10 @@ def start_report(state: DialogueState, text: str, now: datetime, kind: str = "pr
 
 
 def add_turn(report: Report, text: str, signals: TurnSignals) -> None:
-    """Add the citizen's turn; a newly named place supersedes the place drafted before."""
+    """Add the citizen's turn; a newly named place supersedes the place drafted before, and a
+    refusal to leave a phone (「电话就不留了」) lets the report be filed without one."""
+    if not signals.phones and _NO_PHONE.search(text):
+        report.phone_declined = True
     old = report.draft.address if report.draft else None
     new = signals.address
     if new is not None and old is not None and old.raw and resolved(old) and (
@@ -101,7 +110,7 @@ def missing_slots(report: Report) -> list[Slot]:
         report.address_text and report.asked.get("address", 0) >= MAX_ADDRESS_ASKS
     )):
         missing.append("address")
-    if ticket is None or not ticket.phone:
+    if (ticket is None or not ticket.phone) and not report.phone_declined:
         missing.append("phone")
     return missing
 
@@ -145,7 +154,7 @@ def summary_text(ticket: Ticket) -> str:
     """The short summary the citizen confirms, ending with 「确认提交吗？」."""
     lines = ["请您核对工单信息：", f"· 问题：{ticket.summary}",
              f"· 地点：{place_text(ticket.address) or '未提供'}",
-             f"· 联系电话：{ticket.phone or '未提供'}"]
+             f"· 联系电话：{ticket.phone or '未提供（匿名反映，承办单位无法回访）'}"]
     if ticket.caller_name:
         lines.append(f"· 称呼：{ticket.caller_name}")
     if ticket.departments:

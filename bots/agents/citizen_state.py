@@ -45,6 +45,8 @@ class Report(BaseModel):
         default=None, description="the last answer to 「where」 that named no known place")
     draft: Ticket | None = None
     asked: dict[str, int] = Field(default_factory=dict, description="times each slot was asked")
+    phone_declined: bool = Field(
+        default=False, description="the citizen will not leave a phone: filed without one")
 
 
 class DialogueState(BaseModel):

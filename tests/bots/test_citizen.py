@@ -367,3 +367,29 @@ def test_a_dialogue_is_forgotten_after_its_ttl(context: ToolContext,
     assert bot.reply("ttl", "路灯坏了，在长河街道长河社区").awaiting == "phone"
     clock.now += timedelta(minutes=11)
     assert bot.reply("ttl", "13805719907").awaiting is None  # a new dialogue: no report
+
+
+@pytest.mark.parametrize("yes", ["中，提交吧", "要得，提交嘛", "好嘞"])
+def test_a_dialect_yes_files_the_report(bot: CitizenBot, yes: str) -> None:
+    session = f"dialect-{yes}"
+    bot.reply(session, "长河社区的路灯坏了好几天了")
+    asked = bot.reply(session, "13905710001")
+    assert asked.awaiting == "confirmation"
+    assert bot.reply(session, yes).ticket is not None
+
+
+def test_a_report_may_be_anonymous(bot: CitizenBot) -> None:
+    first = bot.reply("anonymous", "长河社区的公共绿地被人挖了种菜，好好的草坪全毁了")
+    assert first.intent == "problem_report" and first.awaiting == "phone"
+    summary = bot.reply("anonymous", "电话就不留了，我不想让人知道是我反映的")
+    assert summary.awaiting == "confirmation" and "匿名" in summary.text
+    filed = bot.reply("anonymous", "确认")
+    assert filed.ticket is not None and filed.ticket.phone is None
+
+
+@pytest.mark.parametrize("report", [
+    "长河社区的自来水这几天发黄，还有股铁锈味，不敢喝",  # 「这几天」 asks nothing
+    "长河菜场门口水管爆了，水哗哗往马路上冒",  # urgent, though no one is in danger
+])
+def test_statements_of_a_problem_are_reports(bot: CitizenBot, report: str) -> None:
+    assert bot.reply(f"statement-{report[:6]}", report).intent == "problem_report"

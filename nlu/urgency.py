@@ -58,12 +58,14 @@ _URGENT: list[_Danger] = [
     _Danger(re.compile(r"(树|石头|落石|山石|广告牌|招牌|电线杆).{0,10}(倒|滚|掉|砸).{0,12}"
                        r"(横在|挡住|堵住|堵在|拦住|过不去|压住|砸到)|塌方|山体滑坡|泥石流"),
             "倒树或落石阻断道路", in_progress=False),
-    _Danger(re.compile(r"晕倒|昏迷|不省人事|抽搐|大出血|血流不止|呼吸困难|叫.{0,3}不(动|醒|应)"
+    _Danger(re.compile(r"晕倒|昏迷|不省人事|抽搐|大出血|血流不止|流了?(好多|很多|一地|一身)的?血"
+                       r"|呼吸困难|叫.{0,3}不(动|醒|应)"
                        r"|没.?反应|(有人|好几个人|多人|人员).{0,4}(受伤|被砸|被撞)"),
             "有人员受伤或身体危急"),
     _Danger(re.compile(r"中毒|上吐下泻|集体.{0,4}(腹泻|呕吐)"), "疑似中毒，需立即处置"),
     # The person is lost, not something of theirs (「孩子的接种证丢了」).
-    _Danger(re.compile(r"(老人|孩子|小孩|儿童)[^的，。,]{0,6}(走失|丢了|找不到)"), "有人走失"),
+    _Danger(re.compile(r"(老人|孩子|小孩|儿童)[^的，。,]{0,6}(走失|丢了|找不到)|走丢"
+                       r"|找不到人了?|人找不到了"), "有人走失"),
     _Danger(re.compile(r"(井盖|窨井盖).{0,6}(丢|没了|缺失|掀开|翻了)|掉进.{0,4}(井|坑)"),
             "井盖缺失，有人员坠落危险", in_progress=False),
     _Danger(re.compile(r"(危化品|化学品|农药).{0,6}(泄漏|倒|撒)|刺鼻.{0,6}(气体|毒)"),
@@ -82,6 +84,7 @@ _HEDGE_WINDOW = 4
 # In the model's turn: the danger is feared, narrowly missed or over, not present.
 _NOT_NOW = re.compile(r"差点|险些|万一|如果|要是|担心|以防|防止|以免|会不会|没有?人受伤")
 _QUOTE = 30  # characters of a turn quoted in a reason
+_CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
 # Words after a danger saying it is over.
 _RESOLVED = re.compile(r"都(下来|出来|救出来)了|(已经|都)(修好|救出来|灭了|处理好|没事)|没事了"
                        r"|险情.{0,2}解除")
@@ -98,12 +101,22 @@ class UrgencyResult(BaseModel):
 
 
 def _present_danger(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
-    """The first mention of the danger that is neither hedged nor said to be over."""
+    """The first mention of the danger that is neither hedged nor said to be over.
+
+    A hedge counts only within the danger's clause: in 「到现在都没回来，找不到人了」 the
+    「没」 belongs to the clause before.
+    """
     for match in pattern.finditer(text):
-        before = text[max(0, match.start() - _HEDGE_WINDOW) : match.start()]
-        if not _HEDGE.search(before) and not _RESOLVED.search(text, match.end()):
+        if not hedged(text, match.start()) and not _RESOLVED.search(text, match.end()):
             return match
     return None
+
+
+def hedged(text: str, start: int) -> bool:
+    """Whether the words just before ``start``, in its clause, make a danger feared, missed
+    or denied (「万一着火」, 「差点被砸」, 「没有漏气」) rather than present."""
+    before = _CLAUSE_END.split(text[max(0, start - _HEDGE_WINDOW) : start])[-1]
+    return bool(_HEDGE.search(before))
 
 
 def assess_urgency(text: str) -> UrgencyResult:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from nlu.urgency import assess_urgency
+from nlu.urgency import assess_urgency, hedged
 
 
 class EmergencyAdvice(BaseModel):
@@ -56,13 +56,18 @@ _URGENT_HAZARDS = (
     _Hazard(re.compile(r"塌"), "坍塌", ("119",),
             "请立即远离危险区域并提醒周围人员避让，有人被埋压请马上拨打119。",
             needs_people=True),
-    _Hazard(re.compile(r"晕倒|昏迷|不省人事|抽搐|出血|血流不止|呼吸困难|叫.{0,3}不|没.?反应"
+    _Hazard(re.compile(r"车.{0,4}(撞了|翻了|追尾)|车祸|撞车|被车撞"), "交通事故", ("110", "120"),
+            "请立即拨打110报警，有人受伤请拨打120；开启危险报警灯，在车后设置警示标志，"
+            "不要随意搬动伤者。"),
+    _Hazard(re.compile(r"晕倒|昏迷|不省人事|抽搐|出血|流.{0,4}血|血流不止|呼吸困难|叫.{0,3}不"
+                       r"|没.?反应"
                        r"|受伤|被砸|被撞"),
             "人员受伤或急病", ("120",),
             "请立即拨打120急救电话，说清地址和伤病情况；不要随意搬动伤者，保持其呼吸通畅。"),
     _Hazard(re.compile(r"中毒|上吐下泻|腹泻|呕吐"), "疑似中毒", ("120",),
             "请立即拨打120急救电话，停止食用可疑食物并保留样品。"),
-    _Hazard(re.compile(r"(老人|孩子|小孩|儿童).{0,6}(走失|丢|找不到)"), "人员走失", ("110",),
+    _Hazard(re.compile(r"(老人|孩子|小孩|儿童).{0,6}(走失|丢|找不到)|走丢|找不到人|人找不到"),
+            "人员走失", ("110",),
             "请立即拨打110报警，说明走失人员的体貌特征和最后出现的地点。"),
     _Hazard(re.compile(r"危化品|化学品|农药|刺鼻"), "危险化学品泄漏", ("119",),
             "请立即撤离到上风方向，用湿毛巾捂住口鼻，不要靠近泄漏处，并拨打119报警。"),
@@ -82,21 +87,29 @@ _OTHER_HAZARDS = (
     _Hazard(re.compile(r"救命"), "紧急求救", ("110",), "请立即拨打110报警，尽量说清所在位置。"),
 )
 _PEOPLE = re.compile(r"人|老人|孩子|小孩|学生|车里|被埋|压住|困")
-_HEDGE = re.compile(r"万一|如果|要是|怕|担心|差点|险些|以防|防止|以免|会不会|是不是|有没有|没有|没")
-_HEDGE_WINDOW = 4
 # A danger named as a topic, not happening: 「火灾隐患」, 「消防演练」.
 _NOT_HAPPENING = re.compile(r"隐患|演练|预防|宣传|知识|培训|安全检查")
 
 
+_NOT_HAPPENING_WINDOW = 4
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+
+
 def _hedged(text: str, start: int, end: int) -> bool:
-    before = text[max(0, start - _HEDGE_WINDOW) : start]
-    after = text[end : end + _HEDGE_WINDOW]
-    return bool(_HEDGE.search(before) or _NOT_HAPPENING.search(after))
+    after = text[end : end + _NOT_HAPPENING_WINDOW]
+    return hedged(text, start) or bool(_NOT_HAPPENING.search(after))
 
 
 def _advice(hazard: _Hazard, evidence: str) -> EmergencyAdvice:
     return EmergencyAdvice(hazard=hazard.hazard, numbers=list(hazard.numbers),
                            advice=hazard.advice, evidence=evidence)
+
+
+def _sentence_at(text: str, start: int) -> str:
+    """The sentence of ``text`` that holds the offset ``start``."""
+    begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    end = _SENTENCE_END.search(text, start)
+    return text[begin : end.start() if end else len(text)]
 
 
 def life_danger(text: str) -> EmergencyAdvice | None:
@@ -105,8 +118,11 @@ def life_danger(text: str) -> EmergencyAdvice | None:
     if urgency.urgency == "紧急" and urgency.evidence:
         start = text.find(urgency.evidence)
         if not _hedged(text, start, start + len(urgency.evidence)):
+            # The hazard is read in the sentence of the words that made the call urgent: in
+            # 「两辆车撞了，有个人流了好多血」 the blood is a traffic accident's.
+            sentence = _sentence_at(text, start)
             for hazard in _URGENT_HAZARDS:
-                if hazard.pattern.search(urgency.evidence) and (
+                if hazard.pattern.search(sentence) and (
                     not hazard.needs_people or _PEOPLE.search(text)
                 ):
                     return _advice(hazard, urgency.evidence)

@@ -171,6 +171,10 @@ def test_report_emergency_advises_and_files_an_urgent_ticket(
     ("有人在小区门口打架，还拿着刀", "治安警情", ["110"]),
     ("有个小孩掉河里了", "溺水", ["119", "120"]),
     ("下穿隧道积水很深，有辆车被困，里面还有人", "人员被困", ["119"]),
+    # The hazard is read in the sentence that made the call urgent.
+    ("路口两辆车撞了，有个人躺在地上流了好多血", "交通事故", ["110", "120"]),
+    # A hedge in the clause before (「没回来」) does not hedge this one.
+    ("我爸早上出门到现在都没回来，找不到人了", "人员走失", ["110"]),
 ])
 def test_life_dangers_name_the_number_to_call(text: str, hazard: str,
                                               numbers: list[str]) -> None:

@@ -84,7 +84,8 @@ class ScoreWeights:
     best category's; and whether the category's keyword is the first problem word heard
     (callers state their main demand first; what comes later is often a side remark such as
     「救护车都进不去」 in a complaint about parked cars). The absolute cosine keeps a call that
-    resembles nothing from making its least bad category look like a full match.
+    resembles nothing from making its least bad category look like a full match. The last two,
+    ``meaning`` and ``meaning_best``, weigh :func:`meaning_columns` when the meaning is consulted.
     """
 
     router: float

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +100,7 @@ def _fit(rows: np.ndarray, labels: np.ndarray) -> FittedWeights:
     tried = {str(p): round(_cv_accuracy(rows, labels, p), 4) for p in PENALTIES}
     best = max(PENALTIES, key=lambda p: (tried[str(p)], p))
     values = np.round(fit_logit(rows, labels, best), 1).tolist()
-    values += [0.0] * (len(ScoreWeights.__dataclass_fields__) - len(values))
+    values += [0.0] * (len(fields(ScoreWeights)) - len(values))  # no meaning columns
     weights = ScoreWeights(*values)
     return FittedWeights(weights=weights, penalty=best, cv_accuracy=tried[str(best)],
                          penalties_tried=tried)

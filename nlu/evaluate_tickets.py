@@ -11,26 +11,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from kg.errors import DataValidationError
 from kg.ticket import Ticket
-from nlu.jsonl import read_jsonl
+from nlu.call_cases import read_cases
 from nlu.ticket_fill import TicketFiller
 
 FIELDS = (
     "caller_name", "phone", "address.district", "address.street", "address.community",
     "event_time", "category.l1", "category.l2", "urgency", "sentiment", "department",
 )
-
-
-class TicketCase(BaseModel):
-    """One evaluation call."""
-
-    id: str | None = None
-    transcript: str
-    call_time: datetime
-    expected: dict[str, Any]
 
 
 class FieldScore(BaseModel):
@@ -48,17 +38,6 @@ class TicketEvalReport(BaseModel):
     fields: dict[str, FieldScore]
     mean_accuracy: float
     errors: list[dict[str, Any]]
-
-
-def read_cases(path: Path) -> list[TicketCase]:
-    """The calls of a JSON-lines file; a malformed line is an error naming file and line."""
-    cases = []
-    for lineno, row in read_jsonl(path):
-        try:
-            cases.append(TicketCase.model_validate(row))
-        except ValidationError as exc:
-            raise DataValidationError(f"{path}:{lineno}: {exc}") from exc
-    return cases
 
 
 def _value(ticket: Ticket, field: str) -> Any:

@@ -10,9 +10,25 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from kg.errors import DataValidationError
+
+Record = TypeVar("Record", bound=BaseModel)
+
+
+def read_records(path: Path, model: type[Record]) -> list[Record]:
+    """Every line of ``path`` as a ``model``; a line that does not fit is an error naming the
+    file and the line."""
+    records = []
+    for lineno, row in read_jsonl(path):
+        try:
+            records.append(model.model_validate(row))
+        except ValidationError as exc:
+            raise DataValidationError(f"{path}:{lineno}: {exc}") from exc
+    return records
 
 
 def read_jsonl(

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from scipy.optimize import minimize
 
 from kg.errors import ConfigurationError, DataValidationError
-from nlu.evaluate_tickets import read_cases
+from nlu.call_cases import read_cases
 from nlu.routing import MEANING_COLUMNS, ScoreWeights, meaning_columns
 from nlu.ticket_fill import TicketFiller
 from nlu.transcript import citizen_text, split_turns

@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from kg.errors import DataValidationError
 from kg.ticket import Sentiment
-from nlu.jsonl import read_jsonl
+from nlu.call_cases import read_cases
+from nlu.jsonl import read_records
 from nlu.sentiment import DEFAULT_MODEL_DIR, MODEL_FILE, combine, cue_reading
 from nlu.text_model import new_text_model, out_of_fold_probabilities, save_text_model
 from nlu.transcript import citizen_text, split_turns
@@ -52,32 +53,17 @@ class SentimentTrainingReport(BaseModel):
     cv_accuracy_on_calls: dict[str, float]  # "cues", "model", "rule_share=0.35" …
 
 
-def read_examples(path: Path) -> list[SentimentExample]:
-    """The labelled messages of a JSON-lines file; a malformed line is an error naming it."""
-    examples = []
-    for lineno, row in read_jsonl(path):
-        try:
-            examples.append(SentimentExample.model_validate(row))
-        except ValueError as exc:
-            raise DataValidationError(f"{path}:{lineno}: {exc}") from exc
-    return examples
-
-
 def call_messages(paths: Sequence[Path]) -> list[SentimentExample]:
-    """The caller's words and expected sentiment of each call in ``paths`` (``eval tickets``
-    JSON lines)."""
+    """The caller's words and expected sentiment of each call in ``paths``."""
     messages = []
     for path in paths:
-        for lineno, row in read_jsonl(path):
-            transcript, expected = row.get("transcript"), row.get("expected")
-            if not isinstance(transcript, str) or not isinstance(expected, dict):
-                raise DataValidationError(f"{path}:{lineno}: needs a transcript and expected")
+        for case in read_cases(path):
             try:
                 messages.append(SentimentExample(
-                    text=citizen_text(split_turns(transcript)) or transcript,
-                    sentiment=expected.get("sentiment"), kind=path.name))
-            except ValueError as exc:
-                raise DataValidationError(f"{path}:{lineno}: {exc}") from exc
+                    text=citizen_text(split_turns(case.transcript)) or case.transcript,
+                    sentiment=case.expected.get("sentiment"), kind=path.name))
+            except ValidationError as exc:
+                raise DataValidationError(f"{path}: call {case.id}: {exc}") from exc
     return messages
 
 
@@ -94,7 +80,7 @@ def train_sentiment_model(
     examples_path: Path, call_paths: Sequence[Path], out_dir: Path = DEFAULT_MODEL_DIR
 ) -> SentimentTrainingReport:
     """Fit the model on the examples and the calls, and write it to ``out_dir``."""
-    examples = with_closings(read_examples(examples_path))
+    examples = with_closings(read_records(examples_path, SentimentExample))
     calls = call_messages(call_paths)
     rows = examples + calls
     texts, labels = [r.text for r in rows], [r.sentiment for r in rows]

@@ -28,7 +28,8 @@ from sklearn.metrics import precision_recall_fscore_support
 from sklearn.pipeline import Pipeline
 
 from kg.errors import DataValidationError
-from nlu.jsonl import read_jsonl
+from nlu.call_cases import read_cases
+from nlu.jsonl import read_records
 from nlu.text_model import (
     class_probabilities,
     load_text_model,
@@ -68,36 +69,20 @@ class UrgencyTrainingReport(BaseModel):
     urgent_at: float
 
 
-def read_examples(path: Path) -> list[UrgencyExample]:
-    """The labelled turns of a JSON-lines file; a malformed line is an error naming it."""
-    examples = []
-    for lineno, row in read_jsonl(path):
-        try:
-            examples.append(UrgencyExample.model_validate(row))
-        except ValueError as exc:
-            raise DataValidationError(f"{path}:{lineno}: {exc}") from exc
-    return examples
-
-
 def calm_call_turns(paths: Sequence[Path]) -> list[str]:
-    """Every citizen turn of the calls in ``paths`` (``eval tickets`` JSON lines) whose
-    expected urgency is 一般."""
-    turns = []
-    for path in paths:
-        for lineno, row in read_jsonl(path):
-            transcript, expected = row.get("transcript"), row.get("expected")
-            if not isinstance(transcript, str) or not isinstance(expected, dict):
-                raise DataValidationError(f"{path}:{lineno}: needs a transcript and expected")
-            if expected.get("urgency") == "一般":
-                turns += [t.text for t in split_turns(transcript) if t.speaker == "citizen"]
-    return turns
+    """Every citizen turn of the calls in ``paths`` whose expected urgency is 一般."""
+    return [
+        turn.text for path in paths for case in read_cases(path)
+        if case.expected.get("urgency") == "一般"
+        for turn in split_turns(case.transcript) if turn.speaker == "citizen"
+    ]
 
 
 def train_urgency_model(
     examples_path: Path, call_paths: Sequence[Path], out_dir: Path = DEFAULT_MODEL_DIR
 ) -> UrgencyTrainingReport:
     """Fit the turn model on the examples and the calm calls' turns, and write it to ``out_dir``."""
-    examples = read_examples(examples_path)
+    examples = read_records(examples_path, UrgencyExample)
     calm = calm_call_turns(call_paths)
     texts = [e.text for e in examples] + calm
     labels = [_URGENT if e.urgent else _CALM for e in examples] + [_CALM] * len(calm)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from ingest.demo.data_files import DATA_DIR
 from ingest.demo.hotline import demo_ticket_filler
-from nlu.evaluate_tickets import TicketCase, evaluate_tickets, read_cases
+from nlu.call_cases import TicketCase, read_cases
+from nlu.evaluate_tickets import evaluate_tickets
 from nlu.ticket_fill import TicketFiller
 from tests.bench.timing import latency_figures
 

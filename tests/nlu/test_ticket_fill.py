@@ -12,7 +12,7 @@ import nlu.ticket_fill as ticket_fill
 from ingest.demo.data_files import DATA_DIR
 from ingest.demo.hotline import demo_ticket_filler
 from kg.errors import ConfigurationError
-from nlu.evaluate_tickets import read_cases
+from nlu.call_cases import read_cases
 from nlu.ticket_fill import TicketFiller, ner_entities
 
 CALL = datetime.fromisoformat("2025-05-12T09:31:00+08:00")

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from kg.errors import DataValidationError
+from nlu.jsonl import read_records
 from nlu.text_model import REPORT_FILE
 from nlu.train_sentiment import (
     CLOSINGS,
     DEFAULT_EXAMPLES,
     SentimentExample,
-    read_examples,
     train_sentiment_model,
     with_closings,
 )
@@ -24,7 +24,7 @@ def _lines(rows: list[dict[str, object]]) -> str:
 
 
 def test_the_committed_examples_hold_all_three_feelings() -> None:
-    examples = read_examples(DEFAULT_EXAMPLES)
+    examples = read_records(DEFAULT_EXAMPLES, SentimentExample)
     counts = {s: sum(e.sentiment == s for e in examples) for s in ("负面", "中性", "正面")}
     assert counts["负面"] >= 300 and counts["中性"] >= 200 and counts["正面"] >= 100
 
@@ -45,7 +45,8 @@ def test_training_reports_out_of_fold_accuracy_on_the_calls(tmp_path: Path) -> N
     examples.write_text(_lines(rows), encoding="utf-8")
     calls = tmp_path / "calls.jsonl"
     calls.write_text(_lines([
-        {"transcript": f"市民：{x}楼下装修太吵了", "expected": {"sentiment": "负面"}}
+        {"transcript": f"市民：{x}楼下装修太吵了", "call_time": "2025-03-01T09:00:00+08:00",
+         "expected": {"sentiment": "负面"}}
         for x in "ABCDE"
     ]), encoding="utf-8")
     report = train_sentiment_model(examples, [calls], tmp_path / "model")
@@ -58,4 +59,4 @@ def test_an_unknown_feeling_names_its_line(tmp_path: Path) -> None:
     examples = tmp_path / "examples.jsonl"
     examples.write_text(_lines([{"text": "好", "sentiment": "开心"}]), encoding="utf-8")
     with pytest.raises(DataValidationError, match=r"examples.jsonl:1"):
-        read_examples(examples)
+        read_records(examples, SentimentExample)

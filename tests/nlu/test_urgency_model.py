@@ -8,15 +8,18 @@ from pathlib import Path
 import pytest
 
 from kg.errors import ConfigurationError, DataValidationError
+from nlu.jsonl import read_records
 from nlu.text_model import REPORT_FILE
 from nlu.urgency_model import (
     DEFAULT_EXAMPLES,
     MODEL_FILE,
+    UrgencyExample,
     load_urgency_model,
-    read_examples,
     train_urgency_model,
     urgent_probabilities,
 )
+
+CALL_TIME = "2025-03-01T09:00:00+08:00"
 
 
 def _lines(rows: list[dict[str, object]]) -> str:
@@ -24,7 +27,7 @@ def _lines(rows: list[dict[str, object]]) -> str:
 
 
 def test_the_committed_examples_cover_both_sides_and_many_kinds() -> None:
-    examples = read_examples(DEFAULT_EXAMPLES)
+    examples = read_records(DEFAULT_EXAMPLES, UrgencyExample)
     urgent = [e for e in examples if e.urgent]
     assert len(urgent) >= 200 and len(examples) - len(urgent) >= 200
     assert len({e.kind for e in urgent}) >= 30
@@ -38,8 +41,9 @@ def test_training_writes_the_model_and_its_cross_validated_report(tmp_path: Path
     examples.write_text(_lines(rows), encoding="utf-8")
     calls = tmp_path / "calls.jsonl"
     calls.write_text(_lines([
-        {"transcript": "市民：路灯坏了\n坐席：好的", "expected": {"urgency": "一般"}},
-        {"transcript": "市民：煤气漏了", "expected": {"urgency": "紧急"}},
+        {"transcript": "市民：路灯坏了\n坐席：好的", "call_time": CALL_TIME,
+         "expected": {"urgency": "一般"}},
+        {"transcript": "市民：煤气漏了", "call_time": CALL_TIME, "expected": {"urgency": "紧急"}},
     ]), encoding="utf-8")
     report = train_urgency_model(examples, [calls], tmp_path / "model")
     assert (report.examples, report.urgent, report.call_turns) == (20, 10, 1)
@@ -59,7 +63,7 @@ def test_a_malformed_example_names_its_line(tmp_path: Path) -> None:
     examples = tmp_path / "examples.jsonl"
     examples.write_text('{"text": "着火了", "urgent": true}\n{"urgent": true}\n', encoding="utf-8")
     with pytest.raises(DataValidationError, match=r"examples.jsonl:2"):
-        read_examples(examples)
+        read_records(examples, UrgencyExample)
 
 
 def test_a_missing_model_says_how_to_make_it(tmp_path: Path) -> None:

@@ -106,6 +106,7 @@ class TurnSignals(BaseModel):
         default=None, description="a place the message alone resolves to a street or community")
     ticket_ids: list[str] = Field(default_factory=list)
     danger: EmergencyAdvice | None = None
+    urgent: bool = Field(default=False, description="the ticket NLU finds the message urgent")
 
 
 def normalise_ticket_id(match: re.Match[str]) -> str:
@@ -131,14 +132,16 @@ def place_of(text: str, gazetteer: Gazetteer) -> TicketAddress | None:
 
 
 def read_signals(text: str, gazetteer: Gazetteer) -> TurnSignals:
-    """Phones, a resolved place, ticket ids and a danger to life in ``text``."""
+    """Phones, a resolved place, ticket ids, a danger to life and urgency in ``text``."""
     ids = [normalise_ticket_id(m) for m in TICKET_ID.finditer(text)]
     rest = TICKET_ID.sub(" ", text)
+    urgency = assess_urgency(rest)
     return TurnSignals(
         phones=[digits for digits, _, _ in find_phones(rest)],
         address=place_of(rest, gazetteer),
         ticket_ids=list(dict.fromkeys(ids)),
-        danger=life_danger(rest),
+        danger=life_danger(rest, urgency),
+        urgent=urgency.urgency == "紧急",
     )
 
 
@@ -216,10 +219,10 @@ def classify_turn(text: str, state: DialogueState, signals: TurnSignals) -> Inte
     in_report = _in_report(text, state, signals)
     if in_report is not None:
         return in_report
-    return _kind_of(text)
+    return _kind_of(text, signals)
 
 
-def _kind_of(text: str) -> Intent:
+def _kind_of(text: str, signals: TurnSignals) -> Intent:
     """The intent of a message that the dialogue's state does not decide."""
     if _HANDOVER.search(text):
         return "handover"
@@ -232,7 +235,6 @@ def _kind_of(text: str) -> Intent:
         return "problem_report"
     if _OFF_TOPIC.search(text):
         return "off_topic"
-    if not question and (assess_sentiment(text).sentiment == "负面"
-                         or assess_urgency(text).urgency == "紧急"):
+    if not question and (signals.urgent or assess_sentiment(text).sentiment == "负面"):
         return "problem_report"
     return "service_question"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from nlu.urgency import assess_urgency, hedged
+from nlu.urgency import UrgencyResult, assess_urgency, hedged
 
 
 class EmergencyAdvice(BaseModel):
@@ -112,9 +112,12 @@ def _sentence_at(text: str, start: int) -> str:
     return text[begin : end.start() if end else len(text)]
 
 
-def life_danger(text: str) -> EmergencyAdvice | None:
-    """The danger to life the text reports as happening now, with what to do; else None."""
-    urgency = assess_urgency(text)
+def life_danger(text: str, urgency: UrgencyResult | None = None) -> EmergencyAdvice | None:
+    """The danger to life the text reports as happening now, with what to do; else None.
+
+    ``urgency`` is the text's assessment when the caller already has it.
+    """
+    urgency = urgency or assess_urgency(text)
     if urgency.urgency == "紧急" and urgency.evidence:
         start = text.find(urgency.evidence)
         if not _hedged(text, start, start + len(urgency.evidence)):

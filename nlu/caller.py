@@ -24,7 +24,7 @@ _SURNAME_CHARS = (
     # more often everyday words (家, 都, 能, 国, 东, 水, 花 …) and would turn phrases into names.
     "傅皮萧湛禹狄贝伏谈茅昝裘宣贲郁诸钮嵇滑荀羊於惠封芮羿储汲邴糜牧隗宓蓬郗仰伊钭厉戎祖"
     "韶郜蓟薄印邰鄂索咸籍赖蔺屠阴胥苍莘贡逄郦雍璩濮扈燕冀郏浦阎慕茹习宦戈庾暨弘匡阙殳沃"
-    "蔚夔厍晁融訾阚毋乜鞠巢蒯荆竺权逯盖桓鄢庹粟谌揭冼廉酆奚凤昌杭洪闻弓"
+    "蔚夔厍晁融訾阚毋乜鞠巢蒯荆竺权逯盖桓鄢庹粟谌揭冼廉酆奚凤昌杭洪闻弓幸计"
 )
 _COMPOUND_SURNAMES = (
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐",
@@ -39,27 +39,32 @@ _NOT_SECOND = set("过住说去到从给被把让打家")
 _SECOND_IN_GIVEN_NAME = {
     "一": set("个下直样般起点些次位辈天年种块会边家"),
     "大": set("爷妈娘姐哥伯叔婶"),
+    # 「沈阿根」, 「陈阿毛」 (Wu given names), but 「王阿姨」 is a title.
+    "阿": set("姨婆公伯叔哥姐妹嫂"),
 }
 _TITLES = (
     "老先生|老太太|老爷子|先生|女士|小姐|阿姨|大爷|大妈|大娘|大姐|大哥|大伯|大叔|大婶|师傅|老师|"
     "奶奶|爷爷|伯伯|叔叔|老汉|老太|阿婆|阿公|阿伯|婆婆|嬢嬢|孃孃|经理|老板|医生|同学|主任|主管|"
-    "书记|厂长|店长|队长|站长|校长|院长|会计|护士|教练|律师|姐|哥"
+    "书记|厂长|店长|队长|站长|校长|院长|会计|护士|教练|律师|姐|哥|伯|叔|姨"
 )
 _NAME = rf"(?:老|小)?{_SURNAME}[\u4e00-\u9fff]{{0,2}}?"
 _NAME_END = (
     r"(?=[，,。.、；;！!？?…\s\d]|电话|手机|号码|就行|就好|就可以|好了|吧|啊|呀|哈|呢|嘛|哦|"
-    r"住在|家住|今年|$)"
+    r"住在|家住|今年|就是了|$)"
 )
 _FILLER = r"(?:\s|…|\.\.\.|那个|嗯|呃)*"
 _PREFIXES = (
-    r"我叫|俺叫|阿拉叫|我的名字是|我的名字叫|名字叫|名字是|姓名是|姓名[：:]?|我是|俺是|阿拉是|本人|"
+    r"我叫|俺叫|阿拉叫|我的名字是|我的名字叫|名字叫|名字是|姓名是|姓名[：:]?|我是|俺是|阿拉是|我系|本人|"
+    r"(?:我的)?(?:大名|全名|本名|学名)(?:叫|是)|"
+    # 「我老秦，秦始皇的秦」: 「我」 and straight on the familiar 老 + surname.
+    rf"我(?=老{_SURNAME}[，,。\s])|"
     r"叫我|喊我|联系人[：:]?|留言人[：:]?|投诉人[：:]?|反映人[：:]?|举报人[：:]?|来电人[：:]?|"
     r"读者|署名[：:]?|落款[：:]?"
 )
 _FULL = re.compile(rf"(?:{_PREFIXES}){_FILLER}(?P<name>{_NAME}){_NAME_END}")
 # 「我是云谷社区的张伟」, 「我是他女儿，叫米兰」: who the caller is, then their name.
 _SELF_OF = re.compile(
-    rf"(?:我是|俺是|阿拉是)[^。；;！!？?]{{1,12}}?(?:的|[，,]\s*叫)(?P<name>{_NAME}){_NAME_END}"
+    rf"(?:我是|俺是|阿拉是|我系)[^。；;！!？?]{{1,12}}?(?:的|[，,]\s*叫)(?P<name>{_NAME}){_NAME_END}"
 )
 # 「不对，是王晓明」: a name given again after a correction.
 _CORRECTION = re.compile(r"不对|不是|说错了|错了")
@@ -67,9 +72,12 @@ _CORRECTED = re.compile(
     rf"(?:{_CORRECTION.pattern})[，,、\s…]+(?:[^，,。；;！!？?]{{0,6}}?(?:是|叫)|我叫|应该是)?"
     rf"(?P<name>{_NAME}){_NAME_END}"
 )
+# 「柏树的柏」, 「弓长张」: how the caller spells the surname out.
+_EXPLAINED = rf"(?:[\u4e00-\u9fff]{{1,4}}的(?P=sur)|[\u4e00-\u9fff]{{1,2}}(?P=sur))"
 _SURNAME_ONLY = re.compile(rf"(?:免贵姓|我姓|俺姓|阿拉姓|姓)\s*(?P<sur>{_SURNAME})")
 _SURNAME_THEN_NAME = re.compile(
-    rf"(?:免贵姓|我姓|俺姓|阿拉姓|姓)\s*(?P<sur>{_SURNAME})[，,、\s]*(?:叫|名叫)?"
+    rf"(?:免贵姓|我姓|俺姓|阿拉姓|姓)\s*(?P<sur>{_SURNAME})[，,、\s]*"
+    rf"(?:{_EXPLAINED}[，,、\s]*)?(?:叫|名叫)?"
     rf"(?P<name>(?P=sur)[\u4e00-\u9fff]{{1,2}}?)"
     + _NAME_END
 )
@@ -84,16 +92,28 @@ _ROLES = {"游客", "业主", "居民", "家长", "租户", "房东", "市民", 
           "顾客", "商户", "村民", "读者", "网友", "群众", "老人", "家属", "邻居", "路人"}
 # Words that look like a surname and a name but are replies: 「谢谢」, 「方便」, 「明白」.
 _NOT_NAMES = {"谢谢", "方便", "明白", "高兴", "江北", "江南", "关于", "安全", "成功", "时间",
-              "明天", "全部", "应该", "于是", "和平", "麻烦", "万一", "车牌", "门牌", "单元"}
+              "明天", "全部", "应该", "于是", "和平", "麻烦", "万一", "车牌", "门牌", "单元",
+              "辛苦", "费心", "多谢", "晓得"}
 _PLACE_END = re.compile(r"(?:区|县|镇|乡|村|路|街|市|省|社区|小区|公园|广场)$")
 _TITLED = re.compile(rf"(?P<sur>{_SURNAME})(?P<title>{_TITLES})")
 # A chunk in which the caller names themself by a title: 「投诉人：贾女士」, 「就写李女士吧」.
 _SELF_TITLED = re.compile(
-    rf"^(?:我是|俺是|阿拉是|我就是|就是|你?就?(?:叫|喊|记|写)(?:我)?(?:个)?|我是[^，,。]{{1,12}}的)?"
+    rf"^(?:我是|俺是|阿拉是|我系|我就是|就是|你?就?(?:叫|喊|记|写)(?:我)?(?:个)?|我[是系][^，,。]{{1,12}}的)?"
     rf"(?:{'|'.join(sorted(_ROLES))}|乘客)?"  # 「我是乘客蔡女士」, 「业主蓝女士」
-    rf"(?P<titled>{_SURNAME}(?:{_TITLES}))(?:吧|就行|就好|就可以|好了|啊|哈)*$"
+    rf"(?P<titled>{_SURNAME}(?:{_TITLES}))(?:吧|就行|就好|就可以|好了|就是了|啊|哈)*$"
 )
 _ASKED = re.compile(r"贵姓|怎么称呼|姓名|叫什么|称呼您|名字")
+# The agent reading a spelt-out name back (「詹丽萍，对吗？」) for the caller to confirm.
+_READ_BACK = re.compile(
+    rf"(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}}?)[，,]?\s*(?:对吗|是吗|对吧|是吧|对不对|没错吧)"
+)
+_CONFIRMS = re.compile(r"^(?:对|是|没错|嗯|对的|是的)(?:[，,。！!\s]|$)")
+# 「我叫潘永福……算了，名字别写了」: a name given, then withdrawn.
+_WITHDRAWN = re.compile(
+    r"(?:名字|姓名)(?:就|你)?(?:别|不要|不用|甭|莫)(?:写|记|留|登记)|不(?:留|写|登记|记)(?:名字|姓名)"
+)
+# A web message signed with the name alone on its last line: 「刘思远」.
+_SIGNATURE = re.compile(rf"^[-—－\s]*(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}})[。.！!\s]*$")
 
 Span = tuple[str, int, int]
 
@@ -189,22 +209,56 @@ def _agent_title(turn: Turn, surname: Span | None) -> Span | None:
     return None
 
 
+def _read_back(turn: Turn, previous: Turn | None) -> Span | None:
+    """A full name the agent reads back, when its surname is in the caller's turn before."""
+    if previous is None:
+        return None
+    for match in _READ_BACK.finditer(turn.text):
+        name = _clean(match.group("name"))
+        if name and name[0] in previous.text:
+            start, _end = _span(turn, match, "name")
+            return name, start, start + len(name)
+    return None
+
+
+def _signature(turns: list[Turn]) -> Span | None:
+    """The name a written message (no agent in it) is signed with on its last line."""
+    if len(turns) < 2 or any(t.speaker == "agent" for t in turns):
+        return None
+    last = turns[-1]
+    m = _SIGNATURE.match(last.text)
+    name = _clean(m.group("name")) if m else None
+    if m is None or name is None:
+        return None
+    start, _end = _span(last, m, "name")
+    return name, start, start + len(name)
+
+
 def find_caller_name(turns: list[Turn]) -> Span | None:
     """The caller's name with its span in the transcript; the last full name given wins.
 
     A full name beats a title the caller gives themself (「孙先生」), which beats the title the
-    agent gives a bare surname (「姓沈」……「沈阿姨」); a bare surname alone is no name.
+    agent gives a bare surname (「姓沈」……「沈阿姨」); a bare surname alone is no name. A name
+    the agent reads back counts once the caller confirms it; a name the caller withdraws
+    (「算了，名字别写了」) does not count.
     """
     full: Span | None = None
     titled: Span | None = None
     agent_titled: Span | None = None
     surname: Span | None = None
+    read_back: Span | None = None
     asked = False
+    previous: Turn | None = None
     for turn in turns:
         if turn.speaker == "agent":
             asked = bool(_ASKED.search(turn.text))
             agent_titled = _agent_title(turn, surname) or agent_titled
+            read_back = _read_back(turn, previous)
             continue
+        previous = turn
+        if read_back and _CONFIRMS.match(turn.text):
+            full = read_back
+        read_back = None
         answer_full, answer_surname = _answer(turn) if asked else (None, None)
         named = full is not None or answer_full is not None
         full = _stated(turn, named_before=named) or full or answer_full
@@ -213,4 +267,10 @@ def find_caller_name(turns: list[Turn]) -> Span | None:
             surname = (m.group("sur"), *_span(turn, m, "sur"))
         titled = _self_titled(turn) or titled
         asked = False
-    return full or titled or agent_titled
+        if withdrawn := _WITHDRAWN.search(turn.text):
+            given_before = turn.start + withdrawn.start()
+            full, titled, agent_titled = (
+                None if found and found[1] < given_before else found
+                for found in (full, titled, agent_titled)
+            )
+    return full or titled or agent_titled or _signature(turns)

@@ -138,3 +138,43 @@ def test_rarer_surnames_and_titles(transcript: str, name: str) -> None:
 def test_given_names_roles_and_job_titles(transcript: str, name: str) -> None:
     found = find_caller_name(split_turns(transcript))
     assert found is not None and found[0] == name
+
+
+@pytest.mark.parametrize(
+    ("transcript", "name"),
+    [
+        # Wu given names with 「阿」, but 「阿姨」 stays a title.
+        ("市民：我叫陈阿毛，电话13900001111", "陈阿毛"),
+        ("坐席：您贵姓？\n市民：姓陈，陈阿姨。", "陈阿姨"),
+        # The surname spelt out before the full name; 「大名」; the familiar 「我老X」.
+        ("市民：我姓计，计算的计，计海峰。", "计海峰"),
+        ("市民：大家都叫我阿强，我大名叫温志强。", "温志强"),
+        ("市民：我老郑，郑州的郑。", "老郑"),
+        # Cantonese 「我系」 and single-character titles.
+        ("市民：我系康乐社区的邝伯，唔该。", "邝伯"),
+        ("市民：你喊我幸嬢嬢就是了。", "幸嬢嬢"),
+        # A name spelt out character by character, read back by the agent and confirmed.
+        ("坐席：您的姓名？\n市民：华，中华的华，春燕，春天的春，燕子的燕。\n"
+         "坐席：华春燕，对吗？\n市民：对。", "华春燕"),
+        # A web message signed on its last line.
+        ("您好，想咨询人才公寓怎么申请。\n谢谢！\n祁文博", "祁文博"),
+    ],
+)
+def test_spelt_out_read_back_and_signed_names(transcript: str, name: str) -> None:
+    found = find_caller_name(split_turns(transcript))
+    assert found is not None and found[0] == name
+
+
+@pytest.mark.parametrize(
+    "transcript",
+    [
+        # A name withdrawn after it was given; thanks in an answer are no name.
+        ("坐席：您的姓名？\n市民：我叫葛振东……算了，名字别写了，电话13900001111。",
+        ("坐席：您贵姓？\n市民：不用了，谢谢您啊，辛苦了。",
+        # The agent reading back a place, or a name the caller does not confirm.
+        ("市民：在江北。\n坐席：江北区，对吗？\n市民：对。",
+        ("市民：姓华。\n坐席：华春燕，对吗？\n市民：不是。",
+    ],
+)
+def test_withdrawn_names_and_replies_are_not_names(transcript: str) -> None:
+    assert find_caller_name(split_turns(transcript)) is None

@@ -169,11 +169,11 @@ def test_spelt_out_read_back_and_signed_names(transcript: str, name: str) -> Non
     "transcript",
     [
         # A name withdrawn after it was given; thanks in an answer are no name.
-        ("坐席：您的姓名？\n市民：我叫葛振东……算了，名字别写了，电话13900001111。",
-        ("坐席：您贵姓？\n市民：不用了，谢谢您啊，辛苦了。",
+        "坐席：您的姓名？\n市民：我叫葛振东……算了，名字别写了，电话13900001111。",
+        "坐席：您贵姓？\n市民：不用了，谢谢您啊，辛苦了。",
         # The agent reading back a place, or a name the caller does not confirm.
-        ("市民：在江北。\n坐席：江北区，对吗？\n市民：对。",
-        ("市民：姓华。\n坐席：华春燕，对吗？\n市民：不是。",
+        "市民：在江北。\n坐席：江北区，对吗？\n市民：对。",
+        "市民：姓华。\n坐席：华春燕，对吗？\n市民：不是。",
     ],
 )
 def test_withdrawn_names_and_replies_are_not_names(transcript: str) -> None:

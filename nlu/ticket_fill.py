@@ -28,13 +28,14 @@ from kg.store import GraphStore
 from kg.ticket import EntitySpan, Ticket, TicketAddress
 from nlu.address import normalise_address
 from nlu.caller import find_caller_name
+from nlu.department_mentions import DepartmentMentions
 from nlu.pii import find_phones
 from nlu.pipeline import extract_entities_many, load_pipeline, rules_only_pipeline
 from nlu.router import RouteResult, SentenceEncoder, load_router, sentence_encoder
 from nlu.routing import CategoryChoice, CategoryMatcher, rank_departments
 from nlu.sentiment import assess_sentiment
 from nlu.timex import call_hour, resolve_event_time
-from nlu.transcript import Turn, citizen_text, split_turns
+from nlu.transcript import Turn, agent_text, citizen_text, split_turns
 from nlu.urgency import UrgencyResult, assess_urgency
 
 log = logging.getLogger(__name__)
@@ -167,6 +168,7 @@ class TicketFiller:
             table, places=[name for entry in gazetteer.entries for name in entry.surfaces],
             encoder=encoder,
         )
+        self.mentions = DepartmentMentions(table.departments.values())
 
     @classmethod
     def from_store(cls, store: GraphStore) -> TicketFiller:
@@ -207,7 +209,8 @@ class TicketFiller:
         routes = self.router.predict_batch(
             [words or transcript for words, transcript in zip(said, transcripts, strict=True)]
         )
-        choices = self.matcher.choose_many(said, [route.scores for route in routes])
+        named = [self.mentions.named(agent_text(t)) for t in turns]
+        choices = self.matcher.choose_many(said, [route.scores for route in routes], named)
         found = (
             self.entities.many(transcripts, len(calls)) if self.entities is not None
             else [[] for _ in calls]

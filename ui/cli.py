@@ -352,15 +352,15 @@ def train_router_command(
 @_clear_errors
 def train_categories_command(
     data: Annotated[list[Path] | None, typer.Option(
-        "--data", help="Labelled calls (repeatable); default: the demo city's dev and test calls",
+        "--data", help="Labelled calls (repeatable); default: the demo city's seen call files",
         exists=True, dir_okay=False)] = None,
 ) -> None:
     """Fit the second-level category scorer's weights (printed; nlu/routing.py holds them)."""
-    from ingest.demo.data_files import DATA_DIR
+    from ingest.demo.data_files import SEEN_CALL_FILES
     from ingest.demo.hotline import demo_ticket_filler
     from nlu.train_categories import train_category_weights
 
-    paths = data or [DATA_DIR / "calls_dev.jsonl", DATA_DIR / "calls_test.jsonl"]
+    paths = data or list(SEEN_CALL_FILES)
     typer.echo(train_category_weights(paths, demo_ticket_filler()).model_dump_json(indent=2))
 
 

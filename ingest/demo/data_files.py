@@ -21,6 +21,11 @@ from kg.records import NodeRef
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REGIONS_FILE = "regions.yaml"
 DEPARTMENTS_FILE = "departments.yaml"
+#: The labelled call files whose calls developers have read (CALLS.md): tuning data. A blind
+#: file joins them only once its figures are taken.
+SEEN_CALL_FILES = tuple(
+    DATA_DIR / f"calls_{split}.jsonl" for split in ("dev", "test", "holdout", "holdout2", "holdout3")
+)
 
 
 def load_yaml(path: Path) -> dict[str, Any]:

@@ -61,6 +61,10 @@ _CLOCK = re.compile(
 _RANGE_END = re.compile(
     rf"[到至](?:(?:{_PART_WORDS})(?:{_NUM}[点时](?:半|{_NUM}分?)?)?|{_NUM}[点时](?:半|{_NUM}分?)?)"
 )
+# 「今天打电话是想表扬……」: the day of the call itself, not of the event.
+_CALLING_TODAY = re.compile(
+    r"(?:今天|今儿|今日)(?=(?:我|特意|专门|就)?(?:打(?:这个|个)?电话|来电|给你们打|打过来|打12345))"
+)
 # A part of the day without a day is the latest one when the caller says it began then.
 _SINCE = re.compile(rf"从(?:{_PART_WORDS})|(?:{_PART_WORDS})(?:就|起)?开始|(?:{_PART_WORDS})起")
 _CONTRAST_NOW = re.compile(r"现在|这会儿")
@@ -74,7 +78,7 @@ _SAME_DAY_PART = re.compile(rf"当晚|当天(?P<part>{_PART_WORDS})|那天(?P<pa
 _HABIT = re.compile(r"每天|天天|每晚|每周|每个|经常|老是|总是|一到|一直到|平时|每次|也是")
 # Timetables (「七点放号」, 「三点半就放学了」): no event time, unless a clause names the day
 # it happened on (「今天下午放学后被打了」). 「营业执照」 is a licence, not opening hours.
-_SCHEDULE = re.compile(r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班")
+_SCHEDULE = re.compile(r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班|[点半]就?[关开]门")
 # A time told of the weather (「昨晚的大风」, 「昨晚下大雨」) dates the cause, not the reported
 # damage, which the caller leaves undated.
 _WEATHER = re.compile(r"[大暴阵雷]雨|下雨|大风|刮风|台风|下雪|暴雪|冰雹")
@@ -90,6 +94,8 @@ _EXPLICIT_NOW = re.compile(r"刚才|刚刚|现在(?!倒|也|没|不)|这会儿")
 _HOURS_AGO = re.compile(
     rf"(?:等了|有)?(?P<n>{_NUM}|半)个?多?(?:小时|钟头)(?:了|前|以前|之前)"
     rf"|等了(?P<waited>{_NUM}|半)个?多?(?:小时|钟头)"
+    rf"|(?:等了|已经|都)?(?P<minutes>{_NUM})多?分钟(?:了|前|以前|之前)"
+    rf"|等了(?P<waited_minutes>{_NUM})多?分钟"
 )
 
 
@@ -222,8 +228,12 @@ def _hour(
 
 
 def _masked(text: str) -> str:
-    """``text`` with the ends of ranges blanked out, offsets kept."""
-    return _RANGE_END.sub(lambda m: " " * len(m.group(0)), text)
+    """``text`` with the ends of ranges and the day of the call itself blanked out, offsets
+    kept."""
+    def blank(m: re.Match[str]) -> str:
+        return " " * len(m.group(0))
+
+    return _CALLING_TODAY.sub(blank, _RANGE_END.sub(blank, text))
 
 
 def _dated(
@@ -253,11 +263,16 @@ def _dated(
 
 
 def _counted_back(text: str, offset: int, call_time: datetime) -> TimeMention | None:
-    """「等了四个小时」, 「两个小时前」: that many hours before the call's hour, rounded down."""
+    """「等了四个小时」, 「两个小时前」, 「四十分钟了」: that long before the call, rounded down to
+    the hour."""
     if not (m := _HOURS_AGO.search(text)):
         return None
-    amount = m.group("n") or m.group("waited")
-    hours = 0.5 if amount == "半" else parse_number(amount)
+    if minutes := m.group("minutes") or m.group("waited_minutes"):
+        count = parse_number(minutes)
+        hours = None if count is None else count / 60
+    else:
+        amount = m.group("n") or m.group("waited")
+        hours = 0.5 if amount == "半" else parse_number(amount)
     if hours is None:
         return None
     when = call_hour(call_time - timedelta(hours=hours))

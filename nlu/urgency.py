@@ -59,8 +59,11 @@ _URGENT: list[_Danger] = [
                        r"(横在|挡住|堵住|堵在|拦住|过不去|压住|砸到)|塌方|山体滑坡|泥石流"),
             "倒树或落石阻断道路", in_progress=False),
     _Danger(re.compile(r"晕倒|昏迷|不省人事|抽搐|大出血|血流不止|流了?(好多|很多|一地|一身)的?血"
-                       r"|呼吸困难|叫.{0,3}不(动|醒|应)"
-                       r"|没.?反应|(有人|好几个人|多人|人员).{0,4}(受伤|被砸|被撞)"),
+                       r"|呼吸困难|叫.{0,3}不(动|醒|应)|突然(倒|晕)|倒地不起|嘴(也)?歪"
+                       r"|半边身子.{0,2}(不能动|动不了)"
+                       # 「人没反应」, not 「屏幕点了没反应」.
+                       r"|(人|他|她|老人|孩子|叫|喊|推).{0,4}没.?反应"
+                       r"|(有人|好几个人|多人|人员).{0,4}(受伤|被砸|被撞)"),
             "有人员受伤或身体危急"),
     _Danger(re.compile(r"中毒|上吐下泻|集体.{0,4}(腹泻|呕吐)"), "疑似中毒，需立即处置"),
     # The person is lost, not something of theirs (「孩子的接种证丢了」).
@@ -78,16 +81,17 @@ _URGENT: list[_Danger] = [
 ]
 # Words just before a danger that make it feared, missed or denied rather than present.
 _HEDGE = re.compile(
-    r"万一|如果|要是|怕|担心|差点|险些|以防|防止|以免|会不会|是不是|有没有|没有|没|不会"
+    r"万一|如果|要是|怕|担心|差点|险些|以防|防止|以免|免得|会不会|是不是|有没有|没有|没|不会"
 )
 _HEDGE_WINDOW = 4
 # In the model's turn: the danger is feared, narrowly missed or over, not present.
-_NOT_NOW = re.compile(r"差点|险些|万一|如果|要是|担心|以防|防止|以免|会不会|没有?人受伤")
+_NOT_NOW = re.compile(r"差点|险些|万一|如果|要是|担心|以防|防止|以免|免得|会不会|没有?人受伤")
 _QUOTE = 30  # characters of a turn quoted in a reason
 _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
 # Words after a danger saying it is over.
 _RESOLVED = re.compile(r"都(下来|出来|救出来)了|(已经|都)(修好|救出来|灭了|处理好|没事)|没事了"
-                       r"|险情.{0,2}解除")
+                       r"|险情.{0,2}解除|扑灭|(火|明火)(是|已经|都)?灭了|现在(已经)?没(有)?了"
+                       r"|(救|抢救)(回来|过来)了|脱离(了)?危险|(就|已经|都)?找到了|换(掉|好)了")
 
 
 class UrgencyResult(BaseModel):

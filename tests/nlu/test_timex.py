@@ -160,3 +160,18 @@ def test_corrections_future_and_same_day_words(text: str, expected: str) -> None
 )
 def test_now_that_denies_an_event_is_no_time(text: str) -> None:
     assert resolve_event_time(text, CALL) is None
+
+
+def test_the_day_of_the_call_itself_is_no_event_time() -> None:
+    call = datetime.fromisoformat("2025-03-13T12:10:00+08:00")
+    assert resolve_event_time("我今天打电话是想表扬一下图书馆的工作人员", call) is None
+    assert resolve_event_time("今天专门打这个电话，想问问补贴的事", call) is None
+    found = resolve_event_time("今天早上水管又漏了，今天打电话就是想让你们来修", call)
+    assert found is not None and found.time.hour == 8
+
+
+def test_minutes_counted_back_and_closing_hours() -> None:
+    call = datetime.fromisoformat("2025-05-17T20:25:00+08:00")
+    found = resolve_event_time("我妈被关在电梯里了，已经四十分钟了！", call)
+    assert found is not None and found.time.hour == 19
+    assert resolve_event_time("图书馆晚上八点就关门，我们下班过去坐不了多久", call) is None

@@ -86,3 +86,32 @@ def test_dangers_the_rules_do_not_name_are_left_to_the_model(text: str) -> None:
 def test_the_model_leaves_past_feared_and_plain_requests_alone(text: str) -> None:
     result = assess_urgency(text)
     assert result.urgency == "一般" and result.probability is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我妈刚才在家突然倒了，叫她也没反应，救护车还没到！",
+        "我爸嘴歪了，半边身子动不了，你们快点！",
+    ],
+)
+def test_a_sudden_collapse_is_urgent(text: str) -> None:
+    assert assess_urgency(text).urgency == "紧急"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Over: the fire put out, the smell gone, the patient saved, the child found.
+        "昨晚仓库着火了，消防车来了才扑灭，我想问问赔偿的事。",
+        "前天晚上闻到煤气味，现在没了，就是想问抢修为什么这么慢。",
+        "我老婆手术后大出血，送去抢救，现在人是救回来了，病历他们不给。",
+        "孩子在景区走散了，半个钟头就找到了，想表扬帮忙的老板娘。",
+        # A device, not a person; a chronic illness; a danger only to be avoided.
+        "新换的屏幕点了没反应，店家不认账。",
+        "我家老头子中风瘫在床上，家庭医生每个月都上门。",
+        "岔路口多装几个指示牌，免得游客走丢。",
+    ],
+)
+def test_dangers_over_or_not_present_are_not_urgent(text: str) -> None:
+    assert assess_urgency(text).urgency == "一般"

@@ -73,7 +73,7 @@ _CORRECTED = re.compile(
     rf"(?P<name>{_NAME}){_NAME_END}"
 )
 # 「柏树的柏」, 「弓长张」: how the caller spells the surname out.
-_EXPLAINED = rf"(?:[\u4e00-\u9fff]{{1,4}}的(?P=sur)|[\u4e00-\u9fff]{{1,2}}(?P=sur))"
+_EXPLAINED = r"(?:[\u4e00-\u9fff]{1,4}的(?P=sur)|[\u4e00-\u9fff]{1,2}(?P=sur))"
 _SURNAME_ONLY = re.compile(rf"(?:免贵姓|我姓|俺姓|阿拉姓|姓)\s*(?P<sur>{_SURNAME})")
 _SURNAME_THEN_NAME = re.compile(
     rf"(?:免贵姓|我姓|俺姓|阿拉姓|姓)\s*(?P<sur>{_SURNAME})[，,、\s]*"

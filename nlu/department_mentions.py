@@ -16,8 +16,9 @@ from collections.abc import Iterable
 
 from kg.routing_table import RoutingDepartment
 
-# What a department's name may start with that says where, not what: the city, a district.
-_WHERE = re.compile(r"^(?:滨江市|滨江|市|区|县|老城区|滨江区|江北区|高新区|临湖区|南山县|老城|江北|高新|临湖|南山)")
+# What a department's name may start with that says where, not what: a city, a district or a
+# county (「滨江市」, 「老城区」, 「南山县」).
+_WHERE = re.compile(r"^(?:[\u4e00-\u9fff]{1,4}?[市区县])+")
 # What it may end with that says what kind of office it is.
 _KIND = re.compile(
     r"(?:管理局|管理中心|管理办公室|委员会|集团有限公司|有限公司|集团|公司|局|中心|委|支队|大队|"

@@ -24,8 +24,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from threading import Lock
 
 import numpy as np
+from cachetools import LRUCache
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from kg.routing_table import RoutingCategory, RoutingTable
@@ -38,6 +40,7 @@ KEYWORD_SATURATION = 4  # matched keyword characters that count as full keyword 
 KEYWORD_COUNT_SATURATION = 3  # distinct keywords heard that count as full evidence
 SIMILARITY_SCALE = 0.2  # cosine to the category's knowledge that counts as a full match
 MEANING_CHARS = 64  # how much of the caller's opening is encoded for its meaning
+MEANING_CACHE_SIZE = 1024  # callers' openings whose encodings are kept
 MEANING_SCALE = 0.05  # embedding cosine below the best category's at which meaning counts nothing
 CONSULT_MEANING_BELOW = 0.8  # keyword-choice confidence under which the meaning is consulted
 MAX_DEPARTMENTS = 3
@@ -119,12 +122,12 @@ MEANING_COLUMNS = slice(8, 10)
 #: second-level categories), rounded. Without the meaning: for every call. With it (the last
 #: two columns: how close the caller's opening is in meaning to the category's knowledge,
 #: relative to the closest category, and whether it is the closest): for the uncertain ones.
-KEYWORD_WEIGHTS = ScoreWeights(router=2.7, keyword_length=2.2, keyword_count=7.9,
-                               keyword_any=-1.3, similarity=4.8, relative_similarity=1.8,
-                               first_keyword=2.1, agent_named=4.4)
-WEIGHTS = ScoreWeights(router=1.7, keyword_length=2.1, keyword_count=2.0, keyword_any=0.6,
-                       similarity=1.5, relative_similarity=2.0, first_keyword=1.6,
-                       agent_named=4.0, meaning=4.4, meaning_best=0.8)
+KEYWORD_WEIGHTS = ScoreWeights(router=2.6, keyword_length=2.3, keyword_count=7.7,
+                               keyword_any=-1.2, similarity=4.6, relative_similarity=1.9,
+                               first_keyword=2.0, agent_named=4.7)
+WEIGHTS = ScoreWeights(router=2.2, keyword_length=2.6, keyword_count=4.9, keyword_any=-0.6,
+                       similarity=1.9, relative_similarity=1.9, first_keyword=1.9,
+                       agent_named=5.1, meaning=6.3, meaning_best=0.4)
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,10 @@ class CategoryMatcher:
             _encode_knowledge(encoder, tuple(sentence for _, sentence in knowledge))
             if encoder is not None else None
         )
+        # A live call is drafted again as it grows; once the opening is complete its encoding
+        # is reused.
+        self._openings: LRUCache[str, np.ndarray] = LRUCache(maxsize=MEANING_CACHE_SIZE)
+        self._openings_lock = Lock()
 
     def choose(
         self, text: str, l1_scores: dict[str, float], named: frozenset[str] = frozenset()
@@ -241,12 +248,29 @@ class CategoryMatcher:
         opening and the category's knowledge (zeros without an encoder)."""
         if self.encoder is None or self._knowledge is None or not texts:
             return np.zeros((len(texts), len(self.leaves)))
-        cosines = self.encoder.query(
+        cosines = self._encode_openings(
             [embedding_input(t, MEANING_CHARS) for t in texts]) @ self._knowledge.T
         closeness = np.full((len(texts), len(self.leaves)), -1.0)
         for row, values in zip(closeness, cosines, strict=True):
             np.maximum.at(row, self._knowledge_leaf, values)
         return closeness
+
+    def _encode_openings(self, openings: list[str]) -> np.ndarray:
+        """The query encodings of the openings, those encoded before taken from the cache."""
+        with self._openings_lock:
+            known = {o: self._openings[o] for o in openings if o in self._openings}
+        missing = list(dict.fromkeys(o for o in openings if o not in known))
+        if missing and self.encoder is not None:
+            encoded = dict(zip(missing, np.asarray(self.encoder.query(missing)), strict=True))
+            with self._openings_lock:
+                self._openings.update(encoded)
+            known |= encoded
+        return np.array([known[o] for o in openings])
+
+    def forget(self) -> None:
+        """Drop the encodings of earlier openings."""
+        with self._openings_lock:
+            self._openings.clear()
 
     def _without_place_names(self, text: str) -> tuple[str, list[tuple[int, int]]]:
         """``text`` with place names blanked but for the kind of place a name ends with, and

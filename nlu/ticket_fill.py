@@ -17,8 +17,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
 from itertools import islice
+from threading import Lock
 from typing import Protocol
 
+from cachetools import LRUCache
 from spacy.language import Language
 
 from kg.errors import ConfigurationError
@@ -41,6 +43,8 @@ from nlu.urgency import UrgencyResult, assess_urgency
 log = logging.getLogger(__name__)
 
 SUMMARY_LIMIT = 80
+LINE_CACHE_SIZE = 4096  # transcript lines whose entities are kept (see PipelineEntities)
+LINES_PER_CALL = 8  # about how many lines a call has: the NER reads lines in batches of calls
 MIN_ADDRESS_CONFIDENCE = 0.3
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _FILLER = re.compile(r"^(?:喂|你好|您好|哎|那个|就是|嗯|啊|我想|我要|麻烦|请问)[，,、\s!！]*")
@@ -61,21 +65,65 @@ class EntityFinder(Protocol):
         """The entities of each text, in order, the model run on ``batch_size`` texts at a time."""
         ...
 
+    def forget(self) -> None:
+        """Drop whatever was kept from earlier texts."""
+        ...
+
 
 class PipelineEntities:
     """The committed NER pipeline's entities, or the rules' alone when no model is installed.
 
     Drafting must not stop because the trained model is missing: the rules still find phones,
-    ID numbers, dates, amounts and plates, and the log says what is missing.
+    ID numbers, dates, amounts and plates, and the log says what is missing. The model reads a
+    transcript line by line (its window is a few characters, so a turn's entities are the same
+    read alone) and keeps the entities of the last lines it read: a live call is drafted again
+    each time it grows, and then only its new lines are read.
     """
 
+    def __init__(self, cache_size: int = LINE_CACHE_SIZE) -> None:
+        self._lines: LRUCache[str, list[EntitySpan]] = LRUCache(maxsize=cache_size)
+        self._lock = Lock()
+
     def many(self, texts: Sequence[str], batch_size: int) -> list[list[EntitySpan]]:
-        """The entities of each text, through ``nlp.pipe`` in batches of ``batch_size``."""
+        """The entities of each text; the lines not read before go through ``nlp.pipe`` in
+        batches of ``batch_size``."""
+        lines = [_lines_of(text) for text in texts]
+        with self._lock:
+            known = {line: self._lines[line] for per_text in lines for _, line in per_text
+                     if line in self._lines}
+        missing = list(dict.fromkeys(
+            line for per_text in lines for _, line in per_text if line not in known))
+        found = extract_entities_many(missing, _entity_pipeline(),
+                                      batch_size=batch_size * LINES_PER_CALL)
+        read = {
+            line: [EntitySpan(text=e.text, label=e.label, start=e.start, end=e.end,
+                              ontology_class=e.ontology_class) for e in entities]
+            for line, entities in zip(missing, found, strict=True)
+        }
+        with self._lock:
+            self._lines.update(read)
+        known |= read
         return [
-            [EntitySpan(text=e.text, label=e.label, start=e.start, end=e.end,
-                        ontology_class=e.ontology_class) for e in found]
-            for found in extract_entities_many(texts, _entity_pipeline(), batch_size=batch_size)
+            [span.model_copy(update={"start": span.start + offset, "end": span.end + offset})
+             for offset, line in per_text for span in known[line]]
+            for per_text in lines
         ]
+
+    def forget(self) -> None:
+        """Drop the lines read so far (benchmarks of cold drafts)."""
+        with self._lock:
+            self._lines.clear()
+
+
+def _lines_of(text: str) -> list[tuple[int, str]]:
+    """The non-blank lines of ``text`` with their offsets, without line breaks."""
+    lines, offset = [], 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if body.strip():
+            lines.append((offset, body))
+        offset += len(line)
+    return lines
 
 
 #: The entity finder of the committed models (see :class:`PipelineEntities`).
@@ -175,6 +223,13 @@ class TicketFiller:
         """A filler on the graph's regions and routing table with the committed models."""
         return cls(load_gazetteer(store), load_routing_table(store), load_router(), ner_entities,
                    sentence_encoder())
+
+    def forget(self) -> None:
+        """Drop what was kept from earlier drafts (the lines read, the openings encoded), so
+        that the next draft costs what a new call's first draft costs (cold benchmarks)."""
+        if self.entities is not None:
+            self.entities.forget()
+        self.matcher.forget()
 
     def draft(self, transcript: str, call_time: datetime) -> Ticket:
         """A draft ticket for one call; fields the call does not give stay empty.

@@ -24,7 +24,8 @@ DEPARTMENTS_FILE = "departments.yaml"
 #: The labelled call files whose calls developers have read (CALLS.md): tuning data. A blind
 #: file joins them only once its figures are taken.
 SEEN_CALL_FILES = tuple(
-    DATA_DIR / f"calls_{split}.jsonl" for split in ("dev", "test", "holdout", "holdout2", "holdout3")
+    DATA_DIR / f"calls_{split}.jsonl"
+    for split in ("dev", "test", "holdout", "holdout2", "holdout3")
 )
 
 

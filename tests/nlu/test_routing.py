@@ -149,3 +149,31 @@ def test_meaning_closeness_has_one_column_per_category(meaning_matcher: Category
     columns = meaning_columns(closeness[0])
     assert columns[:, 1].sum() == 1  # exactly one closest category
     assert columns.min() >= 0 and columns.max() == 1
+
+
+class _CountingEncoder:
+    """The offline encoder, counting the texts it is asked to encode as queries."""
+
+    def __init__(self) -> None:
+        self.inner = sentence_encoder()
+        self.queries: list[str] = []
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        self.queries.extend(texts)
+        return np.asarray(self.inner.query(texts))
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.inner.passage(texts))
+
+
+def test_an_opening_encoded_once_is_reused_until_forgotten(table: RoutingTable) -> None:
+    encoder = _CountingEncoder()
+    matcher = CategoryMatcher(table, encoder=encoder)
+    opening = "晚上楼道里老鼠跑来跑去，比猫还大"
+    first = matcher.meaning_closeness([opening])
+    again = matcher.meaning_closeness([opening, opening])
+    assert encoder.queries == [opening]
+    assert np.allclose(first[0], again[1], atol=1e-6)
+    matcher.forget()
+    matcher.meaning_closeness([opening])
+    assert encoder.queries == [opening, opening]

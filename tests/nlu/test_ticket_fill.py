@@ -115,3 +115,28 @@ def test_without_the_model_the_rules_still_find_entities(caplog: pytest.LogCaptu
     assert [[(e.label, e.text) for e in spans] for spans in found] == [
         [("PHONE", "13805712346"), ("TIME", "昨晚十点")], []]
     assert "rule-based entities only" in caplog.text
+
+
+def test_entities_are_read_line_by_line_and_lines_read_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entities = ticket_fill.PipelineEntities()
+    read: list[str] = []
+    extract = ticket_fill.extract_entities_many
+
+    def counting(texts: list[str], *args: object, **kwargs: object) -> object:
+        read.extend(texts)
+        return extract(texts, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ticket_fill, "extract_entities_many", counting)
+    first = "市民：我电话13805712346。"
+    call = f"坐席：您好。\n{first}\n\n市民：昨晚十点开始的。"
+    [spans] = entities.many([call], batch_size=1)
+    assert [(e.label, call[e.start:e.end]) for e in spans if e.label in {"PHONE", "TIME"}] == [
+        ("PHONE", "13805712346"), ("TIME", "昨晚十点")]
+    assert read == ["坐席：您好。", first, "市民：昨晚十点开始的。"]
+    entities.many([call + "\n市民：谢谢。"], batch_size=1)  # the call again, one line longer
+    assert read[3:] == ["市民：谢谢。"]
+    entities.forget()
+    entities.many([first], batch_size=1)
+    assert read[4:] == [first]

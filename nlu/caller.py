@@ -145,14 +145,18 @@ def _span(turn: Turn, match: re.Match[str], group: str) -> tuple[int, int]:
     return start, start + len(match.group(group))
 
 
+def _cleaned_at(turn: Turn, match: re.Match[str], name: str) -> Span:
+    """``name`` (the match's ``name`` group after :func:`_clean`) at its span in the transcript."""
+    start, _end = _span(turn, match, "name")
+    return name, start, start + len(name)
+
+
 def _names(turn: Turn, pattern: re.Pattern[str]) -> list[Span]:
     """The names ``pattern`` finds in a turn that survive :func:`_clean`, with their spans."""
-    found = []
-    for match in pattern.finditer(turn.text):
-        if name := _clean(match.group("name")):
-            start, _end = _span(turn, match, "name")
-            found.append((name, start, start + len(name)))
-    return found
+    return [
+        _cleaned_at(turn, match, name) for match in pattern.finditer(turn.text)
+        if (name := _clean(match.group("name")))
+    ]
 
 
 def _stated(turn: Turn, named_before: bool) -> Span | None:
@@ -216,8 +220,7 @@ def _read_back(turn: Turn, previous: Turn | None) -> Span | None:
     for match in _READ_BACK.finditer(turn.text):
         name = _clean(match.group("name"))
         if name and name[0] in previous.text:
-            start, _end = _span(turn, match, "name")
-            return name, start, start + len(name)
+            return _cleaned_at(turn, match, name)
     return None
 
 
@@ -225,13 +228,9 @@ def _signature(turns: list[Turn]) -> Span | None:
     """The name a written message (no agent in it) is signed with on its last line."""
     if len(turns) < 2 or any(t.speaker == "agent" for t in turns):
         return None
-    last = turns[-1]
-    m = _SIGNATURE.match(last.text)
+    m = _SIGNATURE.match(turns[-1].text)
     name = _clean(m.group("name")) if m else None
-    if m is None or name is None:
-        return None
-    start, _end = _span(last, m, "name")
-    return name, start, start + len(name)
+    return _cleaned_at(turns[-1], m, name) if m and name else None
 
 
 def find_caller_name(turns: list[Turn]) -> Span | None:

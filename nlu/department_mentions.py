@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 from kg.routing_table import RoutingDepartment
+from nlu.transcript import Turn
 
 # What a department's name may start with that says where, not what: a city, a district or a
 # county (「滨江市」, 「老城区」, 「南山县」).
@@ -47,31 +48,35 @@ class DepartmentMentions:
     """Finds the departments named in a text, built once per routing table's departments."""
 
     def __init__(self, departments: Iterable[RoutingDepartment]) -> None:
-        by_word: dict[str, set[str]] = {}
+        # Per word, whether it is a name's core (then followed by an office word), and the ids
+        # of the departments it names.
+        by_word: dict[tuple[str, bool], set[str]] = {}
         for department in departments:
             names = {department.name, *department.aliases}
             names |= {word for word, alias in EVERYDAY_NAMES.items() if alias in names}
             for name in names:
-                by_word.setdefault(name, set()).add(department.id)
+                by_word.setdefault((name, False), set()).add(department.id)
             for core in _cores(department):
-                by_word.setdefault(core + "#", set()).add(department.id)
-        self._ids = by_word
-        words = sorted(by_word, key=len, reverse=True)
-        alternatives = [
-            re.escape(w[:-1]) + _OFFICE if w.endswith("#") else re.escape(w) for w in words
-        ]
-        self._pattern = re.compile("|".join(f"(?P<w{i}>{a})" for i, a in enumerate(alternatives)))
-        self._words = words
+                by_word.setdefault((core, True), set()).add(department.id)
+        # Longest first, and a core with its office word before the same word alone.
+        words = sorted(by_word, key=lambda w: (len(w[0]), w[1]), reverse=True)
+        self._ids = [frozenset(by_word[w]) for w in words]
+        self._pattern = re.compile("|".join(
+            f"(?P<w{i}>{re.escape(word)}{_OFFICE if core else ''})"
+            for i, (word, core) in enumerate(words)
+        ))
 
-    def named(self, text: str) -> frozenset[str]:
-        """The ids of the departments ``text`` names (empty when it names none)."""
+    def handed_to(self, turns: list[Turn]) -> frozenset[str]:
+        """The ids of the departments the agent hands the call to (empty when none)."""
         found: set[str] = set()
-        for clause in _CLAUSE.finditer(text):
-            verb = _HANDS_OVER.search(clause.group(0))
-            if verb is None:
+        for turn in turns:
+            if turn.speaker != "agent":
                 continue
-            for match in self._pattern.finditer(clause.group(0), verb.end()):
-                group = match.lastgroup
-                if group is not None:
-                    found |= self._ids[self._words[int(group[1:])]]
+            for clause in _CLAUSE.finditer(turn.text):
+                verb = _HANDS_OVER.search(clause.group(0))
+                if verb is None:
+                    continue
+                for match in self._pattern.finditer(clause.group(0), verb.end()):
+                    if match.lastgroup is not None:
+                        found |= self._ids[int(match.lastgroup[1:])]
         return frozenset(found)

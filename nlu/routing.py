@@ -24,14 +24,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from threading import Lock
 
 import numpy as np
-from cachetools import LRUCache
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from kg.routing_table import RoutingCategory, RoutingTable
 from kg.ticket import DepartmentRoute, TicketAddress, TicketCategory
+from nlu.batch_cache import BatchCache
 from nlu.category_wordings import COLLOQUIAL
 from nlu.pii import find_phones
 from nlu.router import SentenceEncoder, embedding_input, skip_sklearn_checks
@@ -197,8 +196,7 @@ class CategoryMatcher:
         )
         # A live call is drafted again as it grows; once the opening is complete its encoding
         # is reused.
-        self._openings: LRUCache[str, np.ndarray] = LRUCache(maxsize=MEANING_CACHE_SIZE)
-        self._openings_lock = Lock()
+        self._openings: BatchCache[str, np.ndarray] = BatchCache(MEANING_CACHE_SIZE)
 
     def choose(
         self, text: str, l1_scores: dict[str, float], named: frozenset[str] = frozenset()
@@ -246,31 +244,20 @@ class CategoryMatcher:
     def meaning_closeness(self, texts: Sequence[str]) -> np.ndarray:
         """Per text, per second-level category: the best embedding cosine between the text's
         opening and the category's knowledge (zeros without an encoder)."""
-        if self.encoder is None or self._knowledge is None or not texts:
+        encoder = self.encoder
+        if encoder is None or self._knowledge is None or not texts:
             return np.zeros((len(texts), len(self.leaves)))
-        cosines = self._encode_openings(
-            [embedding_input(t, MEANING_CHARS) for t in texts]) @ self._knowledge.T
+        openings = [embedding_input(t, MEANING_CHARS) for t in texts]
+        encoded = self._openings.values(openings, lambda new: np.asarray(encoder.query(new)))
+        cosines = np.array([encoded[o] for o in openings]) @ self._knowledge.T
         closeness = np.full((len(texts), len(self.leaves)), -1.0)
         for row, values in zip(closeness, cosines, strict=True):
             np.maximum.at(row, self._knowledge_leaf, values)
         return closeness
 
-    def _encode_openings(self, openings: list[str]) -> np.ndarray:
-        """The query encodings of the openings, those encoded before taken from the cache."""
-        with self._openings_lock:
-            known = {o: self._openings[o] for o in openings if o in self._openings}
-        missing = list(dict.fromkeys(o for o in openings if o not in known))
-        if missing and self.encoder is not None:
-            encoded = dict(zip(missing, np.asarray(self.encoder.query(missing)), strict=True))
-            with self._openings_lock:
-                self._openings.update(encoded)
-            known |= encoded
-        return np.array([known[o] for o in openings])
-
     def forget(self) -> None:
         """Drop the encodings of earlier openings."""
-        with self._openings_lock:
-            self._openings.clear()
+        self._openings.clear()
 
     def _without_place_names(self, text: str) -> tuple[str, list[tuple[int, int]]]:
         """``text`` with place names blanked but for the kind of place a name ends with, and

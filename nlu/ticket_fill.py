@@ -17,10 +17,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
 from itertools import islice
-from threading import Lock
 from typing import Protocol
 
-from cachetools import LRUCache
 from spacy.language import Language
 
 from kg.errors import ConfigurationError
@@ -29,6 +27,7 @@ from kg.routing_table import RoutingTable, load_routing_table
 from kg.store import GraphStore
 from kg.ticket import EntitySpan, Ticket, TicketAddress
 from nlu.address import normalise_address
+from nlu.batch_cache import BatchCache
 from nlu.caller import find_caller_name
 from nlu.department_mentions import DepartmentMentions
 from nlu.pii import find_phones
@@ -37,7 +36,7 @@ from nlu.router import RouteResult, SentenceEncoder, load_router, sentence_encod
 from nlu.routing import CategoryChoice, CategoryMatcher, rank_departments
 from nlu.sentiment import assess_sentiment
 from nlu.timex import call_hour, resolve_event_time
-from nlu.transcript import Turn, agent_text, citizen_text, split_turns
+from nlu.transcript import Turn, citizen_text, split_turns
 from nlu.urgency import UrgencyResult, assess_urgency
 
 log = logging.getLogger(__name__)
@@ -81,28 +80,21 @@ class PipelineEntities:
     """
 
     def __init__(self, cache_size: int = LINE_CACHE_SIZE) -> None:
-        self._lines: LRUCache[str, list[EntitySpan]] = LRUCache(maxsize=cache_size)
-        self._lock = Lock()
+        self._lines: BatchCache[str, list[EntitySpan]] = BatchCache(cache_size)
 
     def many(self, texts: Sequence[str], batch_size: int) -> list[list[EntitySpan]]:
         """The entities of each text; the lines not read before go through ``nlp.pipe`` in
         batches of ``batch_size``."""
         lines = [_lines_of(text) for text in texts]
-        with self._lock:
-            known = {line: self._lines[line] for per_text in lines for _, line in per_text
-                     if line in self._lines}
-        missing = list(dict.fromkeys(
-            line for per_text in lines for _, line in per_text if line not in known))
-        found = extract_entities_many(missing, _entity_pipeline(),
-                                      batch_size=batch_size * LINES_PER_CALL)
-        read = {
-            line: [EntitySpan(text=e.text, label=e.label, start=e.start, end=e.end,
-                              ontology_class=e.ontology_class) for e in entities]
-            for line, entities in zip(missing, found, strict=True)
-        }
-        with self._lock:
-            self._lines.update(read)
-        known |= read
+
+        def read(new: list[str]) -> list[list[EntitySpan]]:
+            found = extract_entities_many(new, _entity_pipeline(),
+                                          batch_size=batch_size * LINES_PER_CALL)
+            return [[EntitySpan(text=e.text, label=e.label, start=e.start, end=e.end,
+                                ontology_class=e.ontology_class) for e in entities]
+                    for entities in found]
+
+        known = self._lines.values([line for per_text in lines for _, line in per_text], read)
         return [
             [span.model_copy(update={"start": span.start + offset, "end": span.end + offset})
              for offset, line in per_text for span in known[line]]
@@ -111,8 +103,7 @@ class PipelineEntities:
 
     def forget(self) -> None:
         """Drop the lines read so far (benchmarks of cold drafts)."""
-        with self._lock:
-            self._lines.clear()
+        self._lines.clear()
 
 
 def _lines_of(text: str) -> list[tuple[int, str]]:
@@ -264,7 +255,7 @@ class TicketFiller:
         routes = self.router.predict_batch(
             [words or transcript for words, transcript in zip(said, transcripts, strict=True)]
         )
-        named = [self.mentions.named(agent_text(t)) for t in turns]
+        named = [self.mentions.handed_to(t) for t in turns]
         choices = self.matcher.choose_many(said, [route.scores for route in routes], named)
         found = (
             self.entities.many(transcripts, len(calls)) if self.entities is not None

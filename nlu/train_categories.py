@@ -23,7 +23,7 @@ from kg.errors import ConfigurationError, DataValidationError
 from nlu.call_cases import read_cases
 from nlu.routing import MEANING_COLUMNS, ScoreWeights, meaning_columns
 from nlu.ticket_fill import TicketFiller
-from nlu.transcript import agent_text, citizen_text, split_turns
+from nlu.transcript import citizen_text, split_turns
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def category_rows(filler: TicketFiller, paths: Sequence[Path]) -> tuple[np.ndarr
     names = [leaf.name for leaf in filler.matcher.leaves]
     turns = [split_turns(case.transcript) for case in cases]
     said = [citizen_text(t) for t in turns]
-    named = [filler.mentions.named(agent_text(t)) for t in turns]
+    named = [filler.mentions.handed_to(t) for t in turns]
     scored = filler.matcher.word_features(
         said, [route.scores for route in filler.router.predict_batch(said)], named)
     closeness = filler.matcher.meaning_closeness(said)

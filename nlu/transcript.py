@@ -56,8 +56,3 @@ def split_turns(transcript: str) -> list[Turn]:
 def citizen_text(turns: list[Turn]) -> str:
     """What the citizen said, turn after turn (one line each)."""
     return "\n".join(t.text for t in turns if t.speaker == "citizen")
-
-
-def agent_text(turns: list[Turn]) -> str:
-    """What the agent said, turn after turn (one line each)."""
-    return "\n".join(t.text for t in turns if t.speaker == "agent")

@@ -90,8 +90,8 @@ _QUOTE = 30  # characters of a turn quoted in a reason
 _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
 # Words after a danger saying it is over.
 _RESOLVED = re.compile(r"都(下来|出来|救出来)了|(已经|都)(修好|救出来|灭了|处理好|没事)|没事了"
-                       r"|险情.{0,2}解除|扑灭|(火|明火)(是|已经|都)?灭了|现在(已经)?没(有)?了"
-                       r"|(救|抢救)(回来|过来)了|脱离(了)?危险|(就|已经|都)?找到了|换(掉|好)了")
+                       r"|险情.{0,2}解除|扑灭|火(是|已经|都)?灭了|现在(已经)?没(有)?了"
+                       r"|(救|抢救)(回来|过来)了|脱离(了)?危险|找到了|换(掉|好)了")
 
 
 class UrgencyResult(BaseModel):

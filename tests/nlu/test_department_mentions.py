@@ -6,6 +6,7 @@ import pytest
 
 from kg.routing_table import RoutingDepartment
 from nlu.department_mentions import DepartmentMentions
+from nlu.transcript import split_turns
 
 DEPARTMENTS = [
     RoutingDepartment(id="ENV", name="滨江市生态环境局", aliases=["生态环境局", "环保局"]),
@@ -37,7 +38,7 @@ def mentions() -> DepartmentMentions:
 def test_departments_the_call_is_handed_to(
     mentions: DepartmentMentions, text: str, ids: set[str]
 ) -> None:
-    assert mentions.named(text) == ids
+    assert mentions.handed_to(split_turns(f"坐席：{text}")) == ids
 
 
 @pytest.mark.parametrize(
@@ -52,4 +53,8 @@ def test_departments_the_call_is_handed_to(
 def test_greetings_advice_and_vague_hand_overs_name_none(
     mentions: DepartmentMentions, text: str
 ) -> None:
-    assert mentions.named(text) == frozenset()
+    assert mentions.handed_to(split_turns(f"坐席：{text}")) == frozenset()
+
+
+def test_only_the_agent_hands_a_call_over(mentions: DepartmentMentions) -> None:
+    assert mentions.handed_to(split_turns("市民：我已经联系过环保部门了。")) == frozenset()

@@ -10,6 +10,8 @@ bare surname, a refusal or no name at all gives no name.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import NamedTuple
 
 from nlu.transcript import Turn
 
@@ -26,10 +28,12 @@ _SURNAME_CHARS = (
     "韶郜蓟薄印邰鄂索咸籍赖蔺屠阴胥苍莘贡逄郦雍璩濮扈燕冀郏浦阎慕茹习宦戈庾暨弘匡阙殳沃"
     "蔚夔厍晁融訾阚毋乜鞠巢蒯荆竺权逯盖桓鄢庹粟谌揭冼廉酆奚凤昌杭洪闻弓幸计"
 )
+# Compound surnames (西门 is left out: it names places more often than people).
 _COMPOUND_SURNAMES = (
-    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐",
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒",
+    "申屠", "夏侯", "端木", "南宫", "独孤", "长孙", "宇文", "轩辕", "司空", "呼延", "闻人",
+    "赫连", "拓跋", "钟离", "澹台", "公冶", "太史", "东郭", "万俟",
 )
-_SURNAME = rf"(?:{'|'.join(_COMPOUND_SURNAMES)}|[{_SURNAME_CHARS}])"
 # Characters that end no name (particles), and that are never the second character of one.
 _NOT_NAME = set("的了是在有就也都还要想不这那个一我你他她们啊呢吧吗呀哦嗯先女师阿大")
 _NOT_SECOND = set("过住说去到从给被把让打家")
@@ -41,52 +45,36 @@ _SECOND_IN_GIVEN_NAME = {
     "大": set("爷妈娘姐哥伯叔婶"),
     # 「沈阿根」, 「陈阿毛」 (Wu given names), but 「王阿姨」 is a title.
     "阿": set("姨婆公伯叔哥姐妹嫂"),
+    # 「宋有福」, 「王有才」, but 「李有个」, 「张有点」 are phrases.
+    "有": set("个点些人的没时事关钱空问几多了"),
 }
 _TITLES = (
     "老先生|老太太|老爷子|先生|女士|小姐|阿姨|大爷|大妈|大娘|大姐|大哥|大伯|大叔|大婶|师傅|老师|"
     "奶奶|爷爷|伯伯|叔叔|老汉|老太|阿婆|阿公|阿伯|婆婆|嬢嬢|孃孃|经理|老板|医生|同学|主任|主管|"
     "书记|厂长|店长|队长|站长|校长|院长|会计|护士|教练|律师|姐|哥|伯|叔|姨"
 )
-_NAME = rf"(?:老|小)?{_SURNAME}[\u4e00-\u9fff]{{0,2}}?"
+# 「I」: Mandarin, northern 俺, Wu 阿拉, Hakka 涯.
+_I = "(?:我|俺|阿拉|涯)"
 _NAME_END = (
     r"(?=[，,。.、；;！!？?…\s\d]|电话|手机|号码|就行|就好|就可以|好了|吧|啊|呀|哈|呢|嘛|哦|"
     r"住在|家住|今年|就是了|$)"
 )
 _FILLER = r"(?:\s|…|\.\.\.|那个|嗯|呃)*"
-_PREFIXES = (
-    r"我叫|俺叫|阿拉叫|我的名字是|我的名字叫|名字叫|名字是|姓名是|姓名[：:]?|我是|俺是|阿拉是|我系|本人|"
-    r"(?:我的)?(?:大名|全名|本名|学名)(?:叫|是)|"
-    # 「我老秦，秦始皇的秦」: 「我」 and straight on the familiar 老 + surname.
-    rf"我(?=老{_SURNAME}[，,。\s])|"
-    r"叫我|喊我|联系人[：:]?|留言人[：:]?|投诉人[：:]?|反映人[：:]?|举报人[：:]?|来电人[：:]?|"
-    r"读者|署名[：:]?|落款[：:]?"
-)
-_FULL = re.compile(rf"(?:{_PREFIXES}){_FILLER}(?P<name>{_NAME}){_NAME_END}")
-# 「我是云谷社区的张伟」, 「我是他女儿，叫米兰」: who the caller is, then their name.
-_SELF_OF = re.compile(
-    rf"(?:我是|俺是|阿拉是|我系)[^。；;！!？?]{{1,12}}?(?:的|[，,]\s*叫)(?P<name>{_NAME}){_NAME_END}"
-)
-# 「不对，是王晓明」: a name given again after a correction.
+# What callers are when they name themself after it: 「我是高山村的网格员蓝海生」.
+_SELF_ROLES = "网格员|楼长|志愿者|社工|村医|门卫|保安|村干部|村支书|业主代表|居民代表"
 _CORRECTION = re.compile(r"不对|不是|说错了|错了")
-_CORRECTED = re.compile(
-    rf"(?:{_CORRECTION.pattern})[，,、\s…]+(?:[^，,。；;！!？?]{{0,6}}?(?:是|叫)|我叫|应该是)?"
-    rf"(?P<name>{_NAME}){_NAME_END}"
+# 「姓区，区域的区」, 「那振宇，那个“那”」: a surname the caller declares, even one that is
+# more often an everyday word and so not among the surnames above.
+_DECLARED_SURNAME = re.compile(
+    rf"(?:{_I}|免贵|^)姓(?P<sur>[\u4e00-\u9fff])|[“\"「‘](?P<quoted>[\u4e00-\u9fff])[”\"」’]"
 )
-# 「柏树的柏」, 「弓长张」: how the caller spells the surname out.
-_EXPLAINED = r"(?:[\u4e00-\u9fff]{1,4}的(?P=sur)|[\u4e00-\u9fff]{1,2}(?P=sur))"
-_SURNAME_ONLY = re.compile(rf"(?:免贵姓|我姓|俺姓|阿拉姓|姓)\s*(?P<sur>{_SURNAME})")
-_SURNAME_THEN_NAME = re.compile(
-    rf"(?:免贵姓|我姓|俺姓|阿拉姓|姓)\s*(?P<sur>{_SURNAME})[，,、\s]*"
-    rf"(?:{_EXPLAINED}[，,、\s]*)?(?:叫|名叫)?"
-    rf"(?P<name>(?P=sur)[\u4e00-\u9fff]{{1,2}}?)"
-    + _NAME_END
+_NOT_SURNAMES = set("名什啥甚氏的")
+_ASKED = re.compile(r"贵姓|怎么称呼|姓名|叫什么|称呼您|名字")
+_CONFIRMS = re.compile(r"^(?:对|是|没错|嗯|对的|是的)(?:[，,。！!\s]|$)")
+# 「我叫潘永福……算了，名字别写了」: a name given, then withdrawn.
+_WITHDRAWN = re.compile(
+    r"(?:名字|姓名)(?:就|你)?(?:别|不要|不用|甭|莫)(?:写|记|留|登记)|不(?:留|写|登记|记)(?:名字|姓名)"
 )
-# 「陈丽，电话1592…」: a name signed right before the phone number, asked for or not.
-_SIGNED = re.compile(
-    rf"(?:^|(?<=[，,。.；;！!？?\s：:]))(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}})"
-    r"[，,、\s]*(?:联系)?(?:电话|手机)?(?:号码)?(?:是)?[：:]?\s*(?=[0-9一二三四五六七八九零幺]{3})"
-)
-_ANSWER_CHUNK = re.compile(rf"^(?:我是|我叫|俺叫|叫)?(?P<name>{_SURNAME}[\u4e00-\u9fff]{{0,2}})$")
 _CHUNKS = re.compile(r"[^，,。.、；;！!？?\s\d：:…]+")
 _ROLES = {"游客", "业主", "居民", "家长", "租户", "房东", "市民", "学生", "司机", "患者", "病人",
           "顾客", "商户", "村民", "读者", "网友", "群众", "老人", "家属", "邻居", "路人"}
@@ -95,36 +83,109 @@ _NOT_NAMES = {"谢谢", "方便", "明白", "高兴", "江北", "江南", "关�
               "明天", "全部", "应该", "于是", "和平", "麻烦", "万一", "车牌", "门牌", "单元",
               "辛苦", "费心", "多谢", "晓得"}
 _PLACE_END = re.compile(r"(?:区|县|镇|乡|村|路|街|市|省|社区|小区|公园|广场)$")
-_TITLED = re.compile(rf"(?P<sur>{_SURNAME})(?P<title>{_TITLES})")
-# A chunk in which the caller names themself by a title: 「投诉人：贾女士」, 「就写李女士吧」.
-_SELF_TITLED = re.compile(
-    rf"^(?:我是|俺是|阿拉是|我系|我就是|就是|你?就?(?:叫|喊|记|写)(?:我)?(?:个)?|我[是系][^，,。]{{1,12}}的)?"
-    rf"(?:{'|'.join(sorted(_ROLES))}|乘客)?"  # 「我是乘客蔡女士」, 「业主蓝女士」
-    rf"(?P<titled>{_SURNAME}(?:{_TITLES}))(?:吧|就行|就好|就可以|好了|就是了|啊|哈)*$"
-)
-_ASKED = re.compile(r"贵姓|怎么称呼|姓名|叫什么|称呼您|名字")
-# The agent reading a spelt-out name back (「詹丽萍，对吗？」) for the caller to confirm.
-_READ_BACK = re.compile(
-    rf"(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}}?)[，,]?\s*(?:对吗|是吗|对吧|是吧|对不对|没错吧)"
-)
-_CONFIRMS = re.compile(r"^(?:对|是|没错|嗯|对的|是的)(?:[，,。！!\s]|$)")
-# 「我叫潘永福……算了，名字别写了」: a name given, then withdrawn.
-_WITHDRAWN = re.compile(
-    r"(?:名字|姓名)(?:就|你)?(?:别|不要|不用|甭|莫)(?:写|记|留|登记)|不(?:留|写|登记|记)(?:名字|姓名)"
-)
-# A web message signed with the name alone on its last line: 「刘思远」.
-_SIGNATURE = re.compile(rf"^[-—－\s]*(?P<name>{_SURNAME}[\u4e00-\u9fff]{{1,2}})[。.！!\s]*$")
+
+
+class _Patterns(NamedTuple):
+    """The name patterns for one set of surnames (the common ones, plus any a caller declares)."""
+
+    full: re.Pattern[str]
+    self_of: re.Pattern[str]
+    corrected: re.Pattern[str]
+    surname_only: re.Pattern[str]
+    surname_then_name: re.Pattern[str]
+    signed: re.Pattern[str]
+    answer_chunk: re.Pattern[str]
+    titled: re.Pattern[str]
+    self_titled: re.Pattern[str]
+    read_back: re.Pattern[str]
+    signature: re.Pattern[str]
+
+
+@lru_cache(maxsize=64)
+def _patterns(declared: str = "") -> _Patterns:
+    """The patterns with ``declared`` (surname characters a caller declared) as surnames too."""
+    surname = rf"(?:{'|'.join(_COMPOUND_SURNAMES)}|[{_SURNAME_CHARS}{declared}])"
+    name = rf"(?:老|小)?{surname}[\u4e00-\u9fff]{{0,2}}?"
+    prefixes = (
+        rf"{_I}叫|{_I}的名字(?:是|叫)|名字叫|名字是|姓名是|姓名[：:]?|{_I}[是系]|本人|"
+        rf"(?:{_I}的)?(?:大名|全名|本名|学名)(?:叫|是)|"
+        # 「我老秦，秦始皇的秦」: 「我」 and straight on the familiar 老 + surname.
+        rf"{_I}(?=老{surname}[，,。\s])|"
+        rf"[叫喊]{_I}|联系人[：:]?|留言人[：:]?|投诉人[：:]?|反映人[：:]?|举报人[：:]?|来电人[：:]?|"
+        r"(?:业主|居民|村民|家长)?代表[：:]|读者|署名[：:]?|落款[：:]?"
+    )
+    # 「我是他女儿，叫米兰」, 「我是高山村的网格员蓝海生」: who the caller is, then their name.
+    self_of = (
+        rf"{_I}[是系][^。；;！!？?]{{1,16}}?(?:的|[，,]\s*叫|{_SELF_ROLES})(?P<name>{name})"
+        + _NAME_END
+    )
+    # 「柏树的柏」, 「弓长张」: how the caller spells the surname out.
+    explained = r"(?:[\u4e00-\u9fff]{1,4}[的嘅](?P=sur)|[\u4e00-\u9fff]{1,2}(?P=sur))"
+    surname_word = rf"(?:免贵姓|{_I}姓|姓)"
+    return _Patterns(
+        full=re.compile(rf"(?:{prefixes}){_FILLER}(?P<name>{name}){_NAME_END}"),
+        self_of=re.compile(self_of),
+        # 「不对，是王晓明」: a name given again after a correction.
+        corrected=re.compile(
+            rf"(?:{_CORRECTION.pattern})[，,、\s…]+(?:[^，,。；;！!？?]{{0,6}}?(?:是|叫)|我叫|应该是)?"
+            rf"(?P<name>{name}){_NAME_END}"
+        ),
+        surname_only=re.compile(rf"{surname_word}\s*(?P<sur>{surname})"),
+        surname_then_name=re.compile(
+            rf"{surname_word}\s*(?P<sur>{surname})[，,、\s]*"
+            rf"(?:{explained}[，,、\s]*)?(?:读[^，,。]{{1,4}}[，,、\s]*)?(?:叫|名叫)?"
+            rf"(?P<name>(?P=sur)[\u4e00-\u9fff]{{1,2}}?)"
+            + _NAME_END
+        ),
+        # 「陈丽，电话1592…」: a name signed right before the phone number, asked for or not.
+        signed=re.compile(
+            rf"(?:^|(?<=[，,。.；;！!？?\s：:]))(?P<name>{surname}[\u4e00-\u9fff]{{1,2}})"
+            r"[，,、\s]*(?:联系)?(?:电话|手机)?(?:号码)?(?:是)?[：:]?\s*(?=[0-9一二三四五六七八九零幺]{3})"
+        ),
+        answer_chunk=re.compile(
+            rf"^(?:{_I}是|{_I}叫|叫)?(?P<name>{surname}[\u4e00-\u9fff]{{0,2}})$"
+        ),
+        titled=re.compile(rf"(?P<sur>{surname})(?P<title>{_TITLES})"),
+        # A chunk in which the caller names themself by a title: 「就写李女士吧」.
+        self_titled=re.compile(
+            rf"^(?:{_I}[是系]|我就是|就是|你?就?(?:叫|喊|记|写)(?:{_I})?(?:个)?|{_I}[是系][^，,。]{{1,12}}的)?"
+            rf"(?:{'|'.join(sorted(_ROLES))}|乘客)?"  # 「我是乘客蔡女士」, 「业主蓝女士」
+            rf"(?P<titled>{surname}(?:{_TITLES}))(?:吧|就行|就好|就可以|好了|就是了|啊|哈)*$"
+        ),
+        # The agent reading a spelt-out name back (「詹丽萍，对吗？」) for the caller to confirm.
+        read_back=re.compile(
+            rf"(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}?)[，,]?\s*(?:对吗|是吗|对吧|是吧|对不对|没错吧)"
+        ),
+        # A web message signed on its last line: 「刘思远」, 「——林先生」.
+        signature=re.compile(
+            rf"^[-—－\s]*(?:(?P<titled>{surname}(?:{_TITLES}))|(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}))"
+            r"[。.！!\s]*$"
+        ),
+    )
+
+
+def _declared_surnames(turns: list[Turn]) -> str:
+    """Surname characters the caller declares that are not among the common surnames."""
+    found = {
+        char
+        for turn in turns if turn.speaker != "agent"
+        for m in _DECLARED_SURNAME.finditer(turn.text)
+        if (char := m.group("sur") or m.group("quoted")) not in _NOT_SURNAMES
+        and char not in _SURNAME_CHARS
+    }
+    return "".join(sorted(found))
+
 
 Span = tuple[str, int, int]
 
 
-def _clean(name: str) -> str | None:
+def _clean(name: str, p: _Patterns) -> str | None:
     """A name without trailing particles; None when it is not a name after all.
 
     A surname with a title (「伏老师」) is a title, not a full name: stripping its last
     character would leave a false name (「伏老」), so it is left to the title rules.
     """
-    if _TITLED.fullmatch(name):
+    if p.titled.fullmatch(name):
         return None
     while name and name[-1] in _NOT_NAME:
         name = name[:-1]
@@ -151,39 +212,40 @@ def _cleaned_at(turn: Turn, match: re.Match[str], name: str) -> Span:
     return name, start, start + len(name)
 
 
-def _names(turn: Turn, pattern: re.Pattern[str]) -> list[Span]:
+def _names(turn: Turn, pattern: re.Pattern[str], p: _Patterns) -> list[Span]:
     """The names ``pattern`` finds in a turn that survive :func:`_clean`, with their spans."""
     return [
         _cleaned_at(turn, match, name) for match in pattern.finditer(turn.text)
-        if (name := _clean(match.group("name")))
+        if (name := _clean(match.group("name"), p))
     ]
 
 
-def _stated(turn: Turn, named_before: bool) -> Span | None:
+def _stated(turn: Turn, named_before: bool, p: _Patterns) -> Span | None:
     """The last full name the caller states in a turn (「我叫…」, 「姓陈，陈志强」, corrections).
 
     「不对，是王晓明」 corrects a name only once one was given: after 「不对，是」 callers
     more often correct a place (「不对，是万象汇」).
     """
-    found = [s for p in (_FULL, _SELF_OF, _SURNAME_THEN_NAME, _SIGNED) for s in _names(turn, p)]
+    found = [s for pattern in (p.full, p.self_of, p.surname_then_name, p.signed)
+             for s in _names(turn, pattern, p)]
     first = min((s[1] for s in found), default=None)
-    found += [s for s in _names(turn, _CORRECTED)
+    found += [s for s in _names(turn, p.corrected, p)
               if named_before or (first is not None and first < s[1])]
     return max(found, key=lambda s: s[1]) if found else None
 
 
-def _answer(turn: Turn) -> tuple[Span | None, Span | None]:
+def _answer(turn: Turn, p: _Patterns) -> tuple[Span | None, Span | None]:
     """A full name and a bare surname given as the answer to the agent's question.
 
     The first full name answers, unless the caller corrects it: 「付强……不对，是师傅的傅，傅强」.
     """
     full = surname = None
     for chunk in _CHUNKS.finditer(turn.text):
-        m = _ANSWER_CHUNK.match(chunk.group(0))
+        m = p.answer_chunk.match(chunk.group(0))
         if not m:
             continue
         start = turn.start + chunk.start() + m.start("name")
-        if name := _clean(m.group("name")):
+        if name := _clean(m.group("name"), p):
             corrected = full is not None and _CORRECTION.search(turn.text, full[2] - turn.start,
                                                                  chunk.start())
             if full is None or corrected:
@@ -193,44 +255,48 @@ def _answer(turn: Turn) -> tuple[Span | None, Span | None]:
     return full, surname
 
 
-def _self_titled(turn: Turn) -> Span | None:
+def _self_titled(turn: Turn, p: _Patterns) -> Span | None:
     """The caller naming themself by surname and title (「钟先生，电话…」), not someone else."""
     found = None
     for chunk in _CHUNKS.finditer(turn.text):
-        if m := _SELF_TITLED.match(chunk.group(0)):
+        if m := p.self_titled.match(chunk.group(0)):
             start = turn.start + chunk.start() + m.start("titled")
             found = (m.group("titled"), start, start + len(m.group("titled")))
     return found
 
 
-def _agent_title(turn: Turn, surname: Span | None) -> Span | None:
+def _agent_title(turn: Turn, surname: Span | None, p: _Patterns) -> Span | None:
     """The agent's title for the surname the caller gave (「姓沈」 → 「沈阿姨」), at its span."""
     if surname is None:
         return None
-    for match in _TITLED.finditer(turn.text):
+    for match in p.titled.finditer(turn.text):
         if match.group("sur") == surname[0]:
             return match.group(0), surname[1], surname[2]
     return None
 
 
-def _read_back(turn: Turn, previous: Turn | None) -> Span | None:
+def _read_back(turn: Turn, previous: Turn | None, p: _Patterns) -> Span | None:
     """A full name the agent reads back, when its surname is in the caller's turn before."""
     if previous is None:
         return None
-    for match in _READ_BACK.finditer(turn.text):
-        name = _clean(match.group("name"))
+    for match in p.read_back.finditer(turn.text):
+        name = _clean(match.group("name"), p)
         if name and name[0] in previous.text:
             return _cleaned_at(turn, match, name)
     return None
 
 
-def _signature(turns: list[Turn]) -> Span | None:
-    """The name a written message (no agent in it) is signed with on its last line."""
+def _signature(turns: list[Turn], p: _Patterns) -> Span | None:
+    """The name a written message (no agent in it) is signed with on its last line: a full
+    name (「刘思远」) or a surname and title (「——林先生」)."""
     if len(turns) < 2 or any(t.speaker == "agent" for t in turns):
         return None
-    m = _SIGNATURE.match(turns[-1].text)
-    name = _clean(m.group("name")) if m else None
-    return _cleaned_at(turns[-1], m, name) if m and name else None
+    if not (m := p.signature.match(turns[-1].text)):
+        return None
+    if m.group("titled"):
+        return (m.group("titled"), *_span(turns[-1], m, "titled"))
+    name = _clean(m.group("name"), p)
+    return _cleaned_at(turns[-1], m, name) if name else None
 
 
 def find_caller_name(turns: list[Turn]) -> Span | None:
@@ -239,8 +305,10 @@ def find_caller_name(turns: list[Turn]) -> Span | None:
     A full name beats a title the caller gives themself (「孙先生」), which beats the title the
     agent gives a bare surname (「姓沈」……「沈阿姨」); a bare surname alone is no name. A name
     the agent reads back counts once the caller confirms it; a name the caller withdraws
-    (「算了，名字别写了」) does not count.
+    (「算了，名字别写了」) does not count. A surname the caller declares (「我姓区」) counts as one
+    even when it is more often an everyday word.
     """
+    p = _patterns(_declared_surnames(turns))
     full: Span | None = None
     titled: Span | None = None
     agent_titled: Span | None = None
@@ -251,20 +319,20 @@ def find_caller_name(turns: list[Turn]) -> Span | None:
     for turn in turns:
         if turn.speaker == "agent":
             asked = bool(_ASKED.search(turn.text))
-            agent_titled = _agent_title(turn, surname) or agent_titled
-            read_back = _read_back(turn, previous)
+            agent_titled = _agent_title(turn, surname, p) or agent_titled
+            read_back = _read_back(turn, previous, p)
             continue
         previous = turn
         if read_back and _CONFIRMS.match(turn.text):
             full = read_back
         read_back = None
-        answer_full, answer_surname = _answer(turn) if asked else (None, None)
+        answer_full, answer_surname = _answer(turn, p) if asked else (None, None)
         named = full is not None or answer_full is not None
-        full = _stated(turn, named_before=named) or full or answer_full
+        full = _stated(turn, named_before=named, p=p) or full or answer_full
         surname = surname or answer_surname
-        if m := _SURNAME_ONLY.search(turn.text):
+        if m := p.surname_only.search(turn.text):
             surname = (m.group("sur"), *_span(turn, m, "sur"))
-        titled = _self_titled(turn) or titled
+        titled = _self_titled(turn, p) or titled
         asked = False
         if withdrawn := _WITHDRAWN.search(turn.text):
             given_before = turn.start + withdrawn.start()
@@ -272,4 +340,4 @@ def find_caller_name(turns: list[Turn]) -> Span | None:
                 None if found and found[1] < given_before else found
                 for found in (full, titled, agent_titled)
             )
-    return full or titled or agent_titled or _signature(turns)
+    return full or titled or agent_titled or _signature(turns, p)

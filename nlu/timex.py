@@ -32,7 +32,8 @@ _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 
 _PARTS = {
     "凌晨": (3, 0), "清晨": (6, 0), "早上": (8, 0), "早晨": (8, 0), "一早": (8, 0),
     "上午": (10, 0), "上半天": (10, 0), "中午": (12, 0), "晌午": (12, 0), "午后": (14, 12),
-    "下午": (15, 12), "后晌": (15, 12), "下半天": (15, 12), "傍晚": (18, 12), "晚上": (20, 12),
+    "下午": (15, 12), "后晌": (15, 12), "下半天": (15, 12), "后半晌": (15, 12),
+    "下半晌": (15, 12), "前半晌": (10, 0), "上半晌": (10, 0), "傍晚": (18, 12), "晚上": (20, 12),
     "晚黑": (20, 12), "夜里": (23, 12), "半夜": (0, 0), "深夜": (23, 12), "夜间": (22, 12),
 }
 # Parts of the night in which 「两点」 is still 02:00, not 14:00.
@@ -48,7 +49,8 @@ _DATE = re.compile(
     rf"(?<![路街巷弄道0-9])(?:(?P<last>上个?月)|(?P<month>{_NUM})月)?(?P<day>{_NUM})"
     r"(?:号|(?<=月\d)日|(?<=月\d\d)日)(?![楼院门线栋幢室单元])"
 )
-_WEEK = re.compile(r"(?P<which>上|这|本)?(?:个)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天])")
+_WEEK = re.compile(r"(?P<which>上上|上|这|本)?(?:个)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天])")
+_WEEKS_BACK = {"上上": 2, "上": 1}
 _RELATIVE = re.compile("|".join(sorted(_DAY_WORDS, key=len, reverse=True)))
 _AGO = re.compile(rf"(?P<n>{_NUM})(?:天|日)(?:前|以前|之前|了)"
                   rf"|(?:已经|都)(?P<without>{_NUM})天(?:都|也)?(?:没|不)")
@@ -79,18 +81,23 @@ _HABIT = re.compile(r"每天|天天|每晚|每周|每个|经常|老是|总是|�
 # Timetables (「七点放号」, 「三点半就放学了」): no event time, unless a clause names the day
 # it happened on (「今天下午放学后被打了」). 「营业执照」 is a licence, not opening hours.
 _SCHEDULE = re.compile(r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班|[点半]就?[关开]门")
-# A time told of the weather (「昨晚的大风」, 「昨晚下大雨」) dates the cause, not the reported
-# damage, which the caller leaves undated.
+# A time told of the weather (「昨晚下了一夜大雨，今天早上六点多……塌下来」) dates the cause:
+# it is the event's time only when nothing else in the call is dated, and never when it only
+# qualifies the weather (「被昨晚的大风刮倒了」).
 _WEATHER = re.compile(r"[大暴阵雷]雨|下雨|大风|刮风|台风|下雪|暴雪|冰雹")
+_WEATHER_OF = re.compile(r"的(?:[大暴阵雷]雨|大风|台风|暴雪|冰雹)")
 _NOW = re.compile(
     r"刚才|刚刚|刚(?![才刚])[^，。]{0,3}?(看到|发现|开|下车|走|过去|闻到|听到|到家|回家|出门|路过|经过)"
     # 「到现在还没到账」 is how long something has been missing, 「现在还是毛坯」 a state, and
     # 「还在审」 paperwork under way: none is an event happening now.
     # 「现在还没塌」, 「现在倒是好好的」 say nothing is happening.
     r"|(?<!到)现在还(?!是|没|不)|正在|还在(?!审|办|处理|核)|又在|这会儿"
+    # 「电池现在在冒烟」: 现在在 and a verb of something unfolding (not 「现在在家」).
+    r"|现在在(?=[冒烧漏喷流淌滴响冲往掉塌吵闹漫涨])"
 )
-# What still says "now" inside a sentence about a habit (「天天……现在还没回家」).
-_EXPLICIT_NOW = re.compile(r"刚才|刚刚|现在(?!倒|也|没|不)|这会儿")
+# What still says "now" inside a sentence about a habit (「天天……现在还没回家」); 「到现在」
+# is how long it has lasted.
+_EXPLICIT_NOW = re.compile(r"刚才|刚刚|(?<!到)现在(?!倒|也|没|不)|这会儿")
 _HOURS_AGO = re.compile(
     rf"(?:等了|有)?(?P<n>{_NUM}|半)个?多?(?:小时|钟头)(?:了|前|以前|之前)"
     rf"|等了(?P<waited>{_NUM}|半)个?多?(?:小时|钟头)"
@@ -115,6 +122,8 @@ class _Found:
     mention: TimeMention
     has_hour: bool
     has_clock: bool = False
+    day: datetime | None = None  # the day the words named, if any
+    part: str | None = None  # the part of the day they named or implied
 
 
 def call_hour(call_time: datetime) -> datetime:
@@ -133,6 +142,10 @@ def _date(match: re.Match[str], call_time: datetime) -> datetime | None:
         month = parse_number(match.group("month"))
     if not day or not month or not 1 <= month <= 12:
         return None
+    if not (match.group("last") or match.group("month")) and day > call_time.day:
+        # 「13号」 said on the 8th is last month's 13th.
+        first = call_time.replace(day=1) - timedelta(days=1)
+        month, year = first.month, first.year
     try:
         when = call_time.replace(year=year, month=month, day=day)
     except ValueError:
@@ -152,7 +165,7 @@ def _day(text: str, call_time: datetime) -> tuple[datetime | None, str | None, t
     if m := _WEEK.search(text):
         monday = call_time - timedelta(days=call_time.weekday())
         weekday = monday + timedelta(
-            days=_WEEKDAYS[m.group("wd")] + (-7 if m.group("which") == "上" else 0)
+            days=_WEEKDAYS[m.group("wd")] - 7 * _WEEKS_BACK.get(m.group("which") or "", 0)
         )
         if weekday <= call_time:
             return weekday, None, m.span()
@@ -237,19 +250,26 @@ def _masked(text: str) -> str:
 
 
 def _dated(
-    text: str, offset: int, call_time: datetime, habitual: bool, anchored: bool
+    text: str, offset: int, call_time: datetime, habitual: bool, anchored: bool,
+    corrects: _Found | None = None,
 ) -> _Found | None:
-    """The day and hour one clause names; in a sentence about a habit only a named day."""
+    """The day and hour one clause names; in a sentence about a habit only a named day.
+
+    A clause that ``corrects`` an earlier time and names no day keeps that time's day and
+    part of the day (「昨天晚上九点多，不对，是十点多」 → 22:00 the day before).
+    """
     words = _masked(text)
     day, implied_part, day_span = _day(words, call_time)
     if day is None and habitual:
         return None
+    if day is None and corrects is not None and corrects.day is not None:
+        day, implied_part, day_span = corrects.day, corrects.part, None
     base = day or call_time
     anchored = anchored or bool(_SINCE.search(words))
     hour, hour_span, clock = _hour(words, implied_part,
-                                   day_span[1] if day is not None else None,
+                                   day_span[1] if day is not None and day_span else None,
                                    call_time, base, anchored)
-    if day is None and hour is None:
+    if hour is None and (day is None or day_span is None):
         return None
     when = base.replace(hour=hour or 0, minute=0, second=0, microsecond=0)
     if day is None and when > call_time:
@@ -258,8 +278,9 @@ def _dated(
     start, end = min(s[0] for s in spans), max(s[1] for s in spans)
     mention = TimeMention(time=when, text=text[start:end], start=offset + start,
                           end=offset + end)
+    part = m.group(0) if (m := _PART.search(words)) else implied_part
     return _Found(mention, has_hour=hour is not None or implied_part is not None,
-                  has_clock=clock)
+                  has_clock=clock, day=day, part=part)
 
 
 def _counted_back(text: str, offset: int, call_time: datetime) -> TimeMention | None:
@@ -316,6 +337,7 @@ def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
     dated_in: int | None = None  # the sentence the named time came from
     counted: TimeMention | None = None
     ongoing: TimeMention | None = None
+    weather: _Found | None = None  # a time told only of the weather
     for index, sentence in enumerate(re.finditer(r"[^。！？!?\n；;]+", text)):
         habitual = bool(_HABIT.search(sentence.group()) or _SCHEDULE.search(sentence.group()))
         anchored = bool(_CONTRAST_NOW.search(sentence.group()))
@@ -327,7 +349,10 @@ def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
             offset = sentence.start() + clause.start()
             counted = counted or _counted_back(clause.group(), offset, call_time)
             ongoing = ongoing or _ongoing(clause.group(), offset, call_time, habitual)
-            if _WEATHER.search(clause.group()) or _FUTURE.search(clause.group()):
+            if _FUTURE.search(clause.group()) or _WEATHER_OF.search(clause.group()):
+                continue
+            if _WEATHER.search(clause.group()):
+                weather = weather or _dated(clause.group(), offset, call_time, habitual, anchored)
                 continue
             if dated is not None and not dated.has_hour and (
                 same_day := _SAME_DAY_PART.search(clause.group())
@@ -335,10 +360,12 @@ def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
                 dated = _at_part_of(dated, same_day, offset)
                 continue
             found = _dated(clause.group(), offset, call_time, habitual, anchored)
-            if found and (dated is None or _sharper(dated, found, index == dated_in)
-                          or _corrected(text, dated, found)):
+            if found and dated is not None and _corrected(text, dated, found):
+                dated, dated_in = _dated(clause.group(), offset, call_time, habitual, anchored,
+                                         corrects=dated) or found, index
+            elif found and (dated is None or _sharper(dated, found, index == dated_in)):
                 dated, dated_in = found, index
-    return _prefer(dated, counted or ongoing, call_time)
+    return _prefer(dated or weather, counted or ongoing, call_time)
 
 
 def _corrected(text: str, first: _Found, later: _Found) -> bool:

@@ -25,6 +25,7 @@ CALL_FILES = (
     "calls_holdout2.jsonl",
     "calls_holdout3.jsonl",
     "calls_holdout4.jsonl",
+    "calls_holdout5.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

@@ -178,3 +178,35 @@ def test_spelt_out_read_back_and_signed_names(transcript: str, name: str) -> Non
 )
 def test_withdrawn_names_and_replies_are_not_names(transcript: str) -> None:
     assert find_caller_name(split_turns(transcript)) is None
+
+
+@pytest.mark.parametrize(
+    ("transcript", "name"),
+    [
+        # A surname that is more often an everyday word counts once the caller declares it.
+        ("坐席：您贵姓？\n市民：我姓能，能力的能，能建平。", "能建平"),
+        ("坐席：怎么称呼？\n市民：那志刚，那个“那”字。", "那志刚"),
+        # Compound surnames beyond the ten commonest.
+        ("市民：我叫司徒文静，电话13900001111。", "司徒文静"),
+        ("市民：我叫夏侯明，电话13900001111。", "夏侯明"),
+        # 「有」 begins given names too, though 「王有个」 is no name.
+        ("市民：我叫宋有田，电话13900001111。", "宋有田"),
+        # Who the caller is before the name: a role, or a long description and 「叫」.
+        ("市民：我是桃源村的网格员邵春梅，我来报个情况。", "邵春梅"),
+        ("市民：我是江北区船闸社区的一个退休老教师，叫韦国庆。", "韦国庆"),
+        ("市民：业主代表：汪建华，请回复。", "汪建华"),
+        # Hakka 「涯」 for 「我」.
+        ("市民：涯叫温秀英，电话13900001111。", "温秀英"),
+        ("市民：叫涯老邱就行。", "老邱"),
+        # A web message signed with a surname and title.
+        ("路口的红绿灯坏了好几天。\n麻烦尽快修一下。\n——曹女士", "曹女士"),
+    ],
+)
+def test_declared_surnames_roles_and_dialect_pronouns(transcript: str, name: str) -> None:
+    found = find_caller_name(split_turns(transcript))
+    assert found is not None and found[0] == name
+    assert transcript[found[1] : found[2]] == name
+
+
+def test_a_phrase_with_you_is_no_name() -> None:
+    assert find_caller_name(split_turns("市民：我是王有个事想问问")) is None

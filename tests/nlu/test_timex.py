@@ -148,6 +148,20 @@ def test_weather_states_and_paperwork_give_no_event_time(text: str) -> None:
         ("我说一下昨天的事。昨天下午两点多工地把水管挖断了", "2025-05-11T14:00:00+08:00"),
         # Days something has not happened for count back like 「三天了」.
         ("垃圾已经四天没人收了", "2025-05-08T00:00:00+08:00"),
+        # A corrected clock hour keeps the day and part of the day it corrects.
+        ("昨天晚上八点多，哦不对，是九点多了", "2025-05-11T21:00:00+08:00"),
+        ("上个月20号，不对，是21号", "2025-04-21T00:00:00+08:00"),
+        # A day of the month after today's is last month's.
+        ("16号那天摔的", "2025-04-16T00:00:00+08:00"),
+        # The week before last, and the afternoon in northern words.
+        ("上上周二装的", "2025-04-29T00:00:00+08:00"),
+        ("前天后半晌四点来钟", "2025-05-10T16:00:00+08:00"),
+        # The weather's time dates the damage when nothing else does ...
+        ("前天夜里那场大风，院子里的树就歪了", "2025-05-10T23:00:00+08:00"),
+        # ... but not when the call dates it otherwise.
+        ("昨晚下了一夜大雨，今天早上六点多山上塌下来一堆土", "2025-05-12T06:00:00+08:00"),
+        # Something unfolding now.
+        ("楼道里的电瓶现在在冒烟", "2025-05-12T09:00:00+08:00"),
     ],
 )
 def test_corrections_future_and_same_day_words(text: str, expected: str) -> None:
@@ -156,7 +170,9 @@ def test_corrections_future_and_same_day_words(text: str, expected: str) -> None
 
 
 @pytest.mark.parametrize(
-    "text", ["裂缝现在还没塌下来，就是担心", "现在倒是好好的，就怕刮大风，孩子放学都从下面过"]
+    "text", ["裂缝现在还没塌下来，就是担心", "现在倒是好好的，就怕刮大风，孩子放学都从下面过",
+             # How long it has lasted, in a sentence about what happens each time.
+             "去年报的名，到现在每次都说再等等", "我现在在家里等着"]
 )
 def test_now_that_denies_an_event_is_no_time(text: str) -> None:
     assert resolve_event_time(text, CALL) is None

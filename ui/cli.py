@@ -387,13 +387,13 @@ def train_sentiment_command(
         help="Labelled messages; default: nlu/sentiment_examples.jsonl", exists=True,
         dir_okay=False)] = None,
 ) -> None:
-    """Train the sentiment model (with the demo city's dev, test and first two holdout calls)
-    and write nlu/models/sentiment."""
-    from ingest.demo.data_files import DATA_DIR
+    """Train the sentiment model (with the demo city's seen calls) and write
+    nlu/models/sentiment."""
+    from ingest.demo.data_files import SEEN_CALL_FILES
     from nlu.train_sentiment import DEFAULT_EXAMPLES, train_sentiment_model
 
-    calls = [DATA_DIR / f"calls_{name}.jsonl" for name in ("dev", "test", "holdout", "holdout2")]
-    typer.echo(train_sentiment_model(examples or DEFAULT_EXAMPLES, calls).model_dump_json(indent=2))
+    report = train_sentiment_model(examples or DEFAULT_EXAMPLES, list(SEEN_CALL_FILES))
+    typer.echo(report.model_dump_json(indent=2))
 
 
 @eval_app.command("ner")

@@ -58,7 +58,7 @@ _BREAK = re.compile(
     r"|我家住在|家住在|住在|家住|位于|地址是|地址在|地址|就在|我在|在|到|去|是|于"
 )
 _SUFFIX = (
-    r"(?:街道|社区|小区|大道|新村|花园|公园|广场|中心|医院|学校|中学|小学|市场|菜场|大桥"
+    r"(?:街道|社区|小区|大道|新村|花园|公园|广场|中心|医院|学校|中学|小学|市场|菜场|大桥|公寓"
     r"|景区|园区|站|市|区|县|镇|乡|村|路(?!灯)|街|巷|弄|苑|府|湾|城|园|桥|馆|院)"
 )
 _NUMBER = r"[0-9一二三四五六七八九十百零〇两]+"
@@ -73,6 +73,13 @@ _LOCATIVE = re.compile(
 # A place where paperwork is to be done (「在市民中心办」, 「去政务大厅办理」) is not where the
 # problem is (ingest/demo/data/CALLS.md); 「在万象汇办的卡」 names where a card was bought.
 _PAPERWORK = re.compile(r"(?:那边|这边|那里|这里)?(?:办理|办(?![了的过事])|窗口)")
+# A trip (「在北站打的车，去世纪城」): its complaint is where it began (CALLS.md), so the places
+# it went to or through are not the address.
+_TRIP = re.compile(r"(?:打|叫|坐|上|拦)了?(?:个|辆|一辆)?(?:的|车|出租车?|网约车|滴滴)")
+_TOWARDS = re.compile(r"(?:去|到|往|开往|前往|绕到|经过|途经)(?:了|的是)?$")
+# 「……不对，是柳巷社区」: the caller takes back a place said just before.
+_CORRECTION = re.compile(r"不对|错了")
+_CORRECTION_REACH = 20  # characters between a correction and the places it concerns
 _FILLERS = ("那个", "就是", "这个", "我们", "我家", "咱们", "他们", "这边", "那边",
             "嗯", "啊", "呃", "哦", "那", "这", "的")
 
@@ -250,7 +257,8 @@ def _fuzzy_ok(window: str, form: _Form) -> bool:
     text = form.text
     if text in window or text[-1] != window[-1] or abs(len(text) - len(window)) > 1:
         return False
-    if len(window) < 4 and len(window) != len(text):
+    if len(window) < 4 and (len(window) != len(text) or window[1:] in GENERIC_WORDS):
+        # 「大医院」 is not 「县医院」: a short window sharing only a generic word is no name.
         return False
     if len(text) <= 5 and any(c in _FUNCTION_CHARS and c not in text for c in window):
         return False
@@ -434,7 +442,7 @@ def _choose(mentions: list[_Mention]) -> _Choice | None:
     best = max(score for score, _ in scored)
     top = [e for score, e in scored if score >= best - 1e-9]
     deepest = max(e.depth for e in top)
-    winners = [e for e in top if e.depth == deepest]
+    winners = _written_out([e for e in top if e.depth == deepest], mentions)
     choice = _common_chain(winners)
     choice.winners = winners
     choice.support = best
@@ -443,6 +451,70 @@ def _choose(mentions: list[_Mention]) -> _Choice | None:
         all(_support(m, w) == 0.0 for w in winners) for m in mentions
     )
     return choice
+
+
+def _written_out(winners: list[GazetteerEntry], mentions: list[_Mention]) -> list[GazetteerEntry]:
+    """Of equally supported places, the one written out after its own district or street
+    (「临湖区湖西镇沈家村」, not the 「湖西村」 a navigator went to), when only one is."""
+    if len(winners) < 2:
+        return winners
+    chained = [
+        winner for winner in winners
+        if any(
+            any(form.entry.id == winner.id for form, _ in mention.forms)
+            and any(
+                0 <= mention.start - before.end <= 1
+                and any(_is_ancestor(form.entry, winner) for form, _ in before.forms)
+                for before in mentions
+            )
+            for mention in mentions
+        )
+    ]
+    return chained if len(chained) == 1 else winners
+
+
+def _corrected(text: str, mentions: list[_Mention]) -> list[_Mention]:
+    """Mentions less the places the caller takes back (「西门社区……不对，是柳巷社区」): a
+    place said shortly before 「不对」 or 「错了」 that the first place said after contradicts."""
+    dropped: set[int] = set()
+    for correction in _CORRECTION.finditer(text):
+        replacement = next((m for m in mentions
+                            if 0 <= m.start - correction.end() <= _CORRECTION_REACH), None)
+        for index, mention in enumerate(mentions):
+            if (replacement is not None
+                    and 0 <= correction.start() - mention.end <= _CORRECTION_REACH
+                    and not _same_chain(mention, replacement)):
+                dropped.add(index)
+    # Said again later, a place taken back is somewhere else (「柳巷那边是我儿子家」).
+    taken_back = {form.entry.id for index in dropped for form, _ in mentions[index].forms}
+    return [
+        m for index, m in enumerate(mentions)
+        if index not in dropped and not (
+            taken_back and all(form.entry.id in taken_back for form, _ in m.forms)
+        )
+    ]
+
+
+def _trip_origin(text: str, mentions: list[_Mention]) -> list[_Mention]:
+    """In a trip, the mentions less the places it went to or through, when a place is left."""
+    if not _TRIP.search(text):
+        return mentions
+    left: list[_Mention] = []
+    towards_end = -2  # where the last place gone to ends: 「去滨江区世纪城」 is one place
+    for m in sorted(mentions, key=lambda m: m.start):
+        if m.start - towards_end <= 1 or _TOWARDS.search(text, max(0, m.start - 4), m.start):
+            towards_end = m.end
+        else:
+            left.append(m)
+    return left or mentions
+
+
+def _same_chain(a: _Mention, b: _Mention) -> bool:
+    """Whether some reading of ``a`` and some reading of ``b`` lie on one chain."""
+    return any(
+        _covers(x.entry, y.entry) or _covers(y.entry, x.entry)
+        for x, _ in a.forms for y, _ in b.forms
+    )
 
 
 def _confidence(choice: _Choice, mentions: list[_Mention], in_span: bool) -> float:
@@ -607,10 +679,10 @@ def normalise_address(text: str, gazetteer: Gazetteer) -> AddressMatch:
     folded = _normalise_text(text)
     index = _index(gazetteer)
     exact = _exact_mentions(folded, index)
-    mentions = [
+    mentions = _trip_origin(folded, _corrected(folded, [
         m for m in _select_mentions(exact, _fuzzy_mentions(folded, index, exact))
         if not _PAPERWORK.match(folded, m.end)
-    ]
+    ]))
     spans = find_address_spans(folded)
     in_spans = _mentions_in_spans(mentions, spans)
     if in_spans:

@@ -228,3 +228,39 @@ def test_the_index_is_built_once_per_gazetteer(gazetteer: Gazetteer) -> None:
     normalise_address("柳巷社区", copy)
     index: object = copy.derived("nlu.address.index", lambda g: pytest.fail("rebuilt"))
     assert index is copy.derived("nlu.address.index", lambda g: pytest.fail("rebuilt"))
+
+
+def test_a_place_taken_back_gives_way_to_the_correction(gazetteer: Gazetteer) -> None:
+    text = "我住老城区柳巷社区……哎不对，说错了，是西门社区，柳巷那边是我儿子家。"
+    match = normalise_address(text, gazetteer)
+    assert (match.street, match.community) == ("西门街道", "西门社区")
+
+
+def test_a_place_written_out_with_its_town_beats_one_said_in_passing(
+    gazetteer: Gazetteer,
+) -> None:
+    text = "地址是临湖区湖西镇湖西村，快递老是送到沈家村去"
+    match = normalise_address(text, gazetteer)
+    assert (match.street, match.community) == ("湖西镇", "湖西村")
+
+
+def test_a_short_generic_word_with_one_other_character_is_no_fuzzy_name(
+    gazetteer: Gazetteer,
+) -> None:
+    # 「大医院」 is one character from 「县医院」 (an alias of the county hospital).
+    match = normalise_address("我是南山县城关镇的，上个月在外地一家大医院做手术", gazetteer)
+    assert (match.street, match.community) == ("城关镇", None)
+
+
+def test_a_flat_block_names_its_community(gazetteer: Gazetteer) -> None:
+    match = normalise_address("我是去年引进到高新区的，住云谷人才公寓", gazetteer)
+    assert match.community == "人才公寓社区"
+
+
+def test_a_trip_is_placed_where_it_began(gazetteer: Gazetteer) -> None:
+    text = "前天晚上我在万象汇门口叫了个网约车，要去老城区火车站，结果司机一路绕到江北区"
+    match = normalise_address(text, gazetteer)
+    assert (match.district, match.community) == ("滨江区", "世纪城社区")
+    # Without a trip, 「去」 before a place changes nothing.
+    match = normalise_address("我每天去老城区火车站那边上班，那边路灯坏了", gazetteer)
+    assert match.community == "火车站社区"

@@ -259,7 +259,8 @@ def _dated(
     part of the day (「昨天晚上九点多，不对，是十点多」 → 22:00 the day before).
     """
     words = _masked(text)
-    day, implied_part, day_span = _day(words, call_time)
+    day, implied_part, named_span = _day(words, call_time)
+    day_span: tuple[int, int] | None = named_span
     if day is None and habitual:
         return None
     if day is None and corrects is not None and corrects.day is not None:

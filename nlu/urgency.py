@@ -44,11 +44,12 @@ _URGENT: list[_Danger] = [
     _Danger(re.compile(r"(困|关)在.{0,4}电梯|电梯.{0,6}(困人|困住|关人|卡住了人)|被困"
                        r"|人还在(车|里面)"),
             "有人被困，需立即救援"),
-    _Danger(re.compile(r"(电线|电缆).{0,6}(裸露|掉|断|垂|耷拉|冒火|打火)|漏电|触电"
+    # 「老鼠把电线咬断了」 is a chewed cable indoors, not a live wire down.
+    _Danger(re.compile(r"(电线|电缆).{0,6}(裸露|掉|(?<!咬)断|垂|耷拉|冒火|打火)|漏电|触电"
                        r"|高压线.{0,4}(断|掉)"),
             "电线裸露或漏电，有触电危险"),
     # 「打不着火」, 「点不着火」: a stove or heater that will not light is no fire.
-    _Danger(re.compile(r"(?<![不没])着火|起火|失火|火灾|冒(黑)?烟|烧起来"), "发生火情"),
+    _Danger(re.compile(r"(?<![不没])着火|起火|失火|火灾|冒[黑白浓]?烟|烧起来"), "发生火情"),
     _Danger(re.compile(r"(下穿|隧道|地道|桥洞|立交|地下车库|涵洞).{0,8}(积水|淹|进水|倒灌)"
                        r"|(积水|淹).{0,8}(下穿|隧道|没过|半米|齐腰)|倒灌|水.{0,4}到(车门|膝盖|腰)"),
             "严重积水，危及通行和财产安全"),
@@ -60,7 +61,7 @@ _URGENT: list[_Danger] = [
             "倒树或落石阻断道路", in_progress=False),
     _Danger(re.compile(r"晕倒|昏迷|不省人事|抽搐|大出血|血流不止|流了?(好多|很多|一地|一身)的?血"
                        r"|呼吸困难|叫.{0,3}不(动|醒|应)|突然(倒|晕)|倒地不起|嘴(也)?歪"
-                       r"|半边身子.{0,2}(不能动|动不了)"
+                       r"|半边身子.{0,2}(不能动|动不了)|胸口?(疼|痛)得|胸痛|喘不上气|说不出话"
                        # 「人没反应」, not 「屏幕点了没反应」.
                        r"|(人|他|她|老人|孩子|叫|喊|推).{0,4}没.?反应"
                        r"|(有人|好几个人|多人|人员).{0,4}(受伤|被砸|被撞)"),
@@ -82,6 +83,7 @@ _URGENT: list[_Danger] = [
 # Words just before a danger that make it feared, missed or denied rather than present.
 _HEDGE = re.compile(
     r"万一|如果|要是|怕|担心|差点|险些|以防|防止|以免|免得|会不会|是不是|有没有|没有|没|不会"
+    r"|雨就"  # 「一下大雨就倒灌」: what happens each time it rains
 )
 _HEDGE_WINDOW = 4
 # In the model's turn: the danger is feared, narrowly missed or over, not present.
@@ -91,7 +93,9 @@ _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
 # Words after a danger saying it is over.
 _RESOLVED = re.compile(r"都(下来|出来|救出来)了|(已经|都)(修好|救出来|灭了|处理好|没事)|没事了"
                        r"|险情.{0,2}解除|扑灭|火(是|已经|都)?灭了|现在(已经)?没(有)?了"
-                       r"|(救|抢救)(回来|过来)了|脱离(了)?危险|找到了|换(掉|好)了")
+                       r"|(救|抢救)(回来|过来)了|脱离(了)?危险|找到了|换(掉|好)了"
+                       # 「当场来修好了」 (not 「还没修好了」), Wu 「现在呒没了」, 「水退了」.
+                       r"|(?<![没不未])修好了|现在(已经)?(呒没|冇|没得)了|(水|现在)(已经)?退了")
 
 
 class UrgencyResult(BaseModel):

@@ -21,6 +21,8 @@ from nlu.urgency import assess_urgency
         "接学生的面包车塞了十几个小孩，车门都关不上",
         "桥下有个老头躺着，下雨天，叫他也不动",
         "办公室七八个人都在上吐下泻",
+        "楼道里充电的电瓶在冒白烟",
+        "我爸突然胸口疼得直不起腰，救护车还没到",
     ],
 )
 def test_dangers_are_urgent_with_a_reason(text: str) -> None:
@@ -111,6 +113,12 @@ def test_a_sudden_collapse_is_urgent(text: str) -> None:
         "新换的屏幕点了没反应，店家不认账。",
         "我家老头子中风瘫在床上，家庭医生每个月都上门。",
         "岔路口多装几个指示牌，免得游客走丢。",
+        # Repaired on the spot, in Wu; water gone; what happens each time it rains; a cable
+        # chewed by rats.
+        "上礼拜灶台边闻到煤气味，师傅当场来修好了，就是收费太贵。",
+        "前天车库进水，现在水退了，损失找谁赔？",
+        "我们单元门口一下暴雨就倒灌，去年就报过。",
+        "老鼠多得很，把我家冰箱后面的电线咬断了。",
     ],
 )
 def test_dangers_over_or_not_present_are_not_urgent(text: str) -> None:

@@ -63,9 +63,14 @@ _CLOCK = re.compile(
 _RANGE_END = re.compile(
     rf"[到至](?:(?:{_PART_WORDS})(?:{_NUM}[点时](?:半|{_NUM}分?)?)?|{_NUM}[点时](?:半|{_NUM}分?)?)"
 )
+# 「九点以后音量小一点」: a bound, not when something happened, unless a day is named with it
+# (「昨晚九点以后一直吵」).
+_CLOCK_BOUND = re.compile(rf"{_NUM}[点时](?:半|{_NUM}分?)?(?:以后|之后|以前|之前)")
 # 「今天打电话是想表扬……」: the day of the call itself, not of the event.
 _CALLING_TODAY = re.compile(
-    r"(?:今天|今儿|今日)(?=(?:我|特意|专门|就)?(?:打(?:这个|个)?电话|来电|给你们打|打过来|打12345))"
+    r"(?:今天|今儿|今日)(?=(?:我|特意|专门|就)?(?:打(?:这个|个)?电话|来电|给你们打|打过来|打12345)"
+    # 「今天还有个事想请教」: the day of the call's own business.
+    r"|还?有个?事|想(?:问|请教|咨询|反映))"
 )
 # A part of the day without a day is the latest one when the caller says it began then.
 _SINCE = re.compile(rf"从(?:{_PART_WORDS})|(?:{_PART_WORDS})(?:就|起)?开始|(?:{_PART_WORDS})起")
@@ -84,14 +89,14 @@ _SCHEDULE = re.compile(r"放号|开放|放学|营业(?!执照|额|厅)|末班|�
 # A time told of the weather (「昨晚下了一夜大雨，今天早上六点多……塌下来」) dates the cause:
 # it is the event's time only when nothing else in the call is dated, and never when it only
 # qualifies the weather (「被昨晚的大风刮倒了」).
-_WEATHER = re.compile(r"[大暴阵雷]雨|下雨|大风|刮风|台风|下雪|暴雪|冰雹")
+_WEATHER = re.compile(r"[大暴阵雷]雨|下雨|大风|刮风|台风|下雪|暴雪|冰雹|风[太很好特别]*大")
 _WEATHER_OF = re.compile(r"的(?:[大暴阵雷]雨|大风|台风|暴雪|冰雹)")
 _NOW = re.compile(
     r"刚才|刚刚|刚(?![才刚])[^，。]{0,3}?(看到|发现|开|下车|走|过去|闻到|听到|到家|回家|出门|路过|经过)"
     # 「到现在还没到账」 is how long something has been missing, 「现在还是毛坯」 a state, and
     # 「还在审」 paperwork under way: none is an event happening now.
     # 「现在还没塌」, 「现在倒是好好的」 say nothing is happening.
-    r"|(?<!到)现在还(?!是|没|不)|正在|还在(?!审|办|处理|核)|又在|这会儿"
+    r"|(?<!到)现在还(?!是|没|不)|正在|还在(?!审|办|处理|核|整理)|又在|这会儿"
     # 「电池现在在冒烟」: 现在在 and a verb of something unfolding (not 「现在在家」).
     r"|现在在(?=[冒烧漏喷流淌滴响冲往掉塌吵闹漫涨])"
 )
@@ -265,6 +270,8 @@ def _dated(
         return None
     if day is None and corrects is not None and corrects.day is not None:
         day, implied_part, day_span = corrects.day, corrects.part, None
+    if day is None:
+        words = _CLOCK_BOUND.sub(lambda m: " " * len(m.group(0)), words)
     base = day or call_time
     anchored = anchored or bool(_SINCE.search(words))
     hour, hour_span, clock = _hour(words, implied_part,
@@ -366,7 +373,7 @@ def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
                                          corrects=dated) or found, index
             elif found and (dated is None or _sharper(dated, found, index == dated_in)):
                 dated, dated_in = found, index
-    return _prefer(dated or weather, counted or ongoing, call_time)
+    return _prefer(dated, counted or ongoing, call_time) or (weather.mention if weather else None)
 
 
 def _corrected(text: str, first: _Found, later: _Found) -> bool:

@@ -162,6 +162,10 @@ def test_weather_states_and_paperwork_give_no_event_time(text: str) -> None:
         ("昨晚下了一夜大雨，今天早上六点多山上塌下来一堆土", "2025-05-12T06:00:00+08:00"),
         # Something unfolding now.
         ("楼道里的电瓶现在在冒烟", "2025-05-12T09:00:00+08:00"),
+        # 「刚刚」 beats the weather's time, which only dates the cause.
+        ("电线杆刚刚倒的，昨晚风太大了", "2025-05-12T09:00:00+08:00"),
+        # A bound is no event time without a day; with one it is.
+        ("昨晚九点以后一直在吵", "2025-05-11T21:00:00+08:00"),
     ],
 )
 def test_corrections_future_and_same_day_words(text: str, expected: str) -> None:
@@ -172,7 +176,10 @@ def test_corrections_future_and_same_day_words(text: str, expected: str) -> None
 @pytest.mark.parametrize(
     "text", ["裂缝现在还没塌下来，就是担心", "现在倒是好好的，就怕刮大风，孩子放学都从下面过",
              # How long it has lasted, in a sentence about what happens each time.
-             "去年报的名，到现在每次都说再等等", "我现在在家里等着"]
+             "去年报的名，到现在每次都说再等等", "我现在在家里等着",
+             # A request about hours, paperwork under way, the call's own business.
+             "麻烦劝一下，晚上九点以后声音小一点", "病历说还在整理，让我等通知",
+             "上次的事办好了。今天还有个事想请教一下"]
 )
 def test_now_that_denies_an_event_is_no_time(text: str) -> None:
     assert resolve_event_time(text, CALL) is None

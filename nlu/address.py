@@ -5,7 +5,9 @@ communities and landmarks.
 colloquial suffix such as 小区/路/苑, and names with one wrong, missing or swapped
 character), then picks the administrative chain that most mentions agree on. A landmark or
 community alone implies its street and district; a mention that contradicts the chosen
-chain lowers the confidence instead of winning. House numbers and building details stay in
+chain lowers the confidence instead of winning. A place the caller takes back
+(「……不对，是柳巷社区」) and the places a trip went to (its complaint is where it began) are
+left out. House numbers and building details stay in
 ``raw`` but take no part in matching.
 
 The lookup index is built once per :class:`~kg.gazetteer.Gazetteer` and cached on that

@@ -5,8 +5,9 @@ the ticket needs an absolute time, to the hour. The conventions (ingest/demo/dat
 a part of the day alone stands for its usual hour (下午 → 15:00) when a day is named, or when
 the caller says it began then (「从下午到现在」); a day without an hour is 00:00 of that day;
 「刚才」, something happening now or 「等了四个小时」 count back from the call's hour; habits
-(「每天晚上」), schedules (「七点放号」), the end of a range (「一直搞到凌晨两点」) and the time
-of the weather that caused the damage (「昨晚的大风」) are no event time. A clause is read on
+(「每天晚上」), schedules (「七点放号」), the end of a range (「一直搞到凌晨两点」) and a bound
+without a day (「九点以后小声点」) are no event time; the time of the weather that caused the
+damage (「昨晚下大雨」) is one only when nothing else dates the call. A clause is read on
 its own, so 「一到晚上就排臭气，昨晚九点多味道最大」 keeps 「昨晚九点多」 while the habit around
 it is ignored.
 """

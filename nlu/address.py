@@ -7,8 +7,7 @@ character), then picks the administrative chain that most mentions agree on. A l
 community alone implies its street and district; a mention that contradicts the chosen
 chain lowers the confidence instead of winning. A place the caller takes back
 (「……不对，是柳巷社区」) and the places a trip went to (its complaint is where it began) are
-left out. House numbers and building details stay in
-``raw`` but take no part in matching.
+left out. House numbers and building details stay in ``raw`` but take no part in matching.
 
 The lookup index is built once per :class:`~kg.gazetteer.Gazetteer` and cached on that
 object, so a call costs a few dictionary lookups per character (well under 1 ms on the

@@ -17,6 +17,8 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from ingest.demo.data_files import DATA_DIR
 from ingest.demo.hotline import demo_ticket_filler
 from nlu.call_cases import TicketCase, read_cases
@@ -64,6 +66,7 @@ def _batched(filler: TicketFiller, cases: list[TicketCase]) -> dict[str, float]:
     return {"batched_drafts_per_s": round(ROUNDS * len(calls) / elapsed, 1)}
 
 
+@pytest.mark.timeout(3600)  # 810 calls, three configurations, cold, batched and live
 def test_hotline_benchmark() -> None:
     filler = demo_ticket_filler()
     splits = sorted(p.stem.removeprefix("calls_") for p in DATA_DIR.glob("calls_*.jsonl"))

@@ -53,7 +53,7 @@ _TITLES = (
     "奶奶|爷爷|伯伯|叔叔|老汉|老太|阿婆|阿公|阿伯|婆婆|嬢嬢|孃孃|经理|老板|医生|同学|主任|主管|"
     "书记|厂长|店长|队长|站长|校长|院长|会计|护士|教练|律师|姐|哥|伯|叔|姨"
 )
-# 「I」: Mandarin, northern 俺, Wu 阿拉, Hakka 涯.
+# 「我」 as callers say it: Mandarin 我, northern 俺, Wu 阿拉, Hakka 涯.
 _I = "(?:我|俺|阿拉|涯)"
 _NAME_END = (
     r"(?=[，,。.、；;！!？?…\s\d]|电话|手机|号码|就行|就好|就可以|好了|吧|啊|呀|哈|呢|嘛|哦|"
@@ -68,7 +68,7 @@ _CORRECTION = re.compile(r"不对|不是|说错了|错了")
 _DECLARED_SURNAME = re.compile(
     rf"(?:{_I}|免贵|^)姓(?P<sur>[\u4e00-\u9fff])|[“\"「‘](?P<quoted>[\u4e00-\u9fff])[”\"」’]"
 )
-_NOT_SURNAMES = set("名什啥甚氏的")
+_NOT_SURNAMES = set("名什啥甚氏的")  # 「姓名」, 「姓什么」: no surname declared
 _ASKED = re.compile(r"贵姓|怎么称呼|姓名|叫什么|称呼您|名字")
 _CONFIRMS = re.compile(r"^(?:对|是|没错|嗯|对的|是的)(?:[，,。！!\s]|$)")
 # 「我叫潘永福……算了，名字别写了」: a name given, then withdrawn.

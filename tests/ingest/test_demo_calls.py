@@ -26,6 +26,7 @@ CALL_FILES = (
     "calls_holdout3.jsonl",
     "calls_holdout4.jsonl",
     "calls_holdout5.jsonl",
+    "calls_holdout6.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

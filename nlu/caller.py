@@ -47,6 +47,8 @@ _SECOND_IN_GIVEN_NAME = {
     "阿": set("姨婆公伯叔哥姐妹嫂"),
     # 「宋有福」, 「王有才」, but 「李有个」, 「张有点」 are phrases.
     "有": set("个点些人的没时事关钱空问几多了"),
+    # 「盛家豪」, but 「王家里」, 「李家门口」 are places.
+    "家": set("里的门人住那这楼附旁边对后前屋院老小在有是属长"),
 }
 _TITLES = (
     "老先生|老太太|老爷子|先生|女士|小姐|阿姨|大爷|大妈|大娘|大姐|大哥|大伯|大叔|大婶|师傅|老师|"
@@ -62,7 +64,7 @@ _NAME_END = (
 _FILLER = r"(?:\s|…|\.\.\.|那个|嗯|呃)*"
 # What callers are when they name themself after it: 「我是高山村的网格员蓝海生」.
 _SELF_ROLES = "网格员|楼长|志愿者|社工|村医|门卫|保安|村干部|村支书|业主代表|居民代表"
-_CORRECTION = re.compile(r"不对|不是|说错了|错了")
+_CORRECTION = re.compile(r"不对|不是|说错了|错了|不好意思|唔好意思")
 # 「姓区，区域的区」, 「那振宇，那个“那”」: a surname the caller declares, even one that is
 # more often an everyday word and so not among the surnames above.
 _DECLARED_SURNAME = re.compile(
@@ -108,7 +110,7 @@ def _patterns(declared: str = "") -> _Patterns:
     name = rf"(?:老|小)?{surname}[\u4e00-\u9fff]{{0,2}}?"
     prefixes = (
         rf"{_I}叫|{_I}的名字(?:是|叫)|名字叫|名字是|姓名是|姓名[：:]?|{_I}[是系]|本人|"
-        rf"(?:{_I}的)?(?:大名|全名|本名|学名)(?:叫|是)|"
+        rf"(?:{_I}的)?(?:大名|全名|本名|学名)(?:叫|是|啊|呀)?[，,\s]*|"
         # 「我老秦，秦始皇的秦」: 「我」 and straight on the familiar 老 + surname.
         rf"{_I}(?=老{surname}[，,。\s])|"
         rf"[叫喊]{_I}|联系人[：:]?|留言人[：:]?|投诉人[：:]?|反映人[：:]?|举报人[：:]?|来电人[：:]?|"
@@ -125,9 +127,11 @@ def _patterns(declared: str = "") -> _Patterns:
     return _Patterns(
         full=re.compile(rf"(?:{prefixes}){_FILLER}(?P<name>{name}){_NAME_END}"),
         self_of=re.compile(self_of),
-        # 「不对，是王晓明」: a name given again after a correction.
+        # 「不对，是王晓明」, 「哦不对，记录上写远方的远，龚思远」: a name given again after a
+        # correction, straight on or after the character it corrects is spelt out.
         corrected=re.compile(
-            rf"(?:{_CORRECTION.pattern})[，,、\s…]+(?:[^，,。；;！!？?]{{0,6}}?(?:是|叫)|我叫|应该是)?"
+            rf"(?:{_CORRECTION.pattern})[，,、\s…—]+(?:[^，,。；;！!？?]{{0,6}}?(?:是|叫)|我叫|应该是"
+            rf"|[^，,。；;！!？?]{{1,10}}[的嘅][^，,。；;！!？?]，)?"
             rf"(?P<name>{name}){_NAME_END}"
         ),
         surname_only=re.compile(rf"{surname_word}\s*(?P<sur>{surname})"),
@@ -159,7 +163,7 @@ def _patterns(declared: str = "") -> _Patterns:
         # A web message signed on its last line: 「刘思远」, 「——林先生」.
         signature=re.compile(
             rf"^[-—－\s]*(?:(?P<titled>{surname}(?:{_TITLES}))|(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}))"
-            r"[。.！!\s]*$"
+            r"[。.！!\s]*(?:[（(][^）)]*[）)])?[。.！!\s]*$"
         ),
     )
 
@@ -195,6 +199,7 @@ def _clean(name: str, p: _Patterns) -> str | None:
         or (name[1] in (_NOT_NAME | _NOT_SECOND) - {"老", "小"} and not given)
         or name in _ROLES
         or name in _NOT_NAMES
+        or "的" in name or "嘅" in name  # 「诸葛的诸」 spells a surname out
         or _PLACE_END.search(name)
     ):
         return None

@@ -16,6 +16,11 @@ _GROUP = re.compile(rf"[{NUMBER_CHARS}]+")
 _MAX_PHONE_DIGITS = 12
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}\d{7,8}(?!\d)")
+# 「137 5711 4290，哦不是，最后是4209」: the last digits said again after a correction.
+_TAIL_CORRECTED = re.compile(
+    rf"[^{NUMBER_CHARS}]{{0,6}}?(?:不对|不是|错了|说错)(?:[^{NUMBER_CHARS}]|[两四]位){{0,10}}?"
+    rf"(?P<tail>[{NUMBER_CHARS}]{{2,4}})(?![{NUMBER_CHARS}])"
+)
 _MASK_TARGETS = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)|(?<!\d)(\d{6})\d{8}(\d{3}[0-9Xx])")
 
 
@@ -65,7 +70,17 @@ def find_phones(text: str) -> list[tuple[str, int, int]]:
             found.append((digits, match.start(), match.end()))
         else:
             found.extend(_phones_in_chunk(chunk, match.start()))
-    return found
+    return [_with_corrected_tail(text, *phone) for phone in found]
+
+
+def _with_corrected_tail(text: str, digits: str, start: int, end: int) -> tuple[str, int, int]:
+    """The phone with its last digits replaced when the caller corrects only those."""
+    fix = _TAIL_CORRECTED.match(text, end)
+    if fix is None:
+        return digits, start, end
+    tail = re.sub(r"\D", "", spell_digits(fix.group("tail")))
+    corrected = digits[: len(digits) - len(tail)] + tail
+    return (corrected, start, fix.end()) if _is_phone(corrected) else (digits, start, end)
 
 
 def mask_phone(phone: str) -> str:

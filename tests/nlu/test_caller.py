@@ -210,3 +210,24 @@ def test_declared_surnames_roles_and_dialect_pronouns(transcript: str, name: str
 
 def test_a_phrase_with_you_is_no_name() -> None:
     assert find_caller_name(split_turns("市民：我是王有个事想问问")) is None
+
+
+@pytest.mark.parametrize(
+    ("transcript", "name"),
+    [
+        # A character corrected after it is spelt out; a Cantonese apology as the correction.
+        ("市民：我叫邱思源，哦不对，户口上写远方的远，邱思远。", "邱思远"),
+        ("坐席：您的姓名？\n市民：黎志钢，钢铁嘅钢——唔好意思，系刚强嘅刚，黎志刚。", "黎志刚"),
+        # The full name asked for after a nickname.
+        ("坐席：您贵姓？\n市民：叫我小方就行。哦，要全名啊，方雨桐，雨水的雨。", "方雨桐"),
+        # 「家」 in a given name, though 「王家里」 is no name.
+        ("市民：对，我叫盛家豪，电话13900001111。", "盛家豪"),
+        # A signature with a remark in brackets.
+        ("路灯坏了一个月。\n麻烦修一下。\n韩先生（电话就不留了）", "韩先生"),
+        # A surname spelt out through a compound one is no name; the agent's title is.
+        ("坐席：您贵姓？\n市民：我姓诸，诸葛的诸，就一个字。\n坐席：好的诸师傅。", "诸师傅"),
+    ],
+)
+def test_corrected_characters_full_names_and_signatures(transcript: str, name: str) -> None:
+    found = find_caller_name(split_turns(transcript))
+    assert found is not None and found[0] == name

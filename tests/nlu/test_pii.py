@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from nlu.pii import find_phones, mask_phone, mask_pii
 
 
@@ -22,3 +24,17 @@ def test_masking_hides_the_middle() -> None:
     assert mask_pii("电话13805712345，身份证330102199001011234") == (
         "电话138****2345，身份证330102********1234"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("137 5711 4290，哦不是，最后是4209。", "13757114209"),
+        ("电话幺三三，六五七零，八四九二，哦不对，最后是八四二九。", "13365708429"),
+        ("13757028816，说错了，最后两位是61", "13757028861"),
+        # 「不是」 about something else leaves the number alone.
+        ("电话13812345678，不是我的，是我儿子的", "13812345678"),
+    ],
+)
+def test_a_corrected_tail_replaces_the_last_digits(text: str, digits: str) -> None:
+    assert find_phones(text)[-1][0] == digits

@@ -53,7 +53,7 @@ _URGENT: list[_Danger] = [
     _Danger(re.compile(r"(下穿|隧道|地道|桥洞|立交|地下车库|涵洞).{0,8}(积水|淹|进水|倒灌)"
                        r"|(积水|淹).{0,8}(下穿|隧道|没过|半米|齐腰)|倒灌|水.{0,4}到(车门|膝盖|腰)"),
             "严重积水，危及通行和财产安全"),
-    _Danger(re.compile(r"(塌陷|坍塌|倒塌|要塌|快塌)|(墙|楼|房|路面).{0,4}(塌|裂开大口子)"
+    _Danger(re.compile(r"(塌陷|坍塌|倒塌|要塌|快塌)|(墙|楼|房|路面)[^怕担会]{0,4}(塌|裂开大口子)"
                        r"|塌了.{0,4}(坑|洞|口子)|(路|马路|地面)上.{0,4}塌了"),
             "有坍塌危险", in_progress=False),
     _Danger(re.compile(r"(树|石头|落石|山石|广告牌|招牌|电线杆).{0,10}(倒|滚|掉|砸).{0,12}"
@@ -72,22 +72,26 @@ _URGENT: list[_Danger] = [
                        r"|找不到人了?|人找不到了"), "有人走失"),
     _Danger(re.compile(r"(井盖|窨井盖).{0,6}(丢|没了|缺失|掀开|翻了)|掉进.{0,4}(井|坑)"),
             "井盖缺失，有人员坠落危险", in_progress=False),
-    _Danger(re.compile(r"(危化品|化学品|农药).{0,6}(泄漏|倒|撒)|刺鼻.{0,6}(气体|毒)"),
-            "危险化学品泄漏"),
+    _Danger(re.compile(r"(危化品|化学品|农药|柴油|汽油|油罐车).{0,6}(泄漏|倒|撒|流|漏)"
+                       r"|刺鼻.{0,6}(气体|毒)"),
+            "危险化学品或油品泄漏"),
     _Danger(re.compile(r"(校车|接送?学生|接孩子|面包车|客车|孩子|小孩|学生).{0,12}"
                        r"(超载|塞了|塞满|挤满|关不上)|超载.{0,6}(学生|孩子|小孩|乘客)"),
             "车辆严重超载行驶，危及乘车人安全"),
+    _Danger(re.compile(r"酒驾|醉驾|喝(了)?酒开车|酒后(驾驶|开车)"),
+            "驾驶员酒后驾驶，危及乘车人和路人安全"),
     _Danger(re.compile(r"锅炉.{0,12}(冒气|喷气|泄压|爆|[冒喷]蒸汽|往外[喷冒]|嘶嘶)"),
             "锅炉异常，有爆炸危险"),
 ]
 # Words just before a danger that make it feared, missed or denied rather than present.
 _HEDGE = re.compile(
-    r"万一|如果|要是|怕|担心|差点|险些|以防|防止|以免|免得|会不会|是不是|有没有|没有|没|不会"
+    r"万一|如果|要是|怕|担心|差点|险些|以防|防止|以免|免得|会不会|是不是|不是|有没有|没有|没|不会"
     r"|雨就"  # 「一下大雨就倒灌」: what happens each time it rains
 )
 _HEDGE_WINDOW = 4
 # In the model's turn: the danger is feared, narrowly missed or over, not present.
-_NOT_NOW = re.compile(r"差点|险些|万一|如果|要是|担心|以防|防止|以免|免得|会不会|没有?人受伤")
+_NOT_NOW = re.compile(r"差点|险些|万一|如果|要是|担心|以防|防止|以免|免得|会不会|没有?人受伤"
+                      r"|(?:哦|噢|哎)[，,]?不是")
 _QUOTE = 30  # characters of a turn quoted in a reason
 _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
 # Words after a danger saying it is over.
@@ -95,7 +99,11 @@ _RESOLVED = re.compile(r"都(下来|出来|救出来)了|(已经|都)(修好|救
                        r"|险情.{0,2}解除|扑灭|火(是|已经|都)?灭了|现在(已经)?没(有)?了"
                        r"|(救|抢救)(回来|过来)了|脱离(了)?危险|找到了|换(掉|好)了"
                        # 「当场来修好了」 (not 「还没修好了」), Wu 「现在呒没了」, 「水退了」.
-                       r"|(?<![没不未])修好了|现在(已经)?(呒没|冇|没得)了|(水|现在)(已经)?退了")
+                       r"|(?<![没不未])修好了|现在(已经)?(呒没|冇|没得)了|(水|现在)(已经)?退了"
+                       # 「火当时就灭了」.
+                       r"|火[^，。,]{0,4}灭了")
+# Right after a danger, words that take it back: 「着火了——哦，不是房子着火」.
+_RETRACTED = re.compile(r".{0,6}?(?:哦|噢|哎)[，,]?不是")
 
 
 class UrgencyResult(BaseModel):
@@ -115,7 +123,8 @@ def _present_danger(pattern: re.Pattern[str], text: str) -> re.Match[str] | None
     「没」 belongs to the clause before.
     """
     for match in pattern.finditer(text):
-        if not hedged(text, match.start()) and not _RESOLVED.search(text, match.end()):
+        if not (hedged(text, match.start()) or _RESOLVED.search(text, match.end())
+                or _RETRACTED.match(text, match.end())):
             return match
     return None
 

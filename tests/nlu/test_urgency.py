@@ -23,6 +23,8 @@ from nlu.urgency import assess_urgency
         "办公室七八个人都在上吐下泻",
         "楼道里充电的电瓶在冒白烟",
         "我爸突然胸口疼得直不起腰，救护车还没到",
+        "翻了一辆油罐车，柴油一直往河里流，下游就是取水口",
+        "接孩子的司机喝酒开车，一车小学生已经开走了",
     ],
 )
 def test_dangers_are_urgent_with_a_reason(text: str) -> None:
@@ -119,6 +121,10 @@ def test_a_sudden_collapse_is_urgent(text: str) -> None:
         "前天车库进水，现在水退了，损失找谁赔？",
         "我们单元门口一下暴雨就倒灌，去年就报过。",
         "老鼠多得很，把我家冰箱后面的电线咬断了。",
+        # A fire out at once; a danger taken back; a collapse only feared.
+        "厨房的锅烧起来了，火当场就灭了，没人受伤，想问问保险的事。",
+        "着火了——哦，不是房子着火，是田里有人在烧秸秆，烟大得很。",
+        "楼上在加盖，我们楼下的怕塌。",
     ],
 )
 def test_dangers_over_or_not_present_are_not_urgent(text: str) -> None:

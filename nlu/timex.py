@@ -66,7 +66,9 @@ _RANGE_END = re.compile(
 )
 # 「九点以后音量小一点」: a bound, not when something happened, unless a day is named with it
 # (「昨晚九点以后一直吵」).
-_CLOCK_BOUND = re.compile(rf"{_NUM}[点时](?:半|{_NUM}分?)?(?:以后|之后|以前|之前)")
+_CLOCK_BOUND = re.compile(
+    rf"{_NUM}[点时](?:半|{_NUM}分?)?(?:以后|之后|以前|之前)|(?<=要){_NUM}[点时](?:半|{_NUM}分?)?"
+)
 # 「今天打电话是想表扬……」: the day of the call itself, not of the event.
 _CALLING_TODAY = re.compile(
     r"(?:今天|今儿|今日)(?=(?:我|特意|专门|就)?(?:打(?:这个|个)?电话|来电|给你们打|打过来|打12345)"
@@ -86,7 +88,7 @@ _SAME_DAY_PART = re.compile(rf"当晚|当天(?P<part>{_PART_WORDS})|那天(?P<pa
 _HABIT = re.compile(r"每天|天天|每晚|每周|每个|经常|老是|总是|一到|一直到|平时|每次|也是")
 # Timetables (「七点放号」, 「三点半就放学了」): no event time, unless a clause names the day
 # it happened on (「今天下午放学后被打了」). 「营业执照」 is a licence, not opening hours.
-_SCHEDULE = re.compile(r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班|[点半]就?[关开]门")
+_SCHEDULE = re.compile(r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班|[点半]就?(?:[关开]门|关了)")
 # A time told of the weather (「昨晚下了一夜大雨，今天早上六点多……塌下来」) dates the cause:
 # it is the event's time only when nothing else in the call is dated, and never when it only
 # qualifies the weather (「被昨晚的大风刮倒了」).
@@ -97,7 +99,9 @@ _NOW = re.compile(
     # 「到现在还没到账」 is how long something has been missing, 「现在还是毛坯」 a state, and
     # 「还在审」 paperwork under way: none is an event happening now.
     # 「现在还没塌」, 「现在倒是好好的」 say nothing is happening.
-    r"|(?<!到)现在还(?!是|没|不)|正在|还在(?!审|办|处理|核|整理)|又在|这会儿"
+    # 「截图都还在咯」, 「执照还在，想注销」: something still exists, nothing is happening;
+    # 「还在。」 on its own answers whether it is still going on.
+    r"|(?<!到)现在还(?!是|没|不)|正在|还在(?!审|办|处理|核|整理|[咯呢啊的呀嘛]|$)|^还在$|又在|这会儿"
     # 「电池现在在冒烟」: 现在在 and a verb of something unfolding (not 「现在在家」).
     r"|现在在(?=[冒烧漏喷流淌滴响冲往掉塌吵闹漫涨])"
 )
@@ -358,7 +362,8 @@ def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
             offset = sentence.start() + clause.start()
             counted = counted or _counted_back(clause.group(), offset, call_time)
             ongoing = ongoing or _ongoing(clause.group(), offset, call_time, habitual)
-            if _FUTURE.search(clause.group()) or _WEATHER_OF.search(clause.group()):
+            if (_FUTURE.search(clause.group()) or _WEATHER_OF.search(clause.group())
+                    or _later_this_week(clause.group(), call_time)):
                 continue
             if _WEATHER.search(clause.group()):
                 weather = weather or _dated(clause.group(), offset, call_time, habitual, anchored)
@@ -375,6 +380,13 @@ def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
             elif found and (dated is None or _sharper(dated, found, index == dated_in)):
                 dated, dated_in = found, index
     return _prefer(dated, counted or ongoing, call_time) or (weather.mention if weather else None)
+
+
+def _later_this_week(text: str, call_time: datetime) -> bool:
+    """Whether ``text`` names a day of this week still to come (「本周四停水」)."""
+    if not (m := _WEEK.search(text)) or m.group("which") not in ("这", "本"):
+        return False
+    return _WEEKDAYS[m.group("wd")] > call_time.weekday()
 
 
 def _corrected(text: str, first: _Found, later: _Found) -> bool:

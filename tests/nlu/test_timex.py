@@ -179,7 +179,10 @@ def test_corrections_future_and_same_day_words(text: str, expected: str) -> None
              "去年报的名，到现在每次都说再等等", "我现在在家里等着",
              # A request about hours, paperwork under way, the call's own business.
              "麻烦劝一下，晚上九点以后声音小一点", "病历说还在整理，让我等通知",
-             "上次的事办好了。今天还有个事想请教一下"]
+             "上次的事办好了。今天还有个事想请教一下",
+             # Things still there; a closing time; an expected time; later this week.
+             "店不开了，营业执照还在，想注销", "截图都还在咯", "周末八点就关了，能不能晚点",
+             "散场要十一点，地铁会延长吗", "通知说本周五早上八点到下午六点停水"]
 )
 def test_now_that_denies_an_event_is_no_time(text: str) -> None:
     assert resolve_event_time(text, CALL) is None

@@ -68,15 +68,17 @@ _ADDRESS = re.compile(
     rf"(?:[\u4e00-\u9fff0-9]{{0,8}}?{_SUFFIX}{_DETAIL}*)+(?:\d+(?:室|号)?)?"
 )
 # A bare name before a word of position (「在文庙那边」, 「北湖附近」) is said as a place too.
-_LOCATIVE = re.compile(
-    r"[\u4e00-\u9fff]{2,6}?(?=那边|这边|那儿|这儿|那块|那一带|一带|附近|旁边)"
-)
+_POSITION = r"那边|这边|那儿|这儿|那块|那一带|一带|附近|旁边|门口|对面"
+_LOCATIVE = re.compile(rf"[\u4e00-\u9fff]{{2,6}}?(?={_POSITION})")
+# A place name said right before a word of position (「区实小门口」) is a place said as one.
+_AT_POSITION = re.compile(_POSITION)
 # A place where paperwork is to be done (「在市民中心办」, 「去政务大厅办理」) is not where the
 # problem is (ingest/demo/data/CALLS.md); 「在万象汇办的卡」 names where a card was bought.
 _PAPERWORK = re.compile(r"(?:那边|这边|那里|这里)?(?:办理|办(?![了的过事])|窗口)")
 # A trip (「在北站打的车，去世纪城」): its complaint is where it began (CALLS.md), so the places
 # it went to or through are not the address.
-_TRIP = re.compile(r"(?:打|叫|坐|上|拦)了?(?:个|辆|一辆)?(?:的|车|出租车?|网约车|滴滴)")
+_TRIP = re.compile(r"(?:打|叫|坐|上|拦)了?(?:个|辆|一辆)?(?:的|车|出租车?|网约车|滴滴)"
+                   r"|从[^，。,]{1,15}?(?:拉|送|开|坐|走)到")
 _TOWARDS = re.compile(r"(?:去|到|往|开往|前往|绕到|经过|途经)(?:了|的是)?$")
 # 「……不对，是柳巷社区」: the caller takes back a place said just before.
 _CORRECTION = re.compile(r"不对|错了")
@@ -685,7 +687,8 @@ def normalise_address(text: str, gazetteer: Gazetteer) -> AddressMatch:
         if not _PAPERWORK.match(folded, m.end)
     ]))
     spans = find_address_spans(folded)
-    in_spans = _mentions_in_spans(mentions, spans)
+    spanned = _mentions_in_spans(mentions, spans)
+    in_spans = [m for m in mentions if m in spanned or _AT_POSITION.match(folded, m.end)]
     if in_spans:
         mentions = in_spans
     choice = _choose(mentions)

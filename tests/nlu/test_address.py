@@ -264,3 +264,12 @@ def test_a_trip_is_placed_where_it_began(gazetteer: Gazetteer) -> None:
     # Without a trip, 「去」 before a place changes nothing.
     match = normalise_address("我每天去老城区火车站那边上班，那边路灯坏了", gazetteer)
     assert match.community == "火车站社区"
+
+
+def test_a_landmark_before_a_word_of_position_and_a_ride_from_somewhere(
+    gazetteer: Gazetteer,
+) -> None:
+    match = normalise_address("区实小门口每天放学，江南大道辅道上的车停得乱七八糟", gazetteer)
+    assert match.community == "滨江花园社区"
+    match = normalise_address("120从南山县城东社区拉到县医院，收了六百多", gazetteer)
+    assert match.community == "城东社区"

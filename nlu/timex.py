@@ -75,25 +75,36 @@ _CALLING_TODAY = re.compile(
     # 「今天还有个事想请教」: the day of the call's own business.
     r"|还?有个?事|想(?:问|请教|咨询|反映))"
 )
+# How long something took, not when: 「排了一上午」, 「哭了一晚上」; 「只能上半天」 is half a
+# day's attendance. 「现在都五月十号了」 is the call's own date.
+_NOT_WHEN = re.compile(
+    r"(?<=[了过])一(?:整个?)?(?:上午|下午|晚上|早上)|(?<=[能只就])上半天"
+    rf"|(?:现在|今天)都?(?:已经)?(?:是)?(?:{_NUM}月)?{_NUM}[号日]了"
+)
 # A part of the day without a day is the latest one when the caller says it began then.
 _SINCE = re.compile(rf"从(?:{_PART_WORDS})|(?:{_PART_WORDS})(?:就|起)?开始|(?:{_PART_WORDS})起")
 _CONTRAST_NOW = re.compile(r"现在|这会儿")
 # A clause about the future (「明天一早我还要上班」) tells no event time.
-_FUTURE = re.compile(r"明天|明早|明晚|明儿|后天|下周|下个?星期|下个?礼拜|下个?月|明年")
+# 「希望早上五六点来看看」 asks for a visit then.
+_FUTURE = re.compile(r"明天|明早|明晚|明儿|后天|下周|下个?星期|下个?礼拜|下个?月|明年|希望")
 # 「前天下午……不对，是昨天下午」: a time given again after a correction replaces the first.
 _CORRECTION = re.compile(r"不对|不是|说错了|错了")
 _CORRECTION_GAP = 12
 # 「前日买的手机，当晚就黑屏」: a part of the day named for the day already named.
 _SAME_DAY_PART = re.compile(rf"当晚|当天(?P<part>{_PART_WORDS})|那天(?P<part2>{_PART_WORDS})")
-_HABIT = re.compile(r"每天|天天|每晚|每周|每个|经常|老是|总是|一到|一直到|平时|每次|也是")
+# 「今天天亮」 is not 「天天」.
+_HABIT = re.compile(r"每天|(?<![今昨前明])天天|每晚|每周|每个|经常|老是|总是|一到|一直到|平时|每次|也是")
 # Timetables (「七点放号」, 「三点半就放学了」): no event time, unless a clause names the day
 # it happened on (「今天下午放学后被打了」). 「营业执照」 is a licence, not opening hours.
-_SCHEDULE = re.compile(r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班|[点半]就?(?:[关开]门|关了)")
+_SCHEDULE = re.compile(
+    r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班|[点半]就?(?:[关开](?:门|灯)|关了|熄灯)"
+)
 # A time told of the weather (「昨晚下了一夜大雨，今天早上六点多……塌下来」) dates the cause:
 # it is the event's time only when nothing else in the call is dated, and never when it only
 # qualifies the weather (「被昨晚的大风刮倒了」).
 _WEATHER = re.compile(r"[大暴阵雷]雨|下雨|大风|刮风|台风|下雪|暴雪|冰雹|风[太很好特别]*大")
 _WEATHER_OF = re.compile(r"的(?:[大暴阵雷]雨|大风|台风|暴雪|冰雹)")
+_STATES = "原来|试用|打针|住院|治疗"
 _NOW = re.compile(
     r"刚才|刚刚|刚(?![才刚])[^，。]{0,3}?(看到|发现|开|下车|走|过去|闻到|听到|到家|回家|出门|路过|经过)"
     # 「到现在还没到账」 is how long something has been missing, 「现在还是毛坯」 a state, and
@@ -101,7 +112,9 @@ _NOW = re.compile(
     # 「现在还没塌」, 「现在倒是好好的」 say nothing is happening.
     # 「截图都还在咯」, 「执照还在，想注销」: something still exists, nothing is happening;
     # 「还在。」 on its own answers whether it is still going on.
-    r"|(?<!到)现在还(?!是|没|不)|正在|还在(?!审|办|处理|核|整理|[咯呢啊的呀嘛]|$)|^还在$|又在|这会儿"
+    # 「现在还在打针」, 「还在试用期」, 「还在原来的学校」: a state that goes on, not an event.
+    rf"|(?<!到)现在还(?!是|没|不|在(?:{_STATES}))|正在"
+    rf"|还在(?!审|办|处理|核|整理|{_STATES}|[咯呢啊的呀嘛]|$)|^还在$|又在|这会儿"
     # 「电池现在在冒烟」: 现在在 and a verb of something unfolding (not 「现在在家」).
     r"|现在在(?=[冒烧漏喷流淌滴响冲往掉塌吵闹漫涨])"
 )
@@ -109,8 +122,8 @@ _NOW = re.compile(
 # is how long it has lasted.
 _EXPLICIT_NOW = re.compile(r"刚才|刚刚|(?<!到)现在(?!倒|也|没|不)|这会儿")
 _HOURS_AGO = re.compile(
-    rf"(?:等了|有)?(?P<n>{_NUM}|半)个?多?(?:小时|钟头)(?:了|前|以前|之前)"
-    rf"|等了(?P<waited>{_NUM}|半)个?多?(?:小时|钟头)"
+    rf"(?:等了|有)?(?P<n>{_NUM}|半)个?(?P<half>半)?多?(?:小时|钟头)(?:了|前|以前|之前)"
+    rf"|等了(?P<waited>{_NUM}|半)个?(?P<waited_half>半)?多?(?:小时|钟头)"
     rf"|(?:等了|已经|都)?(?P<minutes>{_NUM})多?分钟(?:了|前|以前|之前)"
     rf"|等了(?P<waited_minutes>{_NUM})多?分钟"
 )
@@ -251,12 +264,12 @@ def _hour(
 
 
 def _masked(text: str) -> str:
-    """``text`` with the ends of ranges and the day of the call itself blanked out, offsets
-    kept."""
+    """``text`` with the ends of ranges, durations and the day of the call itself blanked
+    out, offsets kept."""
     def blank(m: re.Match[str]) -> str:
         return " " * len(m.group(0))
 
-    return _CALLING_TODAY.sub(blank, _RANGE_END.sub(blank, text))
+    return _NOT_WHEN.sub(blank, _CALLING_TODAY.sub(blank, _RANGE_END.sub(blank, text)))
 
 
 def _dated(
@@ -307,6 +320,8 @@ def _counted_back(text: str, offset: int, call_time: datetime) -> TimeMention | 
     else:
         amount = m.group("n") or m.group("waited")
         hours = 0.5 if amount == "半" else parse_number(amount)
+        if hours is not None and (m.group("half") or m.group("waited_half")):
+            hours += 0.5
     if hours is None:
         return None
     when = call_hour(call_time - timedelta(hours=hours))

@@ -88,6 +88,8 @@ def test_clauses_days_and_parts_of_the_day(text: str, expected: str, words: str)
         ("天天有人通宵上网，我儿子现在还没回家！", "2025-05-12T21:00:00+08:00"),
         ("地铁施工又在半夜打钻！", "2025-05-12T21:00:00+08:00"),
         ("我刚到家就闻到煤气味", "2025-05-12T21:00:00+08:00"),
+        # Two and a half hours, counted back and rounded down to the hour.
+        ("在医院门口到现在等了两个半小时", "2025-05-12T19:00:00+08:00"),
     ],
 )
 def test_counted_back_from_the_call(text: str, expected: str) -> None:
@@ -166,6 +168,8 @@ def test_weather_states_and_paperwork_give_no_event_time(text: str) -> None:
         ("电线杆刚刚倒的，昨晚风太大了", "2025-05-12T09:00:00+08:00"),
         # A bound is no event time without a day; with one it is.
         ("昨晚九点以后一直在吵", "2025-05-11T21:00:00+08:00"),
+        # 「今天天亮」 says no habit: the corrected hour still counts.
+        ("前天夜里十点……不对，是十一点钟开始砸墙，砸到今天天亮", "2025-05-10T23:00:00+08:00"),
     ],
 )
 def test_corrections_future_and_same_day_words(text: str, expected: str) -> None:
@@ -182,7 +186,11 @@ def test_corrections_future_and_same_day_words(text: str, expected: str) -> None
              "上次的事办好了。今天还有个事想请教一下",
              # Things still there; a closing time; an expected time; later this week.
              "店不开了，营业执照还在，想注销", "截图都还在咯", "周末八点就关了，能不能晚点",
-             "散场要十一点，地铁会延长吗", "通知说本周五早上八点到下午六点停水"]
+             "散场要十一点，地铁会延长吗", "通知说本周五早上八点到下午六点停水",
+             # Durations, the call's own date, a request, states that go on.
+             "在窗口排了一下午，说材料不全", "合同写的月初打款，现在都十二号了",
+             "希望你们晚上十点来看看", "我爸现在还在住院", "说我还在试用期", "食堂八点就关灯了",
+             "托管班说以后只能上半天"]
 )
 def test_now_that_denies_an_event_is_no_time(text: str) -> None:
     assert resolve_event_time(text, CALL) is None

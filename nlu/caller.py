@@ -84,6 +84,8 @@ _ROLES = {"游客", "业主", "居民", "家长", "租户", "房东", "市民", 
 _NOT_NAMES = {"谢谢", "方便", "明白", "高兴", "江北", "江南", "关于", "安全", "成功", "时间",
               "明天", "全部", "应该", "于是", "和平", "麻烦", "万一", "车牌", "门牌", "单元",
               "辛苦", "费心", "多谢", "晓得"}
+# Characters an unlisted name never holds: 「我叫人来修」, 「我叫了他几声」, 「我叫什么了」.
+_NOT_IN_UNLISTED = set("了过去来把给让叫他她你我们人这那什么怎谁店里车个的是在有就也都还要想不")
 _PLACE_END = re.compile(r"(?:区|县|镇|乡|村|路|街|市|省|社区|小区|公园|广场)$")
 
 
@@ -101,6 +103,8 @@ class _Patterns(NamedTuple):
     self_titled: re.Pattern[str]
     read_back: re.Pattern[str]
     signature: re.Pattern[str]
+    unlisted: re.Pattern[str]
+    single_given: re.Pattern[str]
 
 
 @lru_cache(maxsize=64)
@@ -125,7 +129,11 @@ def _patterns(declared: str = "") -> _Patterns:
     explained = r"(?:[\u4e00-\u9fff]{1,4}[的嘅](?P=sur)|[\u4e00-\u9fff]{1,2}(?P=sur))"
     surname_word = rf"(?:免贵姓|{_I}姓|姓)"
     return _Patterns(
-        full=re.compile(rf"(?:{prefixes}){_FILLER}(?P<name>{name}){_NAME_END}"),
+        # 「我叫丁……丁卫东」: a surname stuttered before the name.
+        full=re.compile(
+            rf"(?:{prefixes}){_FILLER}(?:{surname}(?:…+|\.{{3,}}|—+|、)\s*)?(?P<name>{name})"
+            + _NAME_END
+        ),
         self_of=re.compile(self_of),
         # 「不对，是王晓明」, 「哦不对，记录上写远方的远，龚思远」: a name given again after a
         # correction, straight on or after the character it corrects is spelt out.
@@ -143,7 +151,8 @@ def _patterns(declared: str = "") -> _Patterns:
         ),
         # 「陈丽，电话1592…」: a name signed right before the phone number, asked for or not.
         signed=re.compile(
-            rf"(?:^|(?<=[，,。.；;！!？?\s：:]))(?P<name>{surname}[\u4e00-\u9fff]{{1,2}})"
+            rf"(?:^|(?<=[，,。.；;！!？?\s：:]))"
+            rf"(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}|[小老]{surname})"
             r"[，,、\s]*(?:联系)?(?:电话|手机)?(?:号码)?(?:是)?[：:]?\s*(?=[0-9一二三四五六七八九零幺]{3})"
         ),
         answer_chunk=re.compile(
@@ -164,6 +173,17 @@ def _patterns(declared: str = "") -> _Patterns:
         signature=re.compile(
             rf"^[-—－\s]*(?:(?P<titled>{surname}(?:{_TITLES}))|(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}))"
             r"[。.！!\s]*(?:[（(][^）)]*[）)])?[。.！!\s]*$"
+        ),
+        # 「我叫努尔兰」, 「我叫楼佳慧」: after 「我叫」 a name whose surname is not listed (a
+        # Uyghur or Kazakh name, a rare surname that is more often a word).
+        unlisted=re.compile(
+            rf"(?:{_I}叫做?|{_I}的名字(?:是|叫做?)|名字叫做?)(?P<name>[\u4e00-\u9fff]{{2,4}}?)"
+            + _NAME_END
+        ),
+        # 「就姓阳，阳光的阳，单名一个锋」: the surname, then the one-character given name.
+        single_given=re.compile(
+            rf"{surname_word}\s*(?P<sur>{surname})[，,、\s]*(?:{explained}[，,、\s]*)?"
+            r"单名(?:一个|就一个|是)?(?P<given>[\u4e00-\u9fff])"
         ),
     )
 
@@ -233,6 +253,15 @@ def _stated(turn: Turn, named_before: bool, p: _Patterns) -> Span | None:
     """
     found = [s for pattern in (p.full, p.self_of, p.surname_then_name, p.signed)
              for s in _names(turn, pattern, p)]
+    found += [
+        _cleaned_at(turn, m, m.group("name")) for m in p.unlisted.finditer(turn.text)
+        if not _NOT_IN_UNLISTED & set(m.group("name"))
+        and not any(s[1] == turn.start + m.start("name") for s in found)
+    ]
+    found += [
+        (m.group("sur") + m.group("given"), turn.start + m.start("sur"), turn.start + m.end())
+        for m in p.single_given.finditer(turn.text)
+    ]
     first = min((s[1] for s in found), default=None)
     found += [s for s in _names(turn, p.corrected, p)
               if named_before or (first is not None and first < s[1])]

@@ -231,3 +231,31 @@ def test_a_phrase_with_you_is_no_name() -> None:
 def test_corrected_characters_full_names_and_signatures(transcript: str, name: str) -> None:
     found = find_caller_name(split_turns(transcript))
     assert found is not None and found[0] == name
+
+
+@pytest.mark.parametrize(
+    ("transcript", "name"),
+    [
+        # Names whose surname is not listed, after 「我叫」; 「我叫人来修」 is none.
+        ("市民：我叫阿依古丽，电话13900001111。", "阿依古丽"),
+        ("市民：我叫楼晓燕，住在江北。", "楼晓燕"),
+        # A stuttered surname; a signature by a familiar form before the phone.
+        ("坐席：请问姓名？\n市民：我叫田……田志强。", "田志强"),
+        ("水管漏了三天。\n留言：老樊 13900001111", "老樊"),
+    ],
+)
+def test_unlisted_surnames_stutters_and_familiar_signatures(transcript: str, name: str) -> None:
+    found = find_caller_name(split_turns(transcript))
+    assert found is not None and found[0] == name
+    assert transcript[found[1] : found[2]] == name
+
+
+def test_a_one_character_given_name_told_after_the_surname() -> None:
+    transcript = "坐席：您是欧阳先生？\n市民：不是，就姓阳，阳光的阳，单名一个明。"
+    found = find_caller_name(split_turns(transcript))
+    assert found is not None and found[0] == "阳明"
+
+
+@pytest.mark.parametrize("transcript", ["市民：我叫人来修，修不好。", "市民：我叫了他几声，没人应。"])
+def test_what_follows_jiao_in_a_phrase_is_no_name(transcript: str) -> None:
+    assert find_caller_name(split_turns(transcript)) is None

@@ -103,6 +103,11 @@ def test_a_sudden_collapse_is_urgent(text: str) -> None:
     assert assess_urgency(text).urgency == "紧急"
 
 
+def test_a_flood_up_to_the_waist_is_urgent() -> None:
+    text = "河水漫进村里了，我家一楼淹到腰了，老人还在楼上"
+    assert assess_urgency(text).urgency == "紧急"
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -125,6 +130,8 @@ def test_a_sudden_collapse_is_urgent(text: str) -> None:
         "厨房的锅烧起来了，火当场就灭了，没人受伤，想问问保险的事。",
         "着火了——哦，不是房子着火，是田里有人在烧秸秆，烟大得很。",
         "楼上在加盖，我们楼下的怕塌。",
+        # A fire told as if now, then dated last month.
+        "仓库着火了，东西全烧光了。\n不是现在，是上个月初的事，保险一直不赔。",
     ],
 )
 def test_dangers_over_or_not_present_are_not_urgent(text: str) -> None:

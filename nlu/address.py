@@ -74,11 +74,17 @@ _LOCATIVE = re.compile(rf"[\u4e00-\u9fff]{{2,6}}?(?={_POSITION})")
 _AT_POSITION = re.compile(_POSITION)
 # A place where paperwork is to be done (「在市民中心办」, 「去政务大厅办理」) is not where the
 # problem is (ingest/demo/data/CALLS.md); 「在万象汇办的卡」 names where a card was bought.
-_PAPERWORK = re.compile(r"(?:那边|这边|那里|这里)?(?:办理|办(?![了的过事])|窗口)")
+# 「去过一趟市民中心，排了一上午，窗口讲…」: a window in the same sentence marks it too.
+_PAPERWORK = re.compile(
+    r"(?:那边|这边|那里|这里)?(?:办理|办(?![了的过事])|窗口)|[^。！？!?]{0,12}?窗口"
+)
 # A trip (「在北站打的车，去世纪城」): its complaint is where it began (CALLS.md), so the places
 # it went to or through are not the address.
 _TRIP = re.compile(r"(?:打|叫|坐|上|拦)了?(?:个|辆|一辆)?(?:的|车|出租车?|网约车|滴滴)"
                    r"|从[^，。,]{1,15}?(?:拉|送|开|坐|走)到")
+# 「在老火车站门口上的大巴」: where the trip was boarded is its origin, said outright.
+_BOARDED = re.compile(r"(?:门口|那边|这边|站)?(?:上的车|上的大巴|上了车|上车|坐上|出发|发车)")
+_OUR = re.compile(r"(?:我们|咱们|俺们|咱|本)$")
 _TOWARDS = re.compile(r"(?:去|到|往|开往|前往|绕到|经过|途经)(?:了|的是)?$")
 # 「……不对，是柳巷社区」: the caller takes back a place said just before.
 _CORRECTION = re.compile(r"不对|错了")
@@ -498,10 +504,22 @@ def _corrected(text: str, mentions: list[_Mention]) -> list[_Mention]:
     ]
 
 
+def _the_city(text: str, mention: _Mention, gazetteer: Gazetteer) -> bool:
+    """Whether a mention is the city said by its short name (「在我们滨江交的医保」), which a
+    district may share as its alias: 「我们」 before it makes it the caller's city."""
+    short = {entry.name.removesuffix("市") for entry in gazetteer.at_level("city")}
+    return text[mention.start:mention.end] in short and bool(
+        _OUR.search(text, max(0, mention.start - 2), mention.start)
+    )
+
+
 def _trip_origin(text: str, mentions: list[_Mention]) -> list[_Mention]:
-    """In a trip, the mentions less the places it went to or through, when a place is left."""
+    """In a trip, the place it was boarded at, or else the mentions less the places it went
+    to or through, when a place is left."""
     if not _TRIP.search(text):
         return mentions
+    if boarded := [m for m in mentions if _BOARDED.match(text, m.end)]:
+        return boarded[:1]
     left: list[_Mention] = []
     towards_end = -2  # where the last place gone to ends: 「去滨江区世纪城」 is one place
     for m in sorted(mentions, key=lambda m: m.start):
@@ -684,7 +702,7 @@ def normalise_address(text: str, gazetteer: Gazetteer) -> AddressMatch:
     exact = _exact_mentions(folded, index)
     mentions = _trip_origin(folded, _corrected(folded, [
         m for m in _select_mentions(exact, _fuzzy_mentions(folded, index, exact))
-        if not _PAPERWORK.match(folded, m.end)
+        if not _PAPERWORK.match(folded, m.end) and not _the_city(folded, m, gazetteer)
     ]))
     spans = find_address_spans(folded)
     spanned = _mentions_in_spans(mentions, spans)

@@ -273,3 +273,17 @@ def test_a_landmark_before_a_word_of_position_and_a_ride_from_somewhere(
     assert match.community == "滨江花园社区"
     match = normalise_address("120从南山县城东社区拉到县医院，收了六百多", gazetteer)
     assert match.community == "城东社区"
+
+
+def test_a_boarding_place_a_service_window_and_the_city_by_its_short_name(
+    gazetteer: Gazetteer,
+) -> None:
+    # The trip was boarded at the old station; the towns on its way are not the address.
+    text = "今天一早在老火车站门口上的大巴，说好去桃源古村，结果一路拉到店里购物"
+    assert normalise_address(text, gazetteer).community == "火车站社区"
+    # A hall visited for a service at its window is not where the problem is.
+    match = normalise_address("跑了一趟市民中心，等了半天，窗口说材料不齐", gazetteer)
+    assert match.district is None
+    # 「我们滨江」 is the city, not 滨江区.
+    assert normalise_address("孩子的社保是在我们滨江交的", gazetteer).district is None
+    assert normalise_address("滨江那边的路灯坏了", gazetteer).district == "滨江区"

@@ -25,7 +25,9 @@ DEPARTMENTS_FILE = "departments.yaml"
 #: file joins them only once its figures are taken.
 SEEN_CALL_FILES = tuple(
     DATA_DIR / f"calls_{split}.jsonl"
-    for split in ("dev", "test", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
+    for split in (
+        "dev", "test", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6",
+    )
 )
 
 

@@ -27,6 +27,7 @@ CALL_FILES = (
     "calls_holdout4.jsonl",
     "calls_holdout5.jsonl",
     "calls_holdout6.jsonl",
+    "calls_holdout7.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

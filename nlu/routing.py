@@ -1,7 +1,7 @@
 """From a citizen's words to the second-level category and the departments that handle it.
 
 The first-level router gives a probability for each of the 7 classes; each second-level
-category is then scored by a linear model, fitted on the dev calls, over the router's
+category is then scored by a linear model, fitted on the seen calls, over the router's
 probability of its parent, the category's keywords heard (how much, how many, whether the
 first problem word of the call is one) and the TF-IDF similarity of the words to the
 category's keywords, description and example questions (from the graph). Callers rarely use
@@ -12,7 +12,8 @@ the sentence encoder's similarity of the caller's opening to each category's des
 example questions (「羽毛球馆约不到」 is about sports venues though no keyword says so). It is
 consulted only then, because encoding costs more than all the rest of a draft. What the
 hotline agent says counts too: a department the agent hands the call to (「我们转环保部门」)
-is evidence for the categories that department handles. The
+is evidence for the categories that department handles. So is how the city's callers put
+each problem: a text model learnt from the labelled calls (:mod:`nlu.category_model`). The
 departments come from the graph's HANDLES edges: the department with jurisdiction over the
 caller's district first when there is one, then the lead department. Every choice carries
 the evidence it rests on.
@@ -27,10 +28,12 @@ from functools import lru_cache
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import Pipeline
 
 from kg.routing_table import RoutingCategory, RoutingTable
 from kg.ticket import DepartmentRoute, TicketAddress, TicketCategory
 from nlu.batch_cache import BatchCache
+from nlu.category_model import leaf_probabilities, learned_columns
 from nlu.category_wordings import COLLOQUIAL
 from nlu.pii import find_phones
 from nlu.router import SentenceEncoder, embedding_input, skip_sklearn_checks
@@ -42,6 +45,7 @@ MEANING_CHARS = 64  # how much of the caller's opening is encoded for its meanin
 MEANING_CACHE_SIZE = 1024  # callers' openings whose encodings are kept
 MEANING_SCALE = 0.05  # embedding cosine below the best category's at which meaning counts nothing
 CONSULT_MEANING_BELOW = 0.8  # keyword-choice confidence under which the meaning is consulted
+LEARNED_SAYS = 0.5  # the text model's probability from which a reason cites it
 MAX_DEPARTMENTS = 3
 DISTRICT_LEVEL = "区级"
 # Long digit runs are phone, ID or order numbers: they say nothing about the category, and a
@@ -90,8 +94,10 @@ class ScoreWeights:
     「救护车都进不去」 in a complaint about parked cars). The absolute cosine keeps a call that
     resembles nothing from making its least bad category look like a full match.
     ``agent_named``: whether the hotline agent named a department that handles the category
-    (「我们转环保部门」, :mod:`nlu.department_mentions`). The last two, ``meaning`` and
-    ``meaning_best``, weigh :func:`meaning_columns` when the meaning is consulted.
+    (「我们转环保部门」, :mod:`nlu.department_mentions`). ``learned`` and ``learned_best``
+    weigh :func:`nlu.category_model.learned_columns`: how probable the category is by how the
+    city's callers put their problems. The last two, ``meaning`` and ``meaning_best``, weigh
+    :func:`meaning_columns` when the meaning is consulted.
     """
 
     router: float
@@ -102,6 +108,8 @@ class ScoreWeights:
     relative_similarity: float
     first_keyword: float
     agent_named: float = 0.0
+    learned: float = 0.0
+    learned_best: float = 0.0
     meaning: float = 0.0
     meaning_best: float = 0.0
 
@@ -109,24 +117,29 @@ class ScoreWeights:
         """The weights in the order of :meth:`CategoryMatcher.features`' columns."""
         return np.array([self.router, self.keyword_length, self.keyword_count,
                          self.keyword_any, self.similarity, self.relative_similarity,
-                         self.first_keyword, self.agent_named, self.meaning, self.meaning_best])
+                         self.first_keyword, self.agent_named, self.learned, self.learned_best,
+                         self.meaning, self.meaning_best])
 
 
-FEATURE_COUNT = 10
+FEATURE_COUNT = 12
 AGENT_COLUMN = 7
-MEANING_COLUMNS = slice(8, 10)
+LEARNED_COLUMNS = slice(8, 10)
+MEANING_COLUMNS = slice(10, 12)
 
 #: Both fitted by ``cityagent train categories`` on the eight seen call files (930 calls:
 #: dev, test, holdout … holdout6) as conditional logits (softmax over the 81 second-level
-#: categories), rounded. Without the meaning: for every call. With it (the last two
+#: categories), rounded, with the text model's out-of-fold probabilities in its columns.
+#: Without the meaning: for every call. With it (the last two
 #: columns: how close the caller's opening is in meaning to the category's knowledge,
 #: relative to the closest category, and whether it is the closest): for the uncertain ones.
-KEYWORD_WEIGHTS = ScoreWeights(router=1.7, keyword_length=1.4, keyword_count=2.1,
-                               keyword_any=1.1, similarity=1.7, relative_similarity=2.7,
-                               first_keyword=1.6, agent_named=4.0)
-WEIGHTS = ScoreWeights(router=2.0, keyword_length=1.4, keyword_count=3.4, keyword_any=0.3,
-                       similarity=0.5, relative_similarity=2.4, first_keyword=1.6,
-                       agent_named=4.8, meaning=6.0, meaning_best=0.5)
+KEYWORD_WEIGHTS = ScoreWeights(router=1.9, keyword_length=1.0, keyword_count=5.5,
+                               keyword_any=-0.7, similarity=2.0, relative_similarity=2.0,
+                               first_keyword=2.3, agent_named=5.4, learned=17.1,
+                               learned_best=5.1)
+WEIGHTS = ScoreWeights(router=1.8, keyword_length=1.6, keyword_count=3.4, keyword_any=-0.4,
+                       similarity=0.9, relative_similarity=1.6, first_keyword=1.8,
+                       agent_named=4.7, learned=8.1, learned_best=5.2, meaning=4.1,
+                       meaning_best=0.7)
 
 
 @dataclass(frozen=True)
@@ -141,6 +154,9 @@ class CategoryChoice:
 class CategoryMatcher:
     """Scores second-level categories of one routing table against a text (built once).
 
+    ``learned`` is the text model of how calls were filed (:mod:`nlu.category_model`); without
+    it its columns are empty.
+
     ``places`` are the city's place names: a keyword inside one names the place, not the
     problem (「澜江」 in 「澜江公园」), unless the place name ends with it (「图书馆」 in
     「市图书馆」 says what kind of place it is).
@@ -153,8 +169,10 @@ class CategoryMatcher:
         encoder: SentenceEncoder | None = None,
         keyword_weights: ScoreWeights = KEYWORD_WEIGHTS,
         weights: ScoreWeights = WEIGHTS,
+        learned: Pipeline | None = None,
     ) -> None:
         self.table = table
+        self.learned = learned
         self.keyword_weights = keyword_weights
         self.weights = weights
         self.encoder = encoder
@@ -235,8 +253,13 @@ class CategoryMatcher:
         named = named if named is not None else [frozenset()] * len(texts)
         with skip_sklearn_checks():
             similarity = (self._matrix @ self._vectorizer.transform(cleaned).T).toarray()
+        learned = (
+            leaf_probabilities(self.learned, cleaned, [leaf.name for leaf in self.leaves])
+            if self.learned is not None and cleaned else None
+        )
         return [
-            self.features(text, scores, similarity[:, column], agent_named)
+            self.features(text, scores, similarity[:, column], agent_named,
+                          None if learned is None else learned[column])
             for column, (text, scores, agent_named)
             in enumerate(zip(cleaned, l1_scores, named, strict=True))
         ]
@@ -295,11 +318,12 @@ class CategoryMatcher:
 
     def features(
         self, text: str, l1_scores: dict[str, float], similarity: np.ndarray,
-        named: frozenset[str] = frozenset(),
+        named: frozenset[str] = frozenset(), learned: np.ndarray | None = None,
     ) -> tuple[np.ndarray, list[list[KeywordHit]]]:
         """One row of signals per second-level category (see :class:`ScoreWeights`) and the
         keywords heard for each, for a text already cleaned by :func:`matching_text`;
-        ``named`` are the ids of the departments the agent named."""
+        ``named`` are the ids of the departments the agent named, ``learned`` the text model's
+        probability of each category."""
         heard = self.keyword_hits(text)
         hits = [[heard[k] for k in keywords if k in heard] for _l, _p, keywords in self._leaf_words]
         length = np.array([sum(len(h.keyword) for h in found) for found in hits], dtype=float)
@@ -317,6 +341,7 @@ class CategoryMatcher:
             similarity / top,
             np.array([any(h is first for h in found) for found in hits], dtype=float),
             np.array([bool(named & handled) for handled in self._handled], dtype=float),
+            np.zeros((len(hits), 2)) if learned is None else learned_columns(learned),
             np.zeros((len(hits), 2)),  # the meaning's columns, filled when it is consulted
         ])
         return rows, hits
@@ -338,6 +363,8 @@ class CategoryMatcher:
         )
         if rows[index, AGENT_COLUMN] and weights.agent_named > 0:
             reason += "；坐席提到的部门承办此类诉求"
+        if (learned := rows[index, LEARNED_COLUMNS.start]) >= LEARNED_SAYS and weights.learned > 0:
+            reason += f"；以往同类工单多有类似说法（模型概率 {learned:.2f}）"
         if closeness is not None:
             reason += (f"；关键词不足以确定，按语义比对"
                        f"（与「{leaf.name}」相似度 {closeness[index]:.2f}）")

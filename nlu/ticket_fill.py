@@ -19,6 +19,7 @@ from functools import cache
 from itertools import islice
 from typing import Protocol
 
+from sklearn.pipeline import Pipeline
 from spacy.language import Language
 
 from kg.errors import ConfigurationError
@@ -29,6 +30,7 @@ from kg.ticket import EntitySpan, Ticket, TicketAddress
 from nlu.address import normalise_address
 from nlu.batch_cache import BatchCache
 from nlu.caller import find_caller_name
+from nlu.category_model import load_category_model
 from nlu.department_mentions import DepartmentMentions
 from nlu.pii import find_phones
 from nlu.pipeline import extract_entities_many, load_pipeline, rules_only_pipeline
@@ -198,6 +200,7 @@ class TicketFiller:
         router: FirstLevelRouter,
         entities: EntityFinder | None = None,
         encoder: SentenceEncoder | None = None,
+        category_model: Pipeline | None = None,
     ) -> None:
         self.gazetteer = gazetteer
         self.table = table
@@ -205,7 +208,7 @@ class TicketFiller:
         self.entities = entities
         self.matcher = CategoryMatcher(
             table, places=[name for entry in gazetteer.entries for name in entry.surfaces],
-            encoder=encoder,
+            encoder=encoder, learned=category_model,
         )
         self.mentions = DepartmentMentions(table.departments.values())
 
@@ -213,7 +216,7 @@ class TicketFiller:
     def from_store(cls, store: GraphStore) -> TicketFiller:
         """A filler on the graph's regions and routing table with the committed models."""
         return cls(load_gazetteer(store), load_routing_table(store), load_router(), ner_entities,
-                   sentence_encoder())
+                   sentence_encoder(), load_category_model())
 
     def forget(self) -> None:
         """Drop what was kept from earlier drafts (the lines read, the openings encoded), so

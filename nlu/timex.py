@@ -93,7 +93,9 @@ _CORRECTION_GAP = 12
 # 「前日买的手机，当晚就黑屏」: a part of the day named for the day already named.
 _SAME_DAY_PART = re.compile(rf"当晚|当天(?P<part>{_PART_WORDS})|那天(?P<part2>{_PART_WORDS})")
 # 「今天天亮」 is not 「天天」.
-_HABIT = re.compile(r"每天|(?<![今昨前明])天天|每晚|每周|每个|经常|老是|总是|一到|一直到|平时|每次|也是")
+_HABIT = re.compile(
+    r"每天|(?<![今昨前明])天天|每晚|每周|每个|经常|老是|总是|一到|一直到|平时|每次|也是"
+)
 # Timetables (「七点放号」, 「三点半就放学了」): no event time, unless a clause names the day
 # it happened on (「今天下午放学后被打了」). 「营业执照」 is a licence, not opening hours.
 _SCHEDULE = re.compile(

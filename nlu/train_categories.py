@@ -6,6 +6,11 @@ calls: one on the word signals alone (every call is scored with it) and one that
 meaning columns (used for the calls the first leaves uncertain). The L2 penalty is the one with
 the best cross-validated accuracy. The printed weights, rounded, are the constants
 :data:`nlu.routing.KEYWORD_WEIGHTS` and :data:`nlu.routing.WEIGHTS`.
+
+The category text model (:mod:`nlu.category_model`) is trained on the same calls and written
+to ``nlu/models/categories``. Its columns in the rows the weights are fitted on are
+out-of-fold probabilities, so that the weights trust it only as much as it deserves on calls
+it has not seen.
 """
 
 from __future__ import annotations
@@ -21,7 +26,21 @@ from scipy.optimize import minimize
 
 from kg.errors import ConfigurationError, DataValidationError
 from nlu.call_cases import read_cases
-from nlu.routing import MEANING_COLUMNS, ScoreWeights, meaning_columns
+from nlu.category_model import (
+    DEFAULT_MODEL_DIR,
+    MIN_COUNT,
+    MODEL_FILE,
+    REGULARISATION,
+    learned_columns,
+)
+from nlu.routing import (
+    LEARNED_COLUMNS,
+    MEANING_COLUMNS,
+    ScoreWeights,
+    matching_text,
+    meaning_columns,
+)
+from nlu.text_model import new_text_model, out_of_fold_probabilities, save_text_model
 from nlu.ticket_fill import TicketFiller
 from nlu.transcript import citizen_text, split_turns
 
@@ -42,16 +61,25 @@ class FittedWeights(BaseModel):
 
 
 class CategoryTrainingReport(BaseModel):
-    """Both weight sets fitted on the calls of ``data``."""
+    """Both weight sets fitted on the calls of ``data``, and what the text model adds.
+
+    ``learned_alone`` is the text model's own out-of-fold accuracy; ``without_learned`` the
+    cross-validated accuracy of both weight sets fitted without its columns.
+    """
 
     data: list[str]
     calls: int
     keyword_weights: FittedWeights
     weights: FittedWeights
+    learned_alone: float
+    without_learned: dict[str, float]
 
 
-def category_rows(filler: TicketFiller, paths: Sequence[Path]) -> tuple[np.ndarray, np.ndarray]:
-    """The scorer's feature rows of every call (meaning columns filled) and its true category.
+def category_rows(
+    filler: TicketFiller, paths: Sequence[Path]
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The scorer's feature rows of every call (meaning columns filled), its true category and
+    the caller's words as the scorer reads them.
 
     Raises :class:`~kg.errors.DataValidationError` for a call whose expected second-level
     category is not in the routing table.
@@ -72,7 +100,7 @@ def category_rows(filler: TicketFiller, paths: Sequence[Path]) -> tuple[np.ndarr
         features[:, MEANING_COLUMNS] = meaning_columns(close)
         rows.append(features)
         labels.append(names.index(expected))
-    return np.array(rows), np.array(labels)
+    return np.array(rows), np.array(labels), [matching_text(text) for text in said]
 
 
 def _loss(weights: np.ndarray, rows: np.ndarray, labels: np.ndarray, penalty: float) -> float:
@@ -108,14 +136,34 @@ def _fit(rows: np.ndarray, labels: np.ndarray) -> FittedWeights:
                          penalties_tried=tried)
 
 
-def train_category_weights(paths: Sequence[Path], filler: TicketFiller) -> CategoryTrainingReport:
-    """Fit both weight sets on the labelled calls of ``paths`` with the filler's matcher."""
+def train_category_weights(
+    paths: Sequence[Path], filler: TicketFiller, model_dir: Path = DEFAULT_MODEL_DIR
+) -> CategoryTrainingReport:
+    """Fit both weight sets on the labelled calls of ``paths`` with the filler's matcher, and
+    train and write the category text model on them."""
     if filler.matcher.encoder is None:
         raise ConfigurationError("fitting the category weights needs a sentence encoder")
-    rows, labels = category_rows(filler, paths)
-    logger.info("fitting category weights on %d calls", len(labels))
-    return CategoryTrainingReport(
-        data=[str(p) for p in paths], calls=len(labels),
+    rows, labels, texts = category_rows(filler, paths)
+    names = [leaf.name for leaf in filler.matcher.leaves]
+    named = [names[label] for label in labels]
+    logger.info("fitting the category text model and weights on %d calls", len(labels))
+    probabilities, classes = out_of_fold_probabilities(texts, named, REGULARISATION, MIN_COUNT)
+    by_leaf = np.zeros((len(texts), len(names)))
+    by_leaf[:, [names.index(c) for c in classes]] = probabilities
+    for row, chances in zip(rows, by_leaf, strict=True):
+        row[:, LEARNED_COLUMNS] = learned_columns(chances)
+    unlearned = rows.copy()
+    unlearned[:, :, LEARNED_COLUMNS] = 0.0
+    report = CategoryTrainingReport(
+        data=[p.name for p in paths], calls=len(labels),
         keyword_weights=_fit(rows[:, :, _WORD_COLUMNS], labels),
         weights=_fit(rows, labels),
+        learned_alone=round(float((by_leaf.argmax(axis=1) == labels).mean()), 4),
+        without_learned={
+            "keyword_weights": _fit(unlearned[:, :, _WORD_COLUMNS], labels).cv_accuracy,
+            "weights": _fit(unlearned, labels).cv_accuracy,
+        },
     )
+    model = new_text_model(REGULARISATION, MIN_COUNT).fit(texts, named)
+    save_text_model(model, model_dir / MODEL_FILE, report)
+    return report

@@ -355,13 +355,15 @@ def train_categories_command(
         "--data", help="Labelled calls (repeatable); default: the demo city's seen call files",
         exists=True, dir_okay=False)] = None,
 ) -> None:
-    """Fit the second-level category scorer's weights (printed; nlu/routing.py holds them)."""
+    """Fit the second-level category scorer's weights (printed; nlu/routing.py holds them) and
+    write the category text model to nlu/models/categories."""
     from ingest.demo.data_files import SEEN_CALL_FILES
     from ingest.demo.hotline import demo_ticket_filler
     from nlu.train_categories import train_category_weights
 
     paths = data or list(SEEN_CALL_FILES)
-    typer.echo(train_category_weights(paths, demo_ticket_filler()).model_dump_json(indent=2))
+    filler = demo_ticket_filler(learned_categories=False)
+    typer.echo(train_category_weights(paths, filler).model_dump_json(indent=2))
 
 
 @train_app.command("urgency")

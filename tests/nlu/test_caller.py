@@ -256,6 +256,8 @@ def test_a_one_character_given_name_told_after_the_surname() -> None:
     assert found is not None and found[0] == "阳明"
 
 
-@pytest.mark.parametrize("transcript", ["市民：我叫人来修，修不好。", "市民：我叫了他几声，没人应。"])
+@pytest.mark.parametrize(
+    "transcript", ["市民：我叫人来修，修不好。", "市民：我叫了他几声，没人应。"]
+)
 def test_what_follows_jiao_in_a_phrase_is_no_name(transcript: str) -> None:
     assert find_caller_name(split_turns(transcript)) is None

@@ -7,6 +7,7 @@ import pytest
 
 from ingest.demo import government
 from kg.routing_table import RoutingTable, routing_table_from_bundle
+from nlu.category_model import load_category_model
 from nlu.category_wordings import COLLOQUIAL
 from nlu.router import sentence_encoder
 from nlu.routing import (
@@ -31,7 +32,8 @@ def table() -> RoutingTable:
 @pytest.fixture(scope="module")
 def matcher(table: RoutingTable) -> CategoryMatcher:
     return CategoryMatcher(
-        table, places=["澜江公园", "滨江市图书馆", "市图书馆", "港城社区", "长河菜场"]
+        table, places=["澜江公园", "滨江市图书馆", "市图书馆", "港城社区", "长河菜场"],
+        learned=load_category_model(),
     )
 
 
@@ -120,16 +122,18 @@ def test_features_have_one_column_per_weight(matcher: CategoryMatcher) -> None:
 
 @pytest.fixture(scope="module")
 def meaning_matcher(table: RoutingTable) -> CategoryMatcher:
-    """The matcher with the offline sentence encoder, as the service runs it."""
-    return CategoryMatcher(table, encoder=sentence_encoder())
+    """The matcher with the offline sentence encoder and the text model, as the service runs
+    it."""
+    return CategoryMatcher(table, encoder=sentence_encoder(), learned=load_category_model())
 
 
 def test_an_uncertain_choice_consults_the_meaning(meaning_matcher: CategoryMatcher) -> None:
-    text = "晚上楼道里老鼠跑来跑去，比猫还大"
-    by_words = CategoryMatcher(meaning_matcher.table).choose(text, UNSURE)
+    text = "家门口的树上有个马蜂窝"
+    by_words = CategoryMatcher(meaning_matcher.table, learned=load_category_model()).choose(
+        text, UNSURE)
     choice = meaning_matcher.choose(text, UNSURE)
     assert by_words.confidence < CONSULT_MEANING_BELOW
-    assert choice.category.l2 == "病媒防制与爱国卫生"
+    assert choice.category.l2 == "园林绿化"
     assert choice.confidence > by_words.confidence
     assert "语义" in choice.reason
 

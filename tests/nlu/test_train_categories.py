@@ -33,8 +33,9 @@ def test_training_rows_carry_the_meaning_and_the_answer(tmp_path: Path) -> None:
     data = tmp_path / "calls.jsonl"
     data.write_text(json.dumps(_call("市政设施"), ensure_ascii=False) + "\n", encoding="utf-8")
     filler = demo_ticket_filler()
-    rows, labels = category_rows(filler, [data])
+    rows, labels, texts = category_rows(filler, [data])
     assert rows.shape == (1, len(filler.matcher.leaves), FEATURE_COUNT)
+    assert texts == ["小区门口的井盖丢了"]
     assert filler.matcher.leaves[labels[0]].name == "市政设施"
     assert rows[0, :, -1].sum() == 1  # the closest category in meaning is marked
 

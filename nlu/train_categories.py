@@ -32,6 +32,7 @@ from nlu.category_model import (
     MODEL_FILE,
     REGULARISATION,
     learned_columns,
+    probability_matrix,
 )
 from nlu.routing import (
     LEARNED_COLUMNS,
@@ -148,8 +149,8 @@ def train_category_weights(
     named = [names[label] for label in labels]
     logger.info("fitting the category text model and weights on %d calls", len(labels))
     probabilities, classes = out_of_fold_probabilities(texts, named, REGULARISATION, MIN_COUNT)
-    by_leaf = np.zeros((len(texts), len(names)))
-    by_leaf[:, [names.index(c) for c in classes]] = probabilities
+    by_leaf = probability_matrix([dict(zip(classes, row, strict=True)) for row in probabilities],
+                                 names)
     for row, chances in zip(rows, by_leaf, strict=True):
         row[:, LEARNED_COLUMNS] = learned_columns(chances)
     unlearned = rows.copy()

@@ -66,7 +66,7 @@ def _batched(filler: TicketFiller, cases: list[TicketCase]) -> dict[str, float]:
     return {"batched_drafts_per_s": round(ROUNDS * len(calls) / elapsed, 1)}
 
 
-@pytest.mark.timeout(3600)  # 810 calls, three configurations, cold, batched and live
+@pytest.mark.timeout(3600)  # ~1,000 calls, three configurations, cold, batched and live
 def test_hotline_benchmark() -> None:
     filler = demo_ticket_filler()
     splits = sorted(p.stem.removeprefix("calls_") for p in DATA_DIR.glob("calls_*.jsonl"))

@@ -10,8 +10,10 @@ import pytest
 
 from ingest.demo.hotline import demo_ticket_filler
 from kg.errors import DataValidationError
+from nlu.category_model import MODEL_FILE
 from nlu.routing import FEATURE_COUNT
-from nlu.train_categories import category_rows, fit_logit
+from nlu.text_model import load_text_model
+from nlu.train_categories import category_rows, fit_logit, train_category_weights
 
 
 def test_the_logit_weighs_the_column_that_marks_the_answer() -> None:
@@ -45,3 +47,24 @@ def test_an_unknown_category_is_named(tmp_path: Path) -> None:
     data.write_text(json.dumps(_call("不存在的分类"), ensure_ascii=False) + "\n", encoding="utf-8")
     with pytest.raises(DataValidationError, match="不存在的分类"):
         category_rows(demo_ticket_filler(), [data])
+
+
+def test_training_writes_the_text_model_and_reports_what_it_adds(tmp_path: Path) -> None:
+    said = {"市政设施": ["井盖丢了", "路灯不亮了", "人行道的砖翘起来了", "下水道井盖松了",
+                         "路边护栏倒了"],
+            "噪声污染": ["楼下烧烤店太吵了", "工地半夜还在打桩", "广场舞音响声音太大",
+                         "隔壁装修电钻响一天", "酒吧音乐吵得睡不着"]}
+    data = tmp_path / "calls.jsonl"
+    data.write_text("".join(
+        json.dumps({**_call(l2), "id": f"C-{l2}-{i}", "transcript": f"市民：{text}",
+                    "expected": {"category": {"l1": "", "l2": l2}}}, ensure_ascii=False) + "\n"
+        for l2, texts in said.items() for i, text in enumerate(texts)
+    ), encoding="utf-8")
+    report = train_category_weights([data], demo_ticket_filler(learned_categories=False),
+                                    model_dir=tmp_path / "model")
+    assert report.calls == 10 and report.data == ["calls.jsonl"]
+    assert 0.0 <= report.learned_alone <= 1.0
+    assert set(report.without_learned) == {"keyword_weights", "weights"}
+    model = load_text_model(tmp_path / "model" / MODEL_FILE, "train")
+    assert set(model.classes_) == set(said)
+    assert (tmp_path / "model" / "training_report.json").exists()

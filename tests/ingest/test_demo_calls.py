@@ -28,6 +28,7 @@ CALL_FILES = (
     "calls_holdout5.jsonl",
     "calls_holdout6.jsonl",
     "calls_holdout7.jsonl",
+    "calls_holdout8.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

@@ -80,10 +80,13 @@ _PAPERWORK = re.compile(
 )
 # A trip (「在北站打的车，去世纪城」): its complaint is where it began (CALLS.md), so the places
 # it went to or through are not the address.
-_TRIP = re.compile(r"(?:打|叫|坐|上|拦)了?(?:个|辆|一辆)?(?:的|车|出租车?|网约车|滴滴)"
+_TRIP = re.compile(r"(?:打|叫|坐|上|拦)了?(?:个|辆|一辆)?(?:的|车|出租车?|网约车|滴滴|120|救护车)"
                    r"|从[^，。,]{1,15}?(?:拉|送|开|坐|走)到")
 # 「在老火车站门口上的大巴」: where the trip was boarded is its origin, said outright.
 _BOARDED = re.compile(r"(?:门口|那边|这边|站)?(?:上的车|上的大巴|上了车|上车|坐上|出发|发车)")
+# 「湖滨路」, 「石桥大道」: a road named like a place is a road. Road names do not change where
+# a street or community said outright puts a call (CALLS.md).
+_ROAD = re.compile(r"路|大道|大街")
 _OUR = re.compile(r"(?:我们|咱们|俺们|咱|本)$")
 _TOWARDS = re.compile(r"(?:去|到|往|开往|前往|绕到|经过|途经)(?:了|的是)?$")
 # 「……不对，是柳巷社区」: the caller takes back a place said just before.
@@ -504,6 +507,18 @@ def _corrected(text: str, mentions: list[_Mention]) -> list[_Mention]:
     ]
 
 
+def _off_roads(text: str, mentions: list[_Mention]) -> list[_Mention]:
+    """The mentions less roads' names (「湖滨路」, 「石桥」 before 「路」) when a street, town,
+    community or landmark is said too; a road still narrows a district (「老城区府前路」)."""
+    places = [
+        m for m in mentions
+        if not (_ROAD.match(text, m.end) or _ROAD.search(text, max(0, m.end - 2), m.end))
+    ]
+    below_district = any(form.entry.level not in ("city", "district")
+                         for m in places for form, _ in m.forms)
+    return places if below_district else mentions
+
+
 def _the_city(text: str, mention: _Mention, gazetteer: Gazetteer) -> bool:
     """Whether a mention is the city said by its short name (「在我们滨江交的医保」), which a
     district may share as its alias: 「我们」 before it makes it the caller's city."""
@@ -700,10 +715,10 @@ def normalise_address(text: str, gazetteer: Gazetteer) -> AddressMatch:
     folded = _normalise_text(text)
     index = _index(gazetteer)
     exact = _exact_mentions(folded, index)
-    mentions = _trip_origin(folded, _corrected(folded, [
+    mentions = _trip_origin(folded, _corrected(folded, _off_roads(folded, [
         m for m in _select_mentions(exact, _fuzzy_mentions(folded, index, exact))
         if not _PAPERWORK.match(folded, m.end) and not _the_city(folded, m, gazetteer)
-    ]))
+    ])))
     spans = find_address_spans(folded)
     spanned = _mentions_in_spans(mentions, spans)
     in_spans = [m for m in mentions if m in spanned or _AT_POSITION.match(folded, m.end)]

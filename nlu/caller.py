@@ -65,6 +65,8 @@ _FILLER = r"(?:\s|…|\.\.\.|那个|嗯|呃)*"
 # What callers are when they name themself after it: 「我是高山村的网格员蓝海生」.
 _SELF_ROLES = "网格员|楼长|志愿者|社工|村医|门卫|保安|村干部|村支书|业主代表|居民代表"
 _CORRECTION = re.compile(r"不对|不是|说错了|错了|不好意思|唔好意思")
+# Who signs a web message before the name: 「打铁巷居民 危宏伟」.
+_SIGNER_ROLES = "居民|住户|业主|学员|家长|市民|拆迁户|村民|租户|网友|患者|职工|员工"
 # 「姓区，区域的区」, 「那振宇，那个“那”」: a surname the caller declares, even one that is
 # more often an everyday word and so not among the surnames above.
 _DECLARED_SURNAME = re.compile(
@@ -128,6 +130,7 @@ def _patterns(declared: str = "") -> _Patterns:
     # 「柏树的柏」, 「弓长张」: how the caller spells the surname out.
     explained = r"(?:[\u4e00-\u9fff]{1,4}[的嘅](?P=sur)|[\u4e00-\u9fff]{1,2}(?P=sur))"
     surname_word = rf"(?:免贵姓|{_I}姓|姓)"
+    signer = rf"[\u4e00-\u9fff]{{0,8}}?(?:{_SIGNER_ROLES})"
     return _Patterns(
         # 「我叫丁……丁卫东」: a surname stuttered before the name.
         full=re.compile(
@@ -169,9 +172,14 @@ def _patterns(declared: str = "") -> _Patterns:
         read_back=re.compile(
             rf"(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}?)[，,]?\s*(?:对吗|是吗|对吧|是吧|对不对|没错吧)"
         ),
-        # A web message signed on its last line: 「刘思远」, 「——林先生」.
+        # A web message signed on its last line: 「刘思远」, 「——林先生」, 「龙湾社区居民 欧宝珍」,
+        # 「打铁巷居民 危宏伟 182…」 (after a role, a surname not listed too), 「晏静怡 微信同
+        # 手机号 138…」.
         signature=re.compile(
-            rf"^[-—－\s]*(?:(?P<titled>{surname}(?:{_TITLES}))|(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}))"
+            rf"^[-—－\s]*(?:(?:{signer}[：:\s]*)?"
+            rf"(?:(?P<titled>{surname}(?:{_TITLES}))|(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}))"
+            rf"|{signer}[：:\s]+(?P<unlisted>[\u4e00-\u9fff]{{2,3}}))"
+            r"(?:\s+[^\d\n]{0,8}?\d[\d\s-]{6,})?"
             r"[。.！!\s]*(?:[（(][^）)]*[）)])?[。.！!\s]*$"
         ),
         # 「我叫努尔兰」, 「我叫楼佳慧」: after 「我叫」 a name whose surname is not listed (a
@@ -329,6 +337,10 @@ def _signature(turns: list[Turn], p: _Patterns) -> Span | None:
         return None
     if m.group("titled"):
         return (m.group("titled"), *_span(turns[-1], m, "titled"))
+    if (unlisted := m.group("unlisted")) and not _NOT_IN_UNLISTED & set(unlisted):
+        return (unlisted, *_span(turns[-1], m, "unlisted"))
+    if not m.group("name"):
+        return None
     name = _clean(m.group("name"), p)
     return _cleaned_at(turns[-1], m, name) if name else None
 

@@ -53,7 +53,8 @@ _DATE = re.compile(
 _WEEK = re.compile(r"(?P<which>上上|上|这|本)?(?:个)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天])")
 _WEEKS_BACK = {"上上": 2, "上": 1}
 _RELATIVE = re.compile("|".join(sorted(_DAY_WORDS, key=len, reverse=True)))
-_AGO = re.compile(rf"(?P<n>{_NUM})(?:天|日)(?:前|以前|之前|了)"
+# 「三天了」 counts back; 「就剩三天了」 counts down.
+_AGO = re.compile(rf"(?<![剩再])(?P<n>{_NUM})(?:天|日)(?:前|以前|之前|了)"
                   rf"|(?:已经|都)(?P<without>{_NUM})天(?:都|也)?(?:没|不)")
 _PART = re.compile(_PART_WORDS)
 _CLOCK = re.compile(
@@ -62,12 +63,14 @@ _CLOCK = re.compile(
 )
 # The end of a range is not when something began: 「一直搞到凌晨两点」, 「开放到晚上九点」.
 _RANGE_END = re.compile(
-    rf"[到至](?:(?:{_PART_WORDS})(?:{_NUM}[点时](?:半|{_NUM}分?)?)?|{_NUM}[点时](?:半|{_NUM}分?)?)"
+    rf"[到至](?:今天|今日|现在|(?:{_PART_WORDS})(?:{_NUM}[点时](?:半|{_NUM}分?)?)?"
+    rf"|{_NUM}[点时](?:半|{_NUM}分?)?)"
 )
 # 「九点以后音量小一点」: a bound, not when something happened, unless a day is named with it
 # (「昨晚九点以后一直吵」).
 _CLOCK_BOUND = re.compile(
-    rf"{_NUM}[点时](?:半|{_NUM}分?)?(?:以后|之后|以前|之前)|(?<=要){_NUM}[点时](?:半|{_NUM}分?)?"
+    rf"{_NUM}[点时](?:半|{_NUM}分?)?(?:以后|之后|以前|之前|要|得去)"
+    rf"|(?<=要){_NUM}[点时](?:半|{_NUM}分?)?"
 )
 # 「今天打电话是想表扬……」: the day of the call itself, not of the event.
 _CALLING_TODAY = re.compile(

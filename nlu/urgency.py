@@ -36,7 +36,9 @@ class _Danger:
 
 _URGENT: list[_Danger] = [
     _Danger(re.compile(r"(燃气|煤气|天然气|液化气).{0,6}(味|泄漏|漏气|漏了)"
-                       r"|(闻到|有股).{0,4}(煤气|燃气)"),
+                       r"|(闻到|有股).{0,4}(煤气|燃气)"
+                       # 「煤气管子烂掉了，……嘶嘶地在漏」
+                       r"|(燃气|煤气|天然气|液化气)[^。！？]{0,24}(嘶嘶|在漏)"),
             "疑似燃气泄漏，存在爆炸和中毒风险"),
     _Danger(re.compile(r"爆管|(水管|管道|自来水管|主管).{0,4}(爆|裂|破)|喷水"
                        r"|(冒水|涌水).{0,6}(路面|马路)"),
@@ -73,6 +75,7 @@ _URGENT: list[_Danger] = [
     _Danger(re.compile(r"(井盖|窨井盖).{0,6}(丢|没了|缺失|掀开|翻了)|掉进.{0,4}(井|坑)"),
             "井盖缺失，有人员坠落危险", in_progress=False),
     _Danger(re.compile(r"(危化品|化学品|农药|柴油|汽油|油罐车).{0,6}(泄漏|倒|撒|流|漏)"
+                       r"|油箱.{0,6}(漏油|滴油|在漏)"
                        r"|刺鼻.{0,6}(气体|毒)"),
             "危险化学品或油品泄漏"),
     _Danger(re.compile(r"(校车|接送?学生|接孩子|面包车|客车|孩子|小孩|学生).{0,12}"
@@ -86,11 +89,12 @@ _URGENT: list[_Danger] = [
 # Words just before a danger that make it feared, missed or denied rather than present.
 _HEDGE = re.compile(
     r"万一|如果|要是|怕|担心|差点|险些|以防|防止|以免|免得|会不会|是不是|不是|有没有|没有|没|不会"
+    r"|以为|唔系"  # 「我以为屋企着火」, Cantonese 「唔系着火」
     r"|雨就"  # 「一下大雨就倒灌」: what happens each time it rains
 )
 _HEDGE_WINDOW = 4
 # In the model's turn: the danger is feared, narrowly missed or over, not present.
-_NOT_NOW = re.compile(r"差点|险些|万一|如果|要是|担心|以防|防止|以免|免得|会不会|没有?人受伤"
+_NOT_NOW = re.compile(r"差点|险些|万一|如果|要是|担心|以防|防止|以免|免得|会不会|没有?人受伤|以为"
                       r"|(?:哦|噢|哎)[，,]?不是")
 _QUOTE = 30  # characters of a turn quoted in a reason
 _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
@@ -105,7 +109,7 @@ _RESOLVED = re.compile(r"都(下来|出来|救出来)了|(已经|都)(修好|救
                        # 「我家着火了……不是现在，是上个月烧的」.
                        r"|不是现在[，,。]")
 # Right after a danger, words that take it back: 「着火了——哦，不是房子着火」.
-_RETRACTED = re.compile(r".{0,6}?(?:哦|噢|哎)[，,]?不是")
+_RETRACTED = re.compile(r".{0,6}?(?:(?:哦|噢|哎)[，,]?不是|唔系)")
 
 
 class UrgencyResult(BaseModel):

@@ -287,3 +287,12 @@ def test_a_boarding_place_a_service_window_and_the_city_by_its_short_name(
     # 「我们滨江」 is the city, not 滨江区.
     assert normalise_address("孩子的社保是在我们滨江交的", gazetteer).district is None
     assert normalise_address("滨江那边的路灯坏了", gazetteer).district == "滨江区"
+
+
+def test_a_road_named_like_a_place_does_not_place_the_call(gazetteer: Gazetteer) -> None:
+    # 「湖滨路」 is a road in 湖滨街道; the caller named only the street.
+    match = normalise_address("湖滨街道湖滨路两边贴满了小广告", gazetteer)
+    assert (match.street, match.community) == ("湖滨街道", None)
+    # A trip by ambulance is placed where it began, not at the hospital it went to.
+    match = normalise_address("我爸在北湖街道家里摔倒，叫了120，拉到江北医院", gazetteer)
+    assert (match.street, match.community) == ("北湖街道", None)

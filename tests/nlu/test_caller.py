@@ -242,6 +242,10 @@ def test_corrected_characters_full_names_and_signatures(transcript: str, name: s
         # A stuttered surname; a signature by a familiar form before the phone.
         ("坐席：请问姓名？\n市民：我叫田……田志强。", "田志强"),
         ("水管漏了三天。\n留言：老樊 13900001111", "老樊"),
+        # Signatures with a role before the name, or words and a number after it.
+        ("路灯坏了。\n请尽快修。\n——江湾社区居民 危建华 13900001111", "危建华"),
+        ("路灯坏了。\n请尽快修。\n桥西社区业主 汪美玲", "汪美玲"),
+        ("路灯坏了。\n请尽快修。\n孟晓雪 微信同手机号 13900001111", "孟晓雪"),
     ],
 )
 def test_unlisted_surnames_stutters_and_familiar_signatures(transcript: str, name: str) -> None:

@@ -170,6 +170,9 @@ def test_weather_states_and_paperwork_give_no_event_time(text: str) -> None:
         ("昨晚九点以后一直在吵", "2025-05-11T21:00:00+08:00"),
         # 「今天天亮」 says no habit: the corrected hour still counts.
         ("前天夜里十点……不对，是十一点钟开始砸墙，砸到今天天亮", "2025-05-10T23:00:00+08:00"),
+        # A date before 「到今天」 begins the span; 「八点要去」 is a plan, 「刚才」 the event.
+        ("从八号到今天一直没人修", "2025-05-08T00:00:00+08:00"),
+        ("刚才出门发现车被堵了，我十点要去医院", "2025-05-12T09:00:00+08:00"),
     ],
 )
 def test_corrections_future_and_same_day_words(text: str, expected: str) -> None:
@@ -190,7 +193,7 @@ def test_corrections_future_and_same_day_words(text: str, expected: str) -> None
              # Durations, the call's own date, a request, states that go on.
              "在窗口排了一下午，说材料不全", "合同写的月初打款，现在都十二号了",
              "希望你们晚上十点来看看", "我爸现在还在住院", "说我还在试用期", "食堂八点就关灯了",
-             "托管班说以后只能上半天"]
+             "托管班说以后只能上半天", "报名截止就剩三天了"]
 )
 def test_now_that_denies_an_event_is_no_time(text: str) -> None:
     assert resolve_event_time(text, CALL) is None

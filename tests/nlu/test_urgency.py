@@ -103,8 +103,13 @@ def test_a_sudden_collapse_is_urgent(text: str) -> None:
     assert assess_urgency(text).urgency == "紧急"
 
 
-def test_a_flood_up_to_the_waist_is_urgent() -> None:
-    text = "河水漫进村里了，我家一楼淹到腰了，老人还在楼上"
+@pytest.mark.parametrize(
+    "text",
+    ["河水漫进村里了，我家一楼淹到腰了，老人还在楼上",
+     "楼道里的煤气管子锈穿了，我下楼的时候听到嘶嘶地响",
+     "那辆校车油箱底下一直在滴油，车上全是学生"],
+)
+def test_floods_gas_heard_and_a_dripping_fuel_tank_are_urgent(text: str) -> None:
     assert assess_urgency(text).urgency == "紧急"
 
 
@@ -132,6 +137,9 @@ def test_a_flood_up_to_the_waist_is_urgent() -> None:
         "楼上在加盖，我们楼下的怕塌。",
         # A fire told as if now, then dated last month.
         "仓库着火了，东西全烧光了。\n不是现在，是上个月初的事，保险一直不赔。",
+        # Smoke first taken for a fire, in Mandarin and in Cantonese.
+        "我还以为家里着火了，原来是楼下烧烤的油烟",
+        "成屋都系烟！唔系着火，系楼下烧烤档",
     ],
 )
 def test_dangers_over_or_not_present_are_not_urgent(text: str) -> None:

@@ -126,20 +126,20 @@ AGENT_COLUMN = 7
 LEARNED_COLUMNS = slice(8, 10)
 MEANING_COLUMNS = slice(10, 12)
 
-#: Both fitted by ``cityagent train categories`` on the eight seen call files (930 calls:
-#: dev, test, holdout … holdout6) as conditional logits (softmax over the 81 second-level
+#: Both fitted by ``cityagent train categories`` on the nine seen call files (1,050 calls:
+#: dev, test, holdout … holdout7) as conditional logits (softmax over the 81 second-level
 #: categories), rounded, with the text model's out-of-fold probabilities in its columns.
 #: Without the meaning: for every call. With it (the last two
 #: columns: how close the caller's opening is in meaning to the category's knowledge,
 #: relative to the closest category, and whether it is the closest): for the uncertain ones.
-KEYWORD_WEIGHTS = ScoreWeights(router=1.9, keyword_length=1.0, keyword_count=5.5,
-                               keyword_any=-0.7, similarity=2.0, relative_similarity=2.0,
-                               first_keyword=2.3, agent_named=5.4, learned=17.1,
-                               learned_best=5.1)
-WEIGHTS = ScoreWeights(router=1.8, keyword_length=1.6, keyword_count=3.4, keyword_any=-0.4,
-                       similarity=0.9, relative_similarity=1.6, first_keyword=1.8,
-                       agent_named=4.7, learned=8.1, learned_best=5.2, meaning=4.1,
-                       meaning_best=0.7)
+KEYWORD_WEIGHTS = ScoreWeights(router=0.8, keyword_length=1.7, keyword_count=6.0,
+                               keyword_any=-1.1, similarity=1.7, relative_similarity=2.3,
+                               first_keyword=1.9, agent_named=6.0, learned=16.3,
+                               learned_best=12.2)
+WEIGHTS = ScoreWeights(router=0.9, keyword_length=1.6, keyword_count=3.8, keyword_any=-0.4,
+                       similarity=1.1, relative_similarity=1.7, first_keyword=1.4,
+                       agent_named=5.1, learned=8.9, learned_best=8.4, meaning=4.2,
+                       meaning_best=0.2)
 
 
 @dataclass(frozen=True)

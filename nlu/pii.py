@@ -24,6 +24,11 @@ _TAIL_CORRECTED = re.compile(
 _MASK_TARGETS = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)|(?<!\d)(\d{6})\d{8}(\d{3}[0-9Xx])")
 
 
+def _digits(spoken: str) -> str:
+    """The digits of a number as written or spoken (「幺三八 5711」 → 1385711)."""
+    return re.sub(r"\D", "", spell_digits(spoken))
+
+
 def _is_phone(digits: str) -> bool:
     return bool(_MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits))
 
@@ -34,7 +39,7 @@ def _phones_in_chunk(chunk: str, offset: int) -> list[tuple[str, int, int]]:
     Groups are how callers speak a number (「一三六，五七一二，八八零九」), but a digit word
     right after the number belongs to the next words (「13605719988，一定要……」).
     """
-    groups = [(g.start(), g.end(), re.sub(r"\D", "", spell_digits(g.group(0))))
+    groups = [(g.start(), g.end(), _digits(g.group(0)))
               for g in _GROUP.finditer(chunk)]
     found = []
     i = 0
@@ -65,7 +70,7 @@ def find_phones(text: str) -> list[tuple[str, int, int]]:
     found = []
     for match in _SPOKEN_NUMBER.finditer(text):
         chunk = match.group(0)
-        digits = re.sub(r"\D", "", spell_digits(chunk))
+        digits = _digits(chunk)
         if _is_phone(digits):
             found.append((digits, match.start(), match.end()))
         else:
@@ -78,7 +83,7 @@ def _with_corrected_tail(text: str, digits: str, start: int, end: int) -> tuple[
     fix = _TAIL_CORRECTED.match(text, end)
     if fix is None:
         return digits, start, end
-    tail = re.sub(r"\D", "", spell_digits(fix.group("tail")))
+    tail = _digits(fix.group("tail"))
     corrected = digits[: len(digits) - len(tail)] + tail
     return (corrected, start, fix.end()) if _is_phone(corrected) else (digits, start, end)
 

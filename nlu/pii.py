@@ -16,9 +16,11 @@ _GROUP = re.compile(rf"[{NUMBER_CHARS}]+")
 _MAX_PHONE_DIGITS = 12
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}\d{7,8}(?!\d)")
-# 「137 5711 4290，哦不是，最后是4209」: the last digits said again after a correction.
+# 「137 5711 4290，哦不是，最后是4209」, 「……哦最后两位说反了，是零九」: the last digits said
+# again after a correction.
 _TAIL_CORRECTED = re.compile(
-    rf"[^{NUMBER_CHARS}]{{0,6}}?(?:不对|不是|错了|说错)(?:[^{NUMBER_CHARS}]|[两四]位){{0,10}}?"
+    rf"(?:[^{NUMBER_CHARS}]|[两四]位){{0,8}}?(?:不对|不是|错了|说错|说反|反了)"
+    rf"(?:[^{NUMBER_CHARS}]|[两四]位){{0,10}}?"
     rf"(?P<tail>[{NUMBER_CHARS}]{{2,4}})(?![{NUMBER_CHARS}])"
 )
 _MASK_TARGETS = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)|(?<!\d)(\d{6})\d{8}(\d{3}[0-9Xx])")

@@ -9,6 +9,7 @@ scorer (:mod:`nlu.routing`), weighed against the others by the same fit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,10 @@ TRAIN_COMMAND = "cityagent train categories"
 #: Chosen by leave-one-file-out accuracy on the seen calls (see the model card).
 REGULARISATION = 100.0
 MIN_COUNT = 2
+#: Chinese characters a text needs before the model's reading counts: it learnt from Chinese
+#: calls, and on 「asdf」 a few Latin letters it once saw (AED, APP) would still tip it.
+MIN_CHINESE_CHARS = 4
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 @lru_cache(maxsize=1)
@@ -36,8 +41,11 @@ def leaf_probabilities(
     model: Pipeline, texts: Sequence[str], leaves: Sequence[str]
 ) -> np.ndarray:
     """Per text, the model's probability of each of ``leaves`` (second-level category names;
-    0 for one it never learnt)."""
-    return probability_matrix(class_probabilities(model, texts), leaves)
+    0 for one it never learnt); all 0 for a text with too little Chinese to read."""
+    probabilities = probability_matrix(class_probabilities(model, texts), leaves)
+    unread = [len(_CHINESE.findall(text)) < MIN_CHINESE_CHARS for text in texts]
+    probabilities[unread] = 0.0
+    return probabilities
 
 
 def probability_matrix(rows: Sequence[dict[str, float]], leaves: Sequence[str]) -> np.ndarray:

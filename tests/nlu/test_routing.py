@@ -12,6 +12,7 @@ from nlu.category_wordings import COLLOQUIAL
 from nlu.router import sentence_encoder
 from nlu.routing import (
     CONSULT_MEANING_BELOW,
+    LEARNED_COLUMNS,
     WEIGHTS,
     CategoryMatcher,
     matching_text,
@@ -110,6 +111,15 @@ def test_confidence_is_the_chosen_categorys_share(matcher: CategoryMatcher) -> N
     vague = matcher.choose("啦啦啦今天天气不错", UNSURE)
     assert clear.category.l2 == "食品安全"
     assert 0.0 < vague.confidence < 0.2 < 0.5 < clear.confidence <= 1.0
+
+
+def test_text_with_too_little_chinese_gets_no_learned_evidence(matcher: CategoryMatcher) -> None:
+    for text in ("asdf qwer", "😀😀😀", "OK"):
+        assert matcher.choose(text, UNSURE).confidence < 0.3
+        rows, _hits = matcher.word_features([text], [UNSURE])[0]
+        assert not rows[:, LEARNED_COLUMNS].any()
+    rows, _hits = matcher.word_features(["面包里吃出一根头发"], [UNSURE])[0]
+    assert rows[:, LEARNED_COLUMNS].any()
 
 
 def test_features_have_one_column_per_weight(matcher: CategoryMatcher) -> None:

@@ -508,15 +508,22 @@ def _corrected(text: str, mentions: list[_Mention]) -> list[_Mention]:
 
 
 def _off_roads(text: str, mentions: list[_Mention]) -> list[_Mention]:
-    """The mentions less roads' names (「湖滨路」, 「石桥」 before 「路」) when a street, town,
-    community or landmark is said too; a road still narrows a district (「老城区府前路」)."""
-    places = [
+    """The mentions less roads' names (「湖滨路」, 「石桥」 before 「路」) that a street,
+    community or landmark said outright contradicts (「永和社区石桥路」) or that are named for
+    the street said (「湖滨街道湖滨路」). A road on the chain of what was said narrows it
+    (「长河街道槐树路」, 「老城区府前路」)."""
+    roads = [m for m in mentions
+             if _ROAD.match(text, m.end) or _ROAD.search(text, max(0, m.end - 2), m.end)]
+    places = [m for m in mentions if m not in roads and any(
+        form.entry.level not in ("city", "district") for form, _ in m.forms)]
+    return [
         m for m in mentions
-        if not (_ROAD.match(text, m.end) or _ROAD.search(text, max(0, m.end - 2), m.end))
+        if m not in roads or not any(
+            not _same_chain(m, place)
+            or text[place.start:place.end].startswith(_ROAD.sub("", text[m.start:m.end]))
+            for place in places
+        )
     ]
-    below_district = any(form.entry.level not in ("city", "district")
-                         for m in places for form, _ in m.forms)
-    return places if below_district else mentions
 
 
 def _the_city(text: str, mention: _Mention, gazetteer: Gazetteer) -> bool:

@@ -255,6 +255,13 @@ def sentiment_probabilities(texts: Sequence[str]) -> list[dict[str, float]]:
 
 def assess_sentiment(text: str) -> SentimentResult:
     """负面, 中性 or 正面 for the citizen's words: the cues weighed with the learned model."""
-    if not text.strip():
-        return cue_reading(text)
-    return combine(cue_reading(text), sentiment_probabilities([text])[0], RULE_SHARE)
+    return assess_sentiment_many([text])[0]
+
+
+def assess_sentiment_many(texts: Sequence[str]) -> list[SentimentResult]:
+    """:func:`assess_sentiment` of each text, the model run once for all of them (a batch of
+    drafts pays the model's fixed cost once, not per call)."""
+    spoken = [text for text in texts if text.strip()]
+    chances = iter(sentiment_probabilities(spoken))
+    return [combine(cue_reading(text), next(chances), RULE_SHARE) if text.strip()
+            else cue_reading(text) for text in texts]

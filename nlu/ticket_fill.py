@@ -36,10 +36,10 @@ from nlu.pii import find_phones
 from nlu.pipeline import extract_entities_many, load_pipeline, rules_only_pipeline
 from nlu.router import RouteResult, SentenceEncoder, load_router, sentence_encoder
 from nlu.routing import CategoryChoice, CategoryMatcher, rank_departments
-from nlu.sentiment import assess_sentiment
+from nlu.sentiment import SentimentResult, assess_sentiment_many
 from nlu.timex import call_hour, resolve_event_time
 from nlu.transcript import Turn, citizen_text, split_turns
-from nlu.urgency import UrgencyResult, assess_urgency
+from nlu.urgency import UrgencyResult, assess_urgency_many
 
 log = logging.getLogger(__name__)
 
@@ -264,15 +264,18 @@ class TicketFiller:
             self.entities.many(transcripts, len(calls)) if self.entities is not None
             else [[] for _ in calls]
         )
+        urgencies = assess_urgency_many(said)
+        sentiments = assess_sentiment_many(said)
         return [
             self._assemble(transcript, call_time, turns[i], said[i], routes[i], choices[i],
-                           found[i])
+                           found[i], urgencies[i], sentiments[i])
             for i, (transcript, call_time) in enumerate(calls)
         ]
 
     def _assemble(
         self, transcript: str, call_time: datetime, turns: list[Turn], said: str,
         route: RouteResult, choice: CategoryChoice, found: list[EntitySpan],
+        urgency: UrgencyResult, sentiment: SentimentResult,
     ) -> Ticket:
         """One call's ticket from its share of the batch's model outputs."""
         spans: list[EntitySpan] = []
@@ -288,9 +291,7 @@ class TicketFiller:
         place = _address_span(transcript, address, found)
         if place is not None:
             spans.append(place)
-        urgency = assess_urgency(said)
         when = _event_time(said, call_time, urgency)
-        sentiment = assess_sentiment(said)
         leaf = self.table.categories.get(choice.category.l2_id or "")
         parts = [choice.confidence, address.confidence if address.district else 0.5,
                  route.confidence]

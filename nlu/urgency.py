@@ -13,6 +13,7 @@ danger makes the call urgent too, and the reason quotes that turn.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel
@@ -148,13 +149,35 @@ def assess_urgency(text: str) -> UrgencyResult:
     ``text`` is the citizen's words, one turn per line: the rules read it whole, the learned
     model turn by turn.
     """
+    return assess_urgency_many([text])[0]
+
+
+def assess_urgency_many(texts: Sequence[str]) -> list[UrgencyResult]:
+    """:func:`assess_urgency` of each text, the model run once for the turns of all the texts
+    the rules leave open (a batch of drafts pays the model's fixed cost once)."""
+    ruled = [_rule_reading(text) for text in texts]
+    turns = [[line.strip() for line in text.splitlines() if line.strip()] if reading is None
+             else [] for text, reading in zip(texts, ruled, strict=True)]
+    chances = iter(urgent_probabilities([turn for per_text in turns for turn in per_text]))
+    return [
+        reading or _model_reading(text, per_text, [next(chances) for _ in per_text])
+        for text, reading, per_text in zip(texts, ruled, turns, strict=True)
+    ]
+
+
+def _rule_reading(text: str) -> UrgencyResult | None:
+    """紧急 when a rule's danger is present in ``text``; None leaves it to the model."""
     for danger in _URGENT:
         if match := _present_danger(danger.pattern, text):
             return UrgencyResult(urgency="紧急", reason=f"提到「{match.group(0)}」：{danger.why}",
                                  evidence=match.group(0), in_progress=danger.in_progress)
-    turns = [line.strip() for line in text.splitlines() if line.strip()]
+    return None
+
+
+def _model_reading(text: str, turns: list[str], chances: list[float]) -> UrgencyResult:
+    """紧急 when the model finds a turn that reports a present danger, else 一般."""
     present = [
-        (chance, turn) for chance, turn in zip(urgent_probabilities(turns), turns, strict=True)
+        (chance, turn) for chance, turn in zip(chances, turns, strict=True)
         if chance >= URGENT_AT and not _NOT_NOW.search(turn)
         and not _RESOLVED.search(text, text.find(turn))
     ]

@@ -8,6 +8,7 @@ from nlu.sentiment import (
     COMPLAINT_WEIGHTS,
     FEATURES,
     assess_sentiment,
+    assess_sentiment_many,
     complaint_probability,
     cue_counts,
     cue_reading,
@@ -19,6 +20,12 @@ def test_sentiment() -> None:
     assert assess_sentiment("反映多少次了都没人管，太过分了").sentiment == "负面"
     assert assess_sentiment("好的，谢谢你们，辛苦了").sentiment == "正面"
     assert assess_sentiment("我想咨询一下办证需要什么材料").sentiment == "中性"
+
+
+def test_a_batch_reads_each_text_as_alone() -> None:
+    texts = ["反映多少次了都没人管，太过分了", "  ", "好的，谢谢你们，辛苦了", "请问怎么办证"]
+    assert assess_sentiment_many(texts) == [assess_sentiment(text) for text in texts]
+    assert assess_sentiment_many([]) == []
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.urgency import assess_urgency
+from nlu.urgency import assess_urgency, assess_urgency_many
 
 
 @pytest.mark.parametrize(
@@ -144,3 +144,9 @@ def test_floods_gas_heard_and_a_dripping_fuel_tank_are_urgent(text: str) -> None
 )
 def test_dangers_over_or_not_present_are_not_urgent(text: str) -> None:
     assert assess_urgency(text).urgency == "一般"
+
+
+def test_a_batch_reads_each_text_as_alone() -> None:
+    texts = ["楼道里有很重的煤气味", "", "路灯坏了\n麻烦你们来看看", "楼里有人一直在喊救命\n快来"]
+    assert assess_urgency_many(texts) == [assess_urgency(text) for text in texts]
+    assert assess_urgency_many([]) == []

@@ -76,7 +76,7 @@ _AT_POSITION = re.compile(_POSITION)
 # problem is (ingest/demo/data/CALLS.md); 「在万象汇办的卡」 names where a card was bought.
 # 「去过一趟市民中心，排了一上午，窗口讲…」: a window in the same sentence marks it too.
 _PAPERWORK = re.compile(
-    r"(?:那边|这边|那里|这里)?(?:办理|办(?![了的过事])|窗口)|[^。！？!?]{0,12}?窗口"
+    r"(?:那边|这边|那里|这里)?(?:办理|办(?![了的过事]))|[^。！？!?]{0,12}?窗口"
 )
 # A trip (「在北站打的车，去世纪城」): its complaint is where it began (CALLS.md), so the places
 # it went to or through are not the address.
@@ -156,6 +156,7 @@ class _Index:
     lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # by first character
     fuzzy: dict[str, list[_Form]] = field(default_factory=dict)
     fuzzy_lengths: dict[str, frozenset[int]] = field(default_factory=dict)
+    city_names: frozenset[str] = frozenset()  # the city's names without 「市」 (「滨江」)
 
 
 def _variants(entry: GazetteerEntry) -> Iterable[tuple[str, float]]:
@@ -180,7 +181,8 @@ def _deletions(text: str) -> set[str]:
 
 def _build_index(gazetteer: Gazetteer) -> _Index:
     """Every name, alias and variant by text, and a one-deletion index for fuzzy matching."""
-    index = _Index()
+    index = _Index(city_names=frozenset(
+        entry.name.removesuffix("市") for entry in gazetteer.at_level("city")))
     exact: dict[str, list[_Form]] = defaultdict(list)
     for entry in gazetteer.entries:
         for position, text in enumerate(entry.surfaces):
@@ -526,11 +528,10 @@ def _off_roads(text: str, mentions: list[_Mention]) -> list[_Mention]:
     ]
 
 
-def _the_city(text: str, mention: _Mention, gazetteer: Gazetteer) -> bool:
+def _the_city(text: str, mention: _Mention, index: _Index) -> bool:
     """Whether a mention is the city said by its short name (「在我们滨江交的医保」), which a
     district may share as its alias: 「我们」 before it makes it the caller's city."""
-    short = {entry.name.removesuffix("市") for entry in gazetteer.at_level("city")}
-    return text[mention.start:mention.end] in short and bool(
+    return text[mention.start:mention.end] in index.city_names and bool(
         _OUR.search(text, max(0, mention.start - 2), mention.start)
     )
 
@@ -724,7 +725,7 @@ def normalise_address(text: str, gazetteer: Gazetteer) -> AddressMatch:
     exact = _exact_mentions(folded, index)
     mentions = _trip_origin(folded, _corrected(folded, _off_roads(folded, [
         m for m in _select_mentions(exact, _fuzzy_mentions(folded, index, exact))
-        if not _PAPERWORK.match(folded, m.end) and not _the_city(folded, m, gazetteer)
+        if not _PAPERWORK.match(folded, m.end) and not _the_city(folded, m, index)
     ])))
     spans = find_address_spans(folded)
     spanned = _mentions_in_spans(mentions, spans)

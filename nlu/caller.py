@@ -35,7 +35,7 @@ _COMPOUND_SURNAMES = (
     "赫连", "拓跋", "钟离", "澹台", "公冶", "太史", "东郭", "万俟",
 )
 # Characters that end no name (particles), and that are never the second character of one.
-_NOT_NAME = set("的了是在有就也都还要想不这那个一我你他她们啊呢吧吗呀哦嗯先女师阿大")
+_NOT_NAME = set("的了是在有就也都还要想不这那个一我你您他她们啊呢吧吗呀哦嗯先女师阿大")
 _NOT_SECOND = set("过住说去到从给被把让打家")
 # 「一」 and 「大」 start many given names (刘大勇, 钟一鸣) but also phrases (「李一个」,
 # 「王大爷」 is a title): as the second of three characters they pass unless the third makes
@@ -55,16 +55,16 @@ _TITLES = (
     "奶奶|爷爷|伯伯|叔叔|老汉|老太|阿婆|阿公|阿伯|婆婆|嬢嬢|孃孃|经理|老板|医生|同学|主任|主管|"
     "书记|厂长|店长|队长|站长|校长|院长|会计|护士|教练|律师|姐|哥|伯|叔|姨"
 )
-# 「我」 as callers say it: Mandarin 我, northern 俺, Wu 阿拉, Hakka 涯.
-_I = "(?:我|俺|阿拉|涯)"
+# 「我」 as callers say it: Mandarin 我, northern 俺, Wu 阿拉, Hakka 涯, Shaanxi 额.
+_I = "(?:我|俺|阿拉|涯|额)"
 _NAME_END = (
-    r"(?=[，,。.、；;！!？?…\s\d]|电话|手机|号码|就行|就好|就可以|好了|吧|啊|呀|哈|呢|嘛|哦|"
+    r"(?=[，,。.、；;！!？?…\s\d（(]|电话|手机|号码|就行|就好|就可以|好了|吧|啊|呀|哈|呢|嘛|哦|"
     r"住在|家住|今年|就是了|$)"
 )
 _FILLER = r"(?:\s|…|\.\.\.|那个|嗯|呃)*"
 # What callers are when they name themself after it: 「我是高山村的网格员蓝海生」.
 _SELF_ROLES = "网格员|楼长|志愿者|社工|村医|门卫|保安|村干部|村支书|业主代表|居民代表"
-_CORRECTION = re.compile(r"不对|不是|说错了|错了|不好意思|唔好意思")
+_CORRECTION = re.compile(r"不对|不是|说错了|错了|不好意思|唔好意思|[哦噢]不(?=[，,、\s])")
 # Who signs a web message before the name: 「打铁巷居民 危宏伟」.
 _SIGNER_ROLES = "居民|住户|业主|学员|家长|市民|拆迁户|村民|租户|网友|患者|职工|员工"
 # 「姓区，区域的区」, 「那振宇，那个“那”」: a surname the caller declares, even one that is
@@ -116,7 +116,7 @@ def _patterns(declared: str = "") -> _Patterns:
     name = rf"(?:老|小)?{surname}[\u4e00-\u9fff]{{0,2}}?"
     prefixes = (
         rf"{_I}叫|{_I}的名字(?:是|叫)|名字叫|名字是|姓名是|姓名[：:]?|{_I}[是系]|本人|"
-        rf"(?:{_I}的)?(?:大名|全名|本名|学名)(?:叫|是|啊|呀)?[，,\s]*|"
+        rf"(?:{_I}的)?(?:大名|全名|本名|学名)(?:叫|是|啊|呀|吧)?[，,\s]*|"
         # 「我老秦，秦始皇的秦」: 「我」 and straight on the familiar 老 + surname.
         rf"{_I}(?=老{surname}[，,。\s])|"
         rf"[叫喊]{_I}|联系人[：:]?|留言人[：:]?|投诉人[：:]?|反映人[：:]?|举报人[：:]?|来电人[：:]?|"
@@ -124,11 +124,15 @@ def _patterns(declared: str = "") -> _Patterns:
     )
     # 「我是他女儿，叫米兰」, 「我是高山村的网格员蓝海生」: who the caller is, then their name.
     self_of = (
-        rf"{_I}[是系][^。；;！!？?]{{1,16}}?(?:的|[，,]\s*叫|{_SELF_ROLES})(?P<name>{name})"
+        rf"{_I}[是系][^。；;！!？?]{{1,16}}?(?:的|[，,]\s*叫|{_SELF_ROLES}"
+        # 「我是村里的会计，施工的施，施建华」, 「…，木子李，李春生」
+        rf"|[，,]\s*[\u4e00-\u9fff]{{1,4}}?的?(?P<spelt>[\u4e00-\u9fff])[，,]\s*(?=(?P=spelt)))"
+        rf"(?P<name>{name})"
         + _NAME_END
     )
-    # 「柏树的柏」, 「弓长张」: how the caller spells the surname out.
-    explained = r"(?:[\u4e00-\u9fff]{1,4}[的嘅](?P=sur)|[\u4e00-\u9fff]{1,2}(?P=sur))"
+    # 「柏树的柏」, 「弓长张」, 「走之旁一个录」: how the caller spells the surname out.
+    explained = (r"(?:[\u4e00-\u9fff]{1,4}[的嘅](?P=sur)|[\u4e00-\u9fff]{1,2}(?P=sur)"
+                 r"|[\u4e00-\u9fff]{1,5}一个[\u4e00-\u9fff]{1,3})")
     surname_word = rf"(?:免贵姓|{_I}姓|姓)"
     signer = rf"[\u4e00-\u9fff]{{0,8}}?(?:{_SIGNER_ROLES})"
     return _Patterns(
@@ -184,8 +188,10 @@ def _patterns(declared: str = "") -> _Patterns:
         ),
         # 「我叫努尔兰」, 「我叫楼佳慧」: after 「我叫」 a name whose surname is not listed (a
         # Uyghur or Kazakh name, a rare surname that is more often a word).
+        # 「留言人：第五芳（复姓第五）」 too: after a signer's label; and 「叫我阿坤就行」.
         unlisted=re.compile(
-            rf"(?:{_I}叫做?|{_I}的名字(?:是|叫做?)|名字叫做?)(?P<name>[\u4e00-\u9fff]{{2,4}}?)"
+            rf"(?:{_I}叫做?|{_I}的名字(?:是|叫做?)|名字叫做?|[叫喊]{_I}(?=阿[\u4e00-\u9fff](?:就行|就好|就可以|好了|吧))"
+            rf"|(?:联系人|留言人|投诉人|反映人|举报人|来电人)[：:]\s*)(?P<name>[\u4e00-\u9fff]{{2,4}}?)"
             + _NAME_END
         ),
         # 「就姓阳，阳光的阳，单名一个锋」: the surname, then the one-character given name.

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import re
 
-from nlu.numbers import NUMBER_CHARS, spell_digits
+from nlu.numbers import DIGITS, NUMBER_CHARS, spell_digits
 
-_SPOKEN_NUMBER = re.compile(rf"[{NUMBER_CHARS}](?:[{NUMBER_CHARS}\s\-—.、，,]*[{NUMBER_CHARS}])?")
+# 「三个零」, 「两个四」: a digit said with how many times it repeats.
+_REPEATED = re.compile(rf"([两二三四五2-5])个([{''.join(DIGITS)}0-9])")
+_REPEAT_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5} | {str(n): n for n in range(2, 6)}
+_DIGIT_WORD = rf"(?:{_REPEATED.pattern}|[{NUMBER_CHARS}])"
+_SPOKEN_NUMBER = re.compile(
+    rf"{_DIGIT_WORD}(?:(?:{_DIGIT_WORD}|[\s\-—.、，,])*{_DIGIT_WORD})?"
+)
 # One spoken group of a number: the digits between separators.
-_GROUP = re.compile(rf"[{NUMBER_CHARS}]+")
+_GROUP = re.compile(rf"{_DIGIT_WORD}+")
 _MAX_PHONE_DIGITS = 12
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}\d{7,8}(?!\d)")
@@ -27,8 +33,9 @@ _MASK_TARGETS = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)|(?<!\d)(\d{6})\
 
 
 def _digits(spoken: str) -> str:
-    """The digits of a number as written or spoken (「幺三八 5711」 → 1385711)."""
-    return re.sub(r"\D", "", spell_digits(spoken))
+    """The digits of a number as written or spoken (「幺三八 5711」 → 1385711, 「三个零」 → 000)."""
+    said = _REPEATED.sub(lambda m: m.group(2) * _REPEAT_COUNT[m.group(1)], spoken)
+    return re.sub(r"\D", "", spell_digits(said))
 
 
 def _is_phone(digits: str) -> bool:

@@ -265,3 +265,25 @@ def test_a_one_character_given_name_told_after_the_surname() -> None:
 )
 def test_what_follows_jiao_in_a_phrase_is_no_name(transcript: str) -> None:
     assert find_caller_name(split_turns(transcript)) is None
+
+
+@pytest.mark.parametrize(
+    ("transcript", "name"),
+    [
+        ("坐席：您贵姓？\n市民：你叫我老孔就行……还是写全名吧，孔德明，孔子的孔。", "孔德明"),
+        ("坐席：您怎么称呼？\n市民：我姓岳，岳飞的岳，岳小红……哦不，岳小虹，小红是我妹。", "岳小虹"),
+        ("坐席：您贵姓？\n市民：谢谢您！我姓逄，走之旁一个逢，逄雪。\n坐席：逄女士，好的。", "逄雪"),
+        ("坐席：请问您怎么称呼？\n市民：额叫郝建国，电话一八六，五七九一，二七七〇。", "郝建国"),
+        ("市民：我是村里的出纳，木子李，李春生。\n坐席：李先生，电话多少？", "李春生"),
+        ("门口堆满了垃圾。\n请尽快清理。\n留言人：上官燕（复姓上官）\n联系电话：176 5790 5548",
+         "上官燕"),
+        ("路灯坏了一个月。\n联系人：朴志勋（留学生） 电话：13657946605", "朴志勋"),
+        ("坐席：您怎么称呼？\n市民：叫我阿明就行，电话一八六，零零五七，九二二零。", "阿明"),
+    ],
+)
+def test_names_after_a_change_of_mind_a_radical_or_a_signers_label(
+    transcript: str, name: str
+) -> None:
+    found = find_caller_name(split_turns(transcript))
+    assert found is not None and found[0] == name
+    assert transcript[found[1] : found[2]] == name

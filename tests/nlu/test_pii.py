@@ -17,6 +17,19 @@ def test_phones_spoken_in_groups_or_words() -> None:
 
 def test_house_numbers_are_not_phones() -> None:
     assert find_phones("我家在3号楼2单元501室，门牌88号") == []
+    assert find_phones("来了三个人，有两个小孩") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("一五九，三个零，幺二，三四五。", "15900012345"),  # 「三个零」 is 000
+        ("手机一三九，五七九〇，两个四两个一。", "13957904411"),
+        ("手机：１３９５７９１８２０２", "13957918202"),  # full-width, as typed in web forms
+    ],
+)
+def test_repeated_and_full_width_digits(text: str, digits: str) -> None:
+    assert [p[0] for p in find_phones(text)] == [digits]
 
 
 def test_masking_hides_the_middle() -> None:

@@ -80,10 +80,15 @@ _CALLING_TODAY = re.compile(
 )
 # How long something took, not when: 「排了一上午」, 「哭了一晚上」; 「只能上半天」 is half a
 # day's attendance. 「现在都五月十号了」 is the call's own date.
+# 「两点水」, 「三点水」 spell a surname's radical; 「头一点一点的」 is nodding off.
 _NOT_WHEN = re.compile(
-    r"(?<=[了过])一(?:整个?)?(?:上午|下午|晚上|早上)|(?<=[能只就])上半天"
+    r"(?<=[了过])一(?:整个?)?(?:上午|下午|晚上|早上)|(?<=[能只就])上半天|[两三]点水|一点一点"
     rf"|(?:现在|今天)都?(?:已经)?(?:是)?(?:{_NUM}月)?{_NUM}[号日]了"
 )
+# 「测出来一会儿五点几一会儿十二点几」: in a clause about a measurement, 「五点几」 is a reading,
+# not six-something o'clock (「六点几我开门」).
+_MEASURED = re.compile(r"测|量|读数|显示|血糖|血压|体温|度数")
+_READING = re.compile(rf"{_NUM}点几")
 # A part of the day without a day is the latest one when the caller says it began then.
 _SINCE = re.compile(rf"从(?:{_PART_WORDS})|(?:{_PART_WORDS})(?:就|起)?开始|(?:{_PART_WORDS})起")
 _CONTRAST_NOW = re.compile(r"现在|这会儿")
@@ -102,7 +107,7 @@ _HABIT = re.compile(
 # Timetables (「七点放号」, 「三点半就放学了」): no event time, unless a clause names the day
 # it happened on (「今天下午放学后被打了」). 「营业执照」 is a licence, not opening hours.
 _SCHEDULE = re.compile(
-    r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班|[点半]就?(?:[关开](?:门|灯)|关了|熄灯)"
+    r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班|头班|[点半]就?(?:[关开](?:门|灯)|关了|熄灯)"
 )
 # A time told of the weather (「昨晚下了一夜大雨，今天早上六点多……塌下来」) dates the cause:
 # it is the event's time only when nothing else in the call is dated, and never when it only
@@ -119,9 +124,11 @@ _NOW = re.compile(
     # 「还在。」 on its own answers whether it is still going on.
     # 「现在还在打针」, 「还在试用期」, 「还在原来的学校」: a state that goes on, not an event.
     rf"|(?<!到)现在还(?!是|没|不|在(?:{_STATES}))|正在"
-    rf"|还在(?!审|办|处理|核|整理|{_STATES}|[咯呢啊的呀嘛]|$)|^还在$|又在|这会儿"
+    # 「公积金还在里面」: something still kept somewhere.
+    rf"|还在(?!审|办|处理|核|整理|里|{_STATES}|[咯呢啊的呀嘛]|$)|^还在$|又在|这会儿"
     # 「电池现在在冒烟」: 现在在 and a verb of something unfolding (not 「现在在家」).
-    r"|现在在(?=[冒烧漏喷流淌滴响冲往掉塌吵闹漫涨])"
+    # 「罐子底下一直在滴东西」 too.
+    r"|(?:现在|一直)在(?=[冒烧漏喷流淌滴响冲往掉塌吵闹漫涨])"
 )
 # What still says "now" inside a sentence about a habit (「天天……现在还没回家」); 「到现在」
 # is how long it has lasted.
@@ -274,7 +281,8 @@ def _masked(text: str) -> str:
     def blank(m: re.Match[str]) -> str:
         return " " * len(m.group(0))
 
-    return _NOT_WHEN.sub(blank, _CALLING_TODAY.sub(blank, _RANGE_END.sub(blank, text)))
+    masked = _NOT_WHEN.sub(blank, _CALLING_TODAY.sub(blank, _RANGE_END.sub(blank, text)))
+    return _READING.sub(blank, masked) if _MEASURED.search(masked) else masked
 
 
 def _dated(

@@ -212,3 +212,28 @@ def test_minutes_counted_back_and_closing_hours() -> None:
     found = resolve_event_time("我妈被关在电梯里了，已经四十分钟了！", call)
     assert found is not None and found.time.hour == 19
     assert resolve_event_time("图书馆晚上八点就关门，我们下班过去坐不了多久", call) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我姓冼，冼是两点水加个先",  # a radical spelt out, not two o'clock
+        "我姓濮，三点水一个仆人的仆",
+        "血糖仪测出来一会儿五点几一会儿十二点几",  # readings
+        "司机头一点一点的，在打瞌睡",  # nodding off
+        "广场那个公厕七点才开门，可头班车六点就发了",  # a timetable
+        "单位倒闭了，公积金还在里面取不出来",  # something still kept, nothing happening
+    ],
+)
+def test_radicals_readings_nodding_and_timetables_are_no_time(text: str) -> None:
+    assert resolve_event_time(text, CALL) is None
+
+
+def test_six_something_is_still_a_clock_time_outside_a_measurement() -> None:
+    found = resolve_event_time("今天六点几我开门就见到地下的水一直涌出来", CALL)
+    assert found is not None and found.time.isoformat() == "2025-05-12T06:00:00+08:00"
+
+
+def test_something_dripping_all_along_is_happening_now() -> None:
+    found = resolve_event_time("罐子底下一直在滴东西，地上一大摊", CALL)
+    assert found is not None and found.time.isoformat() == "2025-05-12T09:00:00+08:00"

@@ -150,3 +150,27 @@ def test_a_batch_reads_each_text_as_alone() -> None:
     texts = ["楼道里有很重的煤气味", "", "路灯坏了\n麻烦你们来看看", "楼里有人一直在喊救命\n快来"]
     assert assess_urgency_many(texts) == [assess_urgency(text) for text in texts]
     assert assess_urgency_many([]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小区门口那个燃气调压箱被三轮车撞了，现在呲呲地响，外面都结霜了",
+        "我在长途大巴上，司机好像在打瞌睡，刚才蹭了一下护栏",
+        "村后面那道河堤，堤脚在往外冒浑水，后面住着十几户人家",
+        "升降台卡在半空，人还在车里，那个焦味越来越大",
+    ],
+)
+def test_gas_boxes_drowsy_drivers_dikes_and_burning_smells_are_urgent(text: str) -> None:
+    assert assess_urgency(text).urgency == "紧急"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "一下大雨雨水就倒灌进店里，每回都得拿盆往外舀",  # each time it rains
+        "着火了吧？楼下后墙那个管子呼呼往外冒白烟……哦不是，是蒸汽加油烟",  # taken back
+    ],
+)
+def test_a_habit_and_a_danger_taken_back_are_not_urgent(text: str) -> None:
+    assert assess_urgency(text).urgency == "一般"

@@ -168,7 +168,7 @@ def test_gas_boxes_drowsy_drivers_dikes_and_burning_smells_are_urgent(text: str)
 @pytest.mark.parametrize(
     "text",
     [
-        "一下大雨雨水就倒灌进店里，每回都得拿盆往外舀",  # each time it rains
+        "一下大雨雨水就倒灌进我家车库，下水道根本排不出去",  # each time it rains
         "着火了吧？楼下后墙那个管子呼呼往外冒白烟……哦不是，是蒸汽加油烟",  # taken back
     ],
 )

@@ -29,6 +29,7 @@ CALL_FILES = (
     "calls_holdout6.jsonl",
     "calls_holdout7.jsonl",
     "calls_holdout8.jsonl",
+    "calls_holdout9.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

@@ -25,7 +25,7 @@ from nlu.numbers import parse_number
 _NUM = r"[0-9零〇一二两三四五六七八九十]{1,3}"
 _DAY_WORDS = {
     "大前天": -3, "前天": -2, "前晚": -2, "前儿": -2, "前日": -2, "昨天": -1, "昨日": -1,
-    "昨晚": -1, "昨夜": -1, "昨儿": -1, "昨早": -1, "昨朝": -1, "今天": 0, "今日": 0, "今早": 0,
+    "昨晚": -1, "昨夜": -1, "昨儿": -1, "昨早": -1, "昨朝": -1, "琴日": -1, "寻日": -1, "今天": 0, "今日": 0, "今早": 0,
     "今晚": 0, "今儿": 0, "今朝": 0,
 }
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
@@ -55,7 +55,9 @@ _WEEKS_BACK = {"上上": 2, "上": 1}
 _RELATIVE = re.compile("|".join(sorted(_DAY_WORDS, key=len, reverse=True)))
 # 「三天了」 counts back; 「就剩三天了」 counts down.
 _AGO = re.compile(rf"(?<![剩再])(?P<n>{_NUM})(?:天|日)(?:前|以前|之前|了)"
-                  rf"|(?:已经|都)(?P<without>{_NUM})天(?:都|也)?(?:没|不)")
+                  rf"|(?:已经|都)(?P<without>{_NUM})天(?:都|也)?(?:没|不)"
+                  # 「垃圾桶三天没人清运了」
+                  rf"|(?<![剩再了])(?P<unattended>{_NUM})天(?:都|也)?没有?人")
 _PART = re.compile(_PART_WORDS)
 _CLOCK = re.compile(
     rf"(?<![到至])(?P<early>快)?(?P<h>{_NUM})[点时](?:(?P<half>半)|(?P<m>{_NUM})分?)?"
@@ -69,7 +71,7 @@ _RANGE_END = re.compile(
 # 「九点以后音量小一点」: a bound, not when something happened, unless a day is named with it
 # (「昨晚九点以后一直吵」).
 _CLOCK_BOUND = re.compile(
-    rf"{_NUM}[点时](?:半|{_NUM}分?)?(?:以后|之后|以前|之前|要|得去)"
+    rf"{_NUM}[点时](?:半|{_NUM}分?)?(?:以后|之后|以前|之前|要|得去|就得|就要)"
     rf"|(?<=要){_NUM}[点时](?:半|{_NUM}分?)?"
 )
 # 「今天打电话是想表扬……」: the day of the call itself, not of the event.
@@ -107,14 +109,14 @@ _HABIT = re.compile(
 # Timetables (「七点放号」, 「三点半就放学了」): no event time, unless a clause names the day
 # it happened on (「今天下午放学后被打了」). 「营业执照」 is a licence, not opening hours.
 _SCHEDULE = re.compile(
-    r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班|头班|[点半]就?(?:[关开](?:门|灯)|关了|熄灯)"
+    r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班|头班|[闭开]馆|[点半]就?(?:[关开](?:门|灯)|关了|熄灯)"
 )
 # A time told of the weather (「昨晚下了一夜大雨，今天早上六点多……塌下来」) dates the cause:
 # it is the event's time only when nothing else in the call is dated, and never when it only
 # qualifies the weather (「被昨晚的大风刮倒了」).
 _WEATHER = re.compile(r"[大暴阵雷]雨|下雨|大风|刮风|台风|下雪|暴雪|冰雹|风[太很好特别]*大")
 _WEATHER_OF = re.compile(r"的(?:[大暴阵雷]雨|大风|台风|暴雪|冰雹)")
-_STATES = "原来|试用|打针|住院|治疗"
+_STATES = "原|试用|打针|住院|治疗"
 _NOW = re.compile(
     r"刚才|刚刚|刚(?![才刚])[^，。]{0,3}?(看到|发现|开|下车|走|过去|闻到|听到|到家|回家|出门|路过|经过)"
     # 「到现在还没到账」 is how long something has been missing, 「现在还是毛坯」 a state, and
@@ -134,10 +136,11 @@ _NOW = re.compile(
 # is how long it has lasted.
 _EXPLICIT_NOW = re.compile(r"刚才|刚刚|(?<!到)现在(?!倒|也|没|不)|这会儿")
 _HOURS_AGO = re.compile(
-    rf"(?:等了|有)?(?P<n>{_NUM}|半)个?(?P<half>半)?多?(?:小时|钟头)(?:了|前|以前|之前)"
-    rf"|等了(?P<waited>{_NUM}|半)个?(?P<waited_half>半)?多?(?:小时|钟头)"
-    rf"|(?:等了|已经|都)?(?P<minutes>{_NUM})多?分钟(?:了|前|以前|之前)"
-    rf"|等了(?P<waited_minutes>{_NUM})多?分钟"
+    rf"(?:等了|有)?(?P<n>{_NUM}|半)个?(?P<half>半)?[多来]?(?:小时|钟头)(?:了|前|以前|之前)"
+    rf"|等了(?P<waited>{_NUM}|半)个?(?P<waited_half>半)?[多来]?(?:小时|钟头)"
+    # 「二十来分钟前」: about twenty minutes.
+    rf"|(?:等了|已经|都)?(?P<minutes>{_NUM})[多来]?分钟(?:了|前|以前|之前)"
+    rf"|等了(?P<waited_minutes>{_NUM})[多来]?分钟"
 )
 
 
@@ -191,7 +194,7 @@ def _date(match: re.Match[str], call_time: datetime) -> datetime | None:
 def _day(text: str, call_time: datetime) -> tuple[datetime | None, str | None, tuple[int, int]]:
     """The day a clause names (and an implied part of day), with the words' span."""
     if (m := _AGO.search(text)) and (
-        days := parse_number(m.group("n") or m.group("without"))
+        days := parse_number(m.group("n") or m.group("without") or m.group("unattended"))
     ) is not None:
         return call_time - timedelta(days=days), None, m.span()
     if m := _RELATIVE.search(text):
@@ -381,8 +384,10 @@ def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
     weather: _Found | None = None  # a time told only of the weather
     for index, sentence in enumerate(re.finditer(r"[^。！？!?\n；;]+", text)):
         habitual = bool(_HABIT.search(sentence.group()) or _SCHEDULE.search(sentence.group()))
-        anchored = bool(_CONTRAST_NOW.search(sentence.group()))
+        # 「晚上机器一直响……现在」 anchors the evening; 「现在要打疫苗，晚上哪里还能打」 does not.
+        now_at = [m.start() for m in _CONTRAST_NOW.finditer(sentence.group())]
         for clause in re.finditer(r"[^，,]+", sentence.group()):
+            anchored = any(at >= clause.start() for at in now_at)
             if _HABIT.search(clause.group()) or (
                 _SCHEDULE.search(clause.group()) and _day(clause.group(), call_time)[0] is None
             ):

@@ -237,3 +237,34 @@ def test_six_something_is_still_a_clock_time_outside_a_measurement() -> None:
 def test_something_dripping_all_along_is_happening_now() -> None:
     found = resolve_event_time("罐子底下一直在滴东西，地上一大摊", CALL)
     assert found is not None and found.time.isoformat() == "2025-05-12T09:00:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("二十来分钟前巡逻看到的，水往车库灌", "2025-05-12T09:00:00+08:00"),  # 09:11 → 09:00
+        ("十来分钟前突然冒出一大股黄烟", "2025-05-12T09:00:00+08:00"),
+        ("一个来钟头前就开始漏了", "2025-05-12T08:00:00+08:00"),
+        ("我哋栋楼啲水琴日开始就黄黄哋", "2025-05-11T00:00:00+08:00"),  # Cantonese 琴日
+        ("门口那几个垃圾桶三天没人清运了", "2025-05-09T00:00:00+08:00"),
+        # 「现在」 after the evening does not anchor it: the event is the hour counted back.
+        ("一个钟头前在小花园被狗咬了。现在要打疫苗，晚上哪里还能打", "2025-05-12T08:00:00+08:00"),
+    ],
+)
+def test_about_so_long_ago_dialect_days_and_days_unattended(text: str, expected: str) -> None:
+    found = resolve_event_time(text, CALL)
+    assert found is not None and found.time.isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "维修要排队，一等等了两天没人来",  # a wait, not when it began
+        "周六周日的闭馆时间从晚上六点延长到八点",  # opening hours
+        "不参加的孩子下午三点半就得接走",  # a rule
+        "说我还在原单位参保，领不了失业金",  # a state
+        "现在要从A口出来绕一大圈，早上那个路口车又多",  # 「现在」 before the morning
+    ],
+)
+def test_waits_opening_hours_rules_and_states_are_no_time(text: str) -> None:
+    assert resolve_event_time(text, CALL) is None

@@ -53,7 +53,9 @@ _SECOND_IN_GIVEN_NAME = {
 _TITLES = (
     "老先生|老太太|老爷子|先生|女士|小姐|阿姨|大爷|大妈|大娘|大姐|大哥|大伯|大叔|大婶|师傅|老师|"
     "奶奶|爷爷|伯伯|叔叔|老汉|老太|阿婆|阿公|阿伯|婆婆|嬢嬢|孃孃|经理|老板|医生|同学|主任|主管|"
-    "书记|厂长|店长|队长|站长|校长|院长|会计|护士|教练|律师|姐|哥|伯|叔|姨"
+    "书记|厂长|店长|队长|站长|校长|院长|会计|护士|教练|律师|姐|哥|伯|叔|姨|"
+    # Cantonese: 「黎太」 (Mrs), 「巫生」 (Mr).
+    "太|生"
 )
 # 「我」 as callers say it: Mandarin 我, northern 俺, Wu 阿拉, Hakka 涯, Shaanxi 额.
 _I = "(?:我|俺|阿拉|涯|额)"
@@ -69,9 +71,12 @@ _CORRECTION = re.compile(r"不对|不是|说错了|错了|不好意思|唔好意
 _SIGNER_ROLES = "居民|住户|业主|学员|家长|市民|拆迁户|村民|租户|网友|患者|职工|员工"
 # 「姓区，区域的区」, 「那振宇，那个“那”」: a surname the caller declares, even one that is
 # more often an everyday word and so not among the surnames above.
+# 「相声的相」, 「危险的危」: a character spelt by a word it starts. 「复姓濮阳」: a compound one.
 _DECLARED_SURNAME = re.compile(
     rf"(?:{_I}|免贵|^)姓(?P<sur>[\u4e00-\u9fff])|[“\"「‘](?P<quoted>[\u4e00-\u9fff])[”\"」’]"
+    r"|(?P<spelt>[\u4e00-\u9fff])[\u4e00-\u9fff]{0,3}[的嘅](?P=spelt)(?=[，,。.、；;！!\s]|$)"
 )
+_DECLARED_COMPOUND = re.compile(r"复姓(?P<compound>[\u4e00-\u9fff]{2})")
 _NOT_SURNAMES = set("名什啥甚氏的")  # 「姓名」, 「姓什么」: no surname declared
 _ASKED = re.compile(r"贵姓|怎么称呼|姓名|叫什么|称呼您|名字")
 _CONFIRMS = re.compile(r"^(?:对|是|没错|嗯|对的|是的)(?:[，,。！!\s]|$)")
@@ -88,6 +93,8 @@ _NOT_NAMES = {"谢谢", "方便", "明白", "高兴", "江北", "江南", "关�
               "辛苦", "费心", "多谢", "晓得"}
 # Characters an unlisted name never holds: 「我叫人来修」, 「我叫了他几声」, 「我叫什么了」.
 _NOT_IN_UNLISTED = set("了过去来把给让叫他她你我们人这那什么怎谁店里车个的是在有就也都还要想不")
+# Words of a contact line that are no name: 「电话 138…」, 「联系方式 …」.
+_CONTACT = re.compile(r"电话|手机|联系|号码|微信|座机|方式")
 _PLACE_END = re.compile(r"(?:区|县|镇|乡|村|路|街|市|省|社区|小区|公园|广场)$")
 
 
@@ -110,9 +117,10 @@ class _Patterns(NamedTuple):
 
 
 @lru_cache(maxsize=64)
-def _patterns(declared: str = "") -> _Patterns:
-    """The patterns with ``declared`` (surname characters a caller declared) as surnames too."""
-    surname = rf"(?:{'|'.join(_COMPOUND_SURNAMES)}|[{_SURNAME_CHARS}{declared}])"
+def _patterns(declared: str = "", compounds: tuple[str, ...] = ()) -> _Patterns:
+    """The patterns with ``declared`` (surname characters a caller declared) and
+    ``compounds`` (compound surnames declared) as surnames too."""
+    surname = rf"(?:{'|'.join(compounds + _COMPOUND_SURNAMES)}|[{_SURNAME_CHARS}{declared}])"
     name = rf"(?:老|小)?{surname}[\u4e00-\u9fff]{{0,2}}?"
     prefixes = (
         rf"{_I}叫|{_I}的名字(?:是|叫)|名字叫|名字是|姓名是|姓名[：:]?|{_I}[是系]|本人|"
@@ -168,9 +176,10 @@ def _patterns(declared: str = "") -> _Patterns:
         titled=re.compile(rf"(?P<sur>{surname})(?P<title>{_TITLES})"),
         # A chunk in which the caller names themself by a title: 「就写李女士吧」.
         self_titled=re.compile(
-            rf"^(?:{_I}[是系]|我就是|就是|你?就?(?:叫|喊|记|写)(?:{_I})?(?:个)?|{_I}[是系][^，,。]{{1,12}}的)?"
+            rf"^(?:{_I}[是系]|我就是|就是|(?:你|侬)?就?(?:叫|喊|记|写)(?:{_I})?(?:个)?"
+            rf"|{_I}[是系][^，,。]{{1,12}}的)?"
             rf"(?:{'|'.join(sorted(_ROLES))}|乘客)?"  # 「我是乘客蔡女士」, 「业主蓝女士」
-            rf"(?P<titled>{surname}(?:{_TITLES}))(?:吧|就行|就好|就可以|好了|就是了|啊|哈)*$"
+            rf"(?P<titled>{surname}(?:{_TITLES}))(?:吧|就行|就好|就可以|好了|就是了|啊|哈|就?得啦)*$"
         ),
         # The agent reading a spelt-out name back (「詹丽萍，对吗？」) for the caller to confirm.
         read_back=re.compile(
@@ -181,8 +190,11 @@ def _patterns(declared: str = "") -> _Patterns:
         # 手机号 138…」.
         signature=re.compile(
             rf"^[-—－\s]*(?:(?:{signer}[：:\s]*)?"
-            rf"(?:(?P<titled>{surname}(?:{_TITLES}))|(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}))"
-            rf"|{signer}[：:\s]+(?P<unlisted>[\u4e00-\u9fff]{{2,3}}))"
+            rf"(?:(?P<titled>{surname}(?:{_TITLES}))"
+            rf"|(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}|[老小]{surname}))"
+            rf"|{signer}[：:\s]+(?P<unlisted>[\u4e00-\u9fff]{{2,3}})"
+            # 「容博 18868127741」: a name not listed, signed with the number.
+            r"|(?P<bare>[\u4e00-\u9fff]{2,3})(?=\s+[^\d\n]{0,8}?\d))"
             r"(?:\s+[^\d\n]{0,8}?\d[\d\s-]{6,})?"
             r"[。.！!\s]*(?:[（(][^）)]*[）)])?[。.！!\s]*$"
         ),
@@ -202,16 +214,18 @@ def _patterns(declared: str = "") -> _Patterns:
     )
 
 
-def _declared_surnames(turns: list[Turn]) -> str:
-    """Surname characters the caller declares that are not among the common surnames."""
+def _declared_surnames(turns: list[Turn]) -> tuple[str, tuple[str, ...]]:
+    """Surname characters the caller declares that are not among the common surnames, and
+    compound surnames the caller declares."""
+    said = [turn.text for turn in turns if turn.speaker != "agent"]
     found = {
         char
-        for turn in turns if turn.speaker != "agent"
-        for m in _DECLARED_SURNAME.finditer(turn.text)
-        if (char := m.group("sur") or m.group("quoted")) not in _NOT_SURNAMES
+        for text in said for m in _DECLARED_SURNAME.finditer(text)
+        if (char := m.group("sur") or m.group("quoted") or m.group("spelt")) not in _NOT_SURNAMES
         and char not in _SURNAME_CHARS
     }
-    return "".join(sorted(found))
+    compounds = {m.group("compound") for text in said for m in _DECLARED_COMPOUND.finditer(text)}
+    return "".join(sorted(found)), tuple(sorted(compounds - set(_COMPOUND_SURNAMES)))
 
 
 Span = tuple[str, int, int]
@@ -345,6 +359,8 @@ def _signature(turns: list[Turn], p: _Patterns) -> Span | None:
         return (m.group("titled"), *_span(turns[-1], m, "titled"))
     if (unlisted := m.group("unlisted")) and not _NOT_IN_UNLISTED & set(unlisted):
         return (unlisted, *_span(turns[-1], m, "unlisted"))
+    if (bare := m.group("bare")) and not (_NOT_IN_UNLISTED & set(bare) or _CONTACT.search(bare)):
+        return (bare, *_span(turns[-1], m, "bare"))
     if not m.group("name"):
         return None
     name = _clean(m.group("name"), p)
@@ -360,7 +376,7 @@ def find_caller_name(turns: list[Turn]) -> Span | None:
     (「算了，名字别写了」) does not count. A surname the caller declares (「我姓区」) counts as one
     even when it is more often an everyday word.
     """
-    p = _patterns(_declared_surnames(turns))
+    p = _patterns(*_declared_surnames(turns))
     full: Span | None = None
     titled: Span | None = None
     agent_titled: Span | None = None

@@ -289,3 +289,34 @@ def test_names_after_a_change_of_mind_a_radical_or_a_signers_label(
     found = find_caller_name(split_turns(transcript))
     assert found is not None and found[0] == name
     assert transcript[found[1] : found[2]] == name
+
+
+@pytest.mark.parametrize(
+    ("transcript", "name"),
+    [
+        ("坐席：您怎么称呼？\n市民：侬叫我钱阿姨好了，电话 139 0571 6628。", "钱阿姨"),  # Wu 侬
+        ("市民：我是南门社区的退役军人，叫禹卫东，大禹的禹。", "禹卫东"),  # spelt 「X…的X」
+        ("市民：我是地方文史爱好者，复姓濮阳，濮阳明远。", "濮阳明远"),  # a declared compound
+        ("坐席：怎么称呼？\n市民：你叫我黎太就得啦。", "黎太"),  # Cantonese Mrs
+        ("坐席：怎么称呼？\n市民：你叫我巫生得啦，巫师嘅巫。", "巫生"),  # Cantonese Mr
+        ("公园北段没有一个公厕。\n能不能加一个？\n老吕", "老吕"),
+        ("人才补贴拖了十五个月。\n希望给个明确时间。\n容博 18868127741", "容博"),
+    ],
+)
+def test_dialect_titles_spelt_and_compound_surnames_and_bare_signatures(
+    transcript: str, name: str
+) -> None:
+    found = find_caller_name(split_turns(transcript))
+    assert found is not None and found[0] == name
+
+
+@pytest.mark.parametrize(
+    "transcript",
+    [
+        "市民：村口电线杆上的电线垂下来了。\n坐席：您贵姓？\n市民：姓沈，电话13567302418。",
+        "市民：我是高山村的村主任，姓屠。\n坐席：电话？\n市民：13575902614。",
+        "路灯坏了一个月。\n电话 13575902614",
+    ],
+)
+def test_words_that_repeat_a_character_and_contact_lines_are_no_names(transcript: str) -> None:
+    assert find_caller_name(split_turns(transcript)) is None

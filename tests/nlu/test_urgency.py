@@ -174,3 +174,18 @@ def test_gas_boxes_drowsy_drivers_dikes_and_burning_smells_are_urgent(text: str)
 )
 def test_a_habit_and_a_danger_taken_back_are_not_urgent(text: str) -> None:
     assert assess_urgency(text).urgency == "一般"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "孩子找不到书，管理员蹲下来一本一本帮着找",  # a book not found
+        "他吃了以后喘不上气，幸好送医院及时，现在已经好了",  # over
+    ],
+)
+def test_a_book_not_found_and_a_patient_recovered_are_not_urgent(text: str) -> None:
+    assert assess_urgency(text).urgency == "一般"
+
+
+def test_a_child_not_found_is_urgent() -> None:
+    assert assess_urgency("我家孩子放学到现在找不到了").urgency == "紧急"

@@ -77,6 +77,8 @@ _AT_POSITION = re.compile(_POSITION)
 # 「去过一趟市民中心，排了一上午，窗口讲…」: a window in the same sentence marks it too.
 _PAPERWORK = re.compile(
     r"(?:那边|这边|那里|这里)?(?:办理|办(?![了的过事]))|[^。！？!?]{0,12}?窗口"
+    # 「骑到白沙街道那个上牌点」.
+    r"|(?:那个|那边的?|的)?(?:上牌点|办证点|办事点)"
 )
 # A trip (「在北站打的车，去世纪城」): its complaint is where it began (CALLS.md), so the places
 # it went to or through are not the address.
@@ -87,6 +89,10 @@ _BOARDED = re.compile(r"(?:门口|那边|这边|站)?(?:上的车|上的大巴|�
 # 「湖滨路」, 「石桥大道」: a road named like a place is a road. Road names do not change where
 # a street or community said outright puts a call (CALLS.md).
 _ROAD = re.compile(r"路|大道|大街")
+# 「人才公寓南门」: a gate of the place before it.
+_GATE = re.compile(r"[东南西北]门")
+# Words that follow an estate's name (「雅苑小区」).
+_ESTATE_WORDS = frozenset({"小区", "社区", "花园", "新村", "公寓"})
 _OUR = re.compile(r"(?:我们|咱们|俺们|咱|本)$")
 _TOWARDS = re.compile(r"(?:去|到|往|开往|前往|绕到|经过|途经)(?:了|的是)?$")
 # 「……不对，是柳巷社区」: the caller takes back a place said just before.
@@ -330,15 +336,20 @@ def _overlaps(a: _Mention, b: _Mention) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def _select_mentions(exact: list[_Mention], fuzzy: list[_Mention]) -> list[_Mention]:
-    """Drop fuzzy readings that an exact one explains, then mentions inside longer ones."""
+def _select_mentions(text: str, exact: list[_Mention], fuzzy: list[_Mention]) -> list[_Mention]:
+    """Drop fuzzy readings that an exact one explains, then mentions inside longer ones.
+
+    An exact name followed by a word for a housing estate explains a fuzzy reading of both:
+    「雅苑小区」 is the estate 雅苑, not 翠苑小区 misheard.
+    """
     kept_fuzzy: list[_Mention] = []
     for mention in sorted(fuzzy, key=lambda m: (m.start - m.end, m.start)):
         length = mention.end - mention.start
         ids = {form.entry.id for form, _ in mention.forms}
         if any(
             _overlaps(mention, e)
-            and (e.end - e.start >= length - 1 or ids & {f.entry.id for f, _ in e.forms})
+            and (e.end - e.start >= length - 1 or ids & {f.entry.id for f, _ in e.forms}
+                 or (e.start == mention.start and text[e.end:mention.end] in _ESTATE_WORDS))
             for e in exact
         ):
             continue
@@ -536,6 +547,15 @@ def _the_city(text: str, mention: _Mention, index: _Index) -> bool:
     )
 
 
+def _gates_dropped(text: str, mentions: list[_Mention]) -> list[_Mention]:
+    """The mentions less a gate said right after a place (「人才公寓南门外面」 is that
+    place's south gate, not 南门社区)."""
+    return [
+        m for m in mentions
+        if not (_GATE.fullmatch(text, m.start, m.end) and any(k.end == m.start for k in mentions))
+    ]
+
+
 def _trip_origin(text: str, mentions: list[_Mention]) -> list[_Mention]:
     """In a trip, the place it was boarded at, or else the mentions less the places it went
     to or through, when a place is left."""
@@ -723,10 +743,10 @@ def normalise_address(text: str, gazetteer: Gazetteer) -> AddressMatch:
     folded = _normalise_text(text)
     index = _index(gazetteer)
     exact = _exact_mentions(folded, index)
-    mentions = _trip_origin(folded, _corrected(folded, _off_roads(folded, [
-        m for m in _select_mentions(exact, _fuzzy_mentions(folded, index, exact))
+    mentions = _trip_origin(folded, _corrected(folded, _off_roads(folded, _gates_dropped(folded, [
+        m for m in _select_mentions(folded, exact, _fuzzy_mentions(folded, index, exact))
         if not _PAPERWORK.match(folded, m.end) and not _the_city(folded, m, index)
-    ])))
+    ]))))
     spans = find_address_spans(folded)
     spanned = _mentions_in_spans(mentions, spans)
     in_spans = [m for m in mentions if m in spanned or _AT_POSITION.match(folded, m.end)]

@@ -296,3 +296,13 @@ def test_a_road_named_like_a_place_does_not_place_the_call(gazetteer: Gazetteer)
     # A trip by ambulance is placed where it began, not at the hospital it went to.
     match = normalise_address("我爸在北湖街道家里摔倒，叫了120，拉到江北医院", gazetteer)
     assert (match.street, match.community) == ("北湖街道", None)
+
+
+def test_an_estate_word_a_gate_and_a_licensing_point(gazetteer: Gazetteer) -> None:
+    # 「雅苑小区」 is the estate 雅苑 (湖滨雅苑), not 翠苑小区 one character off.
+    assert normalise_address("我们雅苑小区地下车库全淹了", gazetteer).community == "湖滨社区"
+    # 「人才公寓南门」 is the estate's south gate, not 南门社区.
+    match = normalise_address("人才公寓南门外面人行道上有个井盖松了", gazetteer)
+    assert match.community == "人才公寓社区"
+    # Where a plate is issued is paperwork, not where the problem is.
+    assert normalise_address("我骑到白沙街道那个上牌点，不给上牌", gazetteer).district is None

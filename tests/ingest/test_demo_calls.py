@@ -30,6 +30,7 @@ CALL_FILES = (
     "calls_holdout7.jsonl",
     "calls_holdout8.jsonl",
     "calls_holdout9.jsonl",
+    "calls_holdout10.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

@@ -116,11 +116,29 @@ class _Patterns(NamedTuple):
     single_given: re.Pattern[str]
 
 
-@lru_cache(maxsize=64)
-def _patterns(declared: str = "", compounds: tuple[str, ...] = ()) -> _Patterns:
-    """The patterns with ``declared`` (surname characters a caller declared) and
-    ``compounds`` (compound surnames declared) as surnames too."""
-    surname = rf"(?:{'|'.join(compounds + _COMPOUND_SURNAMES)}|[{_SURNAME_CHARS}{declared}])"
+# A surname the caller declares is read as one of these private-use stand-ins (one
+# character, or two for a compound), so the patterns are compiled once, not once per call.
+_STAND_IN = 0xE000
+_STAND_INS = 64
+_COMPOUND_STAND_IN = 0xE100
+# Characters the patterns spell out themselves: never taken as a declared surname.
+_PATTERN_CHARS = set("我你您他她叫是系姓名电话手机号码的嘅老小阿")
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled with the stand-ins among the characters a name may hold."""
+    for han in (r"\u4e00-\u9fff", "\u4e00-\u9fff"):
+        last = chr(_COMPOUND_STAND_IN + 2 * _STAND_INS - 1)
+        pattern = pattern.replace(han, f"{han}{chr(_STAND_IN)}-{last}")
+    return re.compile(pattern)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> _Patterns:
+    """The name patterns: the common surnames, and the stand-ins for declared ones."""
+    declared = f"{chr(_STAND_IN)}-{chr(_STAND_IN + _STAND_INS - 1)}"
+    compound = f"[{chr(_COMPOUND_STAND_IN)}-{chr(_COMPOUND_STAND_IN + 2 * _STAND_INS - 1)}]{{2}}"
+    surname = rf"(?:{'|'.join(_COMPOUND_SURNAMES)}|{compound}|[{_SURNAME_CHARS}{declared}])"
     name = rf"(?:老|小)?{surname}[\u4e00-\u9fff]{{0,2}}?"
     prefixes = (
         rf"{_I}叫|{_I}的名字(?:是|叫)|名字叫|名字是|姓名是|姓名[：:]?|{_I}[是系]|本人|"
@@ -145,50 +163,50 @@ def _patterns(declared: str = "", compounds: tuple[str, ...] = ()) -> _Patterns:
     signer = rf"[\u4e00-\u9fff]{{0,8}}?(?:{_SIGNER_ROLES})"
     return _Patterns(
         # 「我叫丁……丁卫东」: a surname stuttered before the name.
-        full=re.compile(
+        full=_compile(
             rf"(?:{prefixes}){_FILLER}(?:{surname}(?:…+|\.{{3,}}|—+|、)\s*)?(?P<name>{name})"
             + _NAME_END
         ),
-        self_of=re.compile(self_of),
+        self_of=_compile(self_of),
         # 「不对，是王晓明」, 「哦不对，记录上写远方的远，龚思远」: a name given again after a
         # correction, straight on or after the character it corrects is spelt out.
-        corrected=re.compile(
+        corrected=_compile(
             rf"(?:{_CORRECTION.pattern})[，,、\s…—]+(?:[^，,。；;！!？?]{{0,6}}?(?:是|叫)|我叫|应该是"
             rf"|[^，,。；;！!？?]{{1,10}}[的嘅][^，,。；;！!？?]，)?"
             rf"(?P<name>{name}){_NAME_END}"
         ),
-        surname_only=re.compile(rf"{surname_word}\s*(?P<sur>{surname})"),
-        surname_then_name=re.compile(
+        surname_only=_compile(rf"{surname_word}\s*(?P<sur>{surname})"),
+        surname_then_name=_compile(
             rf"{surname_word}\s*(?P<sur>{surname})[，,、\s]*"
             rf"(?:{explained}[，,、\s]*)?(?:读[^，,。]{{1,4}}[，,、\s]*)?(?:叫|名叫)?"
             rf"(?P<name>(?P=sur)[\u4e00-\u9fff]{{1,2}}?)"
             + _NAME_END
         ),
         # 「陈丽，电话1592…」: a name signed right before the phone number, asked for or not.
-        signed=re.compile(
+        signed=_compile(
             rf"(?:^|(?<=[，,。.；;！!？?\s：:]))"
             rf"(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}|[小老]{surname})"
             r"[，,、\s]*(?:联系)?(?:电话|手机)?(?:号码)?(?:是)?[：:]?\s*(?=[0-9一二三四五六七八九零幺]{3})"
         ),
-        answer_chunk=re.compile(
+        answer_chunk=_compile(
             rf"^(?:{_I}是|{_I}叫|叫)?(?P<name>{surname}[\u4e00-\u9fff]{{0,2}})$"
         ),
-        titled=re.compile(rf"(?P<sur>{surname})(?P<title>{_TITLES})"),
+        titled=_compile(rf"(?P<sur>{surname})(?P<title>{_TITLES})"),
         # A chunk in which the caller names themself by a title: 「就写李女士吧」.
-        self_titled=re.compile(
+        self_titled=_compile(
             rf"^(?:{_I}[是系]|我就是|就是|(?:你|侬)?就?(?:叫|喊|记|写)(?:{_I})?(?:个)?"
             rf"|{_I}[是系][^，,。]{{1,12}}的)?"
             rf"(?:{'|'.join(sorted(_ROLES))}|乘客)?"  # 「我是乘客蔡女士」, 「业主蓝女士」
             rf"(?P<titled>{surname}(?:{_TITLES}))(?:吧|就行|就好|就可以|好了|就是了|啊|哈|就?得啦)*$"
         ),
         # The agent reading a spelt-out name back (「詹丽萍，对吗？」) for the caller to confirm.
-        read_back=re.compile(
+        read_back=_compile(
             rf"(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}?)[，,]?\s*(?:对吗|是吗|对吧|是吧|对不对|没错吧)"
         ),
         # A web message signed on its last line: 「刘思远」, 「——林先生」, 「龙湾社区居民 欧宝珍」,
         # 「打铁巷居民 危宏伟 182…」 (after a role, a surname not listed too), 「晏静怡 微信同
         # 手机号 138…」.
-        signature=re.compile(
+        signature=_compile(
             rf"^[-—－\s]*(?:(?:{signer}[：:\s]*)?"
             rf"(?:(?P<titled>{surname}(?:{_TITLES}))"
             rf"|(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}|[老小]{surname}))"
@@ -201,31 +219,51 @@ def _patterns(declared: str = "", compounds: tuple[str, ...] = ()) -> _Patterns:
         # 「我叫努尔兰」, 「我叫楼佳慧」: after 「我叫」 a name whose surname is not listed (a
         # Uyghur or Kazakh name, a rare surname that is more often a word).
         # 「留言人：第五芳（复姓第五）」 too: after a signer's label; and 「叫我阿坤就行」.
-        unlisted=re.compile(
+        unlisted=_compile(
             rf"(?:{_I}叫做?|{_I}的名字(?:是|叫做?)|名字叫做?|[叫喊]{_I}(?=阿[\u4e00-\u9fff](?:就行|就好|就可以|好了|吧))"
             rf"|(?:联系人|留言人|投诉人|反映人|举报人|来电人)[：:]\s*)(?P<name>[\u4e00-\u9fff]{{2,4}}?)"
             + _NAME_END
         ),
         # 「就姓阳，阳光的阳，单名一个锋」: the surname, then the one-character given name.
-        single_given=re.compile(
+        single_given=_compile(
             rf"{surname_word}\s*(?P<sur>{surname})[，,、\s]*(?:{explained}[，,、\s]*)?"
             r"单名(?:一个|就一个|是)?(?P<given>[\u4e00-\u9fff])"
         ),
     )
 
 
-def _declared_surnames(turns: list[Turn]) -> tuple[str, tuple[str, ...]]:
+def _declared_surnames(turns: list[Turn]) -> tuple[list[str], list[str]]:
     """Surname characters the caller declares that are not among the common surnames, and
     compound surnames the caller declares."""
     said = [turn.text for turn in turns if turn.speaker != "agent"]
+    listed = "".join(c for c in _COMPOUND_SURNAMES if any(c in text for text in said))
     found = {
         char
         for text in said for m in _DECLARED_SURNAME.finditer(text)
         if (char := m.group("sur") or m.group("quoted") or m.group("spelt")) not in _NOT_SURNAMES
-        and char not in _SURNAME_CHARS
+        and char not in _SURNAME_CHARS and char not in _PATTERN_CHARS
+        # 「我姓东方」, 「上官敏，上下的上，官员的官」: part of a compound surname said.
+        and char not in listed
     }
     compounds = {m.group("compound") for text in said for m in _DECLARED_COMPOUND.finditer(text)}
-    return "".join(sorted(found)), tuple(sorted(compounds - set(_COMPOUND_SURNAMES)))
+    return (sorted(found)[:_STAND_INS],
+            sorted(compounds - set(_COMPOUND_SURNAMES))[:_STAND_INS])
+
+
+def _with_stand_ins(turns: list[Turn]) -> tuple[list[Turn], dict[int, str]]:
+    """The turns with each declared surname written as its stand-in (offsets kept: one
+    character for one), and the table that turns the stand-ins back."""
+    chars, compounds = _declared_surnames(turns)
+    if not chars and not compounds:
+        return turns, {}
+    swaps = {compound: chr(_COMPOUND_STAND_IN + 2 * i) + chr(_COMPOUND_STAND_IN + 2 * i + 1)
+             for i, compound in enumerate(compounds)}
+    swaps |= {char: chr(_STAND_IN + i) for i, char in enumerate(chars)}
+    back = {ord(stand_in[k]): word[k] for word, stand_in in swaps.items()
+            for k in range(len(word))}
+    pattern = re.compile("|".join(map(re.escape, swaps)))
+    return [turn.model_copy(update={"text": pattern.sub(lambda m: swaps[m.group(0)], turn.text)})
+            for turn in turns], back
 
 
 Span = tuple[str, int, int]
@@ -376,7 +414,8 @@ def find_caller_name(turns: list[Turn]) -> Span | None:
     (「算了，名字别写了」) does not count. A surname the caller declares (「我姓区」) counts as one
     even when it is more often an everyday word.
     """
-    p = _patterns(*_declared_surnames(turns))
+    turns, back = _with_stand_ins(turns)
+    p = _patterns()
     full: Span | None = None
     titled: Span | None = None
     agent_titled: Span | None = None
@@ -408,4 +447,5 @@ def find_caller_name(turns: list[Turn]) -> Span | None:
                 None if found and found[1] < given_before else found
                 for found in (full, titled, agent_titled)
             )
-    return full or titled or agent_titled or _signature(turns, p)
+    found = full or titled or agent_titled or _signature(turns, p)
+    return (found[0].translate(back), found[1], found[2]) if found else None

@@ -320,3 +320,13 @@ def test_dialect_titles_spelt_and_compound_surnames_and_bare_signatures(
 )
 def test_words_that_repeat_a_character_and_contact_lines_are_no_names(transcript: str) -> None:
     assert find_caller_name(split_turns(transcript)) is None
+
+
+def test_declared_surnames_need_no_new_patterns() -> None:
+    # Compiling the patterns costs ~20 ms: a caller's own surname must not trigger it.
+    from nlu.caller import _patterns
+
+    for transcript in ("市民：我姓容，容易的容，容女士", "市民：我叫相卫东，相声的相",
+                       "市民：复姓濮阳，濮阳明远", "市民：上官敏，上下的上，官员的官"):
+        find_caller_name(split_turns(transcript))
+    assert _patterns.cache_info().currsize == 1

@@ -127,9 +127,9 @@ _PATTERN_CHARS = set("我你您他她叫是系姓名电话手机号码的嘅老�
 
 def _compile(pattern: str) -> re.Pattern[str]:
     """``pattern`` compiled with the stand-ins among the characters a name may hold."""
+    stand_ins = f"{chr(_STAND_IN)}-{chr(_COMPOUND_STAND_IN + 2 * _STAND_INS - 1)}"
     for han in (r"\u4e00-\u9fff", "\u4e00-\u9fff"):
-        last = chr(_COMPOUND_STAND_IN + 2 * _STAND_INS - 1)
-        pattern = pattern.replace(han, f"{han}{chr(_STAND_IN)}-{last}")
+        pattern = pattern.replace(han, han + stand_ins)
     return re.compile(pattern)
 
 

@@ -6,9 +6,16 @@ PY     := $(VENV)/bin/python
 
 .PHONY: install run test lint system-deps bench
 
+# llama-cpp-python is compiled for any x86-64 CPU with AVX2, not for this one: the native
+# build (AVX-512, AMX) crashed on its second answer on a Xeon with AMX. It is built first,
+# without pip's cache (which may hold a native build), at the version pyproject.toml asks for.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
 $(VENV)/.installed: pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet --no-cache-dir --no-deps \
+	  "$$(grep -o 'llama-cpp-python[^"]*' pyproject.toml | head -1)"
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 

@@ -281,19 +281,6 @@ def test_what_follows_jiao_in_a_phrase_is_no_name(transcript: str) -> None:
          "上官燕"),
         ("路灯坏了一个月。\n联系人：朴志勋（留学生） 电话：13657946605", "朴志勋"),
         ("坐席：您怎么称呼？\n市民：叫我阿明就行，电话一八六，零零五七，九二二零。", "阿明"),
-    ],
-)
-def test_names_after_a_change_of_mind_a_radical_or_a_signers_label(
-    transcript: str, name: str
-) -> None:
-    found = find_caller_name(split_turns(transcript))
-    assert found is not None and found[0] == name
-    assert transcript[found[1] : found[2]] == name
-
-
-@pytest.mark.parametrize(
-    ("transcript", "name"),
-    [
         ("坐席：您怎么称呼？\n市民：侬叫我钱阿姨好了，电话 139 0571 6628。", "钱阿姨"),  # Wu 侬
         ("市民：我是南门社区的退役军人，叫禹卫东，大禹的禹。", "禹卫东"),  # spelt 「X…的X」
         ("市民：我是地方文史爱好者，复姓濮阳，濮阳明远。", "濮阳明远"),  # a declared compound
@@ -303,11 +290,12 @@ def test_names_after_a_change_of_mind_a_radical_or_a_signers_label(
         ("人才补贴拖了十五个月。\n希望给个明确时间。\n容博 18868127741", "容博"),
     ],
 )
-def test_dialect_titles_spelt_and_compound_surnames_and_bare_signatures(
+def test_names_after_a_change_of_mind_a_radical_a_signers_label_or_a_dialect_title(
     transcript: str, name: str
 ) -> None:
     found = find_caller_name(split_turns(transcript))
     assert found is not None and found[0] == name
+    assert transcript[found[1] : found[2]] == name
 
 
 @pytest.mark.parametrize(

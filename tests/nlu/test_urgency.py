@@ -25,6 +25,11 @@ from nlu.urgency import assess_urgency, assess_urgency_many
         "我爸突然胸口疼得直不起腰，救护车还没到",
         "翻了一辆油罐车，柴油一直往河里流，下游就是取水口",
         "接孩子的司机喝酒开车，一车小学生已经开走了",
+        "小区门口那个燃气调压箱被三轮车撞了，现在呲呲地响，外面都结霜了",
+        "我在长途大巴上，司机好像在打瞌睡，刚才蹭了一下护栏",
+        "村后面那道河堤，堤脚在往外冒浑水，后面住着十几户人家",
+        "升降台卡在半空，人还在车里，那个焦味越来越大",
+        "我家孩子放学到现在找不到了",
     ],
 )
 def test_dangers_are_urgent_with_a_reason(text: str) -> None:
@@ -140,6 +145,12 @@ def test_floods_gas_heard_and_a_dripping_fuel_tank_are_urgent(text: str) -> None
         # Smoke first taken for a fire, in Mandarin and in Cantonese.
         "我还以为家里着火了，原来是楼下烧烤的油烟",
         "成屋都系烟！唔系着火，系楼下烧烤档",
+        # Each time it rains; a fire taken back after 「……」; a book not found; a patient
+        # recovered.
+        "一下大雨雨水就倒灌进我家车库，下水道根本排不出去",
+        "着火了吧？楼下后墙那个管子呼呼往外冒白烟……哦不是，是蒸汽加油烟",
+        "孩子找不到书，管理员蹲下来一本一本帮着找",
+        "他吃了以后喘不上气，幸好送医院及时，现在已经好了",
     ],
 )
 def test_dangers_over_or_not_present_are_not_urgent(text: str) -> None:
@@ -150,42 +161,3 @@ def test_a_batch_reads_each_text_as_alone() -> None:
     texts = ["楼道里有很重的煤气味", "", "路灯坏了\n麻烦你们来看看", "楼里有人一直在喊救命\n快来"]
     assert assess_urgency_many(texts) == [assess_urgency(text) for text in texts]
     assert assess_urgency_many([]) == []
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "小区门口那个燃气调压箱被三轮车撞了，现在呲呲地响，外面都结霜了",
-        "我在长途大巴上，司机好像在打瞌睡，刚才蹭了一下护栏",
-        "村后面那道河堤，堤脚在往外冒浑水，后面住着十几户人家",
-        "升降台卡在半空，人还在车里，那个焦味越来越大",
-    ],
-)
-def test_gas_boxes_drowsy_drivers_dikes_and_burning_smells_are_urgent(text: str) -> None:
-    assert assess_urgency(text).urgency == "紧急"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "一下大雨雨水就倒灌进我家车库，下水道根本排不出去",  # each time it rains
-        "着火了吧？楼下后墙那个管子呼呼往外冒白烟……哦不是，是蒸汽加油烟",  # taken back
-    ],
-)
-def test_a_habit_and_a_danger_taken_back_are_not_urgent(text: str) -> None:
-    assert assess_urgency(text).urgency == "一般"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "孩子找不到书，管理员蹲下来一本一本帮着找",  # a book not found
-        "他吃了以后喘不上气，幸好送医院及时，现在已经好了",  # over
-    ],
-)
-def test_a_book_not_found_and_a_patient_recovered_are_not_urgent(text: str) -> None:
-    assert assess_urgency(text).urgency == "一般"
-
-
-def test_a_child_not_found_is_urgent() -> None:
-    assert assess_urgency("我家孩子放学到现在找不到了").urgency == "紧急"

@@ -20,13 +20,15 @@ _FORM = ("caller_name", "phone", "raw", "district", "street", "community", "even
 
 def _form_values(ticket: Ticket) -> list[Any]:
     address = ticket.address
-    routes = [f"{r.name}（{r.confidence:.2f}）" for r in ticket.departments]
+    # The value is the department's name alone: a later draft that only moves a confidence
+    # must not invalidate the agent's choice.
+    routes = [(f"{r.name}（{r.confidence:.2f}）", r.name) for r in ticket.departments]
     return [
         ticket.caller_name or "", ticket.phone or "", address.raw or "", address.district or "",
         address.street or "", address.community or "",
         ticket.event_time.isoformat() if ticket.event_time else "", ticket.category.l1 or "",
         ticket.category.l2 or "", ticket.urgency, ticket.urgency_reason, ticket.sentiment,
-        ticket.summary, gr.update(choices=routes, value=routes[0] if routes else None),
+        ticket.summary, gr.update(choices=routes, value=routes[0][1] if routes else None),
     ]
 
 
@@ -71,7 +73,9 @@ def hotline_tab(services: Services) -> None:
             edited.address = edited.address.model_copy(update={
                 k: getattr(match, k) for k in ("district", "street", "community", "district_id",
                                                "street_id", "community_id")})
-        chosen = (form["department"] or "").split("（")[0]
+        chosen = form["department"] or ""
+        if chosen and chosen not in {r.name for r in edited.departments}:
+            return f"派单部门「{chosen}」不在本工单的候选部门中，请重新选择。"
         edited.departments.sort(key=lambda r: r.name != chosen)
         try:
             store_ticket(services.store, edited)
@@ -104,7 +108,8 @@ def hotline_tab(services: Services) -> None:
                     "urgency_reason": gr.Textbox(label="紧急理由"),
                     "sentiment": gr.Radio(["负面", "中性", "正面"], label="情绪"),
                     "summary": gr.Textbox(label="诉求摘要（≤80字）", max_length=80),
-                    "department": gr.Dropdown(label="派单部门", choices=[], elem_id="hl-dept"),
+                    "department": gr.Dropdown(label="派单部门", choices=[], elem_id="hl-dept",
+                                              allow_custom_value=True),
                 }
                 button = gr.Button("确认登记", variant="primary", elem_id="hl-confirm")
                 result = gr.Markdown(elem_id="hl-result")

@@ -79,6 +79,9 @@ def test_hotline_tab_fills_the_ticket_as_the_call_is_typed(page: Page) -> None:
     page.wait_for_function(
         "() => [...document.querySelectorAll('#hl-caller textarea, #hl-caller input')]"
         ".some(e => e.value === '王秀英')", timeout=60_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#hl-phone textarea, #hl-phone input')]"
+        ".some(e => e.value === '13805712345')", timeout=60_000)
     community = page.locator("#hl-community textarea, #hl-community input").first
     assert community.input_value() == "长河社区"
     page.locator("#hl-confirm").click()

@@ -75,6 +75,11 @@ _AT_POSITION = re.compile(_POSITION)
 # A place where paperwork is to be done (「在市民中心办」, 「去政务大厅办理」) is not where the
 # problem is (ingest/demo/data/CALLS.md); 「在万象汇办的卡」 names where a card was bought.
 # 「去过一趟市民中心，排了一上午，窗口讲…」: a window in the same sentence marks it too.
+# After the city's short name, a life in the city rather than a place in it.
+_CITY_LIFE = re.compile(
+    r"(?:工作|创业|发展|定居|落户|生活|来了|[一二两三四五六七八九十几]年"
+    r"|的(?:退休|医保|社保|户口|居民|职工|政策|人才))"
+)
 _PAPERWORK = re.compile(
     r"(?:那边|这边|那里|这里)?(?:办理|办(?![了的过事]))|[^。！？!?]{0,12}?窗口"
     # 「骑到白沙街道那个上牌点」.
@@ -541,9 +546,11 @@ def _off_roads(text: str, mentions: list[_Mention]) -> list[_Mention]:
 
 def _the_city(text: str, mention: _Mention, index: _Index) -> bool:
     """Whether a mention is the city said by its short name (「在我们滨江交的医保」), which a
-    district may share as its alias: 「我们」 before it makes it the caller's city."""
+    district may share as its alias: 「我们」 before it makes it the caller's city, and so
+    does living, working or belonging there (「引进到滨江工作」, 「滨江的退休职工」)."""
     return text[mention.start:mention.end] in index.city_names and bool(
         _OUR.search(text, max(0, mention.start - 2), mention.start)
+        or _CITY_LIFE.match(text, mention.end)
     )
 
 

@@ -60,7 +60,7 @@ _TITLES = (
 # 「我」 as callers say it: Mandarin 我, northern 俺, Wu 阿拉, Hakka 涯, Shaanxi 额.
 _I = "(?:我|俺|阿拉|涯|额)"
 _NAME_END = (
-    r"(?=[，,。.、；;！!？?…\s\d（(]|电话|手机|号码|就行|就好|就可以|好了|吧|啊|呀|哈|呢|嘛|哦|"
+    r"(?=[，,。.、；;！!？?…\s\d（(）)]|电话|手机|号码|就行|就好|就可以|好了|吧|啊|呀|哈|呢|嘛|哦|"
     r"住在|家住|今年|就是了|$)"
 )
 _FILLER = r"(?:\s|…|\.\.\.|那个|嗯|呃)*"
@@ -142,7 +142,7 @@ def _patterns() -> _Patterns:
     name = rf"(?:老|小)?{surname}[\u4e00-\u9fff]{{0,2}}?"
     prefixes = (
         rf"{_I}叫|{_I}的名字(?:是|叫)|名字叫|名字是|姓名是|姓名[：:]?|{_I}[是系]|本人|"
-        rf"(?:{_I}的)?(?:大名|全名|本名|学名)(?:叫|是|啊|呀|吧)?[，,\s]*|"
+        rf"(?:{_I}的)?(?:大名|全名|本名|学名|真名)(?:叫|是|啊|呀|吧)?[，,\s]*|"
         # 「我老秦，秦始皇的秦」: 「我」 and straight on the familiar 老 + surname.
         rf"{_I}(?=老{surname}[，,。\s])|"
         rf"[叫喊]{_I}|联系人[：:]?|留言人[：:]?|投诉人[：:]?|反映人[：:]?|举报人[：:]?|来电人[：:]?|"
@@ -178,7 +178,9 @@ def _patterns() -> _Patterns:
         surname_only=_compile(rf"{surname_word}\s*(?P<sur>{surname})"),
         surname_then_name=_compile(
             rf"{surname_word}\s*(?P<sur>{surname})[，,、\s]*"
-            rf"(?:{explained}[，,、\s]*)?(?:读[^，,。]{{1,4}}[，,、\s]*)?(?:叫|名叫)?"
+            rf"(?:{explained}[，,、\s]*)?(?:读[^，,。]{{1,4}}[，,、\s]*)?"
+            # 「西门庆的西门——唉，这个名字说出来不好听——叫西门小芸」: an aside between dashes.
+            r"(?:[—…]+[^—…\n]{1,20}[—…]+)?(?:叫|名叫)?"
             rf"(?P<name>(?P=sur)[\u4e00-\u9fff]{{1,2}}?)"
             + _NAME_END
         ),

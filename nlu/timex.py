@@ -27,7 +27,7 @@ _DAY_WORDS = {
     "大前天": -3, "前天": -2, "前晚": -2, "前儿": -2, "前日": -2, "昨天": -1, "昨日": -1,
     "昨晚": -1, "昨夜": -1, "昨儿": -1, "昨早": -1, "昨朝": -1, "琴日": -1, "寻日": -1,
     "今天": 0, "今日": 0, "今早": 0,
-    "今晚": 0, "今儿": 0, "今朝": 0,
+    "今晚": 0, "今儿": 0, "今朝": 0, "今朝早": 0,
 }
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 # The hour a part of the day stands for, and the offset a clock hour gets within it.
@@ -42,7 +42,7 @@ _PARTS = {
 _NIGHT = {"晚上", "晚黑", "夜里", "深夜", "夜间"}
 _LATE_NIGHT_HOURS = range(1, 5)
 _IMPLIED_PART = {"昨晚": "晚上", "昨夜": "夜里", "今晚": "晚上", "前晚": "晚上", "今早": "早上",
-                 "昨早": "早上", "昨朝": "早上"}
+                 "昨早": "早上", "昨朝": "早上", "今朝早": "早上"}
 _PART_WORDS = "|".join(sorted(_PARTS, key=len, reverse=True))
 # Characters that may stand between a named day and its part of day or clock (「昨天我下午」).
 _DAY_TO_HOUR_GAP = 4
@@ -53,6 +53,7 @@ _DATE = re.compile(
 )
 _WEEK = re.compile(r"(?P<which>上上|上|这|本)?(?:个)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天])")
 _WEEKS_BACK = {"上上": 2, "上": 1}
+_FUTURE_DATE_WITHIN = timedelta(days=120)
 _RELATIVE = re.compile("|".join(sorted(_DAY_WORDS, key=len, reverse=True)))
 # 「三天了」 counts back; 「就剩三天了」 counts down.
 _AGO = re.compile(rf"(?<![剩再])(?P<n>{_NUM})(?:天|日)(?:前|以前|之前|了)"
@@ -67,7 +68,7 @@ _CLOCK = re.compile(
 # The end of a range is not when something began: 「一直搞到凌晨两点」, 「开放到晚上九点」.
 _RANGE_END = re.compile(
     rf"[到至](?:今天|今日|现在|(?:{_PART_WORDS})(?:{_NUM}[点时](?:半|{_NUM}分?)?)?"
-    rf"|{_NUM}[点时](?:半|{_NUM}分?)?)"
+    rf"|快?{_NUM}[点时](?:半|{_NUM}分?)?)"
 )
 # 「九点以后音量小一点」: a bound, not when something happened, unless a day is named with it
 # (「昨晚九点以后一直吵」).
@@ -99,7 +100,7 @@ _CONTRAST_NOW = re.compile(r"现在|这会儿")
 # 「希望早上五六点来看看」 asks for a visit then.
 _FUTURE = re.compile(r"明天|明早|明晚|明儿|后天|下周|下个?星期|下个?礼拜|下个?月|明年|希望")
 # 「前天下午……不对，是昨天下午」: a time given again after a correction replaces the first.
-_CORRECTION = re.compile(r"不对|不是|说错了|错了")
+_CORRECTION = re.compile(r"不对|不是|说错了|错了|唔系")
 _CORRECTION_GAP = 12
 # 「前日买的手机，当晚就黑屏」: a part of the day named for the day already named.
 _SAME_DAY_PART = re.compile(rf"当晚|当天(?P<part>{_PART_WORDS})|那天(?P<part2>{_PART_WORDS})")
@@ -110,14 +111,18 @@ _HABIT = re.compile(
 # Timetables (「七点放号」, 「三点半就放学了」): no event time, unless a clause names the day
 # it happened on (「今天下午放学后被打了」). 「营业执照」 is a licence, not opening hours.
 _SCHEDULE = re.compile(
-    r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班|头班|[闭开]馆|[点半]就?(?:[关开](?:门|灯)|关了|熄灯)"
+    r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班|头班|[闭开]馆"
+    # 「十点才关门」, 「六点就锁门了」, 「说是五点半结束」.
+    r"|[点半][就才]?(?:[关开锁](?:门|灯)|关了|锁了|熄灯)|[点半]结束"
 )
+# A date of birth or of expiry (「2022年8月31号出生的」) is no event.
+_NOT_EVENT_DAY = re.compile(r"出生|生日|到期|有效期")
 # A time told of the weather (「昨晚下了一夜大雨，今天早上六点多……塌下来」) dates the cause:
 # it is the event's time only when nothing else in the call is dated, and never when it only
 # qualifies the weather (「被昨晚的大风刮倒了」).
 _WEATHER = re.compile(r"[大暴阵雷]雨|下雨|大风|刮风|台风|下雪|暴雪|冰雹|风[太很好特别]*大")
 _WEATHER_OF = re.compile(r"的(?:[大暴阵雷]雨|大风|台风|暴雪|冰雹)")
-_STATES = "原|试用|打针|住院|治疗"
+_STATES = "原|试用|打针|住院|医院|治疗"
 _NOW = re.compile(
     r"刚才|刚刚|刚(?![才刚])[^，。]{0,3}?(看到|发现|开|下车|走|过去|闻到|听到|到家|回家|出门|路过|经过)"
     # 「到现在还没到账」 is how long something has been missing, 「现在还是毛坯」 a state, and
@@ -126,7 +131,8 @@ _NOW = re.compile(
     # 「截图都还在咯」, 「执照还在，想注销」: something still exists, nothing is happening;
     # 「还在。」 on its own answers whether it is still going on.
     # 「现在还在打针」, 「还在试用期」, 「还在原来的学校」: a state that goes on, not an event.
-    rf"|(?<!到)现在还(?!是|没|不|在(?:{_STATES}))|正在"
+    # 「正在建的那个变电站」, 「正在盖一栋楼」: a building going up, not an event.
+    rf"|(?<!到)现在还(?!是|没|不|在(?:{_STATES}))|正在(?![建盖])"
     # 「公积金还在里面」: something still kept somewhere.
     rf"|还在(?!审|办|处理|核|整理|里|{_STATES}|[咯呢啊的呀嘛]|$)|^还在$|又在|这会儿"
     # 「电池现在在冒烟」: 现在在 and a verb of something unfolding (not 「现在在家」).
@@ -135,7 +141,8 @@ _NOW = re.compile(
 )
 # What still says "now" inside a sentence about a habit (「天天……现在还没回家」); 「到现在」
 # is how long it has lasted.
-_EXPLICIT_NOW = re.compile(r"刚才|刚刚|(?<!到)现在(?!倒|也|没|不)|这会儿")
+# 「我现在可以自己打12345了」 is what the caller can do now, not an event.
+_EXPLICIT_NOW = re.compile(r"刚才|刚刚|(?<!到)现在(?!倒|也|没|不|可以)|这会儿")
 _HOURS_AGO = re.compile(
     rf"(?:等了|有)?(?P<n>{_NUM}|半)个?(?P<half>半)?[多来]?(?:小时|钟头)(?:了|前|以前|之前)"
     rf"|等了(?P<waited>{_NUM}|半)个?(?P<waited_half>半)?[多来]?(?:小时|钟头)"
@@ -189,7 +196,10 @@ def _date(match: re.Match[str], call_time: datetime) -> datetime | None:
         when = call_time.replace(year=year, month=month, day=day)
     except ValueError:
         return None
-    return when.replace(year=when.year - 1) if when > call_time else when
+    if when <= call_time:
+        return when
+    # 「5月20号要停水」 said on 14 May is a day to come; 「12月20号」 said in January, last year's.
+    return None if when - call_time < _FUTURE_DATE_WITHIN else when.replace(year=when.year - 1)
 
 
 def _day(text: str, call_time: datetime) -> tuple[datetime | None, str | None, tuple[int, int]]:
@@ -317,6 +327,8 @@ def _dated(
     when = base.replace(hour=hour or 0, minute=0, second=0, microsecond=0)
     if day is None and when > call_time:
         when -= timedelta(days=1)
+    elif when > call_time:  # 「星期三晚上也有？」 asked on Wednesday afternoon: still to come
+        return None
     spans = [s for s in (day_span if day is not None else None, hour_span) if s]
     start, end = min(s[0] for s in spans), max(s[1] for s in spans)
     mention = TimeMention(time=when, text=text[start:end], start=offset + start,
@@ -389,7 +401,7 @@ def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
         now_at = [m.start() for m in _CONTRAST_NOW.finditer(sentence.group())]
         for clause in re.finditer(r"[^，,]+", sentence.group()):
             anchored = any(at >= clause.start() for at in now_at)
-            if _HABIT.search(clause.group()) or (
+            if _HABIT.search(clause.group()) or _NOT_EVENT_DAY.search(clause.group()) or (
                 _SCHEDULE.search(clause.group()) and _day(clause.group(), call_time)[0] is None
             ):
                 continue
@@ -447,7 +459,9 @@ def _sharper(first: _Found, later: _Found, same_sentence: bool) -> bool:
     same_day = later.mention.time.date() == first.mention.time.date()
     if same_day and later.has_hour and not first.has_hour:
         return True
+    # 「昨晚变压器炸了！……昨晚十一点，变压器"嘭"一声」: the same evening, now to the hour.
+    same_part = first.part is not None and later.part == first.part
     return (
-        same_sentence and later.has_clock and not first.has_clock
+        (same_sentence or same_part) and later.has_clock and not first.has_clock
         and first.has_hour and same_day
     )

@@ -58,9 +58,11 @@ _URGENT: list[_Danger] = [
                        r"|(积水|淹).{0,8}(下穿|隧道|没过|半米|齐腰)|倒灌|[水淹].{0,4}到(车门|膝盖|腰|胸)"),
             "严重积水，危及通行和财产安全"),
     _Danger(re.compile(r"(塌陷|坍塌|倒塌|要塌|快塌)|(墙|楼|房|路面)[^怕担会]{0,4}(塌|裂开大口子)"
-                       r"|塌了.{0,4}(坑|洞|口子)|(路|马路|地面)上.{0,4}塌了"),
+                       r"|塌了.{0,4}(坑|洞|口子)|(路|马路|地面)上.{0,4}塌了"
+                       # 「挡土墙……鼓出来了，中间裂了几道缝，往下掉石头」.
+                       r"|墙[^。！？]{0,10}(鼓出来|鼓包)|往下掉石头"),
             "有坍塌危险", in_progress=False),
-    _Danger(re.compile(r"(树|石头|落石|山石|广告牌|招牌|电线杆).{0,10}(倒|滚|掉|砸).{0,12}"
+    _Danger(re.compile(r"(树|银杏|香樟|梧桐|石头|落石|山石|广告牌|招牌|电线杆).{0,10}(倒|滚|掉|砸).{0,12}"
                        r"(横在|挡住|堵住|堵在|拦住|过不去|压住|砸到)|塌方|山体滑坡|泥石流"),
             "倒树或落石阻断道路", in_progress=False),
     _Danger(re.compile(r"晕倒|昏迷|不省人事|抽搐|大出血|血流不止|流了?(好多|很多|一地|一身)的?血"
@@ -68,16 +70,25 @@ _URGENT: list[_Danger] = [
                        r"|半边身子.{0,2}(不能动|动不了)|胸口?(疼|痛)得|胸痛|喘不上气|说不出话"
                        # 「人没反应」, not 「屏幕点了没反应」.
                        r"|(人|他|她|老人|孩子|叫|喊|推).{0,4}没.?反应"
-                       r"|(有人|好几个人|多人|人员).{0,4}(受伤|被砸|被撞)"),
+                       r"|(有人|好几个人|多人|人员).{0,4}(受伤|被砸|被撞)"
+                       # 「怀孕八个月……肚子疼，流血了」, 「半个小时前开始流血的」.
+                       r"|(孕妇|怀孕|肚子)[^。！？]{0,12}(流血|出血|见红)|(开始|一直|还在)流血"
+                       # 「从七点半左右开始一个接一个地吐」, 「肚子疼得在地上打滚」.
+                       r"|一个接一个地?(吐|呕吐|拉肚子)|(都|全)在吐|疼得在地上打滚"),
             "有人员受伤或身体危急"),
-    _Danger(re.compile(r"中毒|上吐下泻|集体.{0,4}(腹泻|呕吐)"), "疑似中毒，需立即处置"),
+    # 「会一氧化碳中毒」: the gas is part of the match, so the hedge 「会」 stays in reach.
+    _Danger(re.compile(r"(一氧化碳|煤气)?中毒|上吐下泻|集体.{0,4}(腹泻|呕吐)"),
+            "疑似中毒，需立即处置"),
     # The person is lost, not something of theirs (「孩子的接种证丢了」).
     # 「孩子找不到书」 is a book not found.
+    # 「施工队早撤了，社区说找不到人」: nobody answerable, not someone lost.
     _Danger(re.compile(r"(老人|孩子|小孩|儿童)[^的，。,]{0,6}(走失|丢了|找不到(?=了|人|[，。,！!？?]|$))|走丢"
-                       r"|找不到人了?|人找不到了"), "有人走失"),
+                       r"|(?<![说都也队])找不到人了?|人找不到了"), "有人走失"),
     _Danger(re.compile(r"(井盖|窨井盖).{0,6}(丢|没了|缺失|掀开|翻了)|掉进.{0,4}(井|坑)"),
             "井盖缺失，有人员坠落危险", in_progress=False),
+    # 「像是电石，碰到火要炸的」.
     _Danger(re.compile(r"(危化品|化学品|农药|柴油|汽油|油罐车).{0,6}(泄漏|倒|撒|流|漏)"
+                       r"|电石[^。！？]{0,8}(炸|爆|冒泡|遇水)"
                        r"|油箱.{0,6}(漏油|滴油|在漏)"
                        r"|刺鼻.{0,6}(气体|毒)"),
             "危险化学品或油品泄漏"),
@@ -95,16 +106,21 @@ _URGENT: list[_Danger] = [
     _Danger(re.compile(r"锅炉.{0,12}(冒气|喷气|泄压|爆|[冒喷]蒸汽|往外[喷冒]|嘶嘶)"),
             "锅炉异常，有爆炸危险"),
 ]
+# A day gone by (「上礼拜有个工友晕倒了」): in the danger's clause, or in the model's turn, it
+# puts the danger in the past.
+_PAST_DAY = r"上礼拜|上周|上星期|上个?月|去年|前年"
+_PAST = re.compile(_PAST_DAY)
 # Words just before a danger that make it feared, missed or denied rather than present.
 _HEDGE = re.compile(
     r"万一|如果|要是|怕|担心|差点|险些|以防|防止|以免|免得|会不会|是不是|不是|有没有|没有|没|不会"
     r"|以为|唔系"  # 「我以为屋企着火」, Cantonese 「唔系着火」
+    r"|会(?!儿)"  # 「装在封闭的地方会一氧化碳中毒」: what could happen
     r"|雨水?就"  # 「一下大雨(雨水)就倒灌」: what happens each time it rains
 )
 _HEDGE_WINDOW = 4
 # In the model's turn: the danger is feared, narrowly missed or over, not present.
 _NOT_NOW = re.compile(r"差点|险些|万一|如果|要是|担心|以防|防止|以免|免得|会不会|没有?人受伤|以为"
-                      r"|(?:哦|噢|哎)[，,]?不是")
+                      r"|(?:哦|噢|哎)[，,]?不是|" + _PAST_DAY)
 _QUOTE = 30  # characters of a turn quoted in a reason
 _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
 # Words after a danger saying it is over.
@@ -118,7 +134,9 @@ _RESOLVED = re.compile(r"都(下来|出来|救出来)了|(已经|都)(修好|救
                        # 「我家着火了……不是现在，是上个月烧的」.
                        r"|不是现在[，,。]"
                        # 「幸好送医院及时，现在已经好了」.
-                       r"|(?:现在|已经)[^，。,]{0,2}好了")
+                       r"|(?:现在|已经)[^，。,]{0,2}好了"
+                       # 「有人员受伤或者正在倒塌吗？」「那倒还没有」.
+                       r"|那倒(?:还|也)?没有?")
 # Right after a danger, words that take it back: 「着火了——哦，不是房子着火」.
 # 「着火了吧？……管子呼呼往外冒白烟……哦不是，是蒸汽」: a longer take-back after 「……」.
 _RETRACTED = re.compile(r".{0,6}?(?:(?:哦|噢|哎)[，,]?不是|唔系)"
@@ -136,13 +154,15 @@ class UrgencyResult(BaseModel):
 
 
 def _present_danger(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
-    """The first mention of the danger that is neither hedged nor said to be over.
+    """The first mention of the danger that is neither hedged nor said to be over or past.
 
     A hedge counts only within the danger's clause: in 「到现在都没回来，找不到人了」 the
     「没」 belongs to the clause before.
     """
     for match in pattern.finditer(text):
-        if not (hedged(text, match.start()) or _RESOLVED.search(text, match.end())
+        clause = _CLAUSE_END.split(text[: match.start()])[-1]
+        if not (hedged(text, match.start()) or _PAST.search(clause)
+                or _RESOLVED.search(text, match.end())
                 or _RETRACTED.match(text, match.end())):
             return match
     return None
@@ -187,7 +207,10 @@ def _rule_reading(text: str) -> UrgencyResult | None:
 
 
 def _model_reading(text: str, turns: list[str], chances: list[float]) -> UrgencyResult:
-    """紧急 when the model finds a turn that reports a present danger, else 一般."""
+    """紧急 when the model finds a turn that reports a present danger, else 一般.
+
+    The model learnt turns that report a danger as it happens, so the danger it finds is
+    taken as unfolding now: with no time named, the event is at the call's hour."""
     present = [
         (chance, turn) for chance, turn in zip(chances, turns, strict=True)
         if chance >= URGENT_AT and not _NOT_NOW.search(turn)
@@ -197,7 +220,7 @@ def _model_reading(text: str, turns: list[str], chances: list[float]) -> Urgency
         chance, turn = max(present)
         quoted = turn if len(turn) <= _QUOTE else turn[:_QUOTE] + "…"
         return UrgencyResult(
-            urgency="紧急", evidence=turn, probability=round(chance, 3),
+            urgency="紧急", evidence=turn, probability=round(chance, 3), in_progress=True,
             reason=f"模型判断「{quoted}」描述正在发生的危险（概率 {chance:.2f}），请核实",
         )
     return UrgencyResult(urgency="一般", reason="未提到危及人身或财产安全的紧急情形")

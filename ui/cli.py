@@ -373,13 +373,13 @@ def train_urgency_command(
         help="Labelled turns; default: nlu/urgency_examples.jsonl", exists=True,
         dir_okay=False)] = None,
 ) -> None:
-    """Train the turn-level urgency model (with the demo city's calm dev and test calls) and
-    write nlu/models/urgency."""
-    from ingest.demo.data_files import DATA_DIR
+    """Train the turn-level urgency model (with the demo city's seen labelled calls) and write
+    nlu/models/urgency."""
+    from ingest.demo.data_files import SEEN_CALL_FILES
     from nlu.urgency_model import DEFAULT_EXAMPLES, train_urgency_model
 
-    calls = [DATA_DIR / "calls_dev.jsonl", DATA_DIR / "calls_test.jsonl"]
-    typer.echo(train_urgency_model(examples or DEFAULT_EXAMPLES, calls).model_dump_json(indent=2))
+    report = train_urgency_model(examples or DEFAULT_EXAMPLES, list(SEEN_CALL_FILES))
+    typer.echo(report.model_dump_json(indent=2))
 
 
 @train_app.command("sentiment")

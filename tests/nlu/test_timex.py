@@ -173,6 +173,12 @@ def test_weather_states_and_paperwork_give_no_event_time(text: str) -> None:
         # A date before 「到今天」 begins the span; 「八点要去」 is a plan, 「刚才」 the event.
         ("从八号到今天一直没人修", "2025-05-08T00:00:00+08:00"),
         ("刚才出门发现车被堵了，我十点要去医院", "2025-05-12T09:00:00+08:00"),
+        # Cantonese: the morning of 「今朝早」, and 「唔系」 correcting a day.
+        ("今朝早我送个仔去上堂", "2025-05-12T08:00:00+08:00"),
+        ("上礼拜六……唔系，上礼拜日我去换个屏", "2025-05-11T00:00:00+08:00"),
+        # 「烤到快两点」 ends the evening; the evening named again with its hour.
+        ("昨天晚上烤到快两点，烟全往楼上飘", "2025-05-11T20:00:00+08:00"),
+        ("昨晚变压器炸了！现在冇事了。昨晚十一点，变压器嘭一声", "2025-05-11T23:00:00+08:00"),
     ],
 )
 def test_corrections_future_and_same_day_words(text: str, expected: str) -> None:
@@ -228,6 +234,14 @@ def test_minutes_counted_back_and_closing_hours() -> None:
         "说我还在原单位参保，领不了失业金",  # a state
         "维修要排队，一等等了两天没人来",  # a wait, not when it began
         "现在要从A口出来绕一大圈，早上那个路口车又多",  # 「现在」 before the morning
+        "小区贴了通知，说5月20号因为管网改造要停水",  # a day still to come
+        "我女儿是2022年8月31号出生的，算不算在内",  # a birthday
+        "学校东边正在建的那个变电站离操场三十米",  # a building going up
+        "我刚生了宝宝，还在医院，想问新生儿医保",  # a state
+        "可以不可以多开一次，星期一晚上也有？",  # asked on Monday morning: still to come
+        "公园十点才关门，那个厕所六点就锁门了",  # opening hours
+        "课后服务说是五点半结束",  # a timetable
+        "教我们说中文，我现在可以自己打12345了",  # what the caller can do now
     ],
 )
 def test_radicals_readings_timetables_states_and_waits_are_no_time(text: str) -> None:

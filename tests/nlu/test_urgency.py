@@ -30,6 +30,11 @@ from nlu.urgency import assess_urgency, assess_urgency_many
         "村后面那道河堤，堤脚在往外冒浑水，后面住着十几户人家",
         "升降台卡在半空，人还在车里，那个焦味越来越大",
         "我家孩子放学到现在找不到了",
+        "我老婆怀孕八个月，肚子疼，流血了",
+        "江北医院急诊通道口那棵老银杏刚刚连根倒了，横在通道上",
+        "操场边上那堵挡土墙鼓出来了，中间裂了几道缝，往下掉石头",
+        "托管班的孩子从七点半开始一个接一个地吐",
+        "沟里倒了二十几袋白粉子，像是电石，碰到火要炸的",
     ],
 )
 def test_dangers_are_urgent_with_a_reason(text: str) -> None:
@@ -50,6 +55,11 @@ def test_dangers_are_urgent_with_a_reason(text: str) -> None:
         "孩子们在上面困了十分钟，都下来了，没人受伤",
         "被狗咬了，出血了，去哪里打狂犬疫苗",
         "货车超载，压坏了路面",
+        # a danger on a day gone by, nobody answerable, what could happen, a denial
+        "现在没有，上礼拜有个工友晕倒了，送去挂了水，好了",
+        "施工队早撤了，社区说找不到人",
+        "网上说这种热水器装在封闭的地方会一氧化碳中毒",
+        "有没有人被困？那倒没有，就是电梯老是停",
     ],
 )
 def test_ordinary_requests_are_not_urgent(text: str) -> None:
@@ -86,11 +96,13 @@ def test_dangers_the_rules_do_not_name_are_left_to_the_model(text: str) -> None:
     assert result.urgency == "紧急"
     assert result.evidence == text and result.probability is not None
     assert "模型判断" in result.reason and result.probability >= 0.5
+    assert result.in_progress  # reported as it happens: the event is at the call's hour
 
 
 @pytest.mark.parametrize(
     "text",
-    ["上个月塔吊晃过一次，后来加固了", "我担心楼下那棵树哪天会倒", "我想问一下公租房怎么申请"],
+    ["上个月塔吊晃过一次，后来加固了", "我担心楼下那棵树哪天会倒", "我想问一下公租房怎么申请",
+     "路面又滑，上礼拜有个老人骑车在那里滑倒了"],
 )
 def test_the_model_leaves_past_feared_and_plain_requests_alone(text: str) -> None:
     result = assess_urgency(text)

@@ -46,7 +46,8 @@ def test_training_writes_the_model_and_its_cross_validated_report(tmp_path: Path
         {"transcript": "市民：煤气漏了", "call_time": CALL_TIME, "expected": {"urgency": "紧急"}},
     ]), encoding="utf-8")
     report = train_urgency_model(examples, [calls], tmp_path / "model")
-    assert (report.examples, report.urgent, report.call_turns) == (20, 10, 1)
+    assert (report.examples, report.urgent, report.call_turns) == (20, 11, 1)
+    assert report.urgent_call_turns == 1
     assert report.cv_f1 > 0.8
     assert (tmp_path / "model" / MODEL_FILE).exists()
     assert json.loads((tmp_path / "model" / REPORT_FILE).read_text())["cv_f1"] == report.cv_f1

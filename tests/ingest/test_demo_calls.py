@@ -31,6 +31,7 @@ CALL_FILES = (
     "calls_holdout8.jsonl",
     "calls_holdout9.jsonl",
     "calls_holdout10.jsonl",
+    "calls_holdout11.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

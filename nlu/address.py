@@ -77,8 +77,8 @@ _AT_POSITION = re.compile(_POSITION)
 # 「去过一趟市民中心，排了一上午，窗口讲…」: a window in the same sentence marks it too.
 # After the city's short name, a life in the city rather than a place in it.
 _CITY_LIFE = re.compile(
-    r"(?:工作|创业|发展|定居|落户|生活|来了|[一二两三四五六七八九十几]年"
-    r"|的(?:退休|医保|社保|户口|居民|职工|政策|人才))"
+    r"(?:工作|创业|发展|定居|落户|生活|来|[一二两三四五六七八九十几]年"
+    r"|的(?:退休|居民|职工|政策|人才)|的?(?:医保|社保|户口|公积金))"
 )
 _PAPERWORK = re.compile(
     r"(?:那边|这边|那里|这里)?(?:办理|办(?![了的过事]))|[^。！？!?]{0,12}?窗口"

@@ -53,7 +53,7 @@ _SECOND_IN_GIVEN_NAME = {
 _TITLES = (
     "老先生|老太太|老爷子|先生|女士|小姐|阿姨|大爷|大妈|大娘|大姐|大哥|大伯|大叔|大婶|师傅|老师|"
     "奶奶|爷爷|伯伯|叔叔|老汉|老太|阿婆|阿公|阿伯|婆婆|嬢嬢|孃孃|经理|老板|医生|同学|主任|主管|"
-    "书记|厂长|店长|队长|站长|校长|院长|会计|护士|教练|律师|姐|哥|伯|叔|姨|"
+    "书记|厂长|店长|队长|站长|校长|院长|会计|护士|教练|律师|班长|嫂子|姐|哥|伯|叔|姨|"
     # Cantonese: 「黎太」 (Mrs), 「巫生」 (Mr).
     "太|生"
 )
@@ -76,7 +76,11 @@ _DECLARED_SURNAME = re.compile(
     rf"(?:{_I}|免贵|^)姓(?P<sur>[\u4e00-\u9fff])|[“\"「‘](?P<quoted>[\u4e00-\u9fff])[”\"」’]"
     r"|(?P<spelt>[\u4e00-\u9fff])[\u4e00-\u9fff]{0,3}[的嘅](?P=spelt)(?=[，,。.、；;！!\s]|$)"
 )
-_DECLARED_COMPOUND = re.compile(r"复姓(?P<compound>[\u4e00-\u9fff]{2})")
+# 「复姓濮阳」, and 「我姓淳于，淳于国栋」 or 「我姓左丘，复姓……」: two characters said again.
+_DECLARED_COMPOUND = re.compile(
+    r"复姓(?P<compound>[\u4e00-\u9fff]{2})"
+    r"|姓(?P<repeated>[\u4e00-\u9fff]{2})[，,、\s](?=.{0,20}?(?:复姓|(?P=repeated)))"
+)
 _NOT_SURNAMES = set("名什啥甚氏的")  # 「姓名」, 「姓什么」: no surname declared
 _ASKED = re.compile(r"贵姓|怎么称呼|姓名|叫什么|称呼您|名字")
 _CONFIRMS = re.compile(r"^(?:对|是|没错|嗯|对的|是的)(?:[，,。！!\s]|$)")
@@ -172,7 +176,8 @@ def _patterns() -> _Patterns:
         # correction, straight on or after the character it corrects is spelt out.
         corrected=_compile(
             rf"(?:{_CORRECTION.pattern})[，,、\s…—]+(?:[^，,。；;！!？?]{{0,6}}?(?:是|叫)|我叫|应该是"
-            rf"|[^，,。；;！!？?]{{1,10}}[的嘅][^，,。；;！!？?]，)?"
+            # 「不对，萍，草字头的萍，严丽萍」: the character, spelt, then the name.
+            rf"|(?:[^，,。；;！!？?]{{1,2}}[，,])?[^，,。；;！!？?]{{1,10}}[的嘅][^，,。；;！!？?]，)?"
             rf"(?P<name>{name}){_NAME_END}"
         ),
         surname_only=_compile(rf"{surname_word}\s*(?P<sur>{surname})"),
@@ -197,9 +202,11 @@ def _patterns() -> _Patterns:
         # A chunk in which the caller names themself by a title: 「就写李女士吧」.
         self_titled=_compile(
             rf"^(?:{_I}[是系]|我就是|就是|(?:你|侬)?就?(?:叫|喊|记|写)(?:{_I})?(?:个)?"
-            rf"|{_I}[是系][^，,。]{{1,12}}的)?"
+            rf"|{_I}[是系][^，,。]{{1,12}}的|[\u4e00-\u9fff]{{1,4}}都[叫喊]{_I})?"
             rf"(?:{'|'.join(sorted(_ROLES))}|乘客)?"  # 「我是乘客蔡女士」, 「业主蓝女士」
-            rf"(?P<titled>{surname}(?:{_TITLES}))(?:吧|就行|就好|就可以|好了|就是了|啊|哈|就?得啦)*$"
+            # 「你叫我容生得啦」: after 「叫我」 any surname goes with a title.
+            rf"(?P<titled>{surname}(?:{_TITLES})|(?<=[叫喊]我)[\u4e00-\u9fff](?:{_TITLES}))"
+            r"(?:吧|就行|就好|就可以|好了|就是了|啊|哈|就?得啦|就?要得)*$"
         ),
         # The agent reading a spelt-out name back (「詹丽萍，对吗？」) for the caller to confirm.
         read_back=_compile(
@@ -247,7 +254,8 @@ def _declared_surnames(turns: list[Turn]) -> tuple[list[str], list[str]]:
         # 「我姓东方」, 「上官敏，上下的上，官员的官」: part of a compound surname said.
         and char not in listed
     }
-    compounds = {m.group("compound") for text in said for m in _DECLARED_COMPOUND.finditer(text)}
+    compounds = {m.group("compound") or m.group("repeated")
+                 for text in said for m in _DECLARED_COMPOUND.finditer(text)}
     return (sorted(found)[:_STAND_INS],
             sorted(compounds - set(_COMPOUND_SURNAMES))[:_STAND_INS])
 

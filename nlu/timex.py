@@ -49,7 +49,8 @@ _DAY_TO_HOUR_GAP = 4
 
 _DATE = re.compile(
     rf"(?<![路街巷弄道0-9])(?:(?P<last>上个?月)|(?P<month>{_NUM})月)?(?P<day>{_NUM})"
-    r"(?:号|(?<=月\d)日|(?<=月\d\d)日)(?![楼院门线栋幢室单元])"
+    # 「2号楼」, 「鼓楼站2号口」, 「3号仓库」: a number, not a day.
+    r"(?:号|(?<=月\d)日|(?<=月\d\d)日)(?![楼院门线栋幢室单元口仓库床])"
 )
 _WEEK = re.compile(r"(?P<which>上上|上|这|本)?(?:个)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天])")
 _WEEKS_BACK = {"上上": 2, "上": 1}
@@ -125,6 +126,8 @@ _WEATHER_OF = re.compile(r"的(?:[大暴阵雷]雨|大风|台风|暴雪|冰雹)"
 _STATES = "原|试用|打针|住院|医院|治疗"
 _NOW = re.compile(
     r"刚才|刚刚|刚(?![才刚])[^，。]{0,3}?(看到|发现|开|下车|走|过去|闻到|听到|到家|回家|出门|路过|经过)"
+    # 「我刚从江南站出来」.
+    r"|刚从[^，。]{1,8}?(?:出来|下来|回来)"
     # 「到现在还没到账」 is how long something has been missing, 「现在还是毛坯」 a state, and
     # 「还在审」 paperwork under way: none is an event happening now.
     # 「现在还没塌」, 「现在倒是好好的」 say nothing is happening.
@@ -134,7 +137,8 @@ _NOW = re.compile(
     # 「正在建的那个变电站」, 「正在盖一栋楼」: a building going up, not an event.
     rf"|(?<!到)现在还(?!是|没|不|在(?:{_STATES}))|正在(?![建盖])"
     # 「公积金还在里面」: something still kept somewhere.
-    rf"|还在(?!审|办|处理|核|整理|里|{_STATES}|[咯呢啊的呀嘛]|$)|^还在$|又在|这会儿"
+    # 「盖到二十三层了还在往上盖」: a building going up.
+    rf"|还在(?!审|办|处理|核|整理|里|往上|[建盖]|{_STATES}|[咯呢啊的呀嘛]|$)|^还在$|又在|这会儿"
     # 「电池现在在冒烟」: 现在在 and a verb of something unfolding (not 「现在在家」).
     # 「罐子底下一直在滴东西」 too.
     r"|(?:现在|一直)在(?=[冒烧漏喷流淌滴响冲往掉塌吵闹漫涨])"
@@ -244,7 +248,7 @@ def _clock(text: str, after_part: bool) -> tuple[int, tuple[int, int]] | None:
 
 def _with_part(hour: int, part: str | None) -> int:
     """A clock hour of 1–12 placed in its part of the day: 下午三点 → 15, 夜里两点 → 2."""
-    if part in _NIGHT and hour == 12:
+    if (part in _NIGHT or part == "半夜") and hour == 12:  # 「半夜十二点多吃的」
         return 0
     if part is None or hour >= 12:
         return hour % 24

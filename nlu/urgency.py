@@ -62,7 +62,7 @@ _URGENT: list[_Danger] = [
                        # 「挡土墙……鼓出来了，中间裂了几道缝，往下掉石头」.
                        r"|墙[^。！？]{0,10}(鼓出来|鼓包)|往下掉石头"),
             "有坍塌危险", in_progress=False),
-    _Danger(re.compile(r"(树|银杏|香樟|梧桐|石头|落石|山石|广告牌|招牌|电线杆).{0,10}(倒|滚|掉|砸).{0,12}"
+    _Danger(re.compile(r"(树|银杏|香樟|梧桐|石头|落石|山石|广告牌|招牌|电线杆).{0,10}(倒|滚|掉|砸|断).{0,12}"
                        r"(横在|挡住|堵住|堵在|拦住|过不去|压住|砸到)|塌方|山体滑坡|泥石流"),
             "倒树或落石阻断道路", in_progress=False),
     _Danger(re.compile(r"晕倒|昏迷|不省人事|抽搐|大出血|血流不止|流了?(好多|很多|一地|一身)的?血"
@@ -108,7 +108,7 @@ _URGENT: list[_Danger] = [
 ]
 # A day gone by (「上礼拜有个工友晕倒了」): in the danger's clause, or in the model's turn, it
 # puts the danger in the past.
-_PAST_DAY = r"上礼拜|上周|上星期|上个?月|去年|前年"
+_PAST_DAY = r"上礼拜|上周|上星期|上个?月|去年|前年|前几天"
 _PAST = re.compile(_PAST_DAY)
 # Words just before a danger that make it feared, missed or denied rather than present.
 _HEDGE = re.compile(
@@ -121,6 +121,9 @@ _HEDGE_WINDOW = 4
 # In the model's turn: the danger is feared, narrowly missed or over, not present.
 _NOT_NOW = re.compile(r"差点|险些|万一|如果|要是|担心|以防|防止|以免|免得|会不会|没有?人受伤|以为"
                       r"|(?:哦|噢|哎)[，,]?不是|" + _PAST_DAY)
+# A turn in which the caller gives their name (「我姓贲，上面一个卉，下面一个贝」) reports no
+# danger, whatever rare characters spell it out.
+_INTRODUCTION = re.compile(r"^(?:我|免贵|本人)?姓|^我叫")
 _QUOTE = 30  # characters of a turn quoted in a reason
 _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
 # Words after a danger saying it is over.
@@ -136,7 +139,11 @@ _RESOLVED = re.compile(r"都(下来|出来|救出来)了|(已经|都)(修好|救
                        # 「幸好送医院及时，现在已经好了」.
                        r"|(?:现在|已经)[^，。,]{0,2}好了"
                        # 「有人员受伤或者正在倒塌吗？」「那倒还没有」.
-                       r"|那倒(?:还|也)?没有?")
+                       r"|那倒(?:还|也)?没有?"
+                       # 「电梯掉下去了！……没有没有，是昨天晚上的事」.
+                       r"|是(?:昨天|昨晚|前天|上周|上礼拜|上个月)[^，。,]{0,4}的事")
+# After words saying it is over, words saying it is not: 「现在火灭了，但还在呲呲地往外冒气」.
+_STILL = re.compile(r"[，,]?\s*(?:但|可)(?:是)?还")
 # Right after a danger, words that take it back: 「着火了——哦，不是房子着火」.
 # 「着火了吧？……管子呼呼往外冒白烟……哦不是，是蒸汽」: a longer take-back after 「……」.
 _RETRACTED = re.compile(r".{0,6}?(?:(?:哦|噢|哎)[，,]?不是|唔系)"
@@ -162,10 +169,16 @@ def _present_danger(pattern: re.Pattern[str], text: str) -> re.Match[str] | None
     for match in pattern.finditer(text):
         clause = _CLAUSE_END.split(text[: match.start()])[-1]
         if not (hedged(text, match.start()) or _PAST.search(clause)
-                or _RESOLVED.search(text, match.end())
+                or _over(text, match.end())
                 or _RETRACTED.match(text, match.end())):
             return match
     return None
+
+
+def _over(text: str, start: int) -> bool:
+    """Whether words after ``start`` say the danger is over, and nothing after them that it
+    goes on."""
+    return any(not _STILL.match(text, m.end()) for m in _RESOLVED.finditer(text, start))
 
 
 def hedged(text: str, start: int) -> bool:
@@ -213,8 +226,8 @@ def _model_reading(text: str, turns: list[str], chances: list[float]) -> Urgency
     taken as unfolding now: with no time named, the event is at the call's hour."""
     present = [
         (chance, turn) for chance, turn in zip(chances, turns, strict=True)
-        if chance >= URGENT_AT and not _NOT_NOW.search(turn)
-        and not _RESOLVED.search(text, text.find(turn))
+        if chance >= URGENT_AT and not _NOT_NOW.search(turn) and not _INTRODUCTION.match(turn)
+        and not _over(text, text.find(turn))
     ]
     if present:
         chance, turn = max(present)

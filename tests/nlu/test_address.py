@@ -287,6 +287,10 @@ def test_a_boarding_place_a_service_window_and_the_city_by_its_short_name(
     # 「我们滨江」 is the city, not 滨江区.
     assert normalise_address("孩子的社保是在我们滨江交的", gazetteer).district is None
     assert normalise_address("滨江那边的路灯坏了", gazetteer).district == "滨江区"
+    # Living, working or insured in the city is not a place in it.
+    for text in ("2024年博士毕业后引进到滨江工作", "我是滨江的退休职工", "我妈是滨江的医保",
+                 "外省的公积金能不能先转到滨江来"):
+        assert normalise_address(text, gazetteer).district is None, text
 
 
 def test_a_road_named_like_a_place_does_not_place_the_call(gazetteer: Gazetteer) -> None:

@@ -35,6 +35,7 @@ def test_names_as_callers_give_them(transcript: str, name: str | None) -> None:
         ("坐席：您贵姓？\n市民：我姓马，你叫我马师傅就行。", "马师傅"),
         ("市民：俺姓吕，吕老汉。", "吕老汉"),
         ("市民：叫我小王就行。", "小王"),
+        ("市民：我是车间的班长，姓仲，仲夏的仲。\n坐席：仲班长，电话多少？", "仲班长"),
     ],
 )
 def test_a_surname_counts_only_with_a_title(transcript: str, name: str | None) -> None:
@@ -288,6 +289,16 @@ def test_what_follows_jiao_in_a_phrase_is_no_name(transcript: str) -> None:
         ("坐席：怎么称呼？\n市民：你叫我巫生得啦，巫师嘅巫。", "巫生"),  # Cantonese Mr
         ("公园北段没有一个公厕。\n能不能加一个？\n老吕", "老吕"),
         ("人才补贴拖了十五个月。\n希望给个明确时间。\n容博 18868127741", "容博"),
+        ("坐席：怎么称呼？\n市民：你叫我容生得啦。", "容生"),  # a surname not listed, titled
+        ("坐席：您怎么称呼？\n市民：我姓敖，你叫我敖嫂子就要得。", "敖嫂子"),
+        ("市民：我姓盘，盘子的盘，村里都叫我盘大娘。电话就不用了。", "盘大娘"),
+        # Compound surnames said twice, or called compound after.
+        ("市民：我是做外墙涂料的小包工头。\n市民：我姓淳于，淳于国栋。", "淳于国栋"),
+        ("坐席：您贵姓？\n市民：我姓左丘，复姓，左丘明那个左丘。叫左丘红梅。", "左丘红梅"),
+        ("市民：我复姓西门，西门庆的西门——唉，这个名字说出来不好听——叫西门小芸。", "西门小芸"),
+        # The character corrected, spelt, then the name again.
+        ("市民：我叫严丽平……不对，萍，草字头的萍，严丽萍。", "严丽萍"),
+        ("门口的健身房关门跑路了。\n程程（真名程诺），请在平台回复", "程诺"),
     ],
 )
 def test_names_after_a_change_of_mind_a_radical_a_signers_label_or_a_dialect_title(

@@ -179,6 +179,10 @@ def test_weather_states_and_paperwork_give_no_event_time(text: str) -> None:
         # 「烤到快两点」 ends the evening; the evening named again with its hour.
         ("昨天晚上烤到快两点，烟全往楼上飘", "2025-05-11T20:00:00+08:00"),
         ("昨晚变压器炸了！现在冇事了。昨晚十一点，变压器嘭一声", "2025-05-11T23:00:00+08:00"),
+        # Midnight is the start of the day; 「3号仓库」 is no day; 「刚从…出来」 is now.
+        ("夜班的人半夜十二点多吃的夜宵", "2025-05-12T00:00:00+08:00"),
+        ("3号仓库叉车刚才把化学品桶戳破了", "2025-05-12T09:00:00+08:00"),
+        ("我刚从江南站出来，C口和D口都拦上了", "2025-05-12T09:00:00+08:00"),
     ],
 )
 def test_corrections_future_and_same_day_words(text: str, expected: str) -> None:
@@ -242,6 +246,8 @@ def test_minutes_counted_back_and_closing_hours() -> None:
         "公园十点才关门，那个厕所六点就锁门了",  # opening hours
         "课后服务说是五点半结束",  # a timetable
         "教我们说中文，我现在可以自己打12345了",  # what the caller can do now
+        "鼓楼站2号口的共享单车堆得跟小山一样",  # an exit, not a day
+        "规划写的十八层，现在都盖到二十三层了还在往上盖",  # a building going up
     ],
 )
 def test_radicals_readings_timetables_states_and_waits_are_no_time(text: str) -> None:

@@ -35,6 +35,8 @@ from nlu.urgency import assess_urgency, assess_urgency_many
         "操场边上那堵挡土墙鼓出来了，中间裂了几道缝，往下掉石头",
         "托管班的孩子从七点半开始一个接一个地吐",
         "沟里倒了二十几袋白粉子，像是电石，碰到火要炸的",
+        "一棵大香樟被风刮断了，整棵横在马路上",
+        "液化气罐在漏气，刚才窜了一下火苗，现在火灭了，但还在呲呲地往外冒气",
     ],
 )
 def test_dangers_are_urgent_with_a_reason(text: str) -> None:
@@ -60,6 +62,8 @@ def test_dangers_are_urgent_with_a_reason(text: str) -> None:
         "施工队早撤了，社区说找不到人",
         "网上说这种热水器装在封闭的地方会一氧化碳中毒",
         "有没有人被困？那倒没有，就是电梯老是停",
+        "电梯掉下去了！没有没有，是昨天晚上的事，我自己爬出来的",
+        "前几天有个骑摩托车的掉进坑里，擦破了皮",
     ],
 )
 def test_ordinary_requests_are_not_urgent(text: str) -> None:
@@ -102,7 +106,7 @@ def test_dangers_the_rules_do_not_name_are_left_to_the_model(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["上个月塔吊晃过一次，后来加固了", "我担心楼下那棵树哪天会倒", "我想问一下公租房怎么申请",
-     "路面又滑，上礼拜有个老人骑车在那里滑倒了"],
+     "路面又滑，上礼拜有个老人骑车在那里滑倒了", "我姓贲，上面一个卉，下面一个贝。"],
 )
 def test_the_model_leaves_past_feared_and_plain_requests_alone(text: str) -> None:
     result = assess_urgency(text)

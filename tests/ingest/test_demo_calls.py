@@ -32,6 +32,7 @@ CALL_FILES = (
     "calls_holdout9.jsonl",
     "calls_holdout10.jsonl",
     "calls_holdout11.jsonl",
+    "calls_holdout12.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

@@ -80,6 +80,7 @@ _CITY_LIFE = re.compile(
     r"(?:工作|创业|发展|定居|落户|生活|来|[一二两三四五六七八九十几]年"
     r"|的(?:退休|居民|职工|政策|人才)|的?(?:医保|社保|户口|公积金))"
 )
+_CARE = re.compile(r"医院|卫生院|诊所|医")
 _PAPERWORK = re.compile(
     r"(?:那边|这边|那里|这里)?(?:办理|办(?![了的过事]))|[^。！？!?]{0,12}?窗口"
     # 「骑到白沙街道那个上牌点」.
@@ -544,6 +545,13 @@ def _off_roads(text: str, mentions: list[_Mention]) -> list[_Mention]:
     ]
 
 
+def _paperwork(text: str, mention: _Mention) -> bool:
+    """Whether a mention is a hall visited for a service (「市民中心……窗口说材料不齐」); a
+    hospital's window (「到县医院了，想挂个专家号，窗口说……」) is the hospital's own doing."""
+    return bool(_PAPERWORK.match(text, mention.end)) and not _CARE.search(
+        text, mention.start, mention.end)
+
+
 def _the_city(text: str, mention: _Mention, index: _Index) -> bool:
     """Whether a mention is the city said by its short name (「在我们滨江交的医保」), which a
     district may share as its alias: 「我们」 before it makes it the caller's city, and so
@@ -752,7 +760,7 @@ def normalise_address(text: str, gazetteer: Gazetteer) -> AddressMatch:
     exact = _exact_mentions(folded, index)
     mentions = _trip_origin(folded, _corrected(folded, _off_roads(folded, _gates_dropped(folded, [
         m for m in _select_mentions(folded, exact, _fuzzy_mentions(folded, index, exact))
-        if not _PAPERWORK.match(folded, m.end) and not _the_city(folded, m, index)
+        if not _paperwork(folded, m) and not _the_city(folded, m, index)
     ]))))
     spans = find_address_spans(folded)
     spanned = _mentions_in_spans(mentions, spans)

@@ -32,11 +32,13 @@ _SURNAME_CHARS = (
 _COMPOUND_SURNAMES = (
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒",
     "申屠", "夏侯", "端木", "南宫", "独孤", "长孙", "宇文", "轩辕", "司空", "呼延", "闻人",
-    "赫连", "拓跋", "钟离", "澹台", "公冶", "太史", "东郭", "万俟",
+    "赫连", "拓跋", "钟离", "澹台", "公冶", "太史", "东郭", "万俟", "亓官", "公西", "漆雕",
+    "左丘", "淳于", "单于", "太叔", "公羊", "宗政", "濮阳", "仲孙", "鲜于", "闾丘", "司寇",
+    "颛孙", "巫马", "乐正", "壤驷", "公良", "夹谷", "宰父", "谷梁", "梁丘", "羊舌", "微生",
 )
 # Characters that end no name (particles), and that are never the second character of one.
 _NOT_NAME = set("的了是在有就也都还要想不这那个一我你您他她们啊呢吧吗呀哦嗯先女师阿大")
-_NOT_SECOND = set("过住说去到从给被把让打家")
+_NOT_SECOND = set("过住说去到从给被把让打家号")  # 「车号是四七一九」
 # 「一」 and 「大」 start many given names (刘大勇, 钟一鸣) but also phrases (「李一个」,
 # 「王大爷」 is a title): as the second of three characters they pass unless the third makes
 # a phrase of them.
@@ -61,7 +63,7 @@ _TITLES = (
 _I = "(?:我|俺|阿拉|涯|额)"
 _NAME_END = (
     r"(?=[，,。.、；;！!？?…\s\d（(）)]|电话|手机|号码|就行|就好|就可以|好了|吧|啊|呀|哈|呢|嘛|哦|"
-    r"住在|家住|今年|就是了|$)"
+    r"住在|家住|今年|就是了|就?要得|$)"
 )
 _FILLER = r"(?:\s|…|\.\.\.|那个|嗯|呃)*"
 # What callers are when they name themself after it: 「我是高山村的网格员蓝海生」.
@@ -80,6 +82,10 @@ _DECLARED_SURNAME = re.compile(
 _DECLARED_COMPOUND = re.compile(
     r"复姓(?P<compound>[\u4e00-\u9fff]{2})"
     r"|姓(?P<repeated>[\u4e00-\u9fff]{2})[，,、\s](?=.{0,20}?(?:复姓|(?P=repeated)))"
+)
+# The agent addressing the caller by surname and title: 「好的初女士」.
+_AGENT_TITLED = re.compile(
+    r"(?:^|[，,。！!？?\s]|好的|谢谢)(?P<sur>[\u4e00-\u9fff])(?:先生|女士|小姐|师傅|阿姨|大爷|大姐|老师)"
 )
 _NOT_SURNAMES = set("名什啥甚氏的")  # 「姓名」, 「姓什么」: no surname declared
 _ASKED = re.compile(r"贵姓|怎么称呼|姓名|叫什么|称呼您|名字")
@@ -177,7 +183,7 @@ def _patterns() -> _Patterns:
         corrected=_compile(
             rf"(?:{_CORRECTION.pattern})[，,、\s…—]+(?:[^，,。；;！!？?]{{0,6}}?(?:是|叫)|我叫|应该是"
             # 「不对，萍，草字头的萍，严丽萍」: the character, spelt, then the name.
-            rf"|(?:[^，,。；;！!？?]{{1,2}}[，,])?[^，,。；;！!？?]{{1,10}}[的嘅][^，,。；;！!？?]，)?"
+            rf"|(?:[^，,。；;！!？?]{{1,5}}[，,])?[^，,。；;！!？?]{{1,10}}[的嘅][^，,。；;！!？?]，)?"
             rf"(?P<name>{name}){_NAME_END}"
         ),
         surname_only=_compile(rf"{surname_word}\s*(?P<sur>{surname})"),
@@ -229,7 +235,9 @@ def _patterns() -> _Patterns:
         # Uyghur or Kazakh name, a rare surname that is more often a word).
         # 「留言人：第五芳（复姓第五）」 too: after a signer's label; and 「叫我阿坤就行」.
         unlisted=_compile(
-            rf"(?:{_I}叫做?|{_I}的名字(?:是|叫做?)|名字叫做?|[叫喊]{_I}(?=阿[\u4e00-\u9fff](?:就行|就好|就可以|好了|吧))"
+            # 「你叫我老粟就要得」.
+            rf"(?:{_I}叫做?|{_I}的名字(?:是|叫做?)|名字叫做?"
+            rf"|[叫喊]{_I}(?=[阿老][\u4e00-\u9fff](?:就行|就好|就可以|好了|吧|就?要得))"
             rf"|(?:联系人|留言人|投诉人|反映人|举报人|来电人)[：:]\s*)(?P<name>[\u4e00-\u9fff]{{2,4}}?)"
             + _NAME_END
         ),
@@ -256,6 +264,13 @@ def _declared_surnames(turns: list[Turn]) -> tuple[list[str], list[str]]:
     }
     compounds = {m.group("compound") or m.group("repeated")
                  for text in said for m in _DECLARED_COMPOUND.finditer(text)}
+    # 「初晓雯。」 then the agent's 「好的初女士」: the agent's title says 初 is a surname.
+    found |= {
+        char
+        for turn in turns if turn.speaker == "agent" for m in _AGENT_TITLED.finditer(turn.text)
+        if (char := m.group("sur")) not in _NOT_SURNAMES and char not in _SURNAME_CHARS
+        and char not in _PATTERN_CHARS and char not in listed and any(char in t for t in said)
+    }
     return (sorted(found)[:_STAND_INS],
             sorted(compounds - set(_COMPOUND_SURNAMES))[:_STAND_INS])
 

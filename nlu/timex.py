@@ -26,6 +26,7 @@ _NUM = r"[0-9零〇一二两三四五六七八九十]{1,3}"
 _DAY_WORDS = {
     "大前天": -3, "前天": -2, "前晚": -2, "前儿": -2, "前日": -2, "昨天": -1, "昨日": -1,
     "昨晚": -1, "昨夜": -1, "昨儿": -1, "昨早": -1, "昨朝": -1, "琴日": -1, "寻日": -1,
+    "琴晚": -1,
     "今天": 0, "今日": 0, "今早": 0,
     "今晚": 0, "今儿": 0, "今朝": 0, "今朝早": 0,
 }
@@ -41,8 +42,8 @@ _PARTS = {
 # Parts of the night in which 「两点」 is still 02:00, not 14:00.
 _NIGHT = {"晚上", "晚黑", "夜里", "深夜", "夜间"}
 _LATE_NIGHT_HOURS = range(1, 5)
-_IMPLIED_PART = {"昨晚": "晚上", "昨夜": "夜里", "今晚": "晚上", "前晚": "晚上", "今早": "早上",
-                 "昨早": "早上", "昨朝": "早上", "今朝早": "早上"}
+_IMPLIED_PART = {"昨晚": "晚上", "琴晚": "晚上", "昨夜": "夜里", "今晚": "晚上", "前晚": "晚上",
+                 "今早": "早上", "昨早": "早上", "昨朝": "早上", "今朝早": "早上"}
 _PART_WORDS = "|".join(sorted(_PARTS, key=len, reverse=True))
 # Characters that may stand between a named day and its part of day or clock (「昨天我下午」).
 _DAY_TO_HOUR_GAP = 4
@@ -116,14 +117,16 @@ _SCHEDULE = re.compile(
     # 「十点才关门」, 「六点就锁门了」, 「说是五点半结束」.
     r"|[点半][就才]?(?:[关开锁](?:门|灯)|关了|锁了|熄灯)|[点半]结束"
 )
+# 「今天说找施工方，明天说找监理」: one excuse after another, not a day.
+_DAY_AFTER_DAY = re.compile(r"今天[^，,。]{1,8}[，,]\s*明天")
 # A date of birth or of expiry (「2022年8月31号出生的」) is no event.
-_NOT_EVENT_DAY = re.compile(r"出生|生日|到期|有效期")
+_NOT_EVENT_DAY = re.compile(r"出生(?!医学证明|证)|生日|到期|有效期")
 # A time told of the weather (「昨晚下了一夜大雨，今天早上六点多……塌下来」) dates the cause:
 # it is the event's time only when nothing else in the call is dated, and never when it only
 # qualifies the weather (「被昨晚的大风刮倒了」).
 _WEATHER = re.compile(r"[大暴阵雷]雨|下雨|大风|刮风|台风|下雪|暴雪|冰雹|风[太很好特别]*大")
 _WEATHER_OF = re.compile(r"的(?:[大暴阵雷]雨|大风|台风|暴雪|冰雹)")
-_STATES = "原|试用|打针|住院|医院|治疗"
+_STATES = "原|试用|打针|住院|医院|治疗|职"
 _NOW = re.compile(
     r"刚才|刚刚|刚(?![才刚])[^，。]{0,3}?(看到|发现|开|下车|走|过去|闻到|听到|到家|回家|出门|路过|经过)"
     # 「我刚从江南站出来」.
@@ -138,7 +141,9 @@ _NOW = re.compile(
     rf"|(?<!到)现在还(?!是|没|不|在(?:{_STATES}))|正在(?![建盖])"
     # 「公积金还在里面」: something still kept somewhere.
     # 「盖到二十三层了还在往上盖」: a building going up.
-    rf"|还在(?!审|办|处理|核|整理|里|往上|[建盖]|{_STATES}|[咯呢啊的呀嘛]|$)|^还在$|又在|这会儿"
+    # 「现在坑还在那里」: something still there.
+    rf"|还在(?!审|办|处理|核|整理|里|往上|[建盖]|{_STATES}|[咯呢啊的呀嘛]|[那这][里儿]?(?:[，,。！!？?]|$)|$)"
+    r"|^还在$|又在|这会儿"
     # 「电池现在在冒烟」: 现在在 and a verb of something unfolding (not 「现在在家」).
     # 「罐子底下一直在滴东西」 too.
     r"|(?:现在|一直)在(?=[冒烧漏喷流淌滴响冲往掉塌吵闹漫涨])"
@@ -405,9 +410,7 @@ def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
         now_at = [m.start() for m in _CONTRAST_NOW.finditer(sentence.group())]
         for clause in re.finditer(r"[^，,]+", sentence.group()):
             anchored = any(at >= clause.start() for at in now_at)
-            if _HABIT.search(clause.group()) or _NOT_EVENT_DAY.search(clause.group()) or (
-                _SCHEDULE.search(clause.group()) and _day(clause.group(), call_time)[0] is None
-            ):
+            if _tells_no_event(sentence, clause, call_time):
                 continue
             offset = sentence.start() + clause.start()
             counted = counted or _counted_back(clause.group(), offset, call_time)
@@ -430,6 +433,17 @@ def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
             elif found and (dated is None or _sharper(dated, found, index == dated_in)):
                 dated, dated_in = found, index
     return _prefer(dated, counted or ongoing, call_time) or (weather.mention if weather else None)
+
+
+def _tells_no_event(sentence: re.Match[str], clause: re.Match[str], call_time: datetime) -> bool:
+    """Whether a clause's times are a habit, a birthday or expiry, a string of excuses, or a
+    timetable (unless it names the day it happened on)."""
+    words = clause.group()
+    return bool(
+        _HABIT.search(words) or _NOT_EVENT_DAY.search(words)
+        or _DAY_AFTER_DAY.match(sentence.group(), clause.start())
+        or (_SCHEDULE.search(words) and _day(words, call_time)[0] is None)
+    )
 
 
 def _later_this_week(text: str, call_time: datetime) -> bool:

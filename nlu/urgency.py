@@ -59,8 +59,8 @@ _URGENT: list[_Danger] = [
             "严重积水，危及通行和财产安全"),
     _Danger(re.compile(r"(塌陷|坍塌|倒塌|要塌|快塌)|(墙|楼|房|路面)[^怕担会]{0,4}(塌|裂开大口子)"
                        r"|塌了.{0,4}(坑|洞|口子)|(路|马路|地面)上.{0,4}塌了"
-                       # 「挡土墙……鼓出来了，中间裂了几道缝，往下掉石头」.
-                       r"|墙[^。！？]{0,10}(鼓出来|鼓包)|往下掉石头"),
+                       # 「挡土墙……鼓出来了，中间裂了几道缝，往下掉石头」 (not 「墙皮鼓包」).
+                       r"|(挡土墙|围墙|院墙|护坡|堡坎)[^。！？]{0,10}(鼓出来|鼓包)|往下掉石头"),
             "有坍塌危险", in_progress=False),
     _Danger(re.compile(r"(树|银杏|香樟|梧桐|石头|落石|山石|广告牌|招牌|电线杆).{0,10}(倒|滚|掉|砸|断).{0,12}"
                        r"(横在|挡住|堵住|堵在|拦住|过不去|压住|砸到)|塌方|山体滑坡|泥石流"),
@@ -120,7 +120,7 @@ _HEDGE = re.compile(
 _HEDGE_WINDOW = 4
 # In the model's turn: the danger is feared, narrowly missed or over, not present.
 _NOT_NOW = re.compile(r"差点|险些|万一|如果|要是|担心|以防|防止|以免|免得|会不会|没有?人受伤|以为"
-                      r"|(?:哦|噢|哎)[，,]?不是|" + _PAST_DAY)
+                      r"|(?:哦|噢|哎)[，,]?不是|^人(?:都)?没事|" + _PAST_DAY)
 # A turn in which the caller gives their name (「我姓贲，上面一个卉，下面一个贝」) reports no
 # danger, whatever rare characters spell it out.
 _INTRODUCTION = re.compile(r"^(?:我|免贵|本人)?姓|^我叫")
@@ -142,6 +142,9 @@ _RESOLVED = re.compile(r"都(下来|出来|救出来)了|(已经|都)(修好|救
                        r"|那倒(?:还|也)?没有?"
                        # 「电梯掉下去了！……没有没有，是昨天晚上的事」.
                        r"|是(?:昨天|昨晚|前天|上周|上礼拜|上个月)[^，。,]{0,4}的事")
+# The caller's next turn takes an alarm back: 「煤气要炸了！」「不是不是，莫得漏气」,
+# 「出车祸了！」「人没事，就是……后视镜刮断了」.
+_TAKEN_BACK = re.compile(r"\s*(?:不是不是|没有没有|不是的|人(?:都)?没事)")
 # After words saying it is over, words saying it is not: 「现在火灭了，但还在呲呲地往外冒气」.
 _STILL = re.compile(r"[，,]?\s*(?:但|可)(?:是)?还")
 # Right after a danger, words that take it back: 「着火了——哦，不是房子着火」.
@@ -228,6 +231,7 @@ def _model_reading(text: str, turns: list[str], chances: list[float]) -> Urgency
         (chance, turn) for chance, turn in zip(chances, turns, strict=True)
         if chance >= URGENT_AT and not _NOT_NOW.search(turn) and not _INTRODUCTION.match(turn)
         and not _over(text, text.find(turn))
+        and not _TAKEN_BACK.match(text, text.find(turn) + len(turn))
     ]
     if present:
         chance, turn = max(present)

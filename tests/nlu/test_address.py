@@ -284,6 +284,9 @@ def test_a_boarding_place_a_service_window_and_the_city_by_its_short_name(
     # A hall visited for a service at its window is not where the problem is.
     match = normalise_address("跑了一趟市民中心，等了半天，窗口说材料不齐", gazetteer)
     assert match.district is None
+    # A hospital's own window is the hospital's doing: it is the place.
+    match = normalise_address("早上六点多就到县医院了，想挂个专家号，窗口说只能网上预约", gazetteer)
+    assert match.community == "县前社区"
     # 「我们滨江」 is the city, not 滨江区.
     assert normalise_address("孩子的社保是在我们滨江交的", gazetteer).district is None
     assert normalise_address("滨江那边的路灯坏了", gazetteer).district == "滨江区"

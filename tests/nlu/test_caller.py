@@ -35,6 +35,7 @@ def test_names_as_callers_give_them(transcript: str, name: str | None) -> None:
         ("坐席：您贵姓？\n市民：我姓马，你叫我马师傅就行。", "马师傅"),
         ("市民：俺姓吕，吕老汉。", "吕老汉"),
         ("市民：叫我小王就行。", "小王"),
+        ("市民：发票我要了，车号是四七一九。", None),  # a plate number, not 车号
         ("市民：我是车间的班长，姓仲，仲夏的仲。\n坐席：仲班长，电话多少？", "仲班长"),
     ],
 )
@@ -299,6 +300,12 @@ def test_what_follows_jiao_in_a_phrase_is_no_name(transcript: str) -> None:
         # The character corrected, spelt, then the name again.
         ("市民：我叫严丽平……不对，萍，草字头的萍，严丽萍。", "严丽萍"),
         ("门口的健身房关门跑路了。\n程程（真名程诺），请在平台回复", "程诺"),
+        ("坐席：您贵姓？\n市民：你叫我老粟就要得，粟米的粟。", "老粟"),
+        # A surname not listed, which the agent then uses with a title.
+        ("坐席：怎么称呼？\n市民：初晓雯。电话一八六，五七一三，零二七五。\n坐席：好的初女士。",
+         "初晓雯"),
+        ("想用公积金付房租，需要什么材料？\n亓官雨桐  微信同号13588217604", "亓官雨桐"),
+        ("坐席：怎么称呼？\n市民：我姓尚……不对不对，瞧我这嘴，商场的商，商振东。", "商振东"),
     ],
 )
 def test_names_after_a_change_of_mind_a_radical_a_signers_label_or_a_dialect_title(

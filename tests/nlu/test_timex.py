@@ -183,6 +183,9 @@ def test_weather_states_and_paperwork_give_no_event_time(text: str) -> None:
         ("夜班的人半夜十二点多吃的夜宵", "2025-05-12T00:00:00+08:00"),
         ("3号仓库叉车刚才把化学品桶戳破了", "2025-05-12T09:00:00+08:00"),
         ("我刚从江南站出来，C口和D口都拦上了", "2025-05-12T09:00:00+08:00"),
+        # Cantonese 「琴晚」 is last night; a birth certificate received is an event.
+        ("琴晚十一点几，门口个变压器冒火", "2025-05-11T23:00:00+08:00"),
+        ("出生医学证明上礼拜五拿到的，名字写错了", "2025-05-09T00:00:00+08:00"),
     ],
 )
 def test_corrections_future_and_same_day_words(text: str, expected: str) -> None:
@@ -248,6 +251,9 @@ def test_minutes_counted_back_and_closing_hours() -> None:
         "教我们说中文，我现在可以自己打12345了",  # what the caller can do now
         "鼓楼站2号口的共享单车堆得跟小山一样",  # an exit, not a day
         "规划写的十八层，现在都盖到二十三层了还在往上盖",  # a building going up
+        "送医院了。现在坑还在那里，就插了根树枝",  # something still there
+        "系统里显示我还在职，不能领失业金",  # a state
+        "今天说找施工方，明天说找监理，嘎嘎能推",  # one excuse after another
     ],
 )
 def test_radicals_readings_timetables_states_and_waits_are_no_time(text: str) -> None:

@@ -106,7 +106,10 @@ def test_dangers_the_rules_do_not_name_are_left_to_the_model(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["上个月塔吊晃过一次，后来加固了", "我担心楼下那棵树哪天会倒", "我想问一下公租房怎么申请",
-     "路面又滑，上礼拜有个老人骑车在那里滑倒了", "我姓贲，上面一个卉，下面一个贝。"],
+     "路面又滑，上礼拜有个老人骑车在那里滑倒了", "我姓贲，上面一个卉，下面一个贝。",
+     # the next turn takes the alarm back
+     "哎哟我的妈吔，我屋头煤气要炸了！\n不是不是，莫得漏气，我是说燃气费炸了！",
+     "喂，出车祸了！\n人没事，就是一辆SUV把我电瓶车后视镜刮断了，开走了。"],
 )
 def test_the_model_leaves_past_feared_and_plain_requests_alone(text: str) -> None:
     result = assess_urgency(text)

@@ -33,6 +33,7 @@ CALL_FILES = (
     "calls_holdout10.jsonl",
     "calls_holdout11.jsonl",
     "calls_holdout12.jsonl",
+    "calls_holdout13.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

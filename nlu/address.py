@@ -77,10 +77,13 @@ _AT_POSITION = re.compile(_POSITION)
 # 「去过一趟市民中心，排了一上午，窗口讲…」: a window in the same sentence marks it too.
 # After the city's short name, a life in the city rather than a place in it.
 _CITY_LIFE = re.compile(
-    r"(?:工作|创业|发展|定居|落户|生活|来|[一二两三四五六七八九十几]年"
+    r"(?:工作|创业|发展|定居|落户|生活|来|做嘢|做事|上班|[一二两三四五六七八九十几]年"
     r"|的(?:退休|居民|职工|政策|人才)|的?(?:医保|社保|户口|公积金))"
 )
 _CARE = re.compile(r"医院|卫生院|诊所|医")
+# After a place, the caller working or studying there.
+_AFFILIATION = re.compile(r"(?:上班|工作|教[\u4e00-\u9fff]{0,3}(?=[，,。！!]|$)|读书|上学"
+                          r"|的(?:学生|老师|员工|职工))")
 _PAPERWORK = re.compile(
     r"(?:那边|这边|那里|这里)?(?:办理|办(?![了的过事]))|[^。！？!?]{0,12}?窗口"
     # 「骑到白沙街道那个上牌点」.
@@ -588,6 +591,14 @@ def _trip_origin(text: str, mentions: list[_Mention]) -> list[_Mention]:
     return left or mentions
 
 
+def _without_affiliations(text: str, mentions: list[_Mention]) -> list[_Mention]:
+    """The mentions less the places the caller works or studies at (「在软件园上班」,
+    「在云谷学校教英语」, 「我是滨江职院的学生」), when another place is left: who the caller
+    is, not where the problem is."""
+    left = [m for m in mentions if not _AFFILIATION.match(text, m.end)]
+    return left or mentions
+
+
 def _same_chain(a: _Mention, b: _Mention) -> bool:
     """Whether some reading of ``a`` and some reading of ``b`` lie on one chain."""
     return any(
@@ -758,10 +769,12 @@ def normalise_address(text: str, gazetteer: Gazetteer) -> AddressMatch:
     folded = _normalise_text(text)
     index = _index(gazetteer)
     exact = _exact_mentions(folded, index)
-    mentions = _trip_origin(folded, _corrected(folded, _off_roads(folded, _gates_dropped(folded, [
+    mentions = [
         m for m in _select_mentions(folded, exact, _fuzzy_mentions(folded, index, exact))
         if not _paperwork(folded, m) and not _the_city(folded, m, index)
-    ]))))
+    ]
+    for narrow in (_gates_dropped, _off_roads, _corrected, _trip_origin, _without_affiliations):
+        mentions = narrow(folded, mentions)
     spans = find_address_spans(folded)
     spanned = _mentions_in_spans(mentions, spans)
     in_spans = [m for m in mentions if m in spanned or _AT_POSITION.match(folded, m.end)]

@@ -38,7 +38,8 @@ _COMPOUND_SURNAMES = (
 )
 # Characters that end no name (particles), and that are never the second character of one.
 _NOT_NAME = set("的了是在有就也都还要想不这那个一我你您他她们啊呢吧吗呀哦嗯先女师阿大")
-_NOT_SECOND = set("过住说去到从给被把让打家号")  # 「车号是四七一九」
+# 「车号是四七一九」, Minnan 「阮姓洪」 (I am surnamed 洪), 「金字旁」.
+_NOT_SECOND = set("过住说去到从给被把让打家号姓字")
 # 「一」 and 「大」 start many given names (刘大勇, 钟一鸣) but also phrases (「李一个」,
 # 「王大爷」 is a title): as the second of three characters they pass unless the third makes
 # a phrase of them.
@@ -152,7 +153,7 @@ def _patterns() -> _Patterns:
     name = rf"(?:老|小)?{surname}[\u4e00-\u9fff]{{0,2}}?"
     prefixes = (
         rf"{_I}叫|{_I}的名字(?:是|叫)|名字叫|名字是|姓名是|姓名[：:]?|{_I}[是系]|本人|"
-        rf"(?:{_I}的)?(?:大名|全名|本名|学名|真名)(?:叫|是|啊|呀|吧)?[，,\s]*|"
+        rf"(?:{_I}的)?(?:大名|全名|本名|学名|真名|中文名字?)(?:叫|是|啊|呀|吧)?[，,\s]*|"
         # 「我老秦，秦始皇的秦」: 「我」 and straight on the familiar 老 + surname.
         rf"{_I}(?=老{surname}[，,。\s])|"
         rf"[叫喊]{_I}|联系人[：:]?|留言人[：:]?|投诉人[：:]?|反映人[：:]?|举报人[：:]?|来电人[：:]?|"
@@ -163,7 +164,8 @@ def _patterns() -> _Patterns:
         rf"{_I}[是系][^。；;！!？?]{{1,16}}?(?:的|[，,]\s*叫|{_SELF_ROLES}"
         # 「我是村里的会计，施工的施，施建华」, 「…，木子李，李春生」
         rf"|[，,]\s*[\u4e00-\u9fff]{{1,4}}?的?(?P<spelt>[\u4e00-\u9fff])[，,]\s*(?=(?P=spelt)))"
-        rf"(?P<name>{name})"
+        # 「我是溪头镇中学的老师，叫郎建华」: 「老师」 is what the caller is, not a name.
+        rf"(?!老师|老板)(?P<name>{name})"
         + _NAME_END
     )
     # 「柏树的柏」, 「弓长张」, 「走之旁一个录」: how the caller spells the surname out.
@@ -226,8 +228,10 @@ def _patterns() -> _Patterns:
             rf"(?:(?P<titled>{surname}(?:{_TITLES}))"
             rf"|(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}|[老小]{surname}))"
             rf"|{signer}[：:\s]+(?P<unlisted>[\u4e00-\u9fff]{{2,3}})"
-            # 「容博 18868127741」: a name not listed, signed with the number.
-            r"|(?P<bare>[\u4e00-\u9fff]{2,3})(?=\s+[^\d\n]{0,8}?\d))"
+            # 「容博 18868127741」: a name not listed, signed with the number, perhaps after
+            # what the writer is (「服务员 小蔡 微信同号151…」, 「软件园打工人 小鹿 158…」).
+            r"|(?:[\u4e00-\u9fff]{1,6}\s+)?(?P<bare>[\u4e00-\u9fff]{2,3})"
+            r"(?=\s+(?:微信同号|联系电话|电话|手机)?[：:]?\s*\d))"
             r"(?:\s+[^\d\n]{0,8}?\d[\d\s-]{6,})?"
             r"[。.！!\s]*(?:[（(][^）)]*[）)])?[。.！!\s]*$"
         ),
@@ -236,7 +240,8 @@ def _patterns() -> _Patterns:
         # 「留言人：第五芳（复姓第五）」 too: after a signer's label; and 「叫我阿坤就行」.
         unlisted=_compile(
             # 「你叫我老粟就要得」.
-            rf"(?:{_I}叫做?|{_I}的名字(?:是|叫做?)|名字叫做?"
+            # 「我是哈萨克族，叫努尔兰」.
+            rf"(?:{_I}叫做?|{_I}的名字(?:是|叫做?)|名字叫做?|{_I}[是系][^。；;！!？?]{{1,12}}?[，,]\s*叫"
             rf"|[叫喊]{_I}(?=[阿老][\u4e00-\u9fff](?:就行|就好|就可以|好了|吧|就?要得))"
             rf"|(?:联系人|留言人|投诉人|反映人|举报人|来电人)[：:]\s*)(?P<name>[\u4e00-\u9fff]{{2,4}}?)"
             + _NAME_END

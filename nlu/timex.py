@@ -39,6 +39,13 @@ _PARTS = {
     "下半晌": (15, 12), "前半晌": (10, 0), "上半晌": (10, 0), "傍晚": (18, 12), "晚上": (20, 12),
     "晚黑": (20, 12), "夜里": (23, 12), "半夜": (0, 0), "深夜": (23, 12), "夜间": (22, 12),
 }
+# The hour each part of the day begins at.
+_PART_BEGINS = {
+    "凌晨": 0, "清晨": 5, "早上": 5, "早晨": 5, "一早": 5, "上午": 8, "上半天": 8, "前半晌": 8,
+    "上半晌": 8, "中午": 11, "晌午": 11, "午后": 12, "下午": 12, "后晌": 12, "下半天": 12,
+    "后半晌": 12, "下半晌": 12, "傍晚": 17, "晚上": 18, "晚黑": 18, "夜里": 21, "深夜": 22,
+    "夜间": 20,
+}
 # Parts of the night in which 「两点」 is still 02:00, not 14:00.
 _NIGHT = {"晚上", "晚黑", "夜里", "深夜", "夜间"}
 _LATE_NIGHT_HOURS = range(1, 5)
@@ -116,6 +123,8 @@ _SCHEDULE = re.compile(
     r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班|头班|[闭开]馆"
     # 「十点才关门」, 「六点就锁门了」, 「说是五点半结束」.
     r"|[点半][就才]?(?:[关开锁](?:门|灯)|关了|锁了|熄灯)|[点半]结束"
+    # 「只有早上七点到九点开」: opening hours.
+    rf"|{_NUM}点(?:半)?到{_NUM}点"
 )
 # 「今天说找施工方，明天说找监理」: one excuse after another, not a day.
 _DAY_AFTER_DAY = re.compile(r"今天[^，,。]{1,8}[，,]\s*明天")
@@ -334,15 +343,17 @@ def _dated(
     if hour is None and (day is None or day_span is None):
         return None
     when = base.replace(hour=hour or 0, minute=0, second=0, microsecond=0)
+    part = m.group(0) if (m := _PART.search(words)) else implied_part
     if day is None and when > call_time:
-        when -= timedelta(days=1)
+        # 「早上起来突然说不出话」 at 06:40: this morning, which has begun, not yesterday's.
+        begun = not clock and part is not None and call_time.hour >= _PART_BEGINS.get(part, 24)
+        when = call_hour(call_time) if begun else when - timedelta(days=1)
     elif when > call_time:  # 「星期三晚上也有？」 asked on Wednesday afternoon: still to come
         return None
     spans = [s for s in (day_span if day is not None else None, hour_span) if s]
     start, end = min(s[0] for s in spans), max(s[1] for s in spans)
     mention = TimeMention(time=when, text=text[start:end], start=offset + start,
                           end=offset + end)
-    part = m.group(0) if (m := _PART.search(words)) else implied_part
     return _Found(mention, has_hour=hour is not None or implied_part is not None,
                   has_clock=clock, day=day, part=part)
 

@@ -63,7 +63,9 @@ _URGENT: list[_Danger] = [
                        r"|(挡土墙|围墙|院墙|护坡|堡坎)[^。！？]{0,10}(鼓出来|鼓包)|往下掉石头"),
             "有坍塌危险", in_progress=False),
     _Danger(re.compile(r"(树|银杏|香樟|梧桐|石头|落石|山石|广告牌|招牌|电线杆).{0,10}(倒|滚|掉|砸|断).{0,12}"
-                       r"(横在|挡住|堵住|堵在|拦住|过不去|压住|砸到)|塌方|山体滑坡|泥石流"),
+                       r"(横在|挡住|堵住|堵在|拦住|过不去|压住|砸到)|塌方|山体滑坡|泥石流"
+                       # 「限高杆……被撞歪了，横杆现在斜着挂下来」.
+                       r"|(限高杆|横杆)[^。！？]{0,12}(挂下来|垂下来|横在|挡住)"),
             "倒树或落石阻断道路", in_progress=False),
     _Danger(re.compile(r"晕倒|昏迷|不省人事|抽搐|大出血|血流不止|流了?(好多|很多|一地|一身)的?血"
                        r"|呼吸困难|叫.{0,3}不(动|醒|应)|突然(倒|晕)|倒地不起|嘴(也)?歪"
@@ -106,21 +108,25 @@ _URGENT: list[_Danger] = [
     _Danger(re.compile(r"锅炉.{0,12}(冒气|喷气|泄压|爆|[冒喷]蒸汽|往外[喷冒]|嘶嘶)"),
             "锅炉异常，有爆炸危险"),
 ]
-# A day gone by (「上礼拜有个工友晕倒了」): in the danger's clause, or in the model's turn, it
-# puts the danger in the past.
-_PAST_DAY = r"上礼拜|上周|上星期|上个?月|去年|前年|前几天"
-_PAST = re.compile(_PAST_DAY)
+# A day gone by (「上礼拜有个工友晕倒了」, 「第二天在家里晕倒」): in the danger's clause, or in
+# the model's turn, it puts the danger in the past.
+_PAST_DAY = r"上礼拜|上周|上星期|上个?月|去年|前年|前几天|第二天"
+# What happens each time (「每次下大雨巷子里的水就到膝盖」): no danger now.
+_EACH_TIME = r"每次|每回|每逢"
+# In the danger's clause, a day gone by or what happens each time it rains.
+_NOT_THIS_TIME = re.compile(f"{_PAST_DAY}|{_EACH_TIME}|一下大?雨")
 # Words just before a danger that make it feared, missed or denied rather than present.
 _HEDGE = re.compile(
     r"万一|如果|要是|怕|担心|差点|险些|以防|防止|以免|免得|会不会|是不是|不是|有没有|没有|没|不会"
     r"|以为|唔系"  # 「我以为屋企着火」, Cantonese 「唔系着火」
     r"|会(?!儿)"  # 「装在封闭的地方会一氧化碳中毒」: what could happen
+    r"|真要"  # 「真要着火了人都跑不掉」
     r"|雨水?就"  # 「一下大雨(雨水)就倒灌」: what happens each time it rains
 )
 _HEDGE_WINDOW = 4
 # In the model's turn: the danger is feared, narrowly missed or over, not present.
 _NOT_NOW = re.compile(r"差点|险些|万一|如果|要是|担心|以防|防止|以免|免得|会不会|没有?人受伤|以为"
-                      r"|(?:哦|噢|哎)[，,]?不是|^人(?:都)?没事|" + _PAST_DAY)
+                      rf"|(?:哦|噢|哎)[，,]?不是|^人(?:都)?没事|{_PAST_DAY}|{_EACH_TIME}")
 # A turn in which the caller gives their name (「我姓贲，上面一个卉，下面一个贝」) reports no
 # danger, whatever rare characters spell it out.
 _INTRODUCTION = re.compile(r"^(?:我|免贵|本人)?姓|^我叫")
@@ -171,7 +177,7 @@ def _present_danger(pattern: re.Pattern[str], text: str) -> re.Match[str] | None
     """
     for match in pattern.finditer(text):
         clause = _CLAUSE_END.split(text[: match.start()])[-1]
-        if not (hedged(text, match.start()) or _PAST.search(clause)
+        if not (hedged(text, match.start()) or _NOT_THIS_TIME.search(clause)
                 or _over(text, match.end())
                 or _RETRACTED.match(text, match.end())):
             return match

@@ -287,6 +287,11 @@ def test_a_boarding_place_a_service_window_and_the_city_by_its_short_name(
     # A hospital's own window is the hospital's doing: it is the place.
     match = normalise_address("早上六点多就到县医院了，想挂个专家号，窗口说只能网上预约", gazetteer)
     assert match.community == "县前社区"
+    # Where the caller works or studies is not where the problem is.
+    text = "我是今晚奥体中心演唱会的志愿者，在软件园上班，天桥东边的台阶塌了两级"
+    assert normalise_address(text, gazetteer).community == "沿江社区"
+    text = "我是滨江职院的学生，三个月前在东湖社区那家驾校报了名"
+    assert normalise_address(text, gazetteer).community == "东湖社区"
     # 「我们滨江」 is the city, not 滨江区.
     assert normalise_address("孩子的社保是在我们滨江交的", gazetteer).district is None
     assert normalise_address("滨江那边的路灯坏了", gazetteer).district == "滨江区"

@@ -186,6 +186,8 @@ def test_weather_states_and_paperwork_give_no_event_time(text: str) -> None:
         # Cantonese 「琴晚」 is last night; a birth certificate received is an event.
         ("琴晚十一点几，门口个变压器冒火", "2025-05-11T23:00:00+08:00"),
         ("出生医学证明上礼拜五拿到的，名字写错了", "2025-05-09T00:00:00+08:00"),
+        # This morning, begun before the call: not yesterday's.
+        ("我爸早上起来突然说不出话，六点钟左右我就打了120", "2025-05-12T06:00:00+08:00"),
     ],
 )
 def test_corrections_future_and_same_day_words(text: str, expected: str) -> None:
@@ -254,6 +256,7 @@ def test_minutes_counted_back_and_closing_hours() -> None:
         "送医院了。现在坑还在那里，就插了根树枝",  # something still there
         "系统里显示我还在职，不能领失业金",  # a state
         "今天说找施工方，明天说找监理，嘎嘎能推",  # one excuse after another
+        "厨余垃圾桶说是只有早上七点到九点开",  # opening hours
     ],
 )
 def test_radicals_readings_timetables_states_and_waits_are_no_time(text: str) -> None:

@@ -37,6 +37,7 @@ from nlu.urgency import assess_urgency, assess_urgency_many
         "沟里倒了二十几袋白粉子，像是电石，碰到火要炸的",
         "一棵大香樟被风刮断了，整棵横在马路上",
         "液化气罐在漏气，刚才窜了一下火苗，现在火灭了，但还在呲呲地往外冒气",
+        "限高杆被大货车撞歪了，横杆现在斜着挂下来，正好在挡风玻璃那么高",
     ],
 )
 def test_dangers_are_urgent_with_a_reason(text: str) -> None:
@@ -64,6 +65,9 @@ def test_dangers_are_urgent_with_a_reason(text: str) -> None:
         "有没有人被困？那倒没有，就是电梯老是停",
         "电梯掉下去了！没有没有，是昨天晚上的事，我自己爬出来的",
         "前几天有个骑摩托车的掉进坑里，擦破了皮",
+        "每次下大雨巷子里的水就到膝盖，下水道口一点不往下走",
+        "安全出口被纸箱子堵死了，真要着火了人都跑不掉",
+        "医生说是胃病，第二天在家里晕倒，送到医院是心梗",
     ],
 )
 def test_ordinary_requests_are_not_urgent(text: str) -> None:

@@ -34,6 +34,7 @@ CALL_FILES = (
     "calls_holdout11.jsonl",
     "calls_holdout12.jsonl",
     "calls_holdout13.jsonl",
+    "calls_holdout14.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 
 SUMMARY_LIMIT = 80
 LINE_CACHE_SIZE = 4096  # transcript lines whose entities are kept (see PipelineEntities)
-LINES_PER_CALL = 8  # about how many lines a call has: the NER reads lines in batches of calls
 MIN_ADDRESS_CONFIDENCE = 0.3
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _FILLER = re.compile(r"^(?:喂|你好|您好|哎|那个|就是|嗯|啊|我想|我要|麻烦|请问)[，,、\s!！]*")
@@ -62,8 +61,8 @@ class FirstLevelRouter(Protocol):
 class EntityFinder(Protocol):
     """What the filler needs of the NER pipeline: entities with character spans."""
 
-    def many(self, texts: Sequence[str], batch_size: int) -> list[list[EntitySpan]]:
-        """The entities of each text, in order, the model run on ``batch_size`` texts at a time."""
+    def many(self, texts: Sequence[str]) -> list[list[EntitySpan]]:
+        """The entities of each text, in order, the model run on many texts at a time."""
         ...
 
     def forget(self) -> None:
@@ -84,14 +83,13 @@ class PipelineEntities:
     def __init__(self, cache_size: int = LINE_CACHE_SIZE) -> None:
         self._lines: BatchCache[str, list[EntitySpan]] = BatchCache(cache_size)
 
-    def many(self, texts: Sequence[str], batch_size: int) -> list[list[EntitySpan]]:
+    def many(self, texts: Sequence[str]) -> list[list[EntitySpan]]:
         """The entities of each text; the lines not read before go through ``nlp.pipe`` in
-        batches of ``batch_size``."""
+        batches (:func:`~nlu.pipeline.extract_entities_many`)."""
         lines = [_lines_of(text) for text in texts]
 
         def read(new: list[str]) -> list[list[EntitySpan]]:
-            found = extract_entities_many(new, _entity_pipeline(),
-                                          batch_size=batch_size * LINES_PER_CALL)
+            found = extract_entities_many(new, _entity_pipeline())
             return [[EntitySpan(text=e.text, label=e.label, start=e.start, end=e.end,
                                 ontology_class=e.ontology_class) for e in entities]
                     for entities in found]
@@ -261,7 +259,7 @@ class TicketFiller:
         named = [self.mentions.handed_to(t) for t in turns]
         choices = self.matcher.choose_many(said, [route.scores for route in routes], named)
         found = (
-            self.entities.many(transcripts, len(calls)) if self.entities is not None
+            self.entities.many(transcripts) if self.entities is not None
             else [[] for _ in calls]
         )
         urgencies = assess_urgency_many(said)

@@ -190,7 +190,7 @@ def test_committed_model_keeps_rule_entities(committed: Language) -> None:
 def test_batched_extraction_equals_one_text_at_a_time(committed: Language) -> None:
     texts = [HOTLINE, "王芳的家在上海市浦东新区世纪大道100号。", "", "记者在鹿城区见到了张伟。"]
     alone = [extract_entities(text, committed) for text in texts]
-    assert extract_entities_many(texts, committed, batch_size=2) == alone
+    assert extract_entities_many(texts, committed, batch_chars=30) == alone
 
 
 @pytest.mark.parametrize(

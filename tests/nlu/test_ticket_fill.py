@@ -111,7 +111,7 @@ def no_ner_model(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.mark.usefixtures("no_ner_model")
 def test_without_the_model_the_rules_still_find_entities(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="nlu.ticket_fill"):
-        found = ner_entities.many(["电话13805712346，昨晚十点", "张伟在杭州"], batch_size=8)
+        found = ner_entities.many(["电话13805712346，昨晚十点", "张伟在杭州"])
     assert [[(e.label, e.text) for e in spans] for spans in found] == [
         [("PHONE", "13805712346"), ("TIME", "昨晚十点")], []]
     assert "rule-based entities only" in caplog.text
@@ -131,12 +131,12 @@ def test_entities_are_read_line_by_line_and_lines_read_once(
     monkeypatch.setattr(ticket_fill, "extract_entities_many", counting)
     first = "市民：我电话13805712346。"
     call = f"坐席：您好。\n{first}\n\n市民：昨晚十点开始的。"
-    [spans] = entities.many([call], batch_size=1)
+    [spans] = entities.many([call])
     assert [(e.label, call[e.start:e.end]) for e in spans if e.label in {"PHONE", "TIME"}] == [
         ("PHONE", "13805712346"), ("TIME", "昨晚十点")]
     assert read == ["坐席：您好。", first, "市民：昨晚十点开始的。"]
-    entities.many([call + "\n市民：谢谢。"], batch_size=1)  # the call again, one line longer
+    entities.many([call + "\n市民：谢谢。"])  # the call again, one line longer
     assert read[3:] == ["市民：谢谢。"]
     entities.forget()
-    entities.many([first], batch_size=1)
+    entities.many([first])
     assert read[4:] == [first]

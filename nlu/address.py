@@ -77,7 +77,7 @@ _AT_POSITION = re.compile(_POSITION)
 # 「去过一趟市民中心，排了一上午，窗口讲…」: a window in the same sentence marks it too.
 # After the city's short name, a life in the city rather than a place in it.
 _CITY_LIFE = re.compile(
-    r"(?:工作|创业|发展|定居|落户|生活|来|做嘢|做事|上班|[一二两三四五六七八九十几]年"
+    r"(?:工作|创业|发展|定居|落户|生活|来|做嘢|做事|上班|打工|[一二两三四五六七八九十几]年"
     r"|的(?:退休|居民|职工|政策|人才)|的?(?:医保|社保|户口|公积金))"
 )
 _CARE = re.compile(r"医院|卫生院|诊所|医")
@@ -94,18 +94,20 @@ _PAPERWORK = re.compile(
 _TRIP = re.compile(r"(?:打|叫|坐|上|拦)了?(?:个|辆|一辆)?(?:的|车|出租车?|网约车|滴滴|120|救护车)"
                    r"|从[^，。,]{1,15}?(?:拉|送|开|坐|走)到")
 # 「在老火车站门口上的大巴」: where the trip was boarded is its origin, said outright.
-_BOARDED = re.compile(r"(?:门口|那边|这边|站)?(?:上的车|上的大巴|上了车|上车|坐上|出发|发车)")
+_BOARDED = re.compile(
+    r"(?:门口|那边|这边|站)?(?:集合)?(?:上的车|上的大巴|上了车|上车|坐上|出发|发车)")
 # 「湖滨路」, 「石桥大道」: a road named like a place is a road. Road names do not change where
 # a street or community said outright puts a call (CALLS.md).
 _ROAD = re.compile(r"路|大道|大街")
 # 「人才公寓南门」: a gate of the place before it.
 _GATE = re.compile(r"[东南西北]门")
+_GATED = re.compile(r"(?:学校|小区|公园|医院|厂|校)$")
 # Words that follow an estate's name (「雅苑小区」).
 _ESTATE_WORDS = frozenset({"小区", "社区", "花园", "新村", "公寓"})
 _OUR = re.compile(r"(?:我们|咱们|俺们|咱|本)$")
 _TOWARDS = re.compile(r"(?:去|到|往|开往|前往|绕到|经过|途经)(?:了|的是)?$")
 # 「……不对，是柳巷社区」: the caller takes back a place said just before.
-_CORRECTION = re.compile(r"不对|错了")
+_CORRECTION = re.compile(r"不对|错了|不是不是")
 _CORRECTION_REACH = 20  # characters between a correction and the places it concerns
 _FILLERS = ("那个", "就是", "这个", "我们", "我家", "咱们", "他们", "这边", "那边",
             "嗯", "啊", "呃", "哦", "那", "这", "的")
@@ -567,10 +569,12 @@ def _the_city(text: str, mention: _Mention, index: _Index) -> bool:
 
 def _gates_dropped(text: str, mentions: list[_Mention]) -> list[_Mention]:
     """The mentions less a gate said right after a place (「人才公寓南门外面」 is that
-    place's south gate, not 南门社区)."""
+    place's south gate, not 南门社区), or right after a school, estate or park not named
+    (「我们学校南门对过」)."""
     return [
         m for m in mentions
-        if not (_GATE.fullmatch(text, m.start, m.end) and any(k.end == m.start for k in mentions))
+        if not (_GATE.fullmatch(text, m.start, m.end) and (
+            any(k.end == m.start for k in mentions) or _GATED.search(text, 0, m.start)))
     ]
 
 

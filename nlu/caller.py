@@ -61,7 +61,7 @@ _TITLES = (
     "太|生"
 )
 # 「我」 as callers say it: Mandarin 我, northern 俺, Wu 阿拉, Hakka 涯, Shaanxi 额.
-_I = "(?:我|俺|阿拉|涯|额)"
+_I = "(?:我|俺|阿拉|涯|额|阮(?=[叫姓是]))"  # Minnan 「阮叫林月娥」 (not 「叫阮金水」)
 _NAME_END = (
     r"(?=[，,。.、；;！!？?…\s\d（(）)]|电话|手机|号码|就行|就好|就可以|好了|吧|啊|呀|哈|呢|嘛|哦|"
     r"住在|家住|今年|就是了|就?要得|$)"
@@ -69,9 +69,12 @@ _NAME_END = (
 _FILLER = r"(?:\s|…|\.\.\.|那个|嗯|呃)*"
 # What callers are when they name themself after it: 「我是高山村的网格员蓝海生」.
 _SELF_ROLES = "网格员|楼长|志愿者|社工|村医|门卫|保安|村干部|村支书|业主代表|居民代表"
-_CORRECTION = re.compile(r"不对|不是|说错了|错了|不好意思|唔好意思|[哦噢]不(?=[，,、\s])")
+_CORRECTION = re.compile(r"不对|不是|说错了|错了|不好意思|唔好意思|唔系|[哦噢]不(?=[，,、\s])")
 # Who signs a web message before the name: 「打铁巷居民 危宏伟」.
-_SIGNER_ROLES = "居民|住户|业主|学员|家长|市民|拆迁户|村民|租户|网友|患者|职工|员工"
+_LATIN_NAME = re.compile(r"叫\s*[A-Za-z]")
+_SIGNER_ROLES = (
+    "居民|住户|业主|学员|家长|市民|拆迁户|村民|租户|网友|患者|职工|员工|游客|乘客|顾客|家属|学生"
+)
 # 「姓区，区域的区」, 「那振宇，那个“那”」: a surname the caller declares, even one that is
 # more often an everyday word and so not among the surnames above.
 # 「相声的相」, 「危险的危」: a character spelt by a word it starts. 「复姓濮阳」: a compound one.
@@ -152,7 +155,7 @@ def _patterns() -> _Patterns:
     surname = rf"(?:{'|'.join(_COMPOUND_SURNAMES)}|{compound}|[{_SURNAME_CHARS}{declared}])"
     name = rf"(?:老|小)?{surname}[\u4e00-\u9fff]{{0,2}}?"
     prefixes = (
-        rf"{_I}叫|{_I}的名字(?:是|叫)|名字叫|名字是|姓名是|姓名[：:]?|{_I}[是系]|本人|"
+        rf"{_I}叫|{_I}的名字(?:是|叫)|名字叫|名字是|姓名是|姓名[：:]?|{_I}[是系]|本人|就叫|"
         rf"(?:{_I}的)?(?:大名|全名|本名|学名|真名|中文名字?)(?:叫|是|啊|呀|吧)?[，,\s]*|"
         # 「我老秦，秦始皇的秦」: 「我」 and straight on the familiar 老 + surname.
         rf"{_I}(?=老{surname}[，,。\s])|"
@@ -176,14 +179,15 @@ def _patterns() -> _Patterns:
     return _Patterns(
         # 「我叫丁……丁卫东」: a surname stuttered before the name.
         full=_compile(
-            rf"(?:{prefixes}){_FILLER}(?:{surname}(?:…+|\.{{3,}}|—+|、)\s*)?(?P<name>{name})"
+            rf"(?:{prefixes}){_FILLER}(?:{surname}(?:…+|\.{{3,}}|—+|、)\s*(?:[嗯呃][，,]\s*)?)?"
+            rf"(?P<name>{name})"
             + _NAME_END
         ),
         self_of=_compile(self_of),
         # 「不对，是王晓明」, 「哦不对，记录上写远方的远，龚思远」: a name given again after a
         # correction, straight on or after the character it corrects is spelt out.
         corrected=_compile(
-            rf"(?:{_CORRECTION.pattern})[，,、\s…—]+(?:[^，,。；;！!？?]{{0,6}}?(?:是|叫)|我叫|应该是"
+            rf"(?:{_CORRECTION.pattern})[，,、\s…—]+(?:[^，,。；;！!？?]{{0,6}}?(?:是|叫|写)|我叫|应该是"
             # 「不对，萍，草字头的萍，严丽萍」: the character, spelt, then the name.
             rf"|(?:[^，,。；;！!？?]{{1,5}}[，,])?[^，,。；;！!？?]{{1,10}}[的嘅][^，,。；;！!？?]，)?"
             rf"(?P<name>{name}){_NAME_END}"
@@ -227,6 +231,8 @@ def _patterns() -> _Patterns:
             rf"^[-—－\s]*(?:(?:{signer}[：:\s]*)?"
             rf"(?:(?P<titled>{surname}(?:{_TITLES}))"
             rf"|(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}|[老小]{surname}))"
+            # 「郑宇轩（Eric） 国内联系电话：138…（我姐姐）」.
+            r"(?:[（(][^）)\n]{1,12}[）)])?"
             rf"|{signer}[：:\s]+(?P<unlisted>[\u4e00-\u9fff]{{2,3}})"
             # 「容博 18868127741」: a name not listed, signed with the number, perhaps after
             # what the writer is (「服务员 小蔡 微信同号151…」, 「软件园打工人 小鹿 158…」).
@@ -359,8 +365,11 @@ def _stated(turn: Turn, named_before: bool, p: _Patterns) -> Span | None:
         for m in p.single_given.finditer(turn.text)
     ]
     first = min((s[1] for s in found), default=None)
+    # 「我叫Coco……唔系，写陈可欣」: a name in Latin letters is a name given before, too.
+    latin = _LATIN_NAME.search(turn.text)
     found += [s for s in _names(turn, p.corrected, p)
-              if named_before or (first is not None and first < s[1])]
+              if named_before or (first is not None and first < s[1])
+              or (latin is not None and turn.start + latin.start() < s[1])]
     return max(found, key=lambda s: s[1]) if found else None
 
 

@@ -49,6 +49,7 @@ _PART_BEGINS = {
 # Parts of the night in which 「两点」 is still 02:00, not 14:00.
 _NIGHT = {"晚上", "晚黑", "夜里", "深夜", "夜间"}
 _LATE_NIGHT_HOURS = range(1, 5)
+_DAWN = 6  # before this hour of the call, 「十二点」 said bare is the midnight just gone
 _IMPLIED_PART = {"昨晚": "晚上", "琴晚": "晚上", "昨夜": "夜里", "今晚": "晚上", "前晚": "晚上",
                  "今早": "早上", "昨早": "早上", "昨朝": "早上", "今朝早": "早上"}
 _PART_WORDS = "|".join(sorted(_PARTS, key=len, reverse=True))
@@ -56,7 +57,10 @@ _PART_WORDS = "|".join(sorted(_PARTS, key=len, reverse=True))
 _DAY_TO_HOUR_GAP = 4
 
 _DATE = re.compile(
-    rf"(?<![路街巷弄道0-9])(?:(?P<last>上个?月)|(?P<month>{_NUM})月)?(?P<day>{_NUM})"
+    # 「每月十号前打到卡上」: a day of every month, not a date.
+    rf"(?<![路街巷弄道0-9])(?<!每月)(?<!每个月)"
+    rf"(?:(?P<last>上个?月)|(?P<this>这个?月|本月)|(?P<month>{_NUM})月)?"
+    rf"(?P<day>{_NUM})"
     # 「2号楼」, 「鼓楼站2号口」, 「3号仓库」: a number, not a day.
     r"(?:号|(?<=月\d)日|(?<=月\d\d)日)(?![楼院门线栋幢室单元口仓库床])"
 )
@@ -116,6 +120,8 @@ _SAME_DAY_PART = re.compile(rf"当晚|当天(?P<part>{_PART_WORDS})|那天(?P<pa
 # 「今天天亮」 is not 「天天」.
 _HABIT = re.compile(
     r"每天|(?<![今昨前明])天天|每晚|每周|每个|经常|老是|总是|一到|一直到|平时|每次|也是"
+    # 「短信通知都是晚上十点才发的」, 「都是半夜十一二点以后」.
+    rf"|都是(?=[^，。]{{0,4}}(?:{_PART_WORDS}|{_NUM}点))"
 )
 # Timetables (「七点放号」, 「三点半就放学了」): no event time, unless a clause names the day
 # it happened on (「今天下午放学后被打了」). 「营业执照」 is a licence, not opening hours.
@@ -147,7 +153,7 @@ _NOW = re.compile(
     # 「还在。」 on its own answers whether it is still going on.
     # 「现在还在打针」, 「还在试用期」, 「还在原来的学校」: a state that goes on, not an event.
     # 「正在建的那个变电站」, 「正在盖一栋楼」: a building going up, not an event.
-    rf"|(?<!到)现在还(?!是|没|不|在(?:{_STATES}))|正在(?![建盖])"
+    rf"|(?<!到)现在还(?!是|没|不|要|能|在(?:{_STATES}))|正在(?![建盖])"
     # 「公积金还在里面」: something still kept somewhere.
     # 「盖到二十三层了还在往上盖」: a building going up.
     # 「现在坑还在那里」: something still there.
@@ -160,7 +166,7 @@ _NOW = re.compile(
 # What still says "now" inside a sentence about a habit (「天天……现在还没回家」); 「到现在」
 # is how long it has lasted.
 # 「我现在可以自己打12345了」 is what the caller can do now, not an event.
-_EXPLICIT_NOW = re.compile(r"刚才|刚刚|(?<!到)现在(?!倒|也|没|不|可以)|这会儿")
+_EXPLICIT_NOW = re.compile(r"刚才|刚刚|(?<!到)现在(?!倒|也|没|不|可以|连)|这会儿")
 _HOURS_AGO = re.compile(
     rf"(?:等了|有)?(?P<n>{_NUM}|半)个?(?P<half>半)?[多来]?(?:小时|钟头)(?:了|前|以前|之前)"
     rf"|等了(?P<waited>{_NUM}|半)个?(?P<waited_half>半)?[多来]?(?:小时|钟头)"
@@ -206,7 +212,10 @@ def _date(match: re.Match[str], call_time: datetime) -> datetime | None:
         month = parse_number(match.group("month"))
     if not day or not month or not 1 <= month <= 12:
         return None
-    if not (match.group("last") or match.group("month")) and day > call_time.day:
+    if match.group("this") and day > call_time.day:
+        return None  # 「公示到这个月二十号」 said on the 12th: a day to come
+    if not (match.group("last") or match.group("this") or match.group("month")) \
+            and day > call_time.day:
         # 「13号」 said on the 8th is last month's 13th.
         first = call_time.replace(day=1) - timedelta(days=1)
         month, year = first.month, first.year
@@ -301,6 +310,8 @@ def _hour(
         elif hour < 12 and base.date() == call_time.date():
             later = base.replace(hour=hour + 12, minute=0)
             hour = hour + 12 if later <= call_time else hour
+        elif hour == 12 and base.date() == call_time.date() and call_time.hour < _DAWN:
+            hour = 0  # 「从十二点多一直打到现在」 at 01:20: midnight, not noon
         return hour % 24, span, True
     if part and (day_end is not None or anchored):
         return _PARTS[part][0], part_match.span() if part_match else None, False
@@ -438,9 +449,11 @@ def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
                 dated = _at_part_of(dated, same_day, offset)
                 continue
             found = _dated(clause.group(), offset, call_time, habitual, anchored)
-            if found and dated is not None and _corrected(text, dated, found):
-                dated, dated_in = _dated(clause.group(), offset, call_time, habitual, anchored,
-                                         corrects=dated) or found, index
+            if dated is not None and _corrected(text, dated.mention.end, offset):
+                # 「今天下午四点多……不对，是三点多，我接孙子放学之前」: a correction, even in a
+                # sentence that also tells a timetable.
+                dated, dated_in = _dated(clause.group(), offset, call_time, False, anchored,
+                                         corrects=dated) or found or dated, index
             elif found and (dated is None or _sharper(dated, found, index == dated_in)):
                 dated, dated_in = found, index
     return _prefer(dated, counted or ongoing, call_time) or (weather.mention if weather else None)
@@ -464,9 +477,10 @@ def _later_this_week(text: str, call_time: datetime) -> bool:
     return _WEEKDAYS[m.group("wd")] > call_time.weekday()
 
 
-def _corrected(text: str, first: _Found, later: _Found) -> bool:
-    """Whether the caller corrects ``first`` to ``later`` (「前天……不对，是昨天」)."""
-    gap = text[first.mention.end:later.mention.start]
+def _corrected(text: str, first_end: int, later_start: int) -> bool:
+    """Whether the words between a time ending at ``first_end`` and a clause starting at
+    ``later_start`` correct that time (「前天……不对，是昨天」)."""
+    gap = text[first_end:later_start]
     return len(gap) <= _CORRECTION_GAP and bool(_CORRECTION.search(gap))
 
 

@@ -113,8 +113,11 @@ _URGENT: list[_Danger] = [
 _PAST_DAY = r"上礼拜|上周|上星期|上个?月|去年|前年|前几天|第二天"
 # What happens each time (「每次下大雨巷子里的水就到膝盖」): no danger now.
 _EACH_TIME = r"每次|每回|每逢"
+# 「人没事」, Sichuan 「哦豁，人倒是没得事」: nobody hurt.
+_NOBODY_HURT = r"(?:[哦噢哎呀豁]{1,2}[，,]\s*)?人(?:倒是|都)?没得?事"
 # In the danger's clause, a day gone by or what happens each time it rains.
-_NOT_THIS_TIME = re.compile(f"{_PAST_DAY}|{_EACH_TIME}|一下大?雨")
+# 「天天半夜烟囱冒黑烟」 too.
+_NOT_THIS_TIME = re.compile(f"{_PAST_DAY}|{_EACH_TIME}|一下大?雨|天天|每天|每晚")
 # Words just before a danger that make it feared, missed or denied rather than present.
 _HEDGE = re.compile(
     r"万一|如果|要是|怕|担心|差点|险些|以防|防止|以免|免得|会不会|是不是|不是|有没有|没有|没|不会"
@@ -126,7 +129,7 @@ _HEDGE = re.compile(
 _HEDGE_WINDOW = 4
 # In the model's turn: the danger is feared, narrowly missed or over, not present.
 _NOT_NOW = re.compile(r"差点|险些|万一|如果|要是|担心|以防|防止|以免|免得|会不会|没有?人受伤|以为"
-                      rf"|(?:哦|噢|哎)[，,]?不是|^人(?:都)?没事|{_PAST_DAY}|{_EACH_TIME}")
+                      rf"|(?:哦|噢|哎)[，,]?不是|^{_NOBODY_HURT}|{_PAST_DAY}|{_EACH_TIME}")
 # A turn in which the caller gives their name (「我姓贲，上面一个卉，下面一个贝」) reports no
 # danger, whatever rare characters spell it out.
 _INTRODUCTION = re.compile(r"^(?:我|免贵|本人)?姓|^我叫")
@@ -150,13 +153,14 @@ _RESOLVED = re.compile(r"都(下来|出来|救出来)了|(已经|都)(修好|救
                        r"|是(?:昨天|昨晚|前天|上周|上礼拜|上个月)[^，。,]{0,4}的事")
 # The caller's next turn takes an alarm back: 「煤气要炸了！」「不是不是，莫得漏气」,
 # 「出车祸了！」「人没事，就是……后视镜刮断了」.
-_TAKEN_BACK = re.compile(r"\s*(?:不是不是|没有没有|不是的|人(?:都)?没事)")
+_TAKEN_BACK = re.compile(rf"\s*(?:不是不是|没有没有|不是的|{_NOBODY_HURT})")
 # After words saying it is over, words saying it is not: 「现在火灭了，但还在呲呲地往外冒气」.
 _STILL = re.compile(r"[，,]?\s*(?:但|可)(?:是)?还")
 # Right after a danger, words that take it back: 「着火了——哦，不是房子着火」.
 # 「着火了吧？……管子呼呼往外冒白烟……哦不是，是蒸汽」: a longer take-back after 「……」.
+# 「着火了！……不是，是有人在烧东西」.
 _RETRACTED = re.compile(r".{0,6}?(?:(?:哦|噢|哎)[，,]?不是|唔系)"
-                        r"|[^。\n]{0,40}?(?:…|\.\.\.)+(?:哦|噢|哎)[，,]?不是")
+                        r"|[^。\n]{0,40}?(?:…|\.\.\.)+(?:哦|噢|哎)?[，,]?不是")
 
 
 class UrgencyResult(BaseModel):

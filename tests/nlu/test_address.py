@@ -292,6 +292,11 @@ def test_a_boarding_place_a_service_window_and_the_city_by_its_short_name(
     assert normalise_address(text, gazetteer).community == "沿江社区"
     text = "我是滨江职院的学生，三个月前在东湖社区那家驾校报了名"
     assert normalise_address(text, gazetteer).community == "东湖社区"
+    # A school's own gate is not 南门社区; a place taken back with 「不是不是」.
+    text = "我是滨江职院的学生，我们学校南门对过那排烧烤店油烟忒大"
+    assert normalise_address(text, gazetteer).community == "华丰社区"
+    text = "在我们柳巷……不是不是，是新桥社区活动室办讲座"
+    assert normalise_address(text, gazetteer).community == "新桥社区"
     # 「我们滨江」 is the city, not 滨江区.
     assert normalise_address("孩子的社保是在我们滨江交的", gazetteer).district is None
     assert normalise_address("滨江那边的路灯坏了", gazetteer).district == "滨江区"

@@ -188,6 +188,8 @@ def test_weather_states_and_paperwork_give_no_event_time(text: str) -> None:
         ("出生医学证明上礼拜五拿到的，名字写错了", "2025-05-09T00:00:00+08:00"),
         # This morning, begun before the call: not yesterday's.
         ("我爸早上起来突然说不出话，六点钟左右我就打了120", "2025-05-12T06:00:00+08:00"),
+        # A correction in a sentence that also tells a timetable.
+        ("昨天下午四点多……不对，是三点多，我接孙子放学之前", "2025-05-11T15:00:00+08:00"),
     ],
 )
 def test_corrections_future_and_same_day_words(text: str, expected: str) -> None:
@@ -257,6 +259,11 @@ def test_minutes_counted_back_and_closing_hours() -> None:
         "系统里显示我还在职，不能领失业金",  # a state
         "今天说找施工方，明天说找监理，嘎嘎能推",  # one excuse after another
         "厨余垃圾桶说是只有早上七点到九点开",  # opening hours
+        "公示写着到这个月二十号，我们想提意见",  # a day of this month still to come
+        "合同上写的每月十号前打到卡上",  # a day of every month
+        "我想问一下九价疫苗现在还要排队吗",  # a question, nothing happening
+        "我们每天一样上课，现在连房租都交不起了",  # a state
+        "从6月3号开始收费，短信通知都是晚上十点才发的",  # what happens each time
     ],
 )
 def test_radicals_readings_timetables_states_and_waits_are_no_time(text: str) -> None:

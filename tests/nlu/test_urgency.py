@@ -68,6 +68,8 @@ def test_dangers_are_urgent_with_a_reason(text: str) -> None:
         "每次下大雨巷子里的水就到膝盖，下水道口一点不往下走",
         "安全出口被纸箱子堵死了，真要着火了人都跑不掉",
         "医生说是胃病，第二天在家里晕倒，送到医院是心梗",
+        "旁边那个厂天天半夜烟囱冒黑烟",
+        "喂，叔叔，着火了！……不是，是有人在烧东西",
     ],
 )
 def test_ordinary_requests_are_not_urgent(text: str) -> None:
@@ -113,7 +115,8 @@ def test_dangers_the_rules_do_not_name_are_left_to_the_model(text: str) -> None:
      "路面又滑，上礼拜有个老人骑车在那里滑倒了", "我姓贲，上面一个卉，下面一个贝。",
      # the next turn takes the alarm back
      "哎哟我的妈吔，我屋头煤气要炸了！\n不是不是，莫得漏气，我是说燃气费炸了！",
-     "喂，出车祸了！\n人没事，就是一辆SUV把我电瓶车后视镜刮断了，开走了。"],
+     "喂，出车祸了！\n人没事，就是一辆SUV把我电瓶车后视镜刮断了，开走了。",
+     "喂！出车祸了！\n哦豁，人倒是没得事，就是小车把三轮车刮了一哈，堵了一长串。"],
 )
 def test_the_model_leaves_past_feared_and_plain_requests_alone(text: str) -> None:
     result = assess_urgency(text)

@@ -126,20 +126,20 @@ AGENT_COLUMN = 7
 LEARNED_COLUMNS = slice(8, 10)
 MEANING_COLUMNS = slice(10, 12)
 
-#: Both fitted by ``cityagent train categories`` on the fifteen seen call files (1,770 calls:
-#: dev, test, holdout … holdout13) as conditional logits (softmax over the 81 second-level
+#: Both fitted by ``cityagent train categories`` on the sixteen seen call files (1,890 calls:
+#: dev, test, holdout … holdout14) as conditional logits (softmax over the 81 second-level
 #: categories), rounded, with the text model's out-of-fold probabilities in its columns.
 #: Without the meaning: for every call. With it (the last two
 #: columns: how close the caller's opening is in meaning to the category's knowledge,
 #: relative to the closest category, and whether it is the closest): for the uncertain ones.
-KEYWORD_WEIGHTS = ScoreWeights(router=0.8, keyword_length=-0.4, keyword_count=2.9,
-                               keyword_any=1.0, similarity=2.0, relative_similarity=2.0,
-                               first_keyword=1.6, agent_named=5.0, learned=11.1,
-                               learned_best=6.7)
-WEIGHTS = ScoreWeights(router=0.7, keyword_length=-0.1, keyword_count=2.0, keyword_any=0.8,
-                       similarity=1.6, relative_similarity=1.3, first_keyword=1.7,
-                       agent_named=4.7, learned=9.2, learned_best=5.7, meaning=3.8,
-                       meaning_best=0.2)
+KEYWORD_WEIGHTS = ScoreWeights(router=0.7, keyword_length=-0.7, keyword_count=4.8,
+                               keyword_any=0.7, similarity=2.8, relative_similarity=1.4,
+                               first_keyword=1.5, agent_named=5.6, learned=17.6,
+                               learned_best=4.5)
+WEIGHTS = ScoreWeights(router=0.6, keyword_length=-0.5, keyword_count=3.8, keyword_any=0.6,
+                       similarity=2.5, relative_similarity=0.6, first_keyword=1.5,
+                       agent_named=5.4, learned=15.2, learned_best=3.9, meaning=3.9,
+                       meaning_best=-0.1)
 
 
 @dataclass(frozen=True)

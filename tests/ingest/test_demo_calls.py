@@ -35,6 +35,7 @@ CALL_FILES = (
     "calls_holdout12.jsonl",
     "calls_holdout13.jsonl",
     "calls_holdout14.jsonl",
+    "calls_holdout15.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

@@ -77,10 +77,16 @@ def save_text_model(model: Pipeline, model_path: Path, report: BaseModel) -> Non
 
 
 def load_text_model(model_path: Path, train_command: str) -> Pipeline:
-    """A committed model (a trusted project artefact: joblib unpickles it)."""
+    """A committed model (a trusted project artefact: joblib unpickles it), its weights
+    widened back to double precision: a product of the texts' (double) features with half
+    precision weights would convert the weights again on every call (6 ms a draft for the
+    category model)."""
     if not model_path.exists():
         raise ConfigurationError(f"no model at {model_path}: run `{train_command}`")
     model: Pipeline = joblib.load(model_path)
+    classifier = model.steps[-1][1]
+    classifier.coef_ = classifier.coef_.astype(np.float64)
+    classifier.intercept_ = classifier.intercept_.astype(np.float64)
     return model
 
 

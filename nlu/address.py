@@ -80,7 +80,7 @@ _CITY_LIFE = re.compile(
     r"(?:工作|创业|发展|定居|落户|生活|来|做嘢|做事|上班|打工|[一二两三四五六七八九十几]年"
     r"|的(?:退休|居民|职工|政策|人才)|的?(?:医保|社保|户口|公积金))"
 )
-_CARE = re.compile(r"医院|卫生院|诊所|医")
+_CARE = re.compile(r"医|卫生院|诊所")
 # After a place, the caller working or studying there.
 _AFFILIATION = re.compile(r"(?:上班|工作|教[\u4e00-\u9fff]{0,3}(?=[，,。！!]|$)|读书|上学"
                           r"|的(?:学生|老师|员工|职工))")

@@ -10,6 +10,7 @@ balanced so that the rarer class (an emergency, praise) is not drowned. The mode
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -67,11 +68,12 @@ def save_text_model(model: Pipeline, model_path: Path, report: BaseModel) -> Non
     each refit, is a quarter of the size (the 81-class category model on 1,410 calls: 20.6 MB →
     5.0 MB).
     """
-    classifier = model.steps[-1][1]
+    stored = copy.deepcopy(model)  # the caller's model keeps its full precision
+    classifier = stored.steps[-1][1]
     classifier.coef_ = classifier.coef_.astype(np.float16)
     classifier.intercept_ = classifier.intercept_.astype(np.float16)
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, model_path, compress=3)
+    joblib.dump(stored, model_path, compress=3)
     (model_path.parent / REPORT_FILE).write_text(
         json.dumps(report.model_dump(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 

@@ -47,7 +47,7 @@ _PART_BEGINS = {
     "夜间": 20,
 }
 # Parts of the night in which 「两点」 is still 02:00, not 14:00.
-_NIGHT = {"晚上", "晚黑", "夜里", "深夜", "夜间"}
+_NIGHT = {"晚上", "晚黑", "夜里", "深夜", "夜间", "半夜"}
 _LATE_NIGHT_HOURS = range(1, 5)
 _DAWN = 6  # before this hour of the call, 「十二点」 said bare is the midnight just gone
 _IMPLIED_PART = {"昨晚": "晚上", "琴晚": "晚上", "昨夜": "夜里", "今晚": "晚上", "前晚": "晚上",
@@ -271,7 +271,7 @@ def _clock(text: str, after_part: bool) -> tuple[int, tuple[int, int]] | None:
 
 def _with_part(hour: int, part: str | None) -> int:
     """A clock hour of 1–12 placed in its part of the day: 下午三点 → 15, 夜里两点 → 2."""
-    if (part in _NIGHT or part == "半夜") and hour == 12:  # 「半夜十二点多吃的」
+    if part in _NIGHT and hour == 12:  # 「半夜十二点多吃的」
         return 0
     if part is None or hour >= 12:
         return hour % 24

@@ -180,8 +180,8 @@ def _present_danger(pattern: re.Pattern[str], text: str) -> re.Match[str] | None
     「没」 belongs to the clause before.
     """
     for match in pattern.finditer(text):
-        clause = _CLAUSE_END.split(text[: match.start()])[-1]
-        if not (hedged(text, match.start()) or _NOT_THIS_TIME.search(clause)
+        if not (hedged(text, match.start())
+                or _NOT_THIS_TIME.search(_clause_before(text, match.start()))
                 or _over(text, match.end())
                 or _RETRACTED.match(text, match.end())):
             return match
@@ -197,8 +197,13 @@ def _over(text: str, start: int) -> bool:
 def hedged(text: str, start: int) -> bool:
     """Whether the words just before ``start``, in its clause, make a danger feared, missed
     or denied (「万一着火」, 「差点被砸」, 「没有漏气」) rather than present."""
-    before = _CLAUSE_END.split(text[max(0, start - _HEDGE_WINDOW) : start])[-1]
-    return bool(_HEDGE.search(before))
+    return bool(_HEDGE.search(_clause_before(text, start, _HEDGE_WINDOW)))
+
+
+def _clause_before(text: str, start: int, reach: int | None = None) -> str:
+    """The words of ``start``'s clause before it, at most ``reach`` characters of them."""
+    begin = 0 if reach is None else max(0, start - reach)
+    return _CLAUSE_END.split(text[begin:start])[-1]
 
 
 def assess_urgency(text: str) -> UrgencyResult:
@@ -238,10 +243,10 @@ def _model_reading(text: str, turns: list[str], chances: list[float]) -> Urgency
     The model learnt turns that report a danger as it happens, so the danger it finds is
     taken as unfolding now: with no time named, the event is at the call's hour."""
     present = [
-        (chance, turn) for chance, turn in zip(chances, turns, strict=True)
+        (chance, turn) for chance, turn, at in zip(chances, turns, map(text.find, turns),
+                                                    strict=True)
         if chance >= URGENT_AT and not _NOT_NOW.search(turn) and not _INTRODUCTION.match(turn)
-        and not _over(text, text.find(turn))
-        and not _TAKEN_BACK.match(text, text.find(turn) + len(turn))
+        and not _over(text, at) and not _TAKEN_BACK.match(text, at + len(turn))
     ]
     if present:
         chance, turn = max(present)

@@ -103,14 +103,14 @@ def train_urgency_model(
     ``out_dir``."""
     examples = read_records(examples_path, UrgencyExample)
     calm = calm_call_turns(call_paths)
-    texts = [e.text for e in examples] + calm
-    labels = [_URGENT if e.urgent else _CALM for e in examples] + [_CALM] * len(calm)
-    if len(set(labels)) < 2:
+    written = [e.text for e in examples]
+    written_labels = [_URGENT if e.urgent else _CALM for e in examples]
+    if len(set(written_labels + [_CALM] * len(calm))) < 2:
         raise DataValidationError(f"{examples_path}: need both urgent and non-urgent examples")
-    urgent_turns = urgent_call_turns(call_paths, new_text_model(REGULARISATION).fit(
-        [e.text for e in examples], [_URGENT if e.urgent else _CALM for e in examples]))
-    texts += urgent_turns
-    labels += [_URGENT] * len(urgent_turns)
+    urgent_turns = urgent_call_turns(
+        call_paths, new_text_model(REGULARISATION).fit(written, written_labels))
+    texts = written + calm + urgent_turns
+    labels = written_labels + [_CALM] * len(calm) + [_URGENT] * len(urgent_turns)
     probabilities, classes = out_of_fold_probabilities(texts, labels, REGULARISATION)
     predicted = probabilities[:, classes.index(_URGENT)] >= URGENT_AT
     precision, recall, f1, _ = precision_recall_fscore_support(

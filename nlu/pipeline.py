@@ -1,14 +1,14 @@
 """CityAgent's offline Chinese spaCy pipeline: character tokens, trained NER, rule entities.
 
-The committed model in ``nlu/models/ner/`` is ``tok2vec`` → ``ner`` (CLUENER2020's ten labels)
-→ ``cityagent_pattern_entities`` (PHONE, ID_CARD, DATE, TIME, MONEY, PLATE found by regular
-expressions over the text; added only where the NER found nothing, and never as part of a
-longer number or code).
+The committed model in ``nlu/models/ner/`` is one token per character →
+``cityagent_encoder_ner`` (CLUENER2020's ten labels, from a fine-tuned transformer encoder,
+``nlu/encoder_ner.py``) → ``cityagent_pattern_entities`` (PHONE, ID_CARD, DATE, TIME, MONEY,
+PLATE found by regular expressions over the text; added only where the NER found nothing, and
+never as part of a longer number or code).
 
-Tokens are single characters (:class:`CharWordTokenizer`): every CLUENER mention is then
-reachable, while 4.0 % of the training mentions cut through a jieba word and could never be
-predicted from jieba tokens. Each character still carries its jieba word and its position in
-it as features, which made the NER learn faster than bare characters (see ``MODEL_CARD.md``).
+Tokens are single characters: every CLUENER mention is then reachable, while 4.0 % of the
+training mentions cut through a jieba word and could never be predicted from jieba tokens.
+The encoder still reads each character's position in its jieba word (``word_positions.py``).
 
 Nothing here keeps dialogue state: the loaded model is cached per process and per path,
 which is a read-only artifact, not state between calls.
@@ -18,25 +18,19 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import cache, lru_cache
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from itertools import product
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, cast
+from typing import Literal, NamedTuple
 
-import jieba
-import numpy as np
 import spacy
 from pydantic import BaseModel, Field
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import get_words_and_spaces, registry
-from spacy.vocab import Vocab
-from thinc.api import Model, NumpyOps
-from thinc.types import Ints2d
-from threadpoolctl import ThreadpoolController
 
 from kg.errors import ConfigurationError
+from nlu.encoder_ner import EncoderNer, EncoderNerComponent
 
 logger = logging.getLogger(__name__)
 
@@ -85,79 +79,6 @@ class Entity(BaseModel):
     end: int = Field(ge=0)
     ontology_class: str | None = None
     source: Literal["ner", "ruler"]
-
-
-# --- tokenizer: characters, with jieba word features -------------------------------------
-
-class CharWordTokenizer:
-    """One token per character (like spaCy's ``segmenter = "char"``) plus word features.
-
-    Each token's ``NORM`` is its jieba word position and character (``"B杭"``, ``"E州"``) and its
-    ``LEMMA`` the jieba word it sits in, so the tok2vec can embed word information while
-    entity boundaries stay free to cut through jieba words ("soft word" features).
-    """
-
-    def __init__(self, vocab: Vocab) -> None:
-        self.vocab = vocab
-
-    def __call__(self, text: str) -> Doc:
-        words, spaces = get_words_and_spaces([ch for ch in text if ch.strip()], text)
-        doc = Doc(self.vocab, words=words, spaces=spaces)
-        in_word = _jieba_positions(text)
-        strings = self.vocab.strings
-        features: list[tuple[int, int]] = []
-        offset = 0
-        for word, space in zip(words, spaces, strict=True):
-            tag, jieba_word = in_word.get(offset, ("S", word))
-            features.append((strings.add(tag + word), strings.add(jieba_word)))
-            offset += len(word) + space
-        # One array write instead of a Token object and two string setters per character.
-        rows = np.array(features, dtype=np.uint64).reshape(-1, 2)
-        doc.from_array(["NORM", "LEMMA"], cast(Ints2d, rows))
-        return doc
-
-    def to_bytes(self, **kwargs: Any) -> bytes:
-        """Nothing to store: the tokenizer has no settings (jieba's dictionary is global)."""
-        return b""
-
-    def from_bytes(self, data: bytes, **kwargs: Any) -> CharWordTokenizer:
-        """Counterpart of :meth:`to_bytes`."""
-        return self
-
-    def to_disk(self, path: str | Path, **kwargs: Any) -> None:
-        """Write a marker file so the pipeline folder is complete."""
-        Path(path).mkdir(parents=True, exist_ok=True)
-        (Path(path) / "cityagent_tokenizer.txt").write_text("char+jieba\n", encoding="utf-8")
-
-    def from_disk(self, path: str | Path, **kwargs: Any) -> CharWordTokenizer:
-        """Counterpart of :meth:`to_disk`."""
-        return self
-
-
-def _jieba_positions(text: str) -> dict[int, tuple[str, str]]:
-    """For each character offset: its B/M/E/S position in its jieba word, and that word."""
-    position: dict[int, tuple[str, str]] = {}
-    offset = 0
-    for word in jieba.cut(text):
-        n = len(word)
-        for i in range(n):
-            tag = "S" if n == 1 else ("B" if i == 0 else "E" if i == n - 1 else "M")
-            position[offset + i] = (tag, word)
-        offset += n
-    return position
-
-
-def create_char_word_tokenizer(segmenter: str = "char") -> Callable[[Language], CharWordTokenizer]:
-    """spaCy tokenizer factory ``cityagent.zh_char_words.v1`` (``segmenter`` is ignored)."""
-
-    def make(nlp: Language) -> CharWordTokenizer:
-        return CharWordTokenizer(nlp.vocab)
-
-    return make
-
-
-registry.tokenizers.register("cityagent.zh_char_words.v1", func=create_char_word_tokenizer)
-jieba.setLogLevel(logging.WARNING)
 
 
 # --- pattern entities: regular expressions over the text ---------------------------------
@@ -235,6 +156,8 @@ _PATTERN_SOURCES: dict[str, str] = {
     "PLATE": rf"{_PROVINCE}[A-Z][·•]?(?:[A-Z0-9]{{5,6}}|[A-Z0-9]{{4}}[挂学警港澳])",
 }
 PATTERN_LABELS: tuple[str, ...] = tuple(_PATTERN_SOURCES)
+#: Rule labels whose format is exact enough to overrule the NER.
+CODE_LABELS: frozenset[str] = frozenset({"PHONE", "ID_CARD", "PLATE"})
 # Inside a lookahead every position is tried, so a match is found at each place it starts.
 _PATTERNS = {label: re.compile(f"(?=({src}))") for label, src in _PATTERN_SOURCES.items()}
 
@@ -331,21 +254,29 @@ def find_pattern_entities(
 
 @Language.component("cityagent_pattern_entities")
 def pattern_entities(doc: Doc) -> Doc:
-    """Add the rule entities (PHONE, ID_CARD, DATE, TIME, MONEY, PLATE) where the NER found none.
+    """Add the rule entities (PHONE, ID_CARD, DATE, TIME, MONEY, PLATE) to the NER's.
 
+    A phone, ID or plate number (:data:`CODE_LABELS`) replaces any NER entity it overlaps:
+    those formats are exact, while the NER, trained on news, reads a plate like "浙A12345" as
+    a company. Dates, times and amounts are added only where the NER found nothing.
     Regular expressions over ``doc.text`` (:func:`find_pattern_entities`) instead of token
     patterns: one pass per label rather than a matcher step per character token. A match is
     added only where it falls on token boundaries (always, with character tokens), because
     widening it to coarser tokens would add characters that are not part of it.
     """
-    found = find_pattern_entities(doc.text, [(e.start_char, e.end_char) for e in doc.ents])
+    codes = [(s, e) for s, e, label in find_pattern_entities(doc.text) if label in CODE_LABELS]
+    ner = [
+        ent for ent in doc.ents
+        if not any(s < ent.end_char and ent.start_char < e for s, e in codes)
+    ]
+    found = find_pattern_entities(doc.text, [(e.start_char, e.end_char) for e in ner])
     spans = [doc.char_span(start, end, label=label) for start, end, label in found]
-    doc.ents = [*doc.ents, *(span for span in spans if span is not None)]
+    doc.ents = [*ner, *(span for span in spans if span is not None)]
     return doc
 
 
 def add_pattern_entities(nlp: Language) -> Language:
-    """Add the rule-entity component last (after ``ner``, never overriding it).
+    """Add the rule-entity component last (after the NER; see :func:`pattern_entities`).
 
     Idempotent. Works on a blank ``zh`` pipeline too, which is how the rules are tested and
     used without the trained model.
@@ -355,47 +286,25 @@ def add_pattern_entities(nlp: Language) -> Language:
     return nlp
 
 
+def blank_zh() -> Language:
+    """A blank ``zh`` pipeline with one token per character, the NER's tokens."""
+    return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+
+
 def rules_only_pipeline() -> Language:
     """A blank character-token ``zh`` pipeline with only the rule entities (no trained model)."""
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+    return add_pattern_entities(blank_zh())
+
+
+def build_pipeline(model: EncoderNer) -> Language:
+    """The full pipeline around a trained encoder: characters → NER → rule entities."""
+    nlp = blank_zh()
+    component = nlp.add_pipe("cityagent_encoder_ner")
+    assert isinstance(component, EncoderNerComponent)
+    component.model = model
+    nlp.meta["name"] = "cityagent_ner"
+    nlp.meta["description"] = "CityAgent Chinese NER: CLUENER2020 labels + rule entities"
     return add_pattern_entities(nlp)
-
-
-# --- faster matrix products for the trained components -----------------------------------
-
-
-@cache
-def _blas_threads() -> Any:
-    return ThreadpoolController().select(user_api="blas")
-
-
-class _OneThreadBlasOps(NumpyOps):  # type: ignore[misc]
-    """thinc's numpy backend with its matrix products done by numpy's BLAS on one thread.
-
-    thinc's default (BLIS) ran the tok2vec's products 2-3 times slower on the project's
-    2-core CPU than OpenBLAS on one thread; OpenBLAS on two threads was slower still on a
-    busy machine. Sums may round in another order; the entities of the held-out split and of
-    the demo calls were the same. The thread limit is process-wide while a product runs.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(use_blis=False)
-
-    def gemm(
-        self, x: Any, y: Any, *, out: Any = None, trans1: bool = False, trans2: bool = False
-    ) -> Any:
-        """Matrix product ``x @ y`` (either transposed), on one BLAS thread."""
-        with _blas_threads().limit(limits=1):
-            return super().gemm(x, y, out=out, trans1=trans1, trans2=trans2)
-
-
-def _use_one_thread_blas(nlp: Language) -> None:
-    ops = _OneThreadBlasOps()
-    for _, component in nlp.pipeline:
-        model = getattr(component, "model", None)
-        if isinstance(model, Model):
-            for node in model.walk():
-                node.ops = ops
 
 
 @lru_cache(maxsize=4)
@@ -406,9 +315,7 @@ def _load(path: str) -> Language:
             f"no NER model at {model}; run `cityagent train ner` to build it"
         )
     logger.info("loading NER pipeline from %s", model)
-    nlp = add_pattern_entities(spacy.load(model))
-    _use_one_thread_blas(nlp)
-    return nlp
+    return add_pattern_entities(spacy.load(model))
 
 
 def load_pipeline(path: Path | None = None) -> Language:

@@ -326,13 +326,16 @@ DataOption = Annotated[Path, typer.Option("--data", help="The evaluation file", 
 @_clear_errors
 def train_ner_command(
     data: Annotated[Path | None, typer.Option(help="CLUENER train file")] = None,
+    layers: Annotated[int, typer.Option(min=1, max=12, help="Encoder layers kept")] = 6,
     max_minutes: Annotated[float | None, typer.Option(help="Training time budget")] = None,
 ) -> None:
-    """Train the Chinese NER on CLUENER2020 and write nlu/models/ner."""
+    """Fine-tune the Chinese NER on CLUENER2020 and write nlu/models/ner (needs torch)."""
+    from nlu.encoder_fine_tune import FineTuneConfig
     from nlu.train_ner import train_ner
 
     source = data or get_settings().shared_data_dir / "cluener2020" / "train.json"
-    typer.echo(train_ner(source, max_minutes=max_minutes).model_dump_json(indent=2))
+    config = FineTuneConfig(layers=layers, max_minutes=max_minutes)
+    typer.echo(train_ner(source, config=config).model_dump_json(indent=2))
 
 
 @train_app.command("router")

@@ -36,6 +36,7 @@ CALL_FILES = (
     "calls_holdout13.jsonl",
     "calls_holdout14.jsonl",
     "calls_holdout15.jsonl",
+    "calls_holdout16.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

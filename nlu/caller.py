@@ -74,7 +74,14 @@ _CORRECTION = re.compile(r"不对|不是|说错了|错了|不好意思|唔好意
 _LATIN_NAME = re.compile(r"叫\s*[A-Za-z]")
 _SIGNER_ROLES = (
     "居民|住户|业主|学员|家长|市民|拆迁户|村民|租户|网友|患者|职工|员工|游客|乘客|顾客|家属|学生"
+    "|志愿者|读者|代表"
 )
+# A last line that only gives a way to reach the writer: the name is on the line before.
+_CONTACT_LINE = re.compile(
+    r"^(?:联系|手机|电话|座机|微信|Tel|TEL|tel)[^\n]{0,8}?[：:\s]*[\d\s()（）+-]{7,}[。.]?$"
+)
+# 「Eric Wu（吴一鸣）」, 「Sarah（方晓蕾）」: a name in Latin letters with the Chinese one after it.
+_LATIN_ALIAS = r"[A-Za-z][A-Za-z .'-]{0,30}\s*[（(]"
 # 「姓区，区域的区」, 「那振宇，那个“那”」: a surname the caller declares, even one that is
 # more often an everyday word and so not among the surnames above.
 # 「相声的相」, 「危险的危」: a character spelt by a word it starts. 「复姓濮阳」: a compound one.
@@ -126,6 +133,7 @@ class _Patterns(NamedTuple):
     self_titled: re.Pattern[str]
     read_back: re.Pattern[str]
     signature: re.Pattern[str]
+    latin_alias: re.Pattern[str]
     unlisted: re.Pattern[str]
     single_given: re.Pattern[str]
 
@@ -175,7 +183,7 @@ def _patterns() -> _Patterns:
     explained = (r"(?:[\u4e00-\u9fff]{1,4}[的嘅](?P=sur)|[\u4e00-\u9fff]{1,2}(?P=sur)"
                  r"|[\u4e00-\u9fff]{1,5}一个[\u4e00-\u9fff]{1,3})")
     surname_word = rf"(?:免贵姓|{_I}姓|姓)"
-    signer = rf"[\u4e00-\u9fff]{{0,8}}?(?:{_SIGNER_ROLES})"
+    signer = rf"[\u4e00-\u9fff0-9A-Za-z]{{0,10}}?(?:{_SIGNER_ROLES})"
     return _Patterns(
         # 「我叫丁……丁卫东」: a surname stuttered before the name.
         full=_compile(
@@ -218,7 +226,7 @@ def _patterns() -> _Patterns:
             rf"(?:{'|'.join(sorted(_ROLES))}|乘客)?"  # 「我是乘客蔡女士」, 「业主蓝女士」
             # 「你叫我容生得啦」: after 「叫我」 any surname goes with a title.
             rf"(?P<titled>{surname}(?:{_TITLES})|(?<=[叫喊]我)[\u4e00-\u9fff](?:{_TITLES}))"
-            r"(?:吧|就行|就好|就可以|好了|就是了|啊|哈|就?得啦|就?要得)*$"
+            r"(?:吧|就行|就好|就可以|好了|就是了|就系了?|啊|哈|就?得啦|就?要得)*$"
         ),
         # The agent reading a spelt-out name back (「詹丽萍，对吗？」) for the caller to confirm.
         read_back=_compile(
@@ -237,10 +245,13 @@ def _patterns() -> _Patterns:
             # 「容博 18868127741」: a name not listed, signed with the number, perhaps after
             # what the writer is (「服务员 小蔡 微信同号151…」, 「软件园打工人 小鹿 158…」).
             r"|(?:[\u4e00-\u9fff]{1,6}\s+)?(?P<bare>[\u4e00-\u9fff]{2,3})"
-            r"(?=\s+(?:微信同号|联系电话|电话|手机)?[：:]?\s*\d))"
+            r"(?=\s+(?:微信同号|联系电话|电话|手机)?[：:]?\s*\d)"
+            # 「在软件园上班的 小符」: what the writer is, then the name they go by.
+            r"|[\u4e00-\u9fff]{1,10}的\s*(?P<nick>[小老][\u4e00-\u9fff])(?=[\s（(]|$))"
             r"(?:\s+[^\d\n]{0,8}?\d[\d\s-]{6,})?"
             r"[。.！!\s]*(?:[（(][^）)]*[）)])?[。.！!\s]*$"
         ),
+        latin_alias=_compile(rf"{_LATIN_ALIAS}(?P<name>{surname}[\u4e00-\u9fff]{{1,2}})[）)]"),
         # 「我叫努尔兰」, 「我叫楼佳慧」: after 「我叫」 a name whose surname is not listed (a
         # Uyghur or Kazakh name, a rare surname that is more often a word).
         # 「留言人：第五芳（复姓第五）」 too: after a signer's label; and 「叫我阿坤就行」.
@@ -323,6 +334,7 @@ def _clean(name: str, p: _Patterns) -> str | None:
         or name in _NOT_NAMES
         or "的" in name or "嘅" in name  # 「诸葛的诸」 spells a surname out
         or _PLACE_END.search(name)
+        or (len(name) == 3 and name[2] == "人")  # 「我是杭州人」, 「我是本地人」
     ):
         return None
     return name
@@ -353,7 +365,7 @@ def _stated(turn: Turn, named_before: bool, p: _Patterns) -> Span | None:
     「不对，是王晓明」 corrects a name only once one was given: after 「不对，是」 callers
     more often correct a place (「不对，是万象汇」).
     """
-    found = [s for pattern in (p.full, p.self_of, p.surname_then_name, p.signed)
+    found = [s for pattern in (p.full, p.self_of, p.surname_then_name, p.signed, p.latin_alias)
              for s in _names(turn, pattern, p)]
     found += [
         _cleaned_at(turn, m, m.group("name")) for m in p.unlisted.finditer(turn.text)
@@ -430,18 +442,22 @@ def _signature(turns: list[Turn], p: _Patterns) -> Span | None:
     name (「刘思远」) or a surname and title (「——林先生」)."""
     if len(turns) < 2 or any(t.speaker == "agent" for t in turns):
         return None
-    if not (m := p.signature.match(turns[-1].text)):
+    last = turns[-1]
+    if _CONTACT_LINE.match(last.text) and len(turns) > 2:
+        last = turns[-2]  # 「业主代表 司寇明」 above 「联系电话：0579 …」
+    if not (m := p.signature.match(last.text)):
         return None
     if m.group("titled"):
-        return (m.group("titled"), *_span(turns[-1], m, "titled"))
-    if (unlisted := m.group("unlisted")) and not _NOT_IN_UNLISTED & set(unlisted):
-        return (unlisted, *_span(turns[-1], m, "unlisted"))
-    if (bare := m.group("bare")) and not (_NOT_IN_UNLISTED & set(bare) or _CONTACT.search(bare)):
-        return (bare, *_span(turns[-1], m, "bare"))
+        return (m.group("titled"), *_span(last, m, "titled"))
+    for group in ("unlisted", "bare", "nick"):
+        word = m.group(group)
+        if word and not (_NOT_IN_UNLISTED & set(word[1:] if group == "nick" else word)
+                         or _CONTACT.search(word) or word[-1] in "妈爸"):  # 「乐乐妈」
+            return (word, *_span(last, m, group))
     if not m.group("name"):
         return None
     name = _clean(m.group("name"), p)
-    return _cleaned_at(turns[-1], m, name) if name else None
+    return _cleaned_at(last, m, name) if name else None
 
 
 def find_caller_name(turns: list[Turn]) -> Span | None:

@@ -110,42 +110,51 @@ def encode_states(
     mask: np.ndarray,
     positions: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Hidden states ``[batch, length, hidden]`` of padded id rows (``mask`` 1 on real ids).
+    """Hidden states ``[batch, length, hidden]`` of padded id rows (``mask`` 1 on real ids;
+    the states of padding are zeros).
 
     Rows are expected to start with ``bos`` and end with ``eos`` like the pretraining input.
     ``positions`` are the characters' word positions, read when the weights hold a
-    position-in-word table (``emb.seg``, learnt in the fine-tune).
+    position-in-word table (``emb.seg``, learnt in the fine-tune). The matrix products run
+    on the real tokens alone, packed (a call's lines padded to its longest line were 40 %
+    padding); only attention is computed row by row, in the padded layout.
     """
     batch, length = ids.shape
     heads, width = shape.heads, shape.hidden // shape.heads
-    x = weights["emb.word"][ids] + weights["emb.pos"][:length] + weights["emb.type"][0]
+    real = np.flatnonzero(mask.reshape(-1) > 0)
+    where = np.arange(length)[None, :].repeat(batch, axis=0).reshape(-1)[real]
+    x = weights["emb.word"][ids.reshape(-1)[real]] + weights["emb.pos"][where]
+    x = x + weights["emb.type"][0]
     if "emb.seg" in weights and positions is not None:
-        x = x + weights["emb.seg"][positions]
+        x = x + weights["emb.seg"][positions.reshape(-1)[real]]
     x = _layer_norm(x, weights["emb.ln.w"], weights["emb.ln.b"], shape.eps)
     blocked = np.where(mask[:, None, None, :] > 0, 0.0, -1e9).astype(x.dtype)
     scale = 1.0 / math.sqrt(width)  # a Python float keeps the arithmetic in float32
+
+    def padded(t: np.ndarray) -> np.ndarray:
+        rows = np.zeros((batch * length, t.shape[-1]), dtype=t.dtype)
+        rows[real] = t
+        return rows.reshape(batch, length, heads, width).transpose(0, 2, 1, 3)
+
     for layer in range(shape.layers):
         p = f"l{layer}."
-
-        def split(t: np.ndarray) -> np.ndarray:
-            return t.reshape(batch, length, heads, width).transpose(0, 2, 1, 3)
-
-        q, k, v = (split(_linear(x, weights, p + n)) for n in ("q", "k", "v"))
+        q, k, v = (padded(_linear(x, weights, p + n)) for n in ("q", "k", "v"))
         scores = q @ k.transpose(0, 1, 3, 2) * scale + blocked
         scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
         scores /= scores.sum(axis=-1, keepdims=True)
-        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, -1)
+        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * length, -1)[real]
         x = _layer_norm(
             x + _linear(context, weights, p + "ao"),
             weights[p + "aln.w"], weights[p + "aln.b"], shape.eps,
         )
-        mid = _linear(x, weights, p + "fi")
-        mid = _gelu(mid)
+        mid = _gelu(_linear(x, weights, p + "fi"))
         x = _layer_norm(
             x + _linear(mid, weights, p + "fo"),
             weights[p + "oln.w"], weights[p + "oln.b"], shape.eps,
         )
-    return x
+    states = np.zeros((batch * length, shape.hidden), dtype=x.dtype)
+    states[real] = x
+    return states.reshape(batch, length, shape.hidden)
 
 
 def quantize_weights(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ import numpy as np
 from pydantic import BaseModel
 from spacy.language import Language
 from spacy.tokens import Doc
-from threadpoolctl import ThreadpoolController
 
 from nlu.bio_tags import best_tags, tags_to_spans
 from nlu.char_encoder import CharVocab, dequantize_weights, encode_states, quantize_weights
@@ -43,11 +41,6 @@ class EncoderNerConfig(BaseModel):
     shape: EncoderShape
     vocab: CharVocab
     labels: list[str]
-
-
-@cache
-def _blas() -> Any:
-    return ThreadpoolController().select(user_api="blas")
 
 
 def windows(text: str, limit: int = WINDOW_CHARS) -> list[tuple[int, str]]:
@@ -115,9 +108,8 @@ class EncoderNer:
             ids[row, : n + 2] = [vocab.bos, *vocab.encode(piece), vocab.eos]
             mask[row, : n + 2] = 1
             positions[row, 1 : n + 1] = position_ids(piece)
-        with _blas().limit(limits=1):
-            states = encode_states(self.weights, self.config.shape, ids, mask, positions)
-            scores = states @ self.weights["tag.w"].T + self.weights["tag.b"]
+        states = encode_states(self.weights, self.config.shape, ids, mask, positions)
+        scores = states @ self.weights["tag.w"].T + self.weights["tag.b"]
         scores -= scores.max(axis=-1, keepdims=True)
         log_probs = scores - np.log(np.exp(scores).sum(axis=-1, keepdims=True))
         labels = self.config.labels

@@ -31,8 +31,8 @@ returns typed entities with their ontology class (`LABEL_TO_ONTOLOGY`).
 - Output: a linear layer of BIO scores per character; decoding picks the best sequence that
   obeys BIO (`nlu/bio_tags.py`).
 - Stored: matrices as int8 rows with one float scale each, the rest float32; {size_mb:.1f} MB.
-  Inference is numpy on OpenBLAS (`nlu/char_encoder.py`), one thread, no deep-learning
-  framework.
+  Inference is numpy on OpenBLAS (`nlu/char_encoder.py`), no deep-learning framework; the
+  matrix products run on the real characters only, rows packed together.
 
 ## Data
 - CLUENER2020 train split (10,748 sentences, 10 labels), `../shared/data/cluener2020/train.json`

@@ -75,9 +75,9 @@ class PipelineEntities:
 
     Drafting must not stop because the trained model is missing: the rules still find phones,
     ID numbers, dates, amounts and plates, and the log says what is missing. The model reads a
-    transcript line by line (its window is a few characters, so a turn's entities are the same
-    read alone) and keeps the entities of the last lines it read: a live call is drafted again
-    each time it grows, and then only its new lines are read.
+    transcript line by line (a turn's entities seldom hang on another turn) and keeps the
+    entities of the last lines it read: a live call is drafted again each time it grows, and
+    then only its new lines are read.
     """
 
     def __init__(self, cache_size: int = LINE_CACHE_SIZE) -> None:

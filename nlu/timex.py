@@ -308,8 +308,11 @@ def _hour(
         if part:
             hour = _with_part(hour, part)
         elif hour < 12 and base.date() == call_time.date():
+            # The latest past reading: 「九点」 at 22:00 is 21:00; 「十一点四十几」 at 00:05 is
+            # the evening just gone (23:00 of the day before), not eleven in the morning.
             later = base.replace(hour=hour + 12, minute=0)
-            hour = hour + 12 if later <= call_time else hour
+            earlier = base.replace(hour=hour, minute=0)
+            hour = hour + 12 if later <= call_time or earlier > call_time else hour
         elif hour == 12 and base.date() == call_time.date() and call_time.hour < _DAWN:
             hour = 0  # 「从十二点多一直打到现在」 at 01:20: midnight, not noon
         return hour % 24, span, True

@@ -351,3 +351,35 @@ def test_declared_surnames_need_no_new_patterns() -> None:
                        "市民：复姓濮阳，濮阳明远", "市民：上官敏，上下的上，官员的官"):
         find_caller_name(split_turns(transcript))
     assert _patterns.cache_info().currsize == 1
+
+
+@pytest.mark.parametrize(
+    ("transcript", "name"),
+    [
+        # A Latin name with the Chinese one after it in brackets.
+        ("食堂饭菜里吃出了虫子。\n请学校查一下。\nKevin Li（李浩然），电话13900001111", "李浩然"),
+        # The name a writer goes by, after what they are; a role before a declared name.
+        ("公园的健身器材坏了。\n希望修一修。\n每天来锻炼的 小滕", "小滕"),
+        ("公园的健身器材坏了。\n希望修一修。\n晨练队员代表 老骆 短信联系13900001111", "老骆"),
+        # A contact line last: the name is on the line before it.
+        ("小区门口路灯坏了。\n请尽快修。\n3幢居民代表 欧阳文\n联系电话：0579 8600 1234", "欧阳文"),
+        # Hakka 「就系了」 after the title the caller wants.
+        ("坐席：您怎么称呼？\n市民：你喊涯钟阿伯就系了。", "钟阿伯"),
+    ],
+)
+def test_aliases_nicknames_and_signatures_above_a_contact_line(transcript: str, name: str) -> None:
+    found = find_caller_name(split_turns(transcript))
+    assert found is not None and found[0] == name
+    assert transcript[found[1] : found[2]] == name
+
+
+@pytest.mark.parametrize(
+    "transcript",
+    [
+        "坐席：您贵姓？\n市民：我是宁波人，来这边打工的。",  # where the caller is from
+        "路灯坏了。\n请修一下。\n豆豆妈 13900001111",  # a child's mother, no name
+        "路灯坏了。\n请修一下。\n一位着急的家长 电话 139 0000 1111",
+    ],
+)
+def test_home_towns_kin_nicknames_and_contact_words_are_no_names(transcript: str) -> None:
+    assert find_caller_name(split_turns(transcript)) is None

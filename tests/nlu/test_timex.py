@@ -290,3 +290,9 @@ def test_six_something_now_so_long_ago_dialect_days_and_days_unattended(
 ) -> None:
     found = resolve_event_time(text, CALL)
     assert found is not None and found.time.isoformat() == expected
+
+
+def test_a_bare_clock_hour_after_midnight_is_the_evening_just_gone() -> None:
+    after_midnight = datetime.fromisoformat("2025-05-13T00:20:00+08:00")
+    found = resolve_event_time("十一点多水管就爆了，水一直往外冒", after_midnight)
+    assert found is not None and found.time.isoformat() == "2025-05-12T23:00:00+08:00"

@@ -132,14 +132,14 @@ MEANING_COLUMNS = slice(10, 12)
 #: Without the meaning: for every call. With it (the last two
 #: columns: how close the caller's opening is in meaning to the category's knowledge,
 #: relative to the closest category, and whether it is the closest): for the uncertain ones.
-KEYWORD_WEIGHTS = ScoreWeights(router=0.7, keyword_length=-0.7, keyword_count=4.8,
-                               keyword_any=0.7, similarity=2.8, relative_similarity=1.4,
-                               first_keyword=1.5, agent_named=5.6, learned=17.6,
-                               learned_best=4.5)
-WEIGHTS = ScoreWeights(router=0.6, keyword_length=-0.5, keyword_count=3.8, keyword_any=0.6,
-                       similarity=2.5, relative_similarity=0.6, first_keyword=1.5,
-                       agent_named=5.4, learned=15.2, learned_best=3.9, meaning=3.9,
-                       meaning_best=-0.1)
+KEYWORD_WEIGHTS = ScoreWeights(router=0.6, keyword_length=-0.7, keyword_count=3.9,
+                               keyword_any=0.6, similarity=1.8, relative_similarity=1.9,
+                               first_keyword=1.9, agent_named=6.0, learned=19.4,
+                               learned_best=2.1)
+WEIGHTS = ScoreWeights(router=0.5, keyword_length=-0.3, keyword_count=2.5, keyword_any=0.7,
+                       similarity=1.4, relative_similarity=1.1, first_keyword=1.8,
+                       agent_named=5.2, learned=10.7, learned_best=5.4, meaning=3.9,
+                       meaning_best=0.1)
 
 
 @dataclass(frozen=True)

@@ -61,9 +61,11 @@ _DATE = re.compile(
     rf"(?<![路街巷弄道0-9])(?<!每月)(?<!每个月)"
     rf"(?:(?P<last>上个?月)|(?P<this>这个?月|本月)|(?P<month>{_NUM})月)?"
     rf"(?P<day>{_NUM})"
-    # 「2号楼」, 「鼓楼站2号口」, 「3号仓库」: a number, not a day.
-    r"(?:号|(?<=月\d)日|(?<=月\d\d)日)(?![楼院门线栋幢室单元口仓库床])"
+    # 「2号楼」, 「鼓楼站2号口」, 「3号仓库」, 「三号冷库」, 「三号观景台」: a number, not a day.
+    r"(?:号|(?<=月\d)日|(?<=月\d\d)日)(?![楼院门线栋幢室单元口仓库床冷观台站厅馆窗柜位箱])"
 )
+# 「上个月最后一天」: the day before the first of the call's month.
+_LAST_MONTH_END = re.compile(r"上个?月的?最后一天")
 _WEEK = re.compile(r"(?P<which>上上|上|这|本)?(?:个)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天])")
 _WEEKS_BACK = {"上上": 2, "上": 1}
 _FUTURE_DATE_WITHIN = timedelta(days=120)
@@ -75,7 +77,9 @@ _AGO = re.compile(rf"(?<![剩再])(?P<n>{_NUM})(?:天|日)(?:前|以前|之前|�
                   rf"|(?<![剩再了])(?P<unattended>{_NUM})天(?:都|也)?没有?人")
 _PART = re.compile(_PART_WORDS)
 _CLOCK = re.compile(
-    rf"(?<![到至])(?P<early>快)?(?P<h>{_NUM})[点时](?:(?P<half>半)|(?P<m>{_NUM})分?)?"
+    rf"(?<![到至])(?P<early>快)?(?P<h>{_NUM})[点时]"
+    # 「八点差十分」: ten to eight, still in the seventh hour.
+    rf"(?:(?P<half>半)|(?P<m>{_NUM})分?|(?P<to>差{_NUM}分?))?"
     r"(?P<more>多|左右|来钟|钟)?(?P<under>不到)?"
 )
 # The end of a range is not when something began: 「一直搞到凌晨两点」, 「开放到晚上九点」.
@@ -141,7 +145,7 @@ _NOT_EVENT_DAY = re.compile(r"出生(?!医学证明|证)|生日|到期|有效期
 # qualifies the weather (「被昨晚的大风刮倒了」).
 _WEATHER = re.compile(r"[大暴阵雷]雨|下雨|大风|刮风|台风|下雪|暴雪|冰雹|风[太很好特别]*大")
 _WEATHER_OF = re.compile(r"的(?:[大暴阵雷]雨|大风|台风|暴雪|冰雹)")
-_STATES = "原|试用|打针|住院|医院|治疗|职"
+_STATES = "原|试用|打针|住院|医院|治疗|职|保修|用"  # 「还在保修期」, 「过期了还在用」
 _NOW = re.compile(
     r"刚才|刚刚|刚(?![才刚])[^，。]{0,3}?(看到|发现|开|下车|走|过去|闻到|听到|到家|回家|出门|路过|经过)"
     # 「我刚从江南站出来」.
@@ -245,6 +249,9 @@ def _day(text: str, call_time: datetime) -> tuple[datetime | None, str | None, t
         )
         if weekday <= call_time:
             return weekday, None, m.span()
+    if m := _LAST_MONTH_END.search(text):
+        first = call_time.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        return first - timedelta(days=1), None, m.span()
     if (m := _DATE.search(text)) and (dated := _date(m, call_time)) is not None:
         return dated, None, m.span()
     return None, None, (0, 0)
@@ -263,7 +270,7 @@ def _clock(text: str, after_part: bool) -> tuple[int, tuple[int, int]] | None:
             clock.group("more") or clock.group("half") or clock.group("m") or after_part
         ):
             continue  # 「一点」 is mostly "a little"
-        if clock.group("early") or clock.group("under"):
+        if clock.group("early") or clock.group("under") or clock.group("to"):
             hour = (hour - 1) % 24
         return hour, clock.span()
     return None

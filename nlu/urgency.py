@@ -85,7 +85,8 @@ _URGENT: list[_Danger] = [
     # 「孩子找不到书」 is a book not found.
     # 「施工队早撤了，社区说找不到人」: nobody answerable, not someone lost.
     _Danger(re.compile(r"(老人|孩子|小孩|儿童)[^的，。,]{0,6}(走失|丢了|找不到(?=了|人|[，。,！!？?]|$))|走丢"
-                       r"|(?<![说都也队])找不到人了?|人找不到了"), "有人走失"),
+                       # 「老板找不到人」, 「房东找不到人」: nobody answerable either.
+                       r"|(?<![说都也队板东主])找不到人了?|人找不到了"), "有人走失"),
     _Danger(re.compile(r"(井盖|窨井盖).{0,6}(丢|没了|缺失|掀开|翻了)|掉进.{0,4}(井|坑)"),
             "井盖缺失，有人员坠落危险", in_progress=False),
     # 「像是电石，碰到火要炸的」.

@@ -296,3 +296,21 @@ def test_a_bare_clock_hour_after_midnight_is_the_evening_just_gone() -> None:
     after_midnight = datetime.fromisoformat("2025-05-13T00:20:00+08:00")
     found = resolve_event_time("十一点多水管就爆了，水一直往外冒", after_midnight)
     assert found is not None and found.time.isoformat() == "2025-05-12T23:00:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("今天早上八点差十分，车子没进站就开走了", "2025-05-12T07:00:00+08:00"),
+        ("上个月最后一天店就关门了", "2025-04-30T00:00:00+08:00"),
+        ("五号仓库后面的七号观景台那边，昨天下午塌了一块", "2025-05-11T15:00:00+08:00"),
+    ],
+)
+def test_minutes_to_the_hour_month_ends_and_numbered_places(text: str, expected: str) -> None:
+    found = resolve_event_time(text, CALL)
+    assert found is not None and found.time.isoformat() == expected
+
+
+@pytest.mark.parametrize("text", ["三号冷库的门坏了", "过期的奶油还在用", "房子还在保修期里"])
+def test_numbered_places_and_states_are_no_times(text: str) -> None:
+    assert resolve_event_time(text, CALL) is None

@@ -61,6 +61,7 @@ def test_dangers_are_urgent_with_a_reason(text: str) -> None:
         # a danger on a day gone by, nobody answerable, what could happen, a denial
         "现在没有，上礼拜有个工友晕倒了，送去挂了水，好了",
         "施工队早撤了，社区说找不到人",
+        "厂子前年就关了，老板找不到人，谁给我出证明",
         "网上说这种热水器装在封闭的地方会一氧化碳中毒",
         "有没有人被困？那倒没有，就是电梯老是停",
         "电梯掉下去了！没有没有，是昨天晚上的事，我自己爬出来的",

@@ -37,6 +37,7 @@ CALL_FILES = (
     "calls_holdout14.jsonl",
     "calls_holdout15.jsonl",
     "calls_holdout16.jsonl",
+    "calls_holdout17.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

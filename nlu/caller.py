@@ -490,7 +490,10 @@ def find_caller_name(turns: list[Turn]) -> Span | None:
         read_back = None
         answer_full, answer_surname = _answer(turn, p) if asked else (None, None)
         named = full is not None or answer_full is not None
-        full = _stated(turn, named_before=named, p=p) or full or answer_full
+        stated = _stated(turn, named_before=named, p=p)
+        if stated and named and stated[0][0] in "老小" and len(stated[0]) == 2:
+            stated = None  # 「丁浩，叫我老丁就行」: the full name stays the name
+        full = stated or full or answer_full
         surname = surname or answer_surname
         if m := p.surname_only.search(turn.text):
             surname = (m.group("sur"), *_span(turn, m, "sur"))

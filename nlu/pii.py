@@ -29,6 +29,11 @@ _TAIL_CORRECTED = re.compile(
     rf"(?:[^{NUMBER_CHARS}]|[两四]位){{0,10}}?"
     rf"(?P<tail>[{NUMBER_CHARS}]{{2,4}})(?![{NUMBER_CHARS}])"
 )
+# 「八六六〇九一二三，区号零五七九」, 「八六二三五四一七，前边加零五七九」: the area code said last.
+_AREA_CODE_AFTER = re.compile(
+    rf"(?P<local>[{NUMBER_CHARS}]{{7,8}})[，,、\s]*(?:区号|前[边面头]加个?)(?:是|[：:])?\s*"
+    rf"(?P<area>[{NUMBER_CHARS}]{{3,4}})(?![{NUMBER_CHARS}])"
+)
 _MASK_TARGETS = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)|(?<!\d)(\d{6})\d{8}(\d{3}[0-9Xx])")
 
 
@@ -74,10 +79,15 @@ def find_phones(text: str) -> list[tuple[str, int, int]]:
     """Phone numbers in ``text`` as (digits, start, end), spoken digit words included.
 
     「138 0571 2345」 and 「一三八零五七一二三四五」 both give ``13805712345``; the span is that
-    of the words in ``text``.
+    of the words in ``text``. A landline with its area code said after it is read whole.
     """
-    found = []
+    found = [
+        (digits, m.start(), m.end()) for m in _AREA_CODE_AFTER.finditer(text)
+        if _LANDLINE.fullmatch(digits := _digits(m.group("area")) + _digits(m.group("local")))
+    ]
     for match in _SPOKEN_NUMBER.finditer(text):
+        if any(start < match.end() and match.start() < end for _, start, end in found):
+            continue
         chunk = match.group(0)
         digits = _digits(chunk)
         if _is_phone(digits):

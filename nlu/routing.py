@@ -132,14 +132,14 @@ MEANING_COLUMNS = slice(10, 12)
 #: Without the meaning: for every call. With it (the last two
 #: columns: how close the caller's opening is in meaning to the category's knowledge,
 #: relative to the closest category, and whether it is the closest): for the uncertain ones.
-KEYWORD_WEIGHTS = ScoreWeights(router=0.6, keyword_length=-0.7, keyword_count=3.9,
-                               keyword_any=0.6, similarity=1.8, relative_similarity=1.9,
-                               first_keyword=1.9, agent_named=6.0, learned=19.4,
-                               learned_best=2.1)
-WEIGHTS = ScoreWeights(router=0.5, keyword_length=-0.3, keyword_count=2.5, keyword_any=0.7,
-                       similarity=1.4, relative_similarity=1.1, first_keyword=1.8,
-                       agent_named=5.2, learned=10.7, learned_best=5.4, meaning=3.9,
-                       meaning_best=0.1)
+KEYWORD_WEIGHTS = ScoreWeights(router=0.8, keyword_length=0.0, keyword_count=3.1,
+                               keyword_any=0.7, similarity=1.8, relative_similarity=1.9,
+                               first_keyword=1.4, agent_named=5.4, learned=20.6,
+                               learned_best=-0.3)
+WEIGHTS = ScoreWeights(router=0.7, keyword_length=0.1, keyword_count=2.2, keyword_any=0.7,
+                       similarity=1.3, relative_similarity=1.2, first_keyword=1.3,
+                       agent_named=5.1, learned=17.8, learned_best=-0.5, meaning=3.9,
+                       meaning_best=0.0)
 
 
 @dataclass(frozen=True)

@@ -365,6 +365,8 @@ def test_declared_surnames_need_no_new_patterns() -> None:
         ("小区门口路灯坏了。\n请尽快修。\n3幢居民代表 欧阳文\n联系电话：0579 8600 1234", "欧阳文"),
         # Hakka 「就系了」 after the title the caller wants.
         ("坐席：您怎么称呼？\n市民：你喊涯钟阿伯就系了。", "钟阿伯"),
+        # A nickname after the full name does not replace it.
+        ("坐席：您怎么称呼？\n市民：滕志远，叫我老滕就行。", "滕志远"),
     ],
 )
 def test_aliases_nicknames_and_signatures_above_a_contact_line(transcript: str, name: str) -> None:

@@ -52,3 +52,15 @@ def test_masking_hides_the_middle() -> None:
 )
 def test_a_corrected_tail_replaces_the_last_digits(text: str, digits: str) -> None:
     assert find_phones(text)[-1][0] == digits
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("家里电话八七六五四三二一，区号零五七九。", "057987654321"),
+        ("座机，八七六五四三二一，前边加零五七九。", "057987654321"),
+    ],
+)
+def test_an_area_code_said_after_the_number(text: str, phone: str) -> None:
+    found = find_phones(text)
+    assert [digits for digits, _, _ in found] == [phone]

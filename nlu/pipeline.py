@@ -38,11 +38,6 @@ MODEL_DIR = Path(__file__).parent / "models" / "ner"
 #: Characters per ``nlp.pipe`` batch in bulk extraction (see :func:`extract_entities_many`).
 BATCH_CHARS = 4000
 
-NER_LABELS: tuple[str, ...] = (
-    "address", "book", "company", "game", "government",
-    "movie", "name", "organization", "position", "scene",
-)
-
 #: Ontology class (local name in ``kg/ontology.ttl``) of each entity label, or None.
 #: ``organization`` → Company: in CLUENER it tags clubs, teams, bands, schools and
 #: associations, i.e. non-government bodies; government bodies have their own label
@@ -360,9 +355,8 @@ def extract_entities_many(
 
     Batches make the network's matrix products larger and fewer, which is what bulk work
     (drafting many tickets) needs; each text gets the entities it would get alone. A batch is
-    measured in characters, not texts: the network pads a batch to its longest text, and on
-    this 2-core CPU it ran fastest at a few thousand characters a batch, whether the texts were
-    call lines of 28 characters or web messages of 390 (``BATCH_CHARS``).
+    measured in characters, not texts, so that a batch of web messages of 390 characters holds
+    about as much work as one of call lines of 28 (``BATCH_CHARS``).
     """
     pipeline = nlp if nlp is not None else load_pipeline()
     found: list[list[Entity]] = []

@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
 from pydantic import BaseModel, ConfigDict
 
-from nlu.bio_tags import best_tags, span_f1, tags_to_spans
-from nlu.char_encoder import POSITION_IDS
+from nlu.bio_tags import row_spans, span_f1, tags_to_spans
+from nlu.char_encoder import POSITION_IDS, CharVocab, padded_rows
 from nlu.e5_checkpoint import EncoderShape
 from nlu.encoder_fine_tune import FineTuneConfig, FineTuneResult, TaggedSentences
 
@@ -124,23 +124,17 @@ class _Batch(BaseModel):
 
 
 def _batches(
-    data: TaggedSentences, order: list[int], size: int, specials: tuple[int, int, int]
+    data: TaggedSentences, order: list[int], size: int, vocab: CharVocab
 ) -> list[_Batch]:
-    bos, eos, pad = specials
     out = []
     for at in range(0, len(order), size):
         chosen = order[at : at + size]
-        length = max(len(data.ids[i]) for i in chosen) + 2
-        ids = np.full((len(chosen), length), pad, dtype=np.int64)
-        mask = np.zeros((len(chosen), length), dtype=np.int64)
-        positions = np.zeros((len(chosen), length), dtype=np.int64)
-        tags = np.full((len(chosen), length), -100, dtype=np.int64)
+        ids, mask, positions = padded_rows(
+            [data.ids[i] for i in chosen], [data.positions[i] for i in chosen], vocab
+        )
+        tags = np.full(ids.shape, -100, dtype=np.int64)
         for row, i in enumerate(chosen):
-            n = len(data.ids[i])
-            ids[row, : n + 2] = [bos, *data.ids[i], eos]
-            mask[row, : n + 2] = 1
-            positions[row, 1 : n + 1] = data.positions[i]
-            tags[row, 1 : n + 1] = data.tags[i]
+            tags[row, 1 : len(data.tags[i]) + 1] = data.tags[i]
         out.append(_Batch(ids=ids, mask=mask, positions=positions, tags=tags))
     return out
 
@@ -149,19 +143,17 @@ def predict_spans(
     model: CharEncoderTagger,
     data: TaggedSentences,
     labels: list[str],
-    specials: tuple[int, int, int],
+    vocab: CharVocab,
     device: torch.device,
 ) -> list[list[tuple[int, int, str]]]:
     """BIO-valid spans the model predicts for each sentence (batched, no gradients)."""
     model.eval()
     spans: list[list[tuple[int, int, str]]] = []
     with torch.no_grad():
-        for batch in _batches(data, list(range(len(data.ids))), 128, specials):
+        for batch in _batches(data, list(range(len(data.ids))), 128, vocab):
             scores = model(*batch.tensors(device))
             log_probs = F.log_softmax(scores.float(), dim=-1).cpu().numpy()
-            for row in range(batch.ids.shape[0]):
-                n = int(batch.mask[row].sum()) - 2
-                spans.append(tags_to_spans(best_tags(log_probs[row, 1 : n + 1]), labels))
+            spans.extend(row_spans(log_probs, (batch.mask.sum(axis=1) - 2).tolist(), labels))
     return spans
 
 
@@ -169,7 +161,7 @@ def fine_tune(
     weights: dict[str, np.ndarray],
     shape: EncoderShape,
     labels: list[str],
-    specials: tuple[int, int, int],
+    vocab: CharVocab,
     train: TaggedSentences,
     selection: TaggedSentences,
     config: FineTuneConfig,
@@ -177,7 +169,7 @@ def fine_tune(
     """Fine-tune the encoder and a new tag layer; keep the epoch best on ``selection``.
 
     ``weights`` are the pretrained float32 tensors (embedding rows already trimmed to the
-    vocabulary whose ids ``train`` uses); ``specials`` are the ``(bos, eos, pad)`` ids.
+    vocabulary whose ids ``train`` uses); ``vocab`` gives the ``bos``, ``eos`` and pad ids.
     Runs on CUDA when there is one (bf16 autocast), else on the CPU. With
     ``config.max_minutes`` it stops after the epoch that spends the budget (the learning
     rate schedule still assumes all epochs).
@@ -219,7 +211,7 @@ def fine_tune(
     for epoch in range(1, config.epochs + 1):
         model.train()
         order = [int(i) for i in rng.permutation(len(train.ids))]
-        for batch in _batches(train, order, config.batch_size, specials):
+        for batch in _batches(train, order, config.batch_size, vocab):
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
                 scores = model(*batch.tensors(device))
             loss = F.cross_entropy(
@@ -231,7 +223,7 @@ def fine_tune(
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             schedule.step()
-        f1 = span_f1(predict_spans(model, selection, labels, specials, device), gold)
+        f1 = span_f1(predict_spans(model, selection, labels, vocab, device), gold)
         history.append(round(f1, 4))
         logger.info("encoder NER epoch %d: selection F1 %.4f (%.0f s)", epoch, f1,
                     time.time() - started)
@@ -245,7 +237,7 @@ def fine_tune(
     if len(averaged) > 1:
         mean = {name: np.mean([w[name] for w in averaged], axis=0) for name in averaged[0]}
         model.load_numpy_weights(mean)
-        f1 = span_f1(predict_spans(model, selection, labels, specials, device), gold)
+        f1 = span_f1(predict_spans(model, selection, labels, vocab, device), gold)
         logger.info("encoder NER: mean of the last %d epochs, selection F1 %.4f",
                     len(averaged), f1)
         history.append(round(f1, 4))

@@ -22,6 +22,7 @@ from nlu.encoder_fine_tune import FineTuneConfig, FineTuneResult
 from nlu.encoder_ner import EncoderNer, EncoderNerConfig
 from nlu.encoder_ner_data import (
     HELDOUT_FRACTION,
+    EncoderNerData,
     default_e5_file,
     prepare_encoder_ner_data,
 )
@@ -81,23 +82,23 @@ def train_ner(
                 len(prepared.train.ids), len(prepared.selection.ids),
                 len(prepared.heldout_records))
     result = fine_tune(
-        float_tensors(prepared.tensors), prepared.shape, prepared.labels, prepared.specials,
+        float_tensors(prepared.tensors), prepared.shape, prepared.labels, prepared.vocab,
         prepared.train, prepared.selection, settings,
     )
-    return save_trained_ner(result, data, out, e5_file=e5_file, write_card=write_card)
+    return save_trained_ner(result, prepared, data, out, write_card=write_card)
 
 
 def save_trained_ner(
     result: FineTuneResult,
+    prepared: EncoderNerData,
     data: Path,
     out: Path = DEFAULT_MODEL_DIR,
     *,
-    e5_file: Path | None = None,
     write_card: bool = True,
 ) -> NerTrainReport:
     """Save a fine-tune's weights as the NER pipeline in ``out`` and score it on the held-out
-    split of ``data``; also how a fine-tune run elsewhere (a GPU machine) becomes the model."""
-    prepared = prepare_encoder_ner_data(data, e5_file or default_e5_file(), result.config.seed)
+    split ``prepared`` holds (``data`` is the file it came from, named in the report); also how
+    a fine-tune run elsewhere (a GPU machine) becomes the model."""
     shape = prepared.shape.model_copy(update={"layers": result.config.layers})
     model = EncoderNer(
         EncoderNerConfig(shape=shape, vocab=prepared.vocab, labels=prepared.labels),

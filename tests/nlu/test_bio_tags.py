@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlu.bio_tags import best_tags, span_f1, spans_to_tags, tag_names, tags_to_spans
+from nlu.bio_tags import best_tags, row_spans, span_f1, spans_to_tags, tags_to_spans
 
 LABELS = ["address", "name"]
-
-
-def test_tag_names_order() -> None:
-    assert tag_names(LABELS) == ["O", "B-address", "I-address", "B-name", "I-name"]
 
 
 def test_spans_round_trip() -> None:
@@ -35,3 +31,10 @@ def test_span_f1() -> None:
     assert span_f1(gold, gold) == 1.0
     assert span_f1([[(0, 2, "name")], []], gold) == 2 / 3
     assert span_f1([[], []], [[], []]) == 0.0
+
+
+def test_row_spans_skip_the_bos_of_each_padded_row() -> None:
+    log_probs = np.log(np.full((2, 4, 5), 0.01))
+    log_probs[:, :, 0] = np.log(0.9)  # O everywhere …
+    log_probs[0, 1, 3] = log_probs[0, 2, 4] = np.log(0.95)  # … but a name on row 0's chars 0-1
+    assert row_spans(log_probs, [2, 1], LABELS) == [[(0, 2, "name")], []]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlu.char_encoder import CharVocab, dequantize_weights, quantize_weights
+from nlu.char_encoder import CharVocab, dequantize_weights, padded_rows, quantize_weights
 
 PIECES = ["<s>", "<pad>", "</s>", "<unk>", ",", "▁", "杭", "▁州", "州", "▁市"]
 SPECIALS = {"bos": 0, "pad": 1, "eos": 2, "unk": 3}
@@ -37,3 +37,11 @@ def test_int8_storage_keeps_weights_close() -> None:
     assert set(back) == set(weights)
     assert np.abs(back["l0.q.w"] - weights["l0.q.w"]).max() < 0.05 * 4 / 127
     assert np.array_equal(back["l0.q.b"], weights["l0.q.b"])
+
+
+def test_padded_rows_wrap_each_row_in_specials() -> None:
+    vocab = CharVocab.from_pieces(PIECES, SPECIALS)
+    ids, mask, positions = padded_rows([[6, 8], [9]], [[1, 3], [0]], vocab)
+    assert ids.tolist() == [[0, 6, 8, 2], [0, 9, 2, 1]]
+    assert mask.tolist() == [[1, 1, 1, 1], [1, 1, 1, 0]]
+    assert positions.tolist() == [[0, 1, 3, 0], [0, 0, 0, 0]]

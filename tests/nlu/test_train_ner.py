@@ -57,7 +57,7 @@ def test_saved_fine_tune_is_a_loadable_pipeline_with_a_card(tmp_path: Path) -> N
         selection_f1=0.0, history=[0.0], seconds=1.0, device="cpu",
     )
     out = tmp_path / "model"
-    report = save_trained_ner(result, data, out)
+    report = save_trained_ner(result, prepared, data, out)
     assert report.train_sentences + report.selection_sentences + report.heldout_sentences == 45
     assert report.heldout.sentences == 4 and report.size_mb > 5
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")

@@ -12,7 +12,6 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
@@ -20,14 +19,9 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlu.bio_tags import row_spans
-from nlu.char_encoder import (
-    CharVocab,
-    dequantize_weights,
-    encode_states,
-    padded_rows,
-    quantize_weights,
-)
+from nlu.char_encoder import CharVocab, padded_rows
 from nlu.e5_checkpoint import EncoderShape
+from nlu.onnx_encoder import encoder_graph, open_session, run_encoder
 from nlu.word_positions import position_ids
 
 #: Longest row the encoder reads, in characters; longer texts are cut at sentence ends.
@@ -35,7 +29,7 @@ WINDOW_CHARS = 126
 #: Characters (padding included) per forward pass in bulk work.
 BATCH_CHARS = 4096
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
-WEIGHTS_FILE = "weights.npz"
+GRAPH_FILE = "encoder.onnx"
 CONFIG_FILE = "encoder.json"
 
 Span = tuple[int, int, str]
@@ -75,11 +69,18 @@ def windows(text: str, limit: int = WINDOW_CHARS) -> list[tuple[int, str]]:
 
 
 class EncoderNer:
-    """Fine-tuned encoder weights (float32 in memory) and what reading them needs."""
+    """The fine-tuned encoder as an int8 ONNX graph (``nlu/onnx_encoder.py``), with what
+    reading text into it needs."""
 
-    def __init__(self, config: EncoderNerConfig, weights: dict[str, np.ndarray]) -> None:
+    def __init__(self, config: EncoderNerConfig, graph: bytes) -> None:
         self.config = config
-        self.weights = weights
+        self.graph = graph
+        self._session = open_session(graph)
+
+    @classmethod
+    def from_weights(cls, config: EncoderNerConfig, weights: dict[str, np.ndarray]) -> EncoderNer:
+        """The model of freshly fine-tuned float32 weights, as it will be saved and served."""
+        return cls(config, encoder_graph(weights, config.shape).SerializeToString())
 
     def spans(self, texts: Sequence[str]) -> list[list[Span]]:
         """``(start, end, label)`` entity spans of each text, offsets in characters."""
@@ -108,17 +109,13 @@ class EncoderNer:
         ids, mask, positions = padded_rows(
             [vocab.encode(p) for p in pieces], [position_ids(p) for p in pieces], vocab
         )
-        states = encode_states(self.weights, self.config.shape, ids, mask, positions)
-        scores = states @ self.weights["tag.w"].T + self.weights["tag.b"]
-        scores -= scores.max(axis=-1, keepdims=True)
-        log_probs = scores - np.log(np.exp(scores).sum(axis=-1, keepdims=True))
+        log_probs = run_encoder(self._session, ids, mask, positions)
         return row_spans(log_probs, [len(p) for p in pieces], self.config.labels)
 
     def save(self, path: Path) -> None:
-        """Write the weights (int8 matrices, see ``quantize_weights``) and the config."""
+        """Write the graph and the config."""
         path.mkdir(parents=True, exist_ok=True)
-        stored: dict[str, Any] = quantize_weights(self.weights)
-        np.savez(path / WEIGHTS_FILE, **stored)
+        (path / GRAPH_FILE).write_bytes(self.graph)
         (path / CONFIG_FILE).write_text(
             json.dumps(self.config.model_dump(), ensure_ascii=False), encoding="utf-8"
         )
@@ -129,9 +126,7 @@ class EncoderNer:
         config = EncoderNerConfig.model_validate_json(
             (path / CONFIG_FILE).read_text(encoding="utf-8")
         )
-        with np.load(path / WEIGHTS_FILE) as stored:
-            weights = dequantize_weights({name: stored[name] for name in stored.files})
-        return cls(config, weights)
+        return cls(config, (path / GRAPH_FILE).read_bytes())
 
 
 class EncoderNerComponent:

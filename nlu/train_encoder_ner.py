@@ -2,8 +2,8 @@
 
 Starts from multilingual-e5-small's weights (``nlu/e5_checkpoint.py``), adds a linear
 layer scoring BIO tags per character (``nlu/bio_tags.py``) and trains all of it with
-cross-entropy. The architecture mirrors :func:`nlu.char_encoder.encode_states` parameter for
-parameter, so the weights it returns run on the CPU with numpy alone. The checkpoint with the
+cross-entropy. The architecture mirrors :func:`nlu.onnx_encoder.encoder_graph` parameter for
+parameter, so the weights it returns are served on the CPU by ONNX Runtime. The checkpoint with the
 best exact-span F1 on a selection split (cut from the training part, never the held-out
 split) is kept.
 
@@ -98,7 +98,7 @@ class CharEncoderTagger(torch.nn.Module):  # type: ignore[misc]
                 self._w(name).copy_(torch.from_numpy(value))
 
     def numpy_weights(self) -> dict[str, np.ndarray]:
-        """The parameters as float32 arrays under the names numpy inference reads."""
+        """The parameters as float32 arrays under the names the served graph is built from."""
         return {
             name.replace("/", "."): value.detach().float().cpu().numpy()
             for name, value in self.params.items()

@@ -100,7 +100,7 @@ def save_trained_ner(
     split ``prepared`` holds (``data`` is the file it came from, named in the report); also how
     a fine-tune run elsewhere (a GPU machine) becomes the model."""
     shape = prepared.shape.model_copy(update={"layers": result.config.layers})
-    model = EncoderNer(
+    model = EncoderNer.from_weights(
         EncoderNerConfig(shape=shape, vocab=prepared.vocab, labels=prepared.labels),
         result.weights,
     )

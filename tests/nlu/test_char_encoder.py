@@ -1,10 +1,8 @@
-"""The character vocabulary and the int8 storage of the encoder's weights."""
+"""The character vocabulary and the padded rows the encoder reads."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from nlu.char_encoder import CharVocab, dequantize_weights, padded_rows, quantize_weights
+from nlu.char_encoder import CharVocab, padded_rows
 
 PIECES = ["<s>", "<pad>", "</s>", "<unk>", ",", "▁", "杭", "▁州", "州", "▁市"]
 SPECIALS = {"bos": 0, "pad": 1, "eos": 2, "unk": 3}
@@ -22,21 +20,6 @@ def test_renumbered_vocab_follows_kept_rows() -> None:
     small = vocab.renumbered([0, 1, 2, 3, 5, 8])
     assert small.ids == {"州": 5}
     assert (small.bos, small.pad, small.eos, small.unk, small.space) == (0, 1, 2, 3, 4)
-
-
-def test_int8_storage_keeps_weights_close() -> None:
-    rng = np.random.default_rng(0)
-    weights = {
-        "l0.q.w": rng.normal(0, 0.05, (8, 32)).astype(np.float32),
-        "l0.q.b": rng.normal(0, 0.05, 8).astype(np.float32),
-        "emb.pos": rng.normal(0, 0.05, (4, 32)).astype(np.float32),
-    }
-    stored = quantize_weights(weights)
-    assert stored["l0.q.w"].dtype == np.int8 and stored["emb.pos"].dtype == np.float32
-    back = dequantize_weights(stored)
-    assert set(back) == set(weights)
-    assert np.abs(back["l0.q.w"] - weights["l0.q.w"]).max() < 0.05 * 4 / 127
-    assert np.array_equal(back["l0.q.b"], weights["l0.q.b"])
 
 
 def test_padded_rows_wrap_each_row_in_specials() -> None:

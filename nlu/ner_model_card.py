@@ -76,9 +76,9 @@ _CARD_TAIL = """
   tok2vec with jieba word features and word vectors distilled from the same e5, spaCy's
   transition-based NER, 100 minutes on the CPU) reached F1 0.650. Each of the twelve
   fine-tunes of the encoder tried (six at a time on one H100) reached 0.725 to 0.744. It
-  costs time (`tests/bench`, two CPU cores): a hotline call drafted cold takes 48 ms at the
-  median against 27 ms with the CNN, and bulk ingest of the Teddy Cup messages runs at 529
-  messages a minute against 1,174.
+  costs time (`tests/bench`, two CPU cores): a hotline call drafted cold takes 30.5 ms at the
+  median (p95 44.2 ms) against 27 ms with the CNN, and bulk ingest of the Teddy Cup messages
+  runs at 826 messages a minute against 1,174.
 - **Six layers, not twelve.** The 12-layer encoder reached F1 0.728 to 0.744 over nine runs
   (learning rates 5e-5 to 2e-4, two seeds, with and without word positions; mean 0.734), the
   6-layer one 0.725 to 0.731 over three (mean 0.727): under a point less, at twice the speed.

@@ -38,6 +38,7 @@ CALL_FILES = (
     "calls_holdout15.jsonl",
     "calls_holdout16.jsonl",
     "calls_holdout17.jsonl",
+    "calls_holdout18.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

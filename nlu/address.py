@@ -68,7 +68,7 @@ _ADDRESS = re.compile(
     rf"(?:[\u4e00-\u9fff0-9]{{0,8}}?{_SUFFIX}{_DETAIL}*)+(?:\d+(?:室|号)?)?"
 )
 # A bare name before a word of position (「在文庙那边」, 「北湖附近」) is said as a place too.
-_POSITION = r"那边|这边|那儿|这儿|那块|那一带|一带|附近|旁边|门口|对面"
+_POSITION = r"那边|这边|那头|这头|那儿|这儿|那块|那一带|一带|附近|旁边|门口|对面"
 _LOCATIVE = re.compile(rf"[\u4e00-\u9fff]{{2,6}}?(?={_POSITION})")
 # A place name said right before a word of position (「区实小门口」) is a place said as one.
 _AT_POSITION = re.compile(_POSITION)
@@ -80,6 +80,8 @@ _CITY_LIFE = re.compile(
     r"(?:工作|创业|发展|定居|落户|生活|来|做嘢|做事|上班|打工|[一二两三四五六七八九十几]年"
     r"|的(?:退休|居民|职工|政策|人才)|的?(?:医保|社保|户口|公积金))"
 )
+# 「现在回滨江了」, 「调到滨江」: moving to the city, not a place in it.
+_TO_CITY = re.compile(r"(?:回|回到|来到|搬到|调到|调回)$")
 _CARE = re.compile(r"医|卫生院|诊所")
 # After a place, the caller working or studying there.
 _AFFILIATION = re.compile(r"(?:上班|工作|教[\u4e00-\u9fff]{0,3}(?=[，,。！!]|$)|读书|上学"
@@ -536,8 +538,7 @@ def _off_roads(text: str, mentions: list[_Mention]) -> list[_Mention]:
     community or landmark said outright contradicts (「永和社区石桥路」) or that are named for
     the street said (「湖滨街道湖滨路」). A road on the chain of what was said narrows it
     (「长河街道槐树路」, 「老城区府前路」)."""
-    roads = [m for m in mentions
-             if _ROAD.match(text, m.end) or _ROAD.search(text, max(0, m.end - 2), m.end)]
+    roads = [m for m in mentions if _is_road(text, m)]
     places = [m for m in mentions if m not in roads and any(
         form.entry.level not in ("city", "district") for form, _ in m.forms)]
     return [
@@ -550,6 +551,12 @@ def _off_roads(text: str, mentions: list[_Mention]) -> list[_Mention]:
     ]
 
 
+def _is_road(text: str, mention: _Mention) -> bool:
+    """Whether a mention is the name of a road (「沿江大道」, 「湖滨路」)."""
+    return bool(_ROAD.match(text, mention.end)
+                or _ROAD.search(text, max(0, mention.end - 2), mention.end))
+
+
 def _paperwork(text: str, mention: _Mention) -> bool:
     """Whether a mention is a hall visited for a service (「市民中心……窗口说材料不齐」); a
     hospital's window (「到县医院了，想挂个专家号，窗口说……」) is the hospital's own doing."""
@@ -560,9 +567,11 @@ def _paperwork(text: str, mention: _Mention) -> bool:
 def _the_city(text: str, mention: _Mention, index: _Index) -> bool:
     """Whether a mention is the city said by its short name (「在我们滨江交的医保」), which a
     district may share as its alias: 「我们」 before it makes it the caller's city, and so
-    does living, working or belonging there (「引进到滨江工作」, 「滨江的退休职工」)."""
+    do moving there (「现在回滨江了」) and living, working or belonging there (「引进到滨江工作」,
+    「滨江的退休职工」)."""
     return text[mention.start:mention.end] in index.city_names and bool(
         _OUR.search(text, max(0, mention.start - 2), mention.start)
+        or _TO_CITY.search(text, max(0, mention.start - 2), mention.start)
         or _CITY_LIFE.match(text, mention.end)
     )
 
@@ -782,7 +791,9 @@ def normalise_address(text: str, gazetteer: Gazetteer) -> AddressMatch:
     spans = find_address_spans(folded)
     spanned = _mentions_in_spans(mentions, spans)
     in_spans = [m for m in mentions if m in spanned or _AT_POSITION.match(folded, m.end)]
-    if in_spans:
+    # A road found as the address span does not silence a place named along it
+    # (「沿江大道往东信方向那段」).
+    if in_spans and not all(_is_road(folded, m) for m in in_spans):
         mentions = in_spans
     choice = _choose(mentions)
     evidence = _evidence(text, mentions, choice)

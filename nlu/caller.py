@@ -239,8 +239,9 @@ def _patterns() -> _Patterns:
             rf"^[-—－\s]*(?:(?:{signer}[：:\s]*)?"
             rf"(?:(?P<titled>{surname}(?:{_TITLES}))"
             rf"|(?P<name>{surname}[\u4e00-\u9fff]{{1,2}}|[老小]{surname}))"
-            # 「郑宇轩（Eric） 国内联系电话：138…（我姐姐）」.
-            r"(?:[（(][^）)\n]{1,12}[）)])?"
+            # 「郑宇轩（Eric） 国内联系电话：138…（我姐姐）」, 「小宋（宋晓峰）151…」.
+            rf"(?:[（(](?P<bracketed>{surname}[\u4e00-\u9fff]{{1,2}})[）)]"
+            r"|[（(][^）)\n]{1,12}[）)])?"
             rf"|{signer}[：:\s]+(?P<unlisted>[\u4e00-\u9fff]{{2,3}})"
             # 「容博 18868127741」: a name not listed, signed with the number, perhaps after
             # what the writer is (「服务员 小蔡 微信同号151…」, 「软件园打工人 小鹿 158…」).
@@ -248,7 +249,7 @@ def _patterns() -> _Patterns:
             r"(?=\s+(?:微信同号|联系电话|电话|手机)?[：:]?\s*\d)"
             # 「在软件园上班的 小符」: what the writer is, then the name they go by.
             r"|[\u4e00-\u9fff]{1,10}的\s*(?P<nick>[小老][\u4e00-\u9fff])(?=[\s（(]|$))"
-            r"(?:\s+[^\d\n]{0,8}?\d[\d\s-]{6,})?"
+            r"(?:(?<=[）)])\d[\d\s-]{6,}|\s+[^\d\n]{0,8}?\d[\d\s-]{6,})?"
             r"[。.！!\s]*(?:[（(][^）)]*[）)])?[。.！!\s]*$"
         ),
         latin_alias=_compile(rf"{_LATIN_ALIAS}(?P<name>{surname}[\u4e00-\u9fff]{{1,2}})[）)]"),
@@ -445,8 +446,12 @@ def _signature(turns: list[Turn], p: _Patterns) -> Span | None:
     last = turns[-1]
     if _CONTACT_LINE.match(last.text) and len(turns) > 2:
         last = turns[-2]  # 「业主代表 司寇明」 above 「联系电话：0579 …」
+    if (dash := last.text.rfind("——")) > 0:  # 「麻烦查一下。——詹若琳 188…」
+        last = Turn(speaker=last.speaker, text=last.text[dash:], start=last.start + dash)
     if not (m := p.signature.match(last.text)):
         return None
+    if m.group("bracketed"):  # 「小宋（宋晓峰）151…」: the full name after the nickname
+        return (m.group("bracketed"), *_span(last, m, "bracketed"))
     if m.group("titled"):
         return (m.group("titled"), *_span(last, m, "titled"))
     for group in ("unlisted", "bare", "nick"):
@@ -495,7 +500,7 @@ def find_caller_name(turns: list[Turn]) -> Span | None:
             stated = None  # 「丁浩，叫我老丁就行」: the full name stays the name
         full = stated or full or answer_full
         surname = surname or answer_surname
-        if m := p.surname_only.search(turn.text):
+        for m in p.surname_only.finditer(turn.text):  # 「姓房……哦不，姓方」: the last one
             surname = (m.group("sur"), *_span(turn, m, "sur"))
         titled = _self_titled(turn, p) or titled
         asked = False

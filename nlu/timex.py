@@ -50,6 +50,9 @@ _PART_BEGINS = {
 _NIGHT = {"晚上", "晚黑", "夜里", "深夜", "夜间", "半夜"}
 _LATE_NIGHT_HOURS = range(1, 5)
 _DAWN = 6  # before this hour of the call, 「十二点」 said bare is the midnight just gone
+_NOON = 12
+# Parts of the night that, said bare in a morning call, are the night just gone.
+_NIGHT_GONE = {"凌晨", "半夜"}
 _IMPLIED_PART = {"昨晚": "晚上", "琴晚": "晚上", "昨夜": "夜里", "今晚": "晚上", "前晚": "晚上",
                  "今早": "早上", "昨早": "早上", "昨朝": "早上", "今朝早": "早上"}
 _PART_WORDS = "|".join(sorted(_PARTS, key=len, reverse=True))
@@ -138,18 +141,26 @@ _SCHEDULE = re.compile(
 )
 # 「今天说找施工方，明天说找监理」: one excuse after another, not a day.
 _DAY_AFTER_DAY = re.compile(r"今天[^，,。]{1,8}[，,]\s*明天")
-# A date of birth or of expiry (「2022年8月31号出生的」) is no event.
-_NOT_EVENT_DAY = re.compile(r"出生(?!医学证明|证)|生日|到期|有效期")
+# A date of birth or of expiry (「2022年8月31号出生的」) is no event, nor the day of an
+# earlier report (「上礼拜二就打过一次电话了」).
+_NOT_EVENT_DAY = re.compile(
+    r"出生(?!医学证明|证)|生日|到期|有效期"
+    r"|打过[一两三几]?[次回遍]?(?:电话|12345|热线)|(?:反映|投诉|举报)过"
+)
 # A time told of the weather (「昨晚下了一夜大雨，今天早上六点多……塌下来」) dates the cause:
 # it is the event's time only when nothing else in the call is dated, and never when it only
 # qualifies the weather (「被昨晚的大风刮倒了」).
 _WEATHER = re.compile(r"[大暴阵雷]雨|下雨|大风|刮风|台风|下雪|暴雪|冰雹|风[太很好特别]*大")
 _WEATHER_OF = re.compile(r"的(?:[大暴阵雷]雨|大风|台风|暴雪|冰雹)")
 _STATES = "原|试用|打针|住院|医院|治疗|职|保修|用"  # 「还在保修期」, 「过期了还在用」
+# 「刚才说岔了」, 「刚才讲的那个」: what was said earlier in the call, not an event.
+_JUST = r"(?:刚才|刚刚)(?!(?:我|你|您)?(?:说|讲|问|提))"
 _NOW = re.compile(
-    r"刚才|刚刚|刚(?![才刚])[^，。]{0,3}?(看到|发现|开|下车|走|过去|闻到|听到|到家|回家|出门|路过|经过)"
-    # 「我刚从江南站出来」.
-    r"|刚从[^，。]{1,8}?(?:出来|下来|回来)"
+    rf"{_JUST}|刚(?![才刚])[^，。]{{0,3}}?(看到|发现|开|下车|走|过去|闻到|听到|到家|回家|出门|路过|经过)"
+    # 「我刚从江南站出来」, 「我刚从高铁北站打车」.
+    r"|刚从[^，。]{1,8}?(?:出来|下来|回来|打车|打的|上车|下车)"
+    # 「有，就是现在」: right now.
+    r"|就是现在"
     # 「到现在还没到账」 is how long something has been missing, 「现在还是毛坯」 a state, and
     # 「还在审」 paperwork under way: none is an event happening now.
     # 「现在还没塌」, 「现在倒是好好的」 say nothing is happening.
@@ -169,8 +180,8 @@ _NOW = re.compile(
 )
 # What still says "now" inside a sentence about a habit (「天天……现在还没回家」); 「到现在」
 # is how long it has lasted.
-# 「我现在可以自己打12345了」 is what the caller can do now, not an event.
-_EXPLICIT_NOW = re.compile(r"刚才|刚刚|(?<!到)现在(?!倒|也|没|不|可以|连)|这会儿")
+# 「我现在可以自己打12345了」, 「现在能直起腰了」 are what the caller can do now, not an event.
+_EXPLICIT_NOW = re.compile(rf"{_JUST}|(?<!到)现在(?!倒|也|没|不|可以|能|会|连)|这会儿")
 _HOURS_AGO = re.compile(
     rf"(?:等了|有)?(?P<n>{_NUM}|半)个?(?P<half>半)?[多来]?(?:小时|钟头)(?:了|前|以前|之前)"
     rf"|等了(?P<waited>{_NUM}|半)个?(?P<waited_half>半)?[多来]?(?:小时|钟头)"
@@ -252,9 +263,20 @@ def _day(text: str, call_time: datetime) -> tuple[datetime | None, str | None, t
     if m := _LAST_MONTH_END.search(text):
         first = call_time.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         return first - timedelta(days=1), None, m.span()
-    if (m := _DATE.search(text)) and (dated := _date(m, call_time)) is not None:
+    if (m := _DATE.search(text)) and not _asks_of_coming_day(m, text, call_time) and (
+        dated := _date(m, call_time)
+    ) is not None:
         return dated, None, m.span()
     return None, None, (0, 0)
+
+
+def _asks_of_coming_day(match: re.Match[str], text: str, call_time: datetime) -> bool:
+    """Whether a bare day of the month still to come is asked about (「查分是二十五号吗」 on
+    the 20th): a date in this month's future, not last month's."""
+    if match.group("last") or match.group("this") or match.group("month"):
+        return False
+    day = parse_number(match.group("day"))
+    return day is not None and day > call_time.day and "吗" in text[match.end():]
 
 
 def _clock(text: str, after_part: bool) -> tuple[int, tuple[int, int]] | None:
@@ -285,6 +307,12 @@ def _with_part(hour: int, part: str | None) -> int:
     if part in _NIGHT and hour in _LATE_NIGHT_HOURS:
         return hour
     return (hour + _PARTS[part][1]) % 24
+
+
+def _night_just_gone(text: str, part: str, call_time: datetime) -> bool:
+    """Whether a bare 「凌晨」 or 「半夜」 is the night before a morning call, with something that
+    happened then (「一棵大杨树凌晨被风刮倒了」 at 06:50)."""
+    return part in _NIGHT_GONE and call_time.hour < _NOON and "了" in text
 
 
 def _near(span: tuple[int, int], anchor: int | None) -> bool:
@@ -323,7 +351,9 @@ def _hour(
         elif hour == 12 and base.date() == call_time.date() and call_time.hour < _DAWN:
             hour = 0  # 「从十二点多一直打到现在」 at 01:20: midnight, not noon
         return hour % 24, span, True
-    if part and (day_end is not None or anchored):
+    if part and (day_end is not None or anchored or (
+        part_match is not None and _night_just_gone(text, part, call_time)
+    )):
         return _PARTS[part][0], part_match.span() if part_match else None, False
     return None, None, False
 

@@ -74,8 +74,13 @@ CASES = [
         "嗯那个，就是滨江区新城街道世纪城这边，晚上施工太吵了",
         "滨江区", "新城街道", "世纪城社区",
     ),
+    # a road found as the address does not silence a place named along it
+    Case("我们沿江大道往东信方向那段人行道，盲道上全是铁桩子", "滨江区", "沿江街道", "东信社区"),
+    # a bare name before 「那头」 is said as a place
+    Case("南山县城，城西那头，靠近老车站", "南山县", "城关镇", "城西社区"),
     # no address at all
     Case("我要投诉噪音扰民，晚上十一点还在施工", None, None, None),
+    Case("以前在外省交了八年社保，现在回滨江了，想把养老保险转回来", None, None, None),
     Case("我们小区门口的路灯坏了", None, None, None),
 ]
 

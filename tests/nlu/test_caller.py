@@ -40,6 +40,9 @@ def test_names_as_callers_give_them(transcript: str, name: str | None) -> None:
         ("市民：我姓鄞，金字旁……不对，是一个堇菜的堇加个耳朵旁。\n坐席：鄞阿姨，电话多少？",
          "鄞阿姨"),
         ("市民：我是车间的班长，姓仲，仲夏的仲。\n坐席：仲班长，电话多少？", "仲班长"),
+        # A surname corrected in the same breath, then the agent's title for the new one.
+        ("市民：我是跑夜班的出租车司机，姓房……哦不，姓方，方向的方。\n坐席：方师傅，电话多少？",
+         "方师傅"),
     ],
 )
 def test_a_surname_counts_only_with_a_title(transcript: str, name: str | None) -> None:
@@ -367,6 +370,10 @@ def test_declared_surnames_need_no_new_patterns() -> None:
         ("坐席：您怎么称呼？\n市民：你喊涯钟阿伯就系了。", "钟阿伯"),
         # A nickname after the full name does not replace it.
         ("坐席：您怎么称呼？\n市民：滕志远，叫我老滕就行。", "滕志远"),
+        # A signature after a dash on the message's last line; a nickname with the full name
+        # in brackets, the phone right after.
+        ("网约车绕路。\n麻烦交通部门查一下。——詹若琳 18868031756", "詹若琳"),
+        ("厂里工资只发了一半。\n房租都交不起。\n小宋（宋晓峰）15157926602", "宋晓峰"),
     ],
 )
 def test_aliases_nicknames_and_signatures_above_a_contact_line(transcript: str, name: str) -> None:

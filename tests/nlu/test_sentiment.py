@@ -83,9 +83,10 @@ def test_the_model_weighs_only_known_cue_families() -> None:
         ("我不小心摔了一跤", "harm", True),  # 不 belongs to 不小心, not to the fall
         ("那边倒是不臭", "nuisance", False),
         ("垃圾房臭得要死", "nuisance", True),
+        ("材料交到街道三个礼拜了没回音", "delay", True),  # kept waiting
     ],
 )
-def test_denied_or_missed_harm_and_nuisance_do_not_count(
+def test_cues_count_unless_denied_or_missed(
     text: str, family: str, counted: bool
 ) -> None:
     assert bool(cue_words(text)[family]) is counted

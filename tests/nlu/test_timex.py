@@ -314,3 +314,35 @@ def test_minutes_to_the_hour_month_ends_and_numbered_places(text: str, expected:
 @pytest.mark.parametrize("text", ["三号冷库的门坏了", "过期的奶油还在用", "房子还在保修期里"])
 def test_numbered_places_and_states_are_no_times(text: str) -> None:
     assert resolve_event_time(text, CALL) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("今天也有吗？有，就是现在，呛得眼睛疼", "2025-05-12T09:00:00+08:00"),
+        ("我刚从高铁北站打车，司机不打表", "2025-05-12T09:00:00+08:00"),
+        # CALL is 09:31: the night just gone, with something that happened then.
+        ("一棵大杨树凌晨被风刮倒了，横在路上", "2025-05-12T03:00:00+08:00"),
+    ],
+)
+def test_right_now_and_the_night_just_gone(text: str, expected: str) -> None:
+    found = resolve_event_time(text, CALL)
+    assert found is not None and found.time.isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我叫侯……我叫韦小芬，刚才说岔了",  # what was said earlier in the call
+        "上礼拜二就打过一次电话了，说来抽，到现在还没来",  # the day of an earlier report
+        "查分是二十五号吗？复核在哪里申请",  # asked on the 12th: a day to come
+        "扎了两周，现在能直起腰了，医生每次都很耐心",  # what the caller can do now
+    ],
+)
+def test_speech_earlier_reports_coming_days_and_abilities_are_no_times(text: str) -> None:
+    assert resolve_event_time(text, CALL) is None
+
+
+def test_a_bare_night_in_an_afternoon_call_is_still_no_time() -> None:
+    afternoon = datetime.fromisoformat("2025-05-12T15:10:00+08:00")
+    assert resolve_event_time("凌晨被风刮倒了一棵树", afternoon) is None

@@ -64,7 +64,7 @@ _TITLES = (
 _I = "(?:我|俺|阿拉|涯|额|阮(?=[叫姓是]))"  # Minnan 「阮叫林月娥」 (not 「叫阮金水」)
 _NAME_END = (
     r"(?=[，,。.、；;！!？?…\s\d（(）)]|电话|手机|号码|就行|就好|就可以|好了|吧|啊|呀|哈|呢|嘛|哦|"
-    r"住在|家住|今年|就是了|就?要得|$)"
+    r"住在|家住|今年|就是了|就?要得|就?得啦|$)"
 )
 _FILLER = r"(?:\s|…|\.\.\.|那个|嗯|呃)*"
 # What callers are when they name themself after it: 「我是高山村的网格员蓝海生」.
@@ -77,8 +77,10 @@ _SIGNER_ROLES = (
     "|志愿者|读者|代表"
 )
 # A last line that only gives a way to reach the writer: the name is on the line before.
+# 「联系电话：0579 …」, 「電話 139 …」 (traditional characters), or the number alone.
 _CONTACT_LINE = re.compile(
-    r"^(?:联系|手机|电话|座机|微信|Tel|TEL|tel)[^\n]{0,8}?[：:\s]*[\d\s()（）+-]{7,}[。.]?$"
+    r"^(?:(?:联系|聯繫|手机|手機|电话|電話|座机|微信|Tel|TEL|tel)[^\n]{0,8}?[：:\s]*)?"
+    r"[\d\s()（）+-]{7,}[。.]?$"
 )
 # 「Eric Wu（吴一鸣）」, 「Sarah（方晓蕾）」: a name in Latin letters with the Chinese one after it.
 _LATIN_ALIAS = r"[A-Za-z][A-Za-z .'-]{0,30}\s*[（(]"
@@ -88,6 +90,9 @@ _LATIN_ALIAS = r"[A-Za-z][A-Za-z .'-]{0,30}\s*[（(]"
 _DECLARED_SURNAME = re.compile(
     rf"(?:{_I}|免贵|^)姓(?P<sur>[\u4e00-\u9fff])|[“\"「‘](?P<quoted>[\u4e00-\u9fff])[”\"」’]"
     r"|(?P<spelt>[\u4e00-\u9fff])[\u4e00-\u9fff]{0,3}[的嘅](?P=spelt)(?=[，,。.、；;！!\s]|$)"
+    # 「禤系好少见嘅姓」: a surname said to be one; 「妫是女字旁一个为」: spelt by its parts.
+    r"|(?:^|(?<=[，,。\s]))(?P<said>[\u4e00-\u9fff])[是系][^，,。！!]{0,6}[的嘅]?姓"
+    r"|(?:^|(?<=[，,。\s]))(?P<parts>[\u4e00-\u9fff])是[\u4e00-\u9fff]{1,3}旁"
 )
 # 「复姓濮阳」, and 「我姓淳于，淳于国栋」 or 「我姓左丘，复姓……」: two characters said again.
 _DECLARED_COMPOUND = re.compile(
@@ -114,8 +119,11 @@ _NOT_NAMES = {"谢谢", "方便", "明白", "高兴", "江北", "江南", "关�
               "辛苦", "费心", "多谢", "晓得"}
 # Characters an unlisted name never holds: 「我叫人来修」, 「我叫了他几声」, 「我叫什么了」.
 _NOT_IN_UNLISTED = set("了过去来把给让叫他她你我们人这那什么怎谁店里车个的是在有就也都还要想不")
+# Who signs without a name: 「一位老师」 ends 「老师」; 「学生」, 「医生」 are no 「X生」.
+_NOT_SIGNATURES = {"老师", "老板", "老人", "小孩", "小区", "阿姨", "先生", "学生", "医生", "考生",
+                   "新生", "太太", "家长", "居民", "业主", "市民", "村民", "网友"}
 # Words of a contact line that are no name: 「电话 138…」, 「联系方式 …」.
-_CONTACT = re.compile(r"电话|手机|联系|号码|微信|座机|方式")
+_CONTACT = re.compile(r"电话|電話|手机|手機|联系|聯繫|号码|號碼|微信|座机|方式")
 _PLACE_END = re.compile(r"(?:区|县|镇|乡|村|路|街|市|省|社区|小区|公园|广场)$")
 
 
@@ -167,6 +175,8 @@ def _patterns() -> _Patterns:
         rf"(?:{_I}的)?(?:大名|全名|本名|学名|真名|中文名字?)(?:叫|是|啊|呀|吧)?[，,\s]*|"
         # 「我老秦，秦始皇的秦」: 「我」 and straight on the familiar 老 + surname.
         rf"{_I}(?=老{surname}[，,。\s])|"
+        # 「英文名叫Grace，身份证上叫双雨桐」.
+        r"(?:身份证|证件|户口本)上(?:叫|写的是|是)|"
         rf"[叫喊]{_I}|联系人[：:]?|留言人[：:]?|投诉人[：:]?|反映人[：:]?|举报人[：:]?|来电人[：:]?|"
         r"(?:业主|居民|村民|家长)?代表[：:]|读者|署名[：:]?|落款[：:]?"
     )
@@ -248,7 +258,12 @@ def _patterns() -> _Patterns:
             r"|(?:[\u4e00-\u9fff]{1,6}\s+)?(?P<bare>[\u4e00-\u9fff]{2,3})"
             r"(?=\s+(?:微信同号|联系电话|电话|手机)?[：:]?\s*\d)"
             # 「在软件园上班的 小符」: what the writer is, then the name they go by.
-            r"|[\u4e00-\u9fff]{1,10}的\s*(?P<nick>[小老][\u4e00-\u9fff])(?=[\s（(]|$))"
+            # 「一个天天堵在这里的司机 老弥」, 「星光社区12幢 阿伟」.
+            r"|[\u4e00-\u9fff0-9]{1,16}?(?:的\s*|\s+)(?P<nick>[小老阿][\u4e00-\u9fff])(?=[\s（(]|$)"
+            # 「老伦」, Cantonese 「劳生」: a familiar form or title alone.
+            r"|(?P<lone>[小老阿][\u4e00-\u9fff]|[\u4e00-\u9fff][生太])(?=[\s（(。.！!]|$)"
+            # 「手语翻译 禄小芳」 above 「手机：135…」: what the writer is, then the name.
+            r"|(?:[\u4e00-\u9fff0-9]{1,10}\s+)+(?P<above>[\u4e00-\u9fff]{2,3})(?=[\s（(]|$))"
             r"(?:(?<=[）)])\d[\d\s-]{6,}|\s+[^\d\n]{0,8}?\d[\d\s-]{6,})?"
             r"[。.！!\s]*(?:[（(][^）)]*[）)])?[。.！!\s]*$"
         ),
@@ -280,7 +295,8 @@ def _declared_surnames(turns: list[Turn]) -> tuple[list[str], list[str]]:
     found = {
         char
         for text in said for m in _DECLARED_SURNAME.finditer(text)
-        if (char := m.group("sur") or m.group("quoted") or m.group("spelt")) not in _NOT_SURNAMES
+        if (char := m.group("sur") or m.group("quoted") or m.group("spelt") or m.group("said")
+            or m.group("parts")) not in _NOT_SURNAMES
         and char not in _SURNAME_CHARS and char not in _PATTERN_CHARS
         # 「我姓东方」, 「上官敏，上下的上，官员的官」: part of a compound surname said.
         and char not in listed
@@ -444,7 +460,8 @@ def _signature(turns: list[Turn], p: _Patterns) -> Span | None:
     if len(turns) < 2 or any(t.speaker == "agent" for t in turns):
         return None
     last = turns[-1]
-    if _CONTACT_LINE.match(last.text) and len(turns) > 2:
+    above_contact = bool(_CONTACT_LINE.match(last.text)) and len(turns) > 2
+    if above_contact:
         last = turns[-2]  # 「业主代表 司寇明」 above 「联系电话：0579 …」
     if (dash := last.text.rfind("——")) > 0:  # 「麻烦查一下。——詹若琳 188…」
         last = Turn(speaker=last.speaker, text=last.text[dash:], start=last.start + dash)
@@ -454,10 +471,14 @@ def _signature(turns: list[Turn], p: _Patterns) -> Span | None:
         return (m.group("bracketed"), *_span(last, m, "bracketed"))
     if m.group("titled"):
         return (m.group("titled"), *_span(last, m, "titled"))
-    for group in ("unlisted", "bare", "nick"):
+    # A name standing alone, or after what the writer is, only where a contact line follows.
+    groups = ("unlisted", "bare", "nick", "lone") + (("above",) if above_contact else ())
+    for group in groups:
         word = m.group(group)
-        if word and not (_NOT_IN_UNLISTED & set(word[1:] if group == "nick" else word)
-                         or _CONTACT.search(word) or word[-1] in "妈爸"):  # 「乐乐妈」
+        familiar = group in ("nick", "lone") and word and word[0] in "小老阿"
+        if word and not (_NOT_IN_UNLISTED & set(word[1:] if familiar else word)
+                         or _CONTACT.search(word) or word[-1] in "妈爸"  # 「乐乐妈」
+                         or word in _NOT_SIGNATURES):
             return (word, *_span(last, m, group))
     if not m.group("name"):
         return None

@@ -14,6 +14,8 @@ DIGITS = {
     **{chr(0xFF10 + n): n for n in range(10)},
 }
 UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000, "万": 10_000}
+#: Written and old-style words for whole tens: 「廿八」 is 28 (「上月廿八」).
+TENS = {"廿": 20, "卅": 30}
 NUMBER_CHARS = "".join(DIGITS) + "".join(UNITS) + "0123456789"
 
 
@@ -37,6 +39,9 @@ def parse_number(text: str) -> int | None:
             seen = True
         elif ch in DIGITS:
             current = DIGITS[ch]
+            seen = True
+        elif ch in TENS:
+            section += TENS[ch]
             seen = True
         elif ch in UNITS:
             unit = UNITS[ch]

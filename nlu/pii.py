@@ -29,10 +29,12 @@ _TAIL_CORRECTED = re.compile(
     rf"(?:[^{NUMBER_CHARS}]|[两四]位){{0,10}}?"
     rf"(?P<tail>[{NUMBER_CHARS}]{{2,4}})(?![{NUMBER_CHARS}])"
 )
-# 「八六六〇九一二三，区号零五七九」, 「八六二三五四一七，前边加零五七九」: the area code said last.
+# 「八六六〇九一二三，区号零五七九」, 「八六二三，四七一五，前面加零五七九」,
+# 「八五三二六六七一，零五七九的」: the area code said last.
 _AREA_CODE_AFTER = re.compile(
-    rf"(?P<local>[{NUMBER_CHARS}]{{7,8}})[，,、\s]*(?:区号|前[边面头]加个?)(?:是|[：:])?\s*"
-    rf"(?P<area>[{NUMBER_CHARS}]{{3,4}})(?![{NUMBER_CHARS}])"
+    rf"(?P<local>[{NUMBER_CHARS}]{{7,8}}|[{NUMBER_CHARS}]{{3,4}}[，,、\s]+[{NUMBER_CHARS}]{{4}})"
+    rf"[，,、\s]*(?:(?:区号|前[边面头]加个?)(?:是|[：:])?\s*"
+    rf"(?P<area>[{NUMBER_CHARS}]{{3,4}})(?![{NUMBER_CHARS}])|(?P<area_of>[零0][{NUMBER_CHARS}]{{2,3}})的)"
 )
 _MASK_TARGETS = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)|(?<!\d)(\d{6})\d{8}(\d{3}[0-9Xx])")
 
@@ -83,7 +85,9 @@ def find_phones(text: str) -> list[tuple[str, int, int]]:
     """
     found = [
         (digits, m.start(), m.end()) for m in _AREA_CODE_AFTER.finditer(text)
-        if _LANDLINE.fullmatch(digits := _digits(m.group("area")) + _digits(m.group("local")))
+        if _LANDLINE.fullmatch(
+            digits := _digits(m.group("area") or m.group("area_of")) + _digits(m.group("local"))
+        )
     ]
     for match in _SPOKEN_NUMBER.finditer(text):
         if any(start < match.end() and match.start() < end for _, start, end in found):

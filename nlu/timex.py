@@ -22,18 +22,19 @@ from pydantic import BaseModel
 
 from nlu.numbers import parse_number
 
-_NUM = r"[0-9零〇一二两三四五六七八九十]{1,3}"
+_NUM = r"[0-9零〇一二两三四五六七八九十廿卅]{1,3}"
 _DAY_WORDS = {
     "大前天": -3, "前天": -2, "前晚": -2, "前儿": -2, "前日": -2, "昨天": -1, "昨日": -1,
     "昨晚": -1, "昨夜": -1, "昨儿": -1, "昨早": -1, "昨朝": -1, "琴日": -1, "寻日": -1,
-    "琴晚": -1,
+    "琴晚": -1, "尋日": -1,
     "今天": 0, "今日": 0, "今早": 0,
     "今晚": 0, "今儿": 0, "今朝": 0, "今朝早": 0,
 }
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 # The hour a part of the day stands for, and the offset a clock hour gets within it.
 _PARTS = {
-    "凌晨": (3, 0), "清晨": (6, 0), "早上": (8, 0), "早晨": (8, 0), "一早": (8, 0),
+    "凌晨": (3, 0), "清晨": (6, 0), "早上": (8, 0), "早晨": (8, 0), "一大早": (8, 0),
+    "一早": (8, 0),
     "上午": (10, 0), "上半天": (10, 0), "中午": (12, 0), "晌午": (12, 0), "午后": (14, 12),
     "下午": (15, 12), "后晌": (15, 12), "下半天": (15, 12), "后半晌": (15, 12),
     "下半晌": (15, 12), "前半晌": (10, 0), "上半晌": (10, 0), "傍晚": (18, 12), "晚上": (20, 12),
@@ -41,10 +42,10 @@ _PARTS = {
 }
 # The hour each part of the day begins at.
 _PART_BEGINS = {
-    "凌晨": 0, "清晨": 5, "早上": 5, "早晨": 5, "一早": 5, "上午": 8, "上半天": 8, "前半晌": 8,
-    "上半晌": 8, "中午": 11, "晌午": 11, "午后": 12, "下午": 12, "后晌": 12, "下半天": 12,
-    "后半晌": 12, "下半晌": 12, "傍晚": 17, "晚上": 18, "晚黑": 18, "夜里": 21, "深夜": 22,
-    "夜间": 20,
+    "凌晨": 0, "清晨": 5, "早上": 5, "早晨": 5, "一大早": 5, "一早": 5, "上午": 8, "上半天": 8,
+    "前半晌": 8, "上半晌": 8, "中午": 11, "晌午": 11, "午后": 12, "下午": 12, "后晌": 12,
+    "下半天": 12, "后半晌": 12, "下半晌": 12, "傍晚": 17, "晚上": 18, "晚黑": 18, "夜里": 21,
+    "深夜": 22, "夜间": 20,
 }
 # Parts of the night in which 「两点」 is still 02:00, not 14:00.
 _NIGHT = {"晚上", "晚黑", "夜里", "深夜", "夜间", "半夜"}
@@ -64,8 +65,14 @@ _DATE = re.compile(
     rf"(?<![路街巷弄道0-9])(?<!每月)(?<!每个月)"
     rf"(?:(?P<last>上个?月)|(?P<this>这个?月|本月)|(?P<month>{_NUM})月)?"
     rf"(?P<day>{_NUM})"
-    # 「2号楼」, 「鼓楼站2号口」, 「3号仓库」, 「三号冷库」, 「三号观景台」: a number, not a day.
-    r"(?:号|(?<=月\d)日|(?<=月\d\d)日)(?![楼院门线栋幢室单元口仓库床冷观台站厅馆窗柜位箱])"
+    # 「2号楼」, 「鼓楼站2号口」, 「3号仓库」, 「三号冷库」, 「三号观景台」, 「三号梯」: a number,
+    # not a day.
+    r"(?:号|(?<=月\d)日|(?<=月\d\d)日)(?![楼院门线栋幢室单元口仓库床冷观台站厅馆窗柜位箱梯])"
+)
+# 「上月廿八开始」, 「三月十五那天」: a month and a day without 号, where a time or a pause follows.
+_MONTH_DAY = re.compile(
+    rf"(?:(?P<last>上个?月)|(?P<this>这个?月|本月)|(?P<month>{_NUM})月)(?P<day>{_NUM})"
+    rf"(?=开始|那天|那日|{_PART_WORDS}|[，,。\s])"
 )
 # 「上个月最后一天」: the day before the first of the call's month.
 _LAST_MONTH_END = re.compile(r"上个?月的?最后一天")
@@ -98,7 +105,8 @@ _CLOCK_BOUND = re.compile(
 )
 # 「今天打电话是想表扬……」: the day of the call itself, not of the event.
 _CALLING_TODAY = re.compile(
-    r"(?:今天|今儿|今日)(?=(?:我|特意|专门|就)?(?:打(?:这个|个)?电话|来电|给你们打|打过来|打12345)"
+    r"(?:今天|今儿|今日)(?=(?:我|特意|专门|就)?(?:抽空|特地)?"
+    r"(?:打(?:这个|个)?电话|来电|给你们打|打过来|打12345)"
     # 「今天还有个事想请教」: the day of the call's own business.
     r"|还?有个?事|想(?:问|请教|咨询|反映))"
 )
@@ -111,8 +119,9 @@ _NOT_WHEN = re.compile(
 )
 # 「测出来一会儿五点几一会儿十二点几」: in a clause about a measurement, 「五点几」 is a reading,
 # not six-something o'clock (「六点几我开门」).
-_MEASURED = re.compile(r"测|量|读数|显示|血糖|血压|体温|度数")
-_READING = re.compile(rf"{_NUM}点几")
+# 「视力是零点八」: a decimal, not eight past midnight.
+_MEASURED = re.compile(r"测|量|读数|显示|血糖|血压|体温|度数|视力")
+_READING = re.compile(rf"{_NUM}点几|零点[一二三四五六七八九](?![十点分])")
 # A part of the day without a day is the latest one when the caller says it began then.
 _SINCE = re.compile(rf"从(?:{_PART_WORDS})|(?:{_PART_WORDS})(?:就|起)?开始|(?:{_PART_WORDS})起")
 _CONTRAST_NOW = re.compile(r"现在|这会儿")
@@ -133,7 +142,8 @@ _HABIT = re.compile(
 # Timetables (「七点放号」, 「三点半就放学了」): no event time, unless a clause names the day
 # it happened on (「今天下午放学后被打了」). 「营业执照」 is a licence, not opening hours.
 _SCHEDULE = re.compile(
-    r"放号|开放|放学|营业(?!执照|额|厅)|末班|首班|头班|[闭开]馆"
+    # 「七点半孩子们就进校了」: when school starts.
+    r"放号|开放|放学|进校|到校|上课|营业(?!执照|额|厅)|末班|首班|头班|[闭开]馆"
     # 「十点才关门」, 「六点就锁门了」, 「说是五点半结束」.
     r"|[点半][就才]?(?:[关开锁](?:门|灯)|关了|锁了|熄灯)|[点半]结束"
     # 「只有早上七点到九点开」: opening hours.
@@ -141,10 +151,10 @@ _SCHEDULE = re.compile(
 )
 # 「今天说找施工方，明天说找监理」: one excuse after another, not a day.
 _DAY_AFTER_DAY = re.compile(r"今天[^，,。]{1,8}[，,]\s*明天")
-# A date of birth or of expiry (「2022年8月31号出生的」) is no event, nor the day of an
-# earlier report (「上礼拜二就打过一次电话了」).
+# A date of birth, expiry or handover (「2022年8月31号出生的」, 「上个月二十号才交房」) is no
+# event, nor the day of an earlier report (「上礼拜二就打过一次电话了」).
 _NOT_EVENT_DAY = re.compile(
-    r"出生(?!医学证明|证)|生日|到期|有效期"
+    r"出生(?!医学证明|证)|生日|到期|有效期|交房"
     r"|打过[一两三几]?[次回遍]?(?:电话|12345|热线)|(?:反映|投诉|举报)过"
 )
 # A time told of the weather (「昨晚下了一夜大雨，今天早上六点多……塌下来」) dates the cause:
@@ -266,6 +276,8 @@ def _day(text: str, call_time: datetime) -> tuple[datetime | None, str | None, t
     if (m := _DATE.search(text)) and not _asks_of_coming_day(m, text, call_time) and (
         dated := _date(m, call_time)
     ) is not None:
+        return dated, None, m.span()
+    if (m := _MONTH_DAY.search(text)) and (dated := _date(m, call_time)) is not None:
         return dated, None, m.span()
     return None, None, (0, 0)
 

@@ -52,8 +52,9 @@ _URGENT: list[_Danger] = [
     _Danger(re.compile(r"(电线|电缆).{0,6}(裸露|掉|(?<!咬)断|垂|耷拉|冒火|打火)|漏电|触电"
                        r"|高压线.{0,4}(断|掉)"),
             "电线裸露或漏电，有触电危险"),
-    # 「打不着火」, 「点不着火」: a stove or heater that will not light is no fire.
-    _Danger(re.compile(r"(?<![不没])着火|起火|失火|火灾|冒[黑白浓]?烟|烧起来"), "发生火情"),
+    # 「打不着火」, 「点不着火」: a stove or heater that will not light is no fire; 「正对着火车站」
+    # is facing the station.
+    _Danger(re.compile(r"(?<![不没])着火(?!车)|起火|失火|火灾|冒[黑白浓]?烟|烧起来"), "发生火情"),
     _Danger(re.compile(r"(下穿|隧道|地道|桥洞|立交|地下车库|涵洞).{0,8}(积水|淹|进水|倒灌)"
                        r"|(积水|淹).{0,8}(下穿|隧道|没过|半米|齐腰)|倒灌|[水淹].{0,4}到(车门|膝盖|腰|胸)"),
             "严重积水，危及通行和财产安全"),

@@ -81,6 +81,9 @@ CASES = [
     # no address at all
     Case("我要投诉噪音扰民，晚上十一点还在施工", None, None, None),
     Case("以前在外省交了八年社保，现在回滨江了，想把养老保险转回来", None, None, None),
+    # a hall where paperwork is done on the spot is not the place
+    Case("我想在桥西社区那边的夜市摆个奶茶摊，还是要去市政务服务中心现场办？",
+         "江北区", "运河街道", "桥西社区"),
     Case("我们小区门口的路灯坏了", None, None, None),
 ]
 

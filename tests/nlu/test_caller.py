@@ -40,6 +40,11 @@ def test_names_as_callers_give_them(transcript: str, name: str | None) -> None:
         ("市民：我姓鄞，金字旁……不对，是一个堇菜的堇加个耳朵旁。\n坐席：鄞阿姨，电话多少？",
          "鄞阿姨"),
         ("市民：我是车间的班长，姓仲，仲夏的仲。\n坐席：仲班长，电话多少？", "仲班长"),
+        # Surnames declared by saying they are one, or by spelling their parts.
+        ("坐席：您贵姓？\n市民：叫我小禤得啦，禤系好少见嘅姓。", "小禤"),
+        ("坐席：您怎么称呼？\n市民：叫我老妫，妫是女字旁一个为人的为。", "老妫"),
+        ("市民：我英文名叫Grace，身份证上叫双雨桐，双喜的双。\n坐席：双女士，稍后联系您。",
+         "双雨桐"),
         # A surname corrected in the same breath, then the agent's title for the new one.
         ("市民：我是跑夜班的出租车司机，姓房……哦不，姓方，方向的方。\n坐席：方师傅，电话多少？",
          "方师傅"),
@@ -374,6 +379,16 @@ def test_declared_surnames_need_no_new_patterns() -> None:
         # in brackets, the phone right after.
         ("网约车绕路。\n麻烦交通部门查一下。——詹若琳 18868031756", "詹若琳"),
         ("厂里工资只发了一半。\n房租都交不起。\n小宋（宋晓峰）15157926602", "宋晓峰"),
+        # What the writer is, then a familiar form; the contact line below.
+        ("医院门口天天堵车。\n请疏导。\n一个天天堵在这里的司机 老弥\n电话 0579-8832 6609", "老弥"),
+        ("电竞酒店半夜吵。\n请管一管。\n星光社区12幢 阿伟\n微信同号 13588019276", "阿伟"),
+        # A familiar form or a Cantonese title alone; a contact line in traditional characters.
+        ("门诊慢特病怎么申请？\n请给予答复。\n老伦", "老伦"),
+        ("押金唔肯退。\n麻烦帮手处理。\n劳生\n電話 139 2580 1164", "劳生"),
+        # A name not listed after what the writer is, above a contact line or a bare number.
+        ("残疾证换证太难。\n能不能上门办理？\n手语翻译 禄小芳\n手机：135-7902-4416", "禄小芳"),
+        ("施教区划得太远。\n希望重新考虑。\n永和社区 一位准一年级家长 杞女士\n13758021946",
+         "杞女士"),
     ],
 )
 def test_aliases_nicknames_and_signatures_above_a_contact_line(transcript: str, name: str) -> None:

@@ -59,6 +59,9 @@ def test_a_corrected_tail_replaces_the_last_digits(text: str, digits: str) -> No
     [
         ("家里电话八七六五四三二一，区号零五七九。", "057987654321"),
         ("座机，八七六五四三二一，前边加零五七九。", "057987654321"),
+        # In two groups, and an area code said last with no word before it.
+        ("家里座机，八七七五，三三一二，区号零五七九。", "057987753312"),
+        ("家里电话八五三二六六七一，零五七九的。", "057985326671"),
     ],
 )
 def test_an_area_code_said_after_the_number(text: str, phone: str) -> None:

@@ -346,3 +346,28 @@ def test_speech_earlier_reports_coming_days_and_abilities_are_no_times(text: str
 def test_a_bare_night_in_an_afternoon_call_is_still_no_time() -> None:
     afternoon = datetime.fromisoformat("2025-05-12T15:10:00+08:00")
     assert resolve_event_time("凌晨被风刮倒了一棵树", afternoon) is None
+
+
+# CALL is Monday 2025-05-12 09:31.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("上月廿八开始有人在里头施工", "2025-04-28T00:00:00+08:00"),  # 廿八 = 28, no 号
+        ("尋日还衫，店员话要扣晒按金", "2025-05-11T00:00:00+08:00"),  # Cantonese, traditional
+        ("今天一大早我去河边洗拖把看见的", "2025-05-12T08:00:00+08:00"),
+        ("住院部三号梯卡住了，关了快二十分钟了", "2025-05-12T09:00:00+08:00"),
+        ("就刚才闻到的，七点半孩子们就进校了", "2025-05-12T09:00:00+08:00"),
+        # The call's own day, and a handover day, date nothing; the weather's day does.
+        ("今天专门抽空打这个电话，上个月二十号才交房，上个星期六下大雨墙角全湿了",
+         "2025-05-10T00:00:00+08:00"),
+    ],
+)
+def test_old_style_days_traditional_words_and_what_dates_nothing(
+    text: str, expected: str
+) -> None:
+    found = resolve_event_time(text, CALL)
+    assert found is not None and found.time.isoformat() == expected
+
+
+def test_a_decimal_reading_is_no_clock_time() -> None:
+    assert resolve_event_time("做了白内障手术，现在视力是零点八，换证体检能过吗", CALL) is None

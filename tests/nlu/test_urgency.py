@@ -87,6 +87,7 @@ def test_a_danger_unfolding_now_is_in_progress_a_state_is_not() -> None:
     ("text", "urgent"),
     [
         ("热水器都打不着火", False),  # a heater that will not light is no fire
+        ("B口正对着火车站进站口，要绕路", False),  # facing the station, no fire
         ("孩子的预防接种证丢了", False),  # something of the child's, not the child, is lost
         ("孩子在商场走失了", True),
         ("东信路上突然塌了一个坑，有一米多宽", True),

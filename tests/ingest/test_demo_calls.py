@@ -39,6 +39,7 @@ CALL_FILES = (
     "calls_holdout16.jsonl",
     "calls_holdout17.jsonl",
     "calls_holdout18.jsonl",
+    "calls_holdout19.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

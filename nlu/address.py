@@ -84,8 +84,12 @@ _CITY_LIFE = re.compile(
 _TO_CITY = re.compile(r"(?:回|回到|来到|搬到|调到|调回)$")
 _CARE = re.compile(r"医|卫生院|诊所")
 # After a place, the caller working or studying there.
-_AFFILIATION = re.compile(r"(?:上班|工作|教[\u4e00-\u9fff]{0,3}(?=[，,。！!]|$)|读书|上学"
-                          r"|的(?:学生|老师|员工|职工))")
+_AFFILIATION = re.compile(
+    r"(?:上班|工作|教[\u4e00-\u9fff]{0,3}(?=[，,。！!]|$)|读书|上学"
+    # 「在市博物馆做讲解员」, 「软件园一家公司的HR」.
+    r"|做[\u4e00-\u9fff]{1,3}员(?=[，,。！!]|$)"
+    r"|的(?:学生|老师|员工|职工)|[\u4e00-\u9fff]{2,6}?的(?:HR|人事|会计)(?=[，,。！!]|$))"
+)
 _PAPERWORK = re.compile(
     r"(?:那边|这边|那里|这里|现场)?(?:办理|办(?![了的过事]))|[^。！？!?]{0,12}?窗口"
     # 「骑到白沙街道那个上牌点」.
@@ -493,9 +497,15 @@ def _choose(mentions: list[_Mention]) -> _Choice | None:
 
 def _written_out(winners: list[GazetteerEntry], mentions: list[_Mention]) -> list[GazetteerEntry]:
     """Of equally supported places, the one written out after its own district or street
-    (「临湖区湖西镇沈家村」, not the 「湖西村」 a navigator went to), when only one is."""
+    (「临湖区湖西镇沈家村」, not the 「湖西村」 a navigator went to), or else the one said by
+    its full name (「青湖荷花社区」: 荷花社区, not the lake's 青湖), when only one is."""
     if len(winners) < 2:
         return winners
+    by_name = [
+        winner for winner in winners
+        if any(form.entry.id == winner.id and form.how == "name"
+               for mention in mentions for form, _ in mention.forms)
+    ]
     chained = [
         winner for winner in winners
         if any(
@@ -508,7 +518,9 @@ def _written_out(winners: list[GazetteerEntry], mentions: list[_Mention]) -> lis
             for mention in mentions
         )
     ]
-    return chained if len(chained) == 1 else winners
+    if len(chained) == 1:
+        return chained
+    return by_name if len(by_name) == 1 else winners
 
 
 def _corrected(text: str, mentions: list[_Mention]) -> list[_Mention]:

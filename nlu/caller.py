@@ -90,9 +90,12 @@ _LATIN_ALIAS = r"[A-Za-z][A-Za-z .'-]{0,30}\s*[（(]"
 _DECLARED_SURNAME = re.compile(
     rf"(?:{_I}|免贵|^)姓(?P<sur>[\u4e00-\u9fff])|[“\"「‘](?P<quoted>[\u4e00-\u9fff])[”\"」’]"
     r"|(?P<spelt>[\u4e00-\u9fff])[\u4e00-\u9fff]{0,3}[的嘅](?P=spelt)(?=[，,。.、；;！!\s]|$)"
-    # 「禤系好少见嘅姓」: a surname said to be one; 「妫是女字旁一个为」: spelt by its parts.
+    # 「禤系好少见嘅姓」: a surname said to be one; 「妫是女字旁一个为」, 「盍，上面一个来去的
+    # 去」: spelt by its parts; 「麴不是曲」: told apart from a common one.
     r"|(?:^|(?<=[，,。\s]))(?P<said>[\u4e00-\u9fff])[是系][^，,。！!]{0,6}[的嘅]?姓"
-    r"|(?:^|(?<=[，,。\s]))(?P<parts>[\u4e00-\u9fff])是[\u4e00-\u9fff]{1,3}旁"
+    r"|(?:^|(?<=[，,。\s]))(?P<parts>[\u4e00-\u9fff])(?:是[\u4e00-\u9fff]{1,3}旁"
+    r"|[，,]\s*(?:上面|上边|左边|左面)一个)"
+    r"|(?:^|(?<=[，,。\s]))(?P<told>[\u4e00-\u9fff])不是[\u4e00-\u9fff](?=[，,。\s]|$)"
 )
 # 「复姓濮阳」, and 「我姓淳于，淳于国栋」 or 「我姓左丘，复姓……」: two characters said again.
 _DECLARED_COMPOUND = re.compile(
@@ -175,8 +178,8 @@ def _patterns() -> _Patterns:
         rf"(?:{_I}的)?(?:大名|全名|本名|学名|真名|中文名字?)(?:叫|是|啊|呀|吧)?[，,\s]*|"
         # 「我老秦，秦始皇的秦」: 「我」 and straight on the familiar 老 + surname.
         rf"{_I}(?=老{surname}[，,。\s])|"
-        # 「英文名叫Grace，身份证上叫双雨桐」.
-        r"(?:身份证|证件|户口本)上(?:叫|写的是|是)|"
+        # 「英文名叫Grace，身份证上叫双雨桐」; 「叫我阿Ray……写陈睿吧」.
+        r"(?:身份证|证件|户口本)上(?:叫|写的是|是)|(?:^|(?<=[，,。…\s]))写(?=[\u4e00-\u9fff]{2,3}吧)|"
         rf"[叫喊]{_I}|联系人[：:]?|留言人[：:]?|投诉人[：:]?|反映人[：:]?|举报人[：:]?|来电人[：:]?|"
         r"(?:业主|居民|村民|家长)?代表[：:]|读者|署名[：:]?|落款[：:]?"
     )
@@ -189,9 +192,10 @@ def _patterns() -> _Patterns:
         rf"(?!老师|老板)(?P<name>{name})"
         + _NAME_END
     )
-    # 「柏树的柏」, 「弓长张」, 「走之旁一个录」: how the caller spells the surname out.
+    # 「柏树的柏」, 「弓长张」, 「走之旁一个录」, 「南郭先生那个南郭」: how the caller spells the
+    # surname out.
     explained = (r"(?:[\u4e00-\u9fff]{1,4}[的嘅](?P=sur)|[\u4e00-\u9fff]{1,2}(?P=sur)"
-                 r"|[\u4e00-\u9fff]{1,5}一个[\u4e00-\u9fff]{1,3})")
+                 r"|[\u4e00-\u9fff]{1,5}一个[\u4e00-\u9fff]{1,3}|[\u4e00-\u9fff]{1,6}?那个(?P=sur))")
     surname_word = rf"(?:免贵姓|{_I}姓|姓)"
     signer = rf"[\u4e00-\u9fff0-9A-Za-z]{{0,10}}?(?:{_SIGNER_ROLES})"
     return _Patterns(
@@ -296,7 +300,7 @@ def _declared_surnames(turns: list[Turn]) -> tuple[list[str], list[str]]:
         char
         for text in said for m in _DECLARED_SURNAME.finditer(text)
         if (char := m.group("sur") or m.group("quoted") or m.group("spelt") or m.group("said")
-            or m.group("parts")) not in _NOT_SURNAMES
+            or m.group("parts") or m.group("told")) not in _NOT_SURNAMES
         and char not in _SURNAME_CHARS and char not in _PATTERN_CHARS
         # 「我姓东方」, 「上官敏，上下的上，官员的官」: part of a compound surname said.
         and char not in listed

@@ -26,9 +26,9 @@ _NUM = r"[0-9零〇一二两三四五六七八九十廿卅]{1,3}"
 _DAY_WORDS = {
     "大前天": -3, "前天": -2, "前晚": -2, "前儿": -2, "前日": -2, "昨天": -1, "昨日": -1,
     "昨晚": -1, "昨夜": -1, "昨儿": -1, "昨早": -1, "昨朝": -1, "琴日": -1, "寻日": -1,
-    "琴晚": -1, "尋日": -1,
+    "琴晚": -1, "尋日": -1, "昨个": -1,
     "今天": 0, "今日": 0, "今早": 0,
-    "今晚": 0, "今儿": 0, "今朝": 0, "今朝早": 0,
+    "今晚": 0, "今儿": 0, "今朝": 0, "今朝早": 0, "今个": 0,
 }
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 # The hour a part of the day stands for, and the offset a clock hour gets within it.
@@ -36,15 +36,17 @@ _PARTS = {
     "凌晨": (3, 0), "清晨": (6, 0), "早上": (8, 0), "早晨": (8, 0), "一大早": (8, 0),
     "一早": (8, 0),
     "上午": (10, 0), "上半天": (10, 0), "中午": (12, 0), "晌午": (12, 0), "午后": (14, 12),
-    "下午": (15, 12), "后晌": (15, 12), "下半天": (15, 12), "后半晌": (15, 12),
-    "下半晌": (15, 12), "前半晌": (10, 0), "上半晌": (10, 0), "傍晚": (18, 12), "晚上": (20, 12),
+    "下午": (15, 12), "下昼": (15, 12), "后晌": (15, 12), "下半天": (15, 12), "后半晌": (15, 12),
+    "下半晌": (15, 12), "前半晌": (10, 0), "上半晌": (10, 0), "傍晚": (18, 12), "擦黑": (18, 12),
+    "晚上": (20, 12),
     "晚黑": (20, 12), "夜里": (23, 12), "半夜": (0, 0), "深夜": (23, 12), "夜间": (22, 12),
 }
 # The hour each part of the day begins at.
 _PART_BEGINS = {
     "凌晨": 0, "清晨": 5, "早上": 5, "早晨": 5, "一大早": 5, "一早": 5, "上午": 8, "上半天": 8,
-    "前半晌": 8, "上半晌": 8, "中午": 11, "晌午": 11, "午后": 12, "下午": 12, "后晌": 12,
-    "下半天": 12, "后半晌": 12, "下半晌": 12, "傍晚": 17, "晚上": 18, "晚黑": 18, "夜里": 21,
+    "前半晌": 8, "上半晌": 8, "中午": 11, "晌午": 11, "午后": 12, "下午": 12, "下昼": 12,
+    "后晌": 12, "下半天": 12, "后半晌": 12, "下半晌": 12, "傍晚": 17, "擦黑": 17, "晚上": 18,
+    "晚黑": 18, "夜里": 21,
     "深夜": 22, "夜间": 20,
 }
 # Parts of the night in which 「两点」 is still 02:00, not 14:00.
@@ -57,6 +59,8 @@ _NIGHT_GONE = {"凌晨", "半夜"}
 _IMPLIED_PART = {"昨晚": "晚上", "琴晚": "晚上", "昨夜": "夜里", "今晚": "晚上", "前晚": "晚上",
                  "今早": "早上", "昨早": "早上", "昨朝": "早上", "今朝早": "早上"}
 _PART_WORDS = "|".join(sorted(_PARTS, key=len, reverse=True))
+# 「昨天这个时候」, 「前天这个点」: the hour of the call, on the day named.
+_SAME_HOUR = re.compile(r"这个?(?:时候|点|钟点)")
 # Characters that may stand between a named day and its part of day or clock (「昨天我下午」).
 _DAY_TO_HOUR_GAP = 4
 
@@ -76,7 +80,12 @@ _MONTH_DAY = re.compile(
 )
 # 「上个月最后一天」: the day before the first of the call's month.
 _LAST_MONTH_END = re.compile(r"上个?月的?最后一天")
-_WEEK = re.compile(r"(?P<which>上上|上|这|本)?(?:个)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天])")
+# 「上礼拜四」, 「上礼拜的礼拜四」.
+_WEEK = re.compile(
+    r"(?P<which>上上|上|这|本)?(?:个)?(?:周|星期|礼拜)(?:的(?:周|星期|礼拜))?(?P<wd>[一二三四五六日天])"
+)
+# 「上个礼拜的今天」: this weekday, a week or two back.
+_WEEK_AGO_TODAY = re.compile(r"(?P<which>上上|上)个?(?:周|星期|礼拜)的?今天")
 _WEEKS_BACK = {"上上": 2, "上": 1}
 _FUTURE_DATE_WITHIN = timedelta(days=120)
 _RELATIVE = re.compile("|".join(sorted(_DAY_WORDS, key=len, reverse=True)))
@@ -91,6 +100,8 @@ _CLOCK = re.compile(
     # 「八点差十分」: ten to eight, still in the seventh hour.
     rf"(?:(?P<half>半)|(?P<m>{_NUM})分?|(?P<to>差{_NUM}分?))?"
     r"(?P<more>多|左右|来钟|钟)?(?P<under>不到)?"
+    # 「5月25日19:40」: a clock written in digits.
+    r"|(?<![\d:：])(?P<digital>[01]?\d|2[0-3])[:：][0-5]\d(?![\d:：])"
 )
 # The end of a range is not when something began: 「一直搞到凌晨两点」, 「开放到晚上九点」.
 _RANGE_END = re.compile(
@@ -128,6 +139,8 @@ _CONTRAST_NOW = re.compile(r"现在|这会儿")
 # A clause about the future (「明天一早我还要上班」) tells no event time.
 # 「希望早上五六点来看看」 asks for a visit then.
 _FUTURE = re.compile(r"明天|明早|明晚|明儿|后天|下周|下个?星期|下个?礼拜|下个?月|明年|希望")
+# Words quoted from someone else (「一句话“明天不用来了”」) tell nothing of the caller's future.
+_QUOTED = re.compile(r"“[^”]*”|「[^」]*」|\"[^\"]*\"")
 # 「前天下午……不对，是昨天下午」: a time given again after a correction replaces the first.
 _CORRECTION = re.compile(r"不对|不是|说错了|错了|唔系")
 _CORRECTION_GAP = 12
@@ -154,7 +167,7 @@ _DAY_AFTER_DAY = re.compile(r"今天[^，,。]{1,8}[，,]\s*明天")
 # A date of birth, expiry or handover (「2022年8月31号出生的」, 「上个月二十号才交房」) is no
 # event, nor the day of an earlier report (「上礼拜二就打过一次电话了」).
 _NOT_EVENT_DAY = re.compile(
-    r"出生(?!医学证明|证)|生日|到期|有效期|交房"
+    r"出生(?!医学证明|证)|生日(?!蛋糕)|到期|有效期|交房"
     r"|打过[一两三几]?[次回遍]?(?:电话|12345|热线)|(?:反映|投诉|举报)过"
 )
 # A time told of the weather (「昨晚下了一夜大雨，今天早上六点多……塌下来」) dates the cause:
@@ -219,6 +232,7 @@ class _Found:
     has_clock: bool = False
     day: datetime | None = None  # the day the words named, if any
     part: str | None = None  # the part of the day they named or implied
+    began: bool = False  # the words say something began then (「一点多就有人开始吐」)
 
 
 def call_hour(call_time: datetime) -> datetime:
@@ -260,6 +274,8 @@ def _day(text: str, call_time: datetime) -> tuple[datetime | None, str | None, t
         days := parse_number(m.group("n") or m.group("without") or m.group("unattended"))
     ) is not None:
         return call_time - timedelta(days=days), None, m.span()
+    if m := _WEEK_AGO_TODAY.search(text):
+        return call_time - timedelta(days=7 * _WEEKS_BACK[m.group("which")]), None, m.span()
     if m := _RELATIVE.search(text):
         word = m.group(0)
         return call_time + timedelta(days=_DAY_WORDS[word]), _IMPLIED_PART.get(word), m.span()
@@ -297,6 +313,8 @@ def _clock(text: str, after_part: bool) -> tuple[int, tuple[int, int]] | None:
     「七点不到」 and 「快七点」 are still in the sixth hour, so they give 6.
     """
     for clock in _CLOCK.finditer(text):
+        if clock.group("digital"):
+            return int(clock.group("digital")), clock.span()
         hour = parse_number(clock.group("h"))
         if hour is None or not 0 <= hour <= 24:
             continue
@@ -342,6 +360,8 @@ def _hour(
     With a day named (``day_end``) only a part or clock right after it counts; without one a
     part of the day alone counts only when ``anchored`` (the caller says it began then).
     """
+    if day_end is not None and (same := _SAME_HOUR.match(text, day_end)):
+        return call_time.hour, same.span(), True  # 「昨天这个时候」: the call's hour that day
     part_match = _PART.search(text)
     if part_match and not _near(part_match.span(), day_end):
         part_match = None
@@ -418,7 +438,7 @@ def _dated(
     mention = TimeMention(time=when, text=text[start:end], start=offset + start,
                           end=offset + end)
     return _Found(mention, has_hour=hour is not None or implied_part is not None,
-                  has_clock=clock, day=day, part=part)
+                  has_clock=clock, day=day, part=part, began="开始" in words)
 
 
 def _counted_back(text: str, offset: int, call_time: datetime) -> TimeMention | None:
@@ -489,7 +509,8 @@ def resolve_event_time(text: str, call_time: datetime) -> TimeMention | None:
             offset = sentence.start() + clause.start()
             counted = counted or _counted_back(clause.group(), offset, call_time)
             ongoing = ongoing or _ongoing(clause.group(), offset, call_time, habitual)
-            if (_FUTURE.search(clause.group()) or _WEATHER_OF.search(clause.group())
+            if (_FUTURE.search(_QUOTED.sub("", clause.group()))
+                    or _WEATHER_OF.search(clause.group())
                     or _later_this_week(clause.group(), call_time)):
                 continue
             if _WEATHER.search(clause.group()):
@@ -550,9 +571,14 @@ def _at_part_of(day: _Found, same_day: re.Match[str], offset: int) -> _Found:
 def _sharper(first: _Found, later: _Found, same_sentence: bool) -> bool:
     """Whether ``later`` gives the clock time of the same day that ``first`` gave only a part
     of, in the same sentence, or an hour of the day ``first`` named without one
-    (「反映一下昨天的事。昨天下午三点多……」)."""
+    (「反映一下昨天的事。昨天下午三点多……」), or the later hour at which the trouble began
+    (「十二点多吃的，一点多就有人开始吐」)."""
     same_day = later.mention.time.date() == first.mention.time.date()
     if same_day and later.has_hour and not first.has_hour:
+        return True
+    # 「十二点多吃的，一点多就有人开始吐」: when it began, after what led to it.
+    if (same_sentence and same_day and later.began and not first.began and later.has_clock
+            and later.mention.time > first.mention.time):
         return True
     # 「昨晚变压器炸了！……昨晚十一点，变压器"嘭"一声」: the same evening, now to the hour.
     same_part = first.part is not None and later.part == first.part

@@ -81,6 +81,11 @@ CASES = [
     # no address at all
     Case("我要投诉噪音扰民，晚上十一点还在施工", None, None, None),
     Case("以前在外省交了八年社保，现在回滨江了，想把养老保险转回来", None, None, None),
+    # a community said by its full name beats a neighbour's bare alias (the lake 青湖)
+    Case("青湖荷花社区那段湖边，有人往湖里打桩", "临湖区", "湖滨街道", "荷花社区"),
+    # where the caller works is not the place
+    Case("府前社区我们楼下新开了一家剧本杀店，半夜吵。我在市博物馆做讲解员。",
+         "老城区", "鼓楼街道", "府前社区"),
     # a hall where paperwork is done on the spot is not the place
     Case("我想在桥西社区那边的夜市摆个奶茶摊，还是要去市政务服务中心现场办？",
          "江北区", "运河街道", "桥西社区"),

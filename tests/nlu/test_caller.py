@@ -45,6 +45,13 @@ def test_names_as_callers_give_them(transcript: str, name: str | None) -> None:
         ("坐席：您怎么称呼？\n市民：叫我老妫，妫是女字旁一个为人的为。", "老妫"),
         ("市民：我英文名叫Grace，身份证上叫双雨桐，双喜的双。\n坐席：双女士，稍后联系您。",
          "双雨桐"),
+        # A surname told apart from a common one, or spelt by its parts after a correction.
+        ("坐席：您怎么称呼？\n市民：麴文博，麴不是曲，麦字旁一个匊。", "麴文博"),
+        ("坐席：您怎么称呼？\n市民：盍志强。\n坐席：何志强？\n市民：不是不是，盍，上面一个来去的去，"
+         "下面一个器皿的皿。", "盍志强"),
+        # The name to write down, after a nickname; a compound surname and a one-character name.
+        ("坐席：您怎么称呼？\n市民：叫我阿Ray……写陈睿吧，睿智的睿。", "陈睿"),
+        ("坐席：请问您的姓名？\n市民：复姓南郭，南郭先生那个南郭，单名一个文。", "南郭文"),
         # A surname corrected in the same breath, then the agent's title for the new one.
         ("市民：我是跑夜班的出租车司机，姓房……哦不，姓方，方向的方。\n坐席：方师傅，电话多少？",
          "方师傅"),

@@ -371,3 +371,29 @@ def test_old_style_days_traditional_words_and_what_dates_nothing(
 
 def test_a_decimal_reading_is_no_clock_time() -> None:
     assert resolve_event_time("做了白内障手术，现在视力是零点八，换证体检能过吗", CALL) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("上礼拜的礼拜四突然说老师走了", "2025-05-08T00:00:00+08:00"),
+        ("上个礼拜的今天下大雨，地板泡了一大片", "2025-05-05T00:00:00+08:00"),
+        ("昨天这个时候，我坐56路回去，琴盒落在车上了", "2025-05-11T09:00:00+08:00"),
+        ("5月11日19:40，我在湖滨雅苑门口叫车", "2025-05-11T19:00:00+08:00"),
+        ("我前天后晌……不对，是昨个后晌，买菜一脚踩上去", "2025-05-11T15:00:00+08:00"),
+        ("昨日下昼去湖西村出诊，见到一架小货车倒了一堆石棉瓦", "2025-05-11T15:00:00+08:00"),
+        ("这个月二号老板在微信上一句话“明天不用来了”", "2025-05-02T00:00:00+08:00"),
+        ("5月10日晚上买了个生日蛋糕，切开里面发霉", "2025-05-10T20:00:00+08:00"),
+    ],
+)
+def test_weeks_back_the_same_hour_digital_clocks_dialect_and_quoted_words(
+    text: str, expected: str
+) -> None:
+    found = resolve_event_time(text, CALL)
+    assert found is not None and found.time.isoformat() == expected
+
+
+def test_the_hour_the_trouble_began_wins_over_what_led_to_it() -> None:
+    afternoon = datetime.fromisoformat("2025-05-12T14:20:00+08:00")
+    found = resolve_event_time("十二点多吃的，一点多就有人开始吐", afternoon)
+    assert found is not None and found.time.isoformat() == "2025-05-12T13:00:00+08:00"

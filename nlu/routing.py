@@ -126,18 +126,18 @@ AGENT_COLUMN = 7
 LEARNED_COLUMNS = slice(8, 10)
 MEANING_COLUMNS = slice(10, 12)
 
-#: Both fitted by ``cityagent train categories`` on the twenty seen call files (2,370 calls:
-#: dev, test, holdout … holdout18) as conditional logits (softmax over the 81 second-level
+#: Both fitted by ``cityagent train categories`` on the twenty-one seen call files (2,490
+#: calls: dev, test, holdout … holdout19) as conditional logits (softmax over the 81 second-level
 #: categories), rounded, with the text model's out-of-fold probabilities in its columns.
 #: Without the meaning: for every call. With it (the last two
 #: columns: how close the caller's opening is in meaning to the category's knowledge,
 #: relative to the closest category, and whether it is the closest): for the uncertain ones.
-KEYWORD_WEIGHTS = ScoreWeights(router=0.5, keyword_length=-0.5, keyword_count=4.1, keyword_any=0.6,
-                               similarity=0.9, relative_similarity=2.0, first_keyword=1.5,
-                               agent_named=5.6, learned=22.2, learned_best=-1.7)
-WEIGHTS = ScoreWeights(router=0.4, keyword_length=0.0, keyword_count=3.2, keyword_any=0.4,
-                       similarity=0.0, relative_similarity=1.4, first_keyword=1.4, agent_named=5.3,
-                       learned=19.1, learned_best=-1.5, meaning=4.3, meaning_best=-0.2)
+KEYWORD_WEIGHTS = ScoreWeights(router=0.6, keyword_length=-0.1, keyword_count=3.2, keyword_any=0.7,
+                               similarity=1.5, relative_similarity=1.7, first_keyword=1.3,
+                               agent_named=5.4, learned=25.0, learned_best=-4.0)
+WEIGHTS = ScoreWeights(router=0.5, keyword_length=0.3, keyword_count=2.4, keyword_any=0.7,
+                       similarity=0.5, relative_similarity=1.1, first_keyword=1.2, agent_named=5.3,
+                       learned=21.4, learned_best=-3.4, meaning=4.1, meaning_best=-0.1)
 
 
 @dataclass(frozen=True)

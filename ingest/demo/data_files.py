@@ -28,7 +28,7 @@ SEEN_CALL_FILES = tuple(
     for split in (
         "dev", "test", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6",
         "holdout7", "holdout8", "holdout9", "holdout10", "holdout11", "holdout12", "holdout13",
-        "holdout14", "holdout15", "holdout16", "holdout17", "holdout18",
+        "holdout14", "holdout15", "holdout16", "holdout17", "holdout18", "holdout19",
     )
 )
 

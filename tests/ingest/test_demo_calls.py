@@ -40,6 +40,7 @@ CALL_FILES = (
     "calls_holdout17.jsonl",
     "calls_holdout18.jsonl",
     "calls_holdout19.jsonl",
+    "calls_holdout20.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

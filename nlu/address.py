@@ -501,11 +501,6 @@ def _written_out(winners: list[GazetteerEntry], mentions: list[_Mention]) -> lis
     its full name (「青湖荷花社区」: 荷花社区, not the lake's 青湖), when only one is."""
     if len(winners) < 2:
         return winners
-    by_name = [
-        winner for winner in winners
-        if any(form.entry.id == winner.id and form.how == "name"
-               for mention in mentions for form, _ in mention.forms)
-    ]
     chained = [
         winner for winner in winners
         if any(
@@ -520,6 +515,11 @@ def _written_out(winners: list[GazetteerEntry], mentions: list[_Mention]) -> lis
     ]
     if len(chained) == 1:
         return chained
+    by_name = [
+        winner for winner in winners
+        if any(form.entry.id == winner.id and form.how == "name"
+               for mention in mentions for form, _ in mention.forms)
+    ]
     return by_name if len(by_name) == 1 else winners
 
 

@@ -1,8 +1,8 @@
 """The trained NER as a spaCy component: a fine-tuned character encoder that tags BIO.
 
-``cityagent_encoder_ner`` holds an :class:`EncoderNer` (weights and vocabulary, saved with
-the pipeline) and sets ``doc.ents`` from the spans it finds. Texts longer than a window are
-cut at sentence ends (the model was fine-tuned on CLUENER's sentences of up to 50
+``cityagent_encoder_ner`` holds an :class:`EncoderNer` (the ONNX graph and the vocabulary,
+saved with the pipeline) and sets ``doc.ents`` from the spans it finds. Texts longer than a
+window are cut at sentence ends (the model was fine-tuned on CLUENER's sentences of up to 50
 characters); a batch of texts is run as rows of similar length, so that padding stays small.
 """
 

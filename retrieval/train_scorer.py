@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sklearn.linear_model import LogisticRegression
 
 from kg.errors import DataValidationError
@@ -56,6 +56,9 @@ class ScorerTrainReport(BaseModel):
     """Out-of-fold figures of the scorer and the threshold chosen from them."""
 
     encoder: str
+    encoder_per_fold: bool = Field(
+        default=False, description="each fold asked through an encoder tuned without it"
+    )
     n_entries: int
     n_questions: int
     n_unknown_questions: int
@@ -110,10 +113,11 @@ def fold_plan(
 
 
 def _ask_all(
-    items: Sequence[KnowledgeItem], encoder: TextEncoder, n_folds: int, seed: int
+    items: Sequence[KnowledgeItem], encoders: Sequence[TextEncoder], n_folds: int, seed: int
 ) -> list[_Asked]:
     asked: list[_Asked] = []
     for fold, (base_items, questions) in enumerate(fold_plan(items, n_folds, seed)):
+        encoder = encoders[fold]
         base = build_base(base_items, encoder)
         texts = [clean_query(q.question) for q in questions]
         vectors = encoder.encode_queries(texts)
@@ -170,13 +174,24 @@ def train_scorer(
     n_folds: int = 5,
     seed: int = 0,
     target_precision: float = 0.95,
+    fold_encoders: Sequence[TextEncoder] | None = None,
 ) -> ScorerTrainReport:
-    """Cross-validate the scorer on ``items``' paraphrases, choose the threshold, save it."""
+    """Cross-validate the scorer on ``items``' paraphrases, choose the threshold, save it.
+
+    ``fold_encoders`` are for an encoder fine-tuned on these same paraphrases
+    (``retrieval/train_encoder.py``): fold *f* is then asked through the encoder that never
+    saw its questions, and ``encoder`` (trained on all of them) is only named in the model.
+    """
     if sum(len(i.paraphrases) for i in items) < n_folds:
         raise DataValidationError("training the scorer needs paraphrases in the FAQ")
+    if fold_encoders is not None and len(fold_encoders) != n_folds:
+        raise ValueError(f"{len(fold_encoders)} fold encoders for {n_folds} folds")
     started = time.perf_counter()
-    cached = CachedEncoder(encoder)
-    asked = _ask_all(items, cached, n_folds, seed)
+    if fold_encoders is None:
+        encoders = [CachedEncoder(encoder)] * n_folds
+    else:
+        encoders = [CachedEncoder(e) for e in fold_encoders]
+    asked = _ask_all(items, encoders, n_folds, seed)
     folds = np.asarray([a.fold for a in asked])
     oof_rankings: list[list[str]] = [[] for _ in asked]
     oof_conf = np.zeros(len(asked))
@@ -209,6 +224,7 @@ def train_scorer(
     fused = [[h.item.id for h in a.hits] for a, k in zip(asked, known, strict=True) if k]
     return ScorerTrainReport(
         encoder=encoder.name,
+        encoder_per_fold=fold_encoders is not None,
         n_entries=len(items),
         n_questions=int(known.sum()),
         n_unknown_questions=int((~known).sum()),

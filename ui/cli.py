@@ -448,6 +448,37 @@ def train_scorer_command(
     typer.echo(train_scorer(items, load_encoder()).model_dump_json(indent=2))
 
 
+@train_app.command("encoder")
+@_clear_errors
+def train_encoder_command(
+    faq: Annotated[Path | None, typer.Option(help="FAQ with paraphrases (JSONL or CSV)")] = None,
+    epochs: Annotated[int, typer.Option(min=1, help="passes over the paraphrase pairs")] = 3,
+) -> None:
+    """Fine-tune e5 on a FAQ's paraphrases (5 folds + final; needs the train extra) and refit
+    the answer scorer on it; both go to retrieval/models/tuned_e5."""
+    from ingest.demo.data_files import DATA_DIR
+    from ingest.faq import read_faq
+    from nlu.e5_checkpoint import read_e5_checkpoint
+    from nlu.encoder_ner_data import default_e5_file
+    from retrieval.train_encoder import TuneConfig, corpus_texts, train_encoder_and_scorer
+    from retrieval.tuned_encoder import DEFAULT_TUNED_DIR
+
+    settings = get_settings()
+    source = faq or settings.shared_data_dir / "unionpay_faq" / "faq.jsonl"
+    items = read_faq(source, kb="faq").items
+    readable = [*sorted(DATA_DIR.glob("*knowledge*.yaml")), DATA_DIR / "bank.yaml",
+                settings.shared_data_dir / "teddycup2020c" / "messages_with_replies.jsonl"]
+    report = train_encoder_and_scorer(
+        items,
+        read_e5_checkpoint(default_e5_file()),
+        DEFAULT_TUNED_DIR,
+        settings.var_dir / "cache" / "tuned_e5_folds",
+        vocab_texts=corpus_texts([p for p in readable if p.is_file()]),
+        cfg=TuneConfig(epochs=epochs),
+    )
+    typer.echo(report.model_dump_json(indent=2))
+
+
 @eval_app.command("faq")
 @_clear_errors
 def eval_faq_command(

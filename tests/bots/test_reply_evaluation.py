@@ -75,6 +75,7 @@ def test_a_small_held_out_run() -> None:
 
     report = evaluate_held_out(cases, load_encoder(), draft, held_out=0.2, seed=1)
     assert report.indexed_cases == 16 and report.held_out_cases == 4
+    assert report.judge == report.encoder  # no judge given: the retrieval encoder scores
     assert set(report.suggestions) >= {"template", "template_no_case_quote"}
     for scores in (*report.suggestions.values(), report.nearest_case_reply):
         assert scores.cases == 4 and 0 <= scores.rouge_l_f1 <= 1

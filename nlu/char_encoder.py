@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 from pydantic import BaseModel
@@ -77,20 +78,29 @@ class CharVocab(BaseModel):
         )
 
 
+class RowSpecials(Protocol):
+    """The ids a padded row needs: the character vocabulary and the e5 pieces both have them."""
+
+    bos: int
+    eos: int
+    pad: int
+
+
 def padded_rows(
     ids: Sequence[Sequence[int] | np.ndarray],
-    positions: Sequence[Sequence[int] | np.ndarray],
-    vocab: CharVocab,
+    positions: Sequence[Sequence[int] | np.ndarray] | None,
+    vocab: RowSpecials,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(ids, mask, positions)`` arrays of rows wrapped in ``bos``/``eos`` and padded to the
-    longest, as the served encoder and the fine-tune read them."""
-    length = max(len(row) for row in ids) + 2
+    longest, as the served encoder and the fine-tune read them (positions 0 when ``None``)."""
+    length = max((len(row) for row in ids), default=0) + 2
     id_rows = np.full((len(ids), length), vocab.pad, dtype=np.int64)
     mask = np.zeros((len(ids), length), dtype=np.int64)
     position_rows = np.zeros((len(ids), length), dtype=np.int64)
-    for row, (chars, where) in enumerate(zip(ids, positions, strict=True)):
+    for row, chars in enumerate(ids):
         n = len(chars)
         id_rows[row, : n + 2] = [vocab.bos, *chars, vocab.eos]
         mask[row, : n + 2] = 1
-        position_rows[row, 1 : n + 1] = where
+        if positions is not None:
+            position_rows[row, 1 : n + 1] = positions[row]
     return id_rows, mask, position_rows

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
-WORD_START = "▁"
+from nlu.char_encoder import WORD_START
+
 UNKNOWN_PENALTY = 10.0
 """How much less likely than the rarest piece an unknown character is (SentencePiece's rule)."""
 

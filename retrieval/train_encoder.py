@@ -27,11 +27,13 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
 from pydantic import BaseModel, Field
 
+from nlu.char_encoder import WORD_START
 from nlu.e5_checkpoint import E5Checkpoint, EncoderShape, float_tensors
+from nlu.jsonl import read_jsonl
 from nlu.train_encoder_ner import CharEncoderTagger
 from retrieval.answer_scorer import SCORER_NAME
 from retrieval.entries import KnowledgeItem
-from retrieval.pieces import WORD_START, PieceTokenizer, PieceVocab
+from retrieval.pieces import PieceTokenizer, PieceVocab
 from retrieval.train_scorer import ScorerTrainReport, fold_plan, train_scorer
 from retrieval.tuned_encoder import (
     PASSAGE_PREFIX,
@@ -253,8 +255,6 @@ def train_tuned_encoders(
 
 def corpus_texts(paths: Sequence[Path]) -> list[str]:
     """Every string inside the given YAML or JSON-lines files (for the vocabulary only)."""
-    import json
-
     import yaml
 
     def strings(value: Any) -> list[str]:
@@ -271,8 +271,7 @@ def corpus_texts(paths: Sequence[Path]) -> list[str]:
         if path.suffix in (".yaml", ".yml"):
             out += strings(yaml.safe_load(path.read_text(encoding="utf-8")))
         elif path.suffix == ".jsonl":
-            with path.open(encoding="utf-8") as handle:
-                out += [s for line in handle if line.strip() for s in strings(json.loads(line))]
+            out += [s for _, row in read_jsonl(path) for s in strings(row)]
     return out
 
 

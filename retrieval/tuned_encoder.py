@@ -15,8 +15,6 @@ scores, the longest input and what it was trained on). Select it with
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,9 +23,11 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from kg.errors import ModelUnavailableError
+from nlu.char_encoder import padded_rows
 from nlu.e5_checkpoint import EncoderShape
 from nlu.onnx_encoder import encoder_graph, open_session, run_encoder
 from retrieval.pieces import PieceTokenizer, PieceVocab
+from retrieval.vector_index import atomic_directory
 
 logger = logging.getLogger(__name__)
 
@@ -56,16 +56,8 @@ def piece_rows(
 
     Training and serving both build their input here, so they cut and pad alike.
     """
-    vocab = tokenizer.vocab
-    rows = [
-        [vocab.bos, *tokenizer.encode(prefix + text, max_tokens), vocab.eos] for text in texts
-    ]
-    length = max((len(r) for r in rows), default=2)
-    ids = np.full((len(rows), length), vocab.pad, dtype=np.int64)
-    mask = np.zeros((len(rows), length), dtype=np.int64)
-    for i, row in enumerate(rows):
-        ids[i, : len(row)] = row
-        mask[i, : len(row)] = 1
+    pieces = [tokenizer.encode(prefix + text, max_tokens) for text in texts]
+    ids, mask, _ = padded_rows(pieces, None, tokenizer.vocab)
     return ids, mask
 
 
@@ -75,22 +67,15 @@ def save_tuned_encoder(
     shape: EncoderShape,
     files: TunedEncoderFiles,
 ) -> Path:
-    """Write the int8 graph of ``weights`` and its vocabulary into ``out_dir`` (replacing both).
+    """Write the int8 graph of ``weights`` and its vocabulary as the folder ``out_dir``.
 
-    Each file is written beside its final name and renamed into place, so a reader never
-    sees half a model.
+    The folder is replaced whole (a scorer fitted on the previous encoder goes with it), so
+    a reader never sees a graph beside another model's vocabulary.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
     graph = encoder_graph(weights, shape, int8=True).SerializeToString()
-    for name, payload in (
-        (GRAPH_FILE, graph),
-        (VOCAB_FILE, files.model_dump_json().encode("utf-8")),
-    ):
-        handle, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the model is read by the service
-        os.replace(tmp, out_dir / name)
+    with atomic_directory(out_dir) as staging:
+        (staging / GRAPH_FILE).write_bytes(graph)
+        (staging / VOCAB_FILE).write_text(files.model_dump_json(), encoding="utf-8")
     return out_dir
 
 

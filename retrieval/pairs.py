@@ -8,6 +8,11 @@ pair is described by a few features — the embeddings' cosine, ``|u−v|`` and 
 character and word overlap, edit distance, length, digit and negation mismatches — and
 a logistic model trained on real labelled pairs (see ``retrieval/models/PAIRS_MODEL_CARD.md``)
 gives the probability that both ask the same; the committed threshold turns it into yes/no.
+When the model was trained with a cross-encoder (``retrieval/cross_encoder.py``, which reads
+both questions at once), the decision is a blend: the logistic model's log-odds and the
+cross-encoder's logit, weighted by ``cross_weight``. A blend and not one more feature,
+because the logistic model fits its own features on the very pairs it is trained on and then
+trusts them over an honest out-of-fold logit (see the card).
 
 The model is trained by :func:`retrieval.train_pairs.train_pairs` (``cityagent train pairs``)
 and measured by :mod:`retrieval.evaluate_pairs` (``cityagent eval pairs``).
@@ -29,6 +34,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from kg.errors import ConfigurationError, DataValidationError
+from retrieval.cross_encoder import CrossEncoder, cross_encoder_dir
 from retrieval.encoder import TextEncoder, encoder_setting, load_encoder
 from retrieval.text_overlap import alnum_chars, char_bigrams
 
@@ -131,15 +137,6 @@ def pair_features(
     return np.hstack([cosine, lexical, np.abs(u - v), u * v]).astype(np.float64)
 
 
-def feature_names(dim: int) -> list[str]:
-    """Column names of :func:`pair_features` for embeddings of ``dim`` dimensions."""
-    return (
-        ["cosine", *LEXICAL_FEATURES]
-        + [f"absdiff_{i}" for i in range(dim)]
-        + [f"product_{i}" for i in range(dim)]
-    )
-
-
 class PairsModel(BaseModel):
     """The fitted logistic model over pair features and its decision threshold.
 
@@ -149,6 +146,12 @@ class PairsModel(BaseModel):
 
     encoder: str = Field(description="the encoder whose embeddings the model was trained on")
     dim: int
+    cross_encoder: str | None = Field(
+        default=None, description="the cross-encoder folder whose logit is blended in"
+    )
+    cross_weight: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="the cross-encoder logit's share of the blend"
+    )
     mean: list[float]
     scale: list[float]
     vocabulary: list[str]
@@ -179,8 +182,15 @@ def word_difference(
 class PairMatcher:
     """Says whether two questions ask the same thing, with a probability."""
 
-    def __init__(self, model: PairsModel, encoder: TextEncoder) -> None:
-        """Check the model fits the encoder, then keep both."""
+    def __init__(
+        self, model: PairsModel, encoder: TextEncoder, cross: CrossEncoder | None = None
+    ) -> None:
+        """Check the model fits the encoder (and the cross-encoder it names), then keep them."""
+        if (model.cross_encoder is None) != (cross is None):
+            raise ConfigurationError(
+                f"the pairs model uses cross-encoder {model.cross_encoder}, the matcher was "
+                f"given {cross.name if cross else None}"
+            )
         dense = 1 + len(LEXICAL_FEATURES) + 2 * model.dim
         if (
             len(model.mean) != dense
@@ -198,6 +208,7 @@ class PairMatcher:
             )
         self.model = model
         self.encoder = encoder
+        self.cross = cross
         self._mean = np.asarray(model.mean)
         self._scale = np.asarray(model.scale)
         self._dense_coef = np.asarray(model.coef[:dense])
@@ -217,6 +228,8 @@ class PairMatcher:
         dense = (pair_features(left, right, u, v) - self._mean) / self._scale
         bag = word_difference(left, right, self.model.vocabulary)
         z = dense @ self._dense_coef + bag @ self._word_coef + self.model.intercept
+        if self.cross is not None:
+            z = blend(z, self.cross.logits(left, right), self.model.cross_weight)
         return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
     def probabilities(self, left: Sequence[str], right: Sequence[str]) -> np.ndarray:
@@ -232,6 +245,11 @@ class PairMatcher:
         """Whether ``a`` and ``b`` ask the same thing, and the model's probability of it."""
         probability = float(self.probabilities([a], [b])[0])
         return probability >= self.threshold, probability
+
+
+def blend(log_odds: np.ndarray, cross_logits: np.ndarray, cross_weight: float) -> np.ndarray:
+    """The blended logit of the logistic model's log-odds and the cross-encoder's logits."""
+    return (1.0 - cross_weight) * log_odds + cross_weight * cross_logits
 
 
 def embed_pairs(
@@ -265,9 +283,11 @@ def load_pairs_model(path: Path = DEFAULT_PAIRS_FILE) -> PairsModel:
 def load_matcher(
     encoder: TextEncoder | None = None, path: Path = DEFAULT_PAIRS_FILE
 ) -> PairMatcher:
-    """A :class:`PairMatcher` of the committed model, by default over the encoder it names."""
+    """A :class:`PairMatcher` of the committed model, by default over the encoder it names,
+    with the cross-encoder it was trained with."""
     model = load_pairs_model(path)
-    return PairMatcher(model, encoder or load_encoder(encoder_setting(model.encoder)))
+    cross = CrossEncoder(cross_encoder_dir(model.cross_encoder)) if model.cross_encoder else None
+    return PairMatcher(model, encoder or load_encoder(encoder_setting(model.encoder)), cross)
 
 
 class LabelledPair(BaseModel):

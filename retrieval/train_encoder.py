@@ -131,6 +131,20 @@ def _pooled(
     return F.normalize((states * weight).sum(1) / weight.sum(1), dim=-1)
 
 
+def warmup_decay(
+    params: list[torch.nn.Parameter], learning_rate: float, total_steps: int, warmup: float
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+    """AdamW whose rate rises linearly over the first ``warmup`` share of the steps, then
+    falls linearly to zero: the usual schedule for fine-tuning a pretrained transformer."""
+    optimiser = torch.optim.AdamW(params, lr=learning_rate, weight_decay=0.01)
+    warm = max(1, round(warmup * total_steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser,
+        lambda step: min(1.0, (step + 1) / warm) * max(0.0, (total_steps - step) / total_steps),
+    )
+    return optimiser, schedule
+
+
 def fine_tune(
     pairs: Sequence[TrainingPair],
     weights: dict[str, np.ndarray],
@@ -149,12 +163,9 @@ def fine_tune(
     rng = random.Random(cfg.seed)
     tokenizer = PieceTokenizer(vocab)
     model = CharEncoderTagger(weights, shape, shape.layers, cfg.dropout)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=0.01)
     per_epoch = math.ceil(len(pairs) / cfg.batch_size)
-    total = cfg.epochs * per_epoch
-    warm = max(1, round(cfg.warmup * total))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: min(1.0, (step + 1) / warm) * max(0.0, (total - step) / total)
+    optimiser, schedule = warmup_decay(
+        list(model.parameters()), cfg.learning_rate, cfg.epochs * per_epoch, cfg.warmup
     )
     order = list(pairs)
     started = time.perf_counter()

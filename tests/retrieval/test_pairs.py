@@ -126,6 +126,7 @@ def test_eval_end_to_end_with_the_real_encoder(tmp_path: Path) -> None:
     assert 0.0 <= report.accuracy <= 1.0 and 0.0 < report.threshold < 1.0
     matcher = load_matcher()
     assert matcher.encoder.name == report.encoder
+    assert report.cross_encoder == (matcher.cross.name if matcher.cross else None)
     same, probability = matcher.same_intent("额度为什么降低了", "手机号码怎么修改")
     assert not same and 0.0 <= probability < matcher.threshold
 

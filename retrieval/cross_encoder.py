@@ -27,9 +27,9 @@ from pydantic import BaseModel, Field
 
 from nlu.char_encoder import padded_rows
 from nlu.e5_checkpoint import EncoderShape
-from nlu.onnx_encoder import encoder_graph, run_encoder
+from nlu.onnx_encoder import encoder_graph
 from retrieval.pieces import PieceTokenizer, PieceVocab
-from retrieval.tuned_encoder import GRAPH_FILE, open_model_folder
+from retrieval.tuned_encoder import GRAPH_FILE, open_model_folder, pooled_states
 from retrieval.vector_index import atomic_directory
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,6 @@ class CrossEncoder:
                 self._tokenizer, [left[i] for i in chosen], [right[i] for i in chosen],
                 self.files.max_tokens,
             )
-            states = run_encoder(self._session, ids, mask)
-            pooled = states.sum(axis=1) / mask.sum(axis=1, keepdims=True)
+            pooled = pooled_states(self._session, ids, mask)
             out[chosen] = pooled @ self._head + self.files.head_bias
         return out

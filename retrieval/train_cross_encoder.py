@@ -32,7 +32,7 @@ from nlu.train_encoder_ner import CharEncoderTagger
 from retrieval.cross_encoder import CrossEncoderFiles, pair_rows, save_cross_encoder
 from retrieval.pairs import LabelledPair
 from retrieval.pieces import PieceTokenizer, PieceVocab
-from retrieval.train_encoder import start_weights, trimmed_vocab, warmup_decay
+from retrieval.train_encoder import WarmupDecay, masked_mean, start_weights, trimmed_vocab
 from retrieval.train_pairs import sentence_disjoint_folds
 
 logger = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def fine_tune_cross(
     torch.nn.init.normal_(head.weight, std=0.02)
     torch.nn.init.zeros_(head.bias)
     per_epoch = math.ceil(len(pairs) / cfg.batch_size)
-    optimiser, schedule = warmup_decay(
+    optimiser = WarmupDecay(
         [*model.parameters(), *head.parameters()], cfg.learning_rate, cfg.epochs * per_epoch,
         cfg.warmup,
     )
@@ -123,16 +123,11 @@ def fine_tune_cross(
                 cfg.max_tokens,
             ))
             states = model.states(ids, mask, torch.zeros_like(ids))
-            weight = mask.unsqueeze(-1).to(states.dtype)
-            pooled = F.dropout((states * weight).sum(1) / weight.sum(1), cfg.dropout)
+            pooled = F.dropout(masked_mean(states, mask), cfg.dropout)
             logits = head(pooled).squeeze(-1)
             target = torch.tensor([float(p.label) for p in batch])
             loss = F.binary_cross_entropy_with_logits(logits, target)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_([*model.parameters(), *head.parameters()], 1.0)
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
+            optimiser.step(loss)
             loss_sum += float(loss.item()) * len(batch)
             seen += len(batch)
             if step % 100 == 0:

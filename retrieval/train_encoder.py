@@ -120,6 +120,12 @@ def start_weights(checkpoint: E5Checkpoint, rows: Sequence[int]) -> dict[str, np
     return weights
 
 
+def masked_mean(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The mean of each row's hidden states over its real tokens (E5's pooling)."""
+    weight = mask.unsqueeze(-1).to(states.dtype)
+    return (states * weight).sum(1) / weight.sum(1)
+
+
 def _pooled(
     model: CharEncoderTagger, tokenizer: PieceTokenizer, texts: Sequence[str], prefix: str,
     max_tokens: int,
@@ -127,22 +133,33 @@ def _pooled(
     ids, mask = piece_rows(tokenizer, texts, prefix, max_tokens)
     ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
     states = model.states(ids_t, mask_t, torch.zeros_like(ids_t))
-    weight = mask_t.unsqueeze(-1).to(states.dtype)
-    return F.normalize((states * weight).sum(1) / weight.sum(1), dim=-1)
+    return F.normalize(masked_mean(states, mask_t), dim=-1)
 
 
-def warmup_decay(
-    params: list[torch.nn.Parameter], learning_rate: float, total_steps: int, warmup: float
-) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+class WarmupDecay:
     """AdamW whose rate rises linearly over the first ``warmup`` share of the steps, then
-    falls linearly to zero: the usual schedule for fine-tuning a pretrained transformer."""
-    optimiser = torch.optim.AdamW(params, lr=learning_rate, weight_decay=0.01)
-    warm = max(1, round(warmup * total_steps))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser,
-        lambda step: min(1.0, (step + 1) / warm) * max(0.0, (total_steps - step) / total_steps),
-    )
-    return optimiser, schedule
+    falls linearly to zero (the usual schedule for fine-tuning a pretrained transformer),
+    with gradients clipped to norm 1."""
+
+    def __init__(
+        self, params: list[torch.nn.Parameter], learning_rate: float, total_steps: int,
+        warmup: float,
+    ) -> None:
+        self.params = params
+        self.optimiser = torch.optim.AdamW(params, lr=learning_rate, weight_decay=0.01)
+        warm = max(1, round(warmup * total_steps))
+        self.schedule = torch.optim.lr_scheduler.LambdaLR(
+            self.optimiser,
+            lambda step: min(1.0, (step + 1) / warm) * max(0.0, (total_steps - step) / total_steps),
+        )
+
+    def step(self, loss: torch.Tensor) -> None:
+        """Back-propagate ``loss`` and take one step of the schedule."""
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.optimiser.step()
+        self.schedule.step()
+        self.optimiser.zero_grad()
 
 
 def fine_tune(
@@ -164,7 +181,7 @@ def fine_tune(
     tokenizer = PieceTokenizer(vocab)
     model = CharEncoderTagger(weights, shape, shape.layers, cfg.dropout)
     per_epoch = math.ceil(len(pairs) / cfg.batch_size)
-    optimiser, schedule = warmup_decay(
+    optimiser = WarmupDecay(
         list(model.parameters()), cfg.learning_rate, cfg.epochs * per_epoch, cfg.warmup
     )
     order = list(pairs)
@@ -186,11 +203,7 @@ def fine_tune(
             logits = (queries @ passages.T * cfg.scale).masked_fill(same, -1e4)
             target = torch.arange(len(chunk))
             loss = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
+            optimiser.step(loss)
             loss_sum += float(loss.item())
         logger.info(
             "epoch %d/%d: loss %.3f (%.0f s)", epoch + 1, cfg.epochs, loss_sum / per_epoch,

@@ -99,7 +99,6 @@ class _Design:
         encoder: TextEncoder,
     ) -> None:
         self.main = list(pairs)
-        self.n_main = len(pairs)
         pairs = [*pairs, *extra]
         self.left = [p.sentence1 for p in pairs]
         self.right = [p.sentence2 for p in pairs]
@@ -136,6 +135,11 @@ class _Design:
             intercept=float(clf.intercept_[0]),
             threshold=0.5,
         )
+
+    @property
+    def n_main(self) -> int:
+        """How many pairs come from the measured file (the rest are extra)."""
+        return len(self.main)
 
     def log_odds(self, model: PairsModel, rows: np.ndarray) -> np.ndarray:
         x = self._matrix(rows, np.asarray(model.mean), np.asarray(model.scale), model.vocabulary)
@@ -304,9 +308,9 @@ def train_pairs(
                 time.perf_counter() - started)
     figures = []
     threshold = 0.5
+    labels = design.labels[: len(pairs)]
     for split in ("random", "sentence-disjoint"):
         log_odds = np.zeros(len(pairs))
-        labels = design.labels[: len(pairs)]
         for train_rows, test_rows in _splits(design, split, n_folds, seed):
             fitted = design.fit(train_rows, c, extra_weight)
             log_odds[test_rows] = design.log_odds(fitted, test_rows)

@@ -62,6 +62,14 @@ def piece_rows(
     return ids, mask
 
 
+def pooled_states(
+    session: onnxruntime.InferenceSession, ids: np.ndarray, mask: np.ndarray
+) -> np.ndarray:
+    """The graph's last hidden states of each padded row, averaged over its real tokens."""
+    states = run_encoder(session, ids, mask)
+    return np.asarray(states.sum(axis=1) / mask.sum(axis=1, keepdims=True))
+
+
 def save_tuned_encoder(
     out_dir: Path,
     weights: dict[str, np.ndarray],
@@ -135,9 +143,7 @@ class TunedEncoder:
             ids, mask = piece_rows(
                 self._tokenizer, [texts[i] for i in chosen], prefix, self.files.max_tokens
             )
-            states = run_encoder(self._session, ids, mask)
-            pooled = states.sum(axis=1) / mask.sum(axis=1, keepdims=True)
-            out[chosen] = pooled
+            out[chosen] = pooled_states(self._session, ids, mask)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         np.divide(out, norms, out=out, where=norms > 0)
         return out

@@ -19,12 +19,14 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from bots.agents.citizen import CitizenBot, CitizenConfig, Rephraser
+from bots.agents.citizen import CitizenBot, CitizenConfig
 from bots.dialogue_cases import KINDS, DialogueCase, unknown_entries
 from bots.dialogue_grounding import EntryFacts, ProceduralTexts, SentenceCounts
 from bots.dialogue_runner import LLMCall, MemoryTicketBook, TimedLLM, play
 from bots.dialogue_scoring import DialogueScore, RefusalCounts, score_dialogue
-from bots.tools.context import ContextLookup, ToolContext
+from bots.guarded_rewrite import Completer
+from bots.hotline_assist import ContextLookup
+from bots.tools.context import ToolContext
 from kg.errors import DataValidationError
 from nlu.ticket_fill import TicketFiller
 from retrieval.answer_scorer import AnswerScorer
@@ -138,7 +140,7 @@ class EvaluationBot:
 
 
 def evaluation_bot(knowledge: KnowledgeBase, scorer: AnswerScorer, filler: TicketFiller,
-                   lookup: ContextLookup | None, *, llm: Rephraser | None = None,
+                   lookup: ContextLookup | None, *, llm: Completer | None = None,
                    config: CitizenConfig | None = None, answer_threshold: float | None = None
                    ) -> EvaluationBot:
     """A citizen bot as the service builds it, but filing into memory, its LLM timed.
@@ -174,7 +176,7 @@ def evaluate_dialogues(cases: Sequence[DialogueCase], subject: EvaluationBot,
     Raises DataValidationError when a case expects an entry the knowledge base lacks (it
     could never succeed, and the figure would blame the bot for the data).
     """
-    missing = unknown_entries(list(cases), subject.bot.context.knowledge)
+    missing = unknown_entries(list(cases), subject.bot.context.knowledge_base)
     if missing:
         raise DataValidationError("entries not in the knowledge base: " + "; ".join(missing))
     began = time.perf_counter()

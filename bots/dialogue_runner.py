@@ -15,9 +15,10 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from bots.agents.citizen import CitizenBot, Rephraser
+from bots.agents.citizen import CitizenBot
 from bots.agents.citizen_state import CitizenReply
 from bots.dialogue_cases import DialogueCase, SeedTicket
+from bots.guarded_rewrite import Completer
 from bots.llm import ChatTurn, LLMAnswer
 from kg.errors import LLMUnavailableError
 from kg.ticket import DepartmentRoute, StoredTicket, Ticket
@@ -88,7 +89,7 @@ class LLMCall(BaseModel):
 class TimedLLM:
     """An LLM that records every call's latency; it answers as the wrapped one does."""
 
-    def __init__(self, inner: Rephraser) -> None:
+    def __init__(self, inner: Completer) -> None:
         """Wrap ``inner`` (an :class:`bots.llm.LLMClient` in practice)."""
         self.inner = inner
         self._calls: list[LLMCall] = []

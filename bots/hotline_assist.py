@@ -8,9 +8,8 @@ the gist of the entries it relies on with their numbers ([1], [2]) as shown to t
 says which department handles the matter and what happens next. Every figure in the draft
 is quoted from an entry or a past reply; nothing is composed.
 
-An LLM may polish the draft (:class:`ReplyPolisher`, plugged in by the bots that own the LLM
-client); a polished draft that cites a number the agent was not shown, or that fails, is
-dropped for the template's.
+The hotline-assist agent (:mod:`bots.agents.hotline_assist`) reaches this drafter through
+its ``suggest_reply`` tool and lets the LLM polish the draft under the guardrails.
 """
 
 from __future__ import annotations
@@ -18,12 +17,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bots.guardrails import citations
-from kg.errors import CityAgentError, DataValidationError, LLMUnavailableError
+from kg.errors import DataValidationError
 from kg.knowledge import ContactDepartment, KnowledgeContext
 from kg.ticket import Ticket
 from nlu.transcript import citizen_text, split_turns
@@ -45,9 +42,6 @@ _REPLY_CLOSING = re.compile(
 )
 _TRAILING = "。，,；;！!？? "
 TEMPLATE_NOTE = "草稿由检索结果和模板生成。"
-NO_LLM_NOTE = "未接入大模型：草稿由检索结果和模板生成。"
-POLISHED_NOTE = "草稿经大模型润色，引用和数字已核对。"
-UNAVAILABLE_NOTE = "大模型暂不可用：草稿由检索结果和模板生成。"
 
 ContextLookup = Callable[[Sequence[str]], Mapping[str, KnowledgeContext]]
 """Graph expansion of knowledge entries by id (see :func:`kg.knowledge.knowledge_context`)."""
@@ -117,16 +111,8 @@ class ReplySuggestion(BaseModel):
     reply: str = Field(description="the reply draft, citing [n]")
     template_reply: str = Field(description="the template's draft (equal to reply unless polished)")
     polished: bool = False
-    draft_note: str = Field(default=NO_LLM_NOTE,
+    draft_note: str = Field(default=TEMPLATE_NOTE,
                             description="who wrote the draft, and why not the LLM if not")
-
-
-class ReplyPolisher(Protocol):
-    """Rewrites a template draft more fluently (an LLM); it must keep the citations."""
-
-    def polish(self, draft: str, suggestion: ReplySuggestion, ticket: Ticket) -> str:
-        """The polished draft: same facts, same [n] citations, the agent's voice."""
-        ...
 
 
 def gist(text: str, limit: int) -> str:
@@ -167,7 +153,7 @@ class HotlineAssistant:
 
     ``knowledge`` holds the entries (searched in ``domain`` only), ``context`` expands them
     through the graph, ``past_cases`` finds similar answered messages; each may be missing
-    and the suggestion does without it. ``polisher`` is where an LLM plugs in.
+    and the suggestion does without it.
     """
 
     def __init__(
@@ -175,14 +161,12 @@ class HotlineAssistant:
         knowledge: KnowledgeBase | None,
         context: ContextLookup | None = None,
         past_cases: PastCaseIndex | None = None,
-        polisher: ReplyPolisher | None = None,
         config: AssistConfig | None = None,
         domain: str = GOVERNMENT_DOMAIN,
     ) -> None:
         self.knowledge = knowledge
         self.context = context
         self.past_cases = past_cases
-        self.polisher = polisher
         self.config = config or AssistConfig()
         self.domain = domain
         searched = knowledge if knowledge is not None else past_cases
@@ -203,12 +187,9 @@ class HotlineAssistant:
             raise DataValidationError("nothing to search: no citizen words and no summary")
         return text
 
-    def suggest(self, ticket: Ticket, transcript: str | None = None, *, polish: bool = True
-                ) -> ReplySuggestion:
-        """Entries, past cases and a reply draft for ``ticket`` (its transcript by default).
-
-        ``polish=False`` skips the LLM (it takes seconds on a CPU) and keeps the template.
-        """
+    def suggest(self, ticket: Ticket, transcript: str | None = None) -> ReplySuggestion:
+        """Entries, past cases and the template's reply draft for ``ticket`` (its transcript
+        by default)."""
         text = self.query(ticket, transcript)
         hits, cases = self._search(text)
         contexts = dict(self.context([h.item.id for h in hits])) if self.context and hits else {}
@@ -218,13 +199,10 @@ class HotlineAssistant:
         step = next_step(ticket, department)
         draft = template_reply(ticket, entries, shown_cases, department, step,
                                self.config.gist_chars)
-        suggestion = ReplySuggestion(
+        return ReplySuggestion(
             ticket_id=ticket.id, query=text, entries=entries, past_cases=shown_cases,
             department=department, next_step=step, reply=draft, template_reply=draft,
         )
-        if not polish:
-            return suggestion.model_copy(update={"draft_note": TEMPLATE_NOTE})
-        return self._polish(suggestion, ticket)
 
     # ------------------------------------------------------------------ search
     def _search(self, text: str) -> tuple[list[KnowledgeHit], list[PastCaseHit]]:
@@ -278,27 +256,6 @@ class HotlineAssistant:
             )
             for position, hit in enumerate(hits)
         ]
-
-    # ------------------------------------------------------------------ polish
-    def _polish(self, suggestion: ReplySuggestion, ticket: Ticket) -> ReplySuggestion:
-        if self.polisher is None:
-            return suggestion.model_copy(update={"draft_note": NO_LLM_NOTE})
-        try:
-            polished = self.polisher.polish(suggestion.reply, suggestion, ticket).strip()
-        except LLMUnavailableError as exc:
-            log.warning("reply polishing failed, the template draft stays: %s", exc)
-            note = exc.message if exc.code != LLMUnavailableError.code else UNAVAILABLE_NOTE
-            return suggestion.model_copy(update={"draft_note": note})
-        except CityAgentError as exc:
-            log.warning("reply polishing failed, the template draft stays: %s", exc)
-            return suggestion.model_copy(update={"draft_note": UNAVAILABLE_NOTE})
-        shown = {e.number for e in suggestion.entries} | {c.number for c in suggestion.past_cases}
-        if not polished or not set(citations(polished)) <= shown:
-            log.warning("polished reply dropped: empty or citing what the agent was not shown")
-            return suggestion.model_copy(
-                update={"draft_note": "大模型改写引用了未展示的条目，已用模板草稿。"})
-        return suggestion.model_copy(
-            update={"reply": polished, "polished": True, "draft_note": POLISHED_NOTE})
 
 
 def choose_department(ticket: Ticket, entries: Sequence[CitedEntry]) -> ContactDepartment | None:

@@ -117,6 +117,14 @@ class Settings(BaseSettings):
         default="gemma3-270m", min_length=1, description="The model name sent to the server."
     )
     llm_api_key: SecretStr | None = Field(default=None, description="The server's API key.")
+    llm_rewrites: bool | None = Field(
+        default=None,
+        description=(
+            "Let the LLM reword the bots' grounded answers (checked by the guardrails); "
+            "unset: only when CITYAGENT_LLM_BASE_URL names a server, since the embedded "
+            "270M model's rewordings fail the guardrails (tests/bench/test_bank_answers.py)."
+        ),
+    )
     llm_timeout_s: float = Field(default=30.0, gt=0, description="One request's time limit.")
     llm_max_retries: int = Field(default=1, ge=0, le=10, description="Retries of a failed call.")
     llm_max_tokens: int = Field(default=256, ge=1, le=32_768, description="Longest answer.")
@@ -203,6 +211,11 @@ class Settings(BaseSettings):
     def knowledge_index_dir(self) -> Path:
         """The saved knowledge indexes' folder, defaulting to ``<var_dir>/index``."""
         return self.index_dir or self.var_dir / "index"
+
+    @property
+    def llm_rewrites_enabled(self) -> bool:
+        """Whether the bots let the LLM reword their grounded answers."""
+        return bool(self.llm_base_url) if self.llm_rewrites is None else self.llm_rewrites
 
     @property
     def uses_external_neo4j(self) -> bool:

@@ -7,7 +7,7 @@ import logging
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from bots.bank_qa import MAX_QUESTION_CHARS, BankAnswer, BankTurn
+from bots.agents.bank_qa import MAX_QUESTION_CHARS, BankAnswer, BankTurn
 from nlu.pii import mask_pii
 from ui.services import Services
 
@@ -33,9 +33,11 @@ def bank_router(services: Services) -> APIRouter:
     def ask(request: BankQuestion) -> BankAnswer:
         """The bank's answer with its source, or a hand-over to a person (「转人工」).
 
-        Answers are knowledge entries verbatim: the bot never composes a rate, fee, limit
-        or rule. ``confidence`` is the calibrated probability that the entry is the right
-        one; the bot answers at or above ``threshold``.
+        Answers come from one knowledge entry (``answer``: its text verbatim): the bot never
+        composes a rate, fee, limit or rule. The LLM may word the ``reply`` from the entry
+        when its wording passes the guardrails; ``note`` says who wrote it. ``confidence`` is
+        the calibrated probability that the entry is the right one; the bot answers at or
+        above ``threshold``.
         """
         answer = services.bank_bot.ask(request.question, request.history)
         log.info("bank question %s: %s (%.2f)", mask_pii(answer.question[:40]), answer.status,

@@ -13,9 +13,9 @@ from kg.store import GraphStore
 from nlu.ticket_fill import TicketFiller
 
 if TYPE_CHECKING:
+    from bots.agents.bank_qa import BankQABot
     from bots.agents.citizen import CitizenBot
-    from bots.bank_qa import BankQABot
-    from bots.hotline_assist import HotlineAssistant
+    from bots.agents.hotline_assist import HotlineAssistAgent
     from bots.llm import LLMClient
     from retrieval.knowledge_base import KnowledgeBase
     from retrieval.past_cases import PastCaseIndex
@@ -49,6 +49,15 @@ class Services:
         thread.start()
         return thread
 
+    @property
+    def rewriter(self) -> LLMClient | None:
+        """The LLM the bots let reword their grounded answers, when the settings allow it
+        (``CITYAGENT_LLM_REWRITES``; by default only a configured server, not the embedded
+        model)."""
+        from kg.settings import get_settings
+
+        return self.llm if get_settings().llm_rewrites_enabled else None
+
     @cached_property
     def ticket_filler(self) -> TicketFiller:
         """The hotline's ticket filler on the graph's regions and routing table."""
@@ -77,11 +86,12 @@ class Services:
 
     @cached_property
     def bank_bot(self) -> BankQABot:
-        """The bank's customer-service bot over the knowledge base's bank entries."""
-        from bots.bank_qa import BankQABot
+        """The bank's customer-service bot over the knowledge base's bank entries; the LLM
+        words its answers from the entries when there is one."""
+        from bots.agents.bank_qa import BankQABot
         from retrieval.answer_scorer import load_scorer
 
-        return BankQABot(self.knowledge_base, load_scorer())
+        return BankQABot.on_knowledge(self.knowledge_base, load_scorer(), llm=self.rewriter)
 
     # -- hotline assistant: suggested replies (past cases, entries, graph context) --------
     @cached_property
@@ -108,17 +118,17 @@ class Services:
         from retrieval.answer_scorer import load_scorer
 
         return CitizenBot.from_store(self.store, self.knowledge_base, self.ticket_filler,
-                                     scorer=load_scorer(), llm=self.llm)
+                                     scorer=load_scorer(), llm=self.rewriter)
 
     @cached_property
-    def hotline_assistant(self) -> HotlineAssistant:
+    def hotline_assistant(self) -> HotlineAssistAgent:
         """Reply suggestions from the knowledge base's government entries, expanded through
         the graph, and the past cases; the LLM polishes the draft when there is one."""
+        from bots.agents.hotline_assist import HotlineAssistAgent
         from bots.hotline_assist import HotlineAssistant
-        from bots.reply_polisher import LLMReplyPolisher
         from kg.knowledge import knowledge_context
 
         store = self.store
-        polisher = LLMReplyPolisher(self.llm) if self.llm is not None else None
-        return HotlineAssistant(self.knowledge_base, lambda ids: knowledge_context(store, ids),
-                                self.past_cases, polisher=polisher)
+        lookup = lambda ids: knowledge_context(store, ids)  # noqa: E731 (one line, two users)
+        drafter = HotlineAssistant(self.knowledge_base, lookup, self.past_cases)
+        return HotlineAssistAgent.with_drafter(drafter, lookup, llm=self.rewriter)

@@ -6,7 +6,7 @@ from typing import Any
 
 import gradio as gr
 
-from bots.bank_qa import BankAnswer, BankTurn
+from bots.agents.bank_qa import BankAnswer, BankTurn
 from kg.errors import CityAgentError
 from ui.services import Services
 
@@ -15,7 +15,8 @@ _WELCOME = "您好，我是滨江市民银行智能客服。请问有什么可�
 
 def _render(answer: BankAnswer) -> str:
     if answer.status == "answered" and answer.source is not None:
-        note = f"匹配问题：{answer.source.question}｜置信度 {answer.confidence:.2f}"
+        note = (f"匹配问题：{answer.source.question}｜置信度 {answer.confidence:.2f}"
+                f"｜{answer.note}")
         return f"{answer.reply}\n\n<small>{note}</small>"
     lines = [answer.reply]
     if answer.suggestions:

@@ -20,9 +20,9 @@ report already filed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
@@ -59,19 +59,13 @@ from bots.agents.citizen_state import (
     TicketCard,
 )
 from bots.agents.sessions import SessionStore
-from bots.guardrails import rewrite_problems
-from bots.llm import ChatTurn, LLMAnswer
-from bots.tools.citizen_tools import (
-    EmergencyReport,
-    FiledTicket,
-    KnowledgeFound,
-    KnowledgeSearch,
-    TicketStatus,
-)
+from bots.guarded_rewrite import Completer, guarded_rewrite
+from bots.tools.citizen_tools import EmergencyReport, FiledTicket, TicketStatus
 from bots.tools.context import ToolContext
+from bots.tools.knowledge_tools import KnowledgeFound, KnowledgeSearch
 from bots.tools.registry import ToolRegistry, default_registry
 from bots.tools.spec import Persona
-from kg.errors import CityAgentError, LLMUnavailableError
+from kg.errors import CityAgentError
 from kg.ontology import CITY_TIMEZONE
 from kg.settings import Settings, get_settings
 from kg.store import GraphStore
@@ -124,14 +118,6 @@ class CitizenConfig(BaseModel):
                    session_ttl_s=s.citizen_session_ttl_s, max_sessions=s.citizen_max_sessions)
 
 
-class Rephraser(Protocol):
-    """What the bot needs of an LLM: one complete answer (:class:`bots.llm.LLMClient`)."""
-
-    def complete(self, turns: Sequence[ChatTurn]) -> LLMAnswer:
-        """The whole answer; LLMUnavailableError when there is none."""
-        ...
-
-
 class Outcome(BaseModel):
     """What a handler node produced for the citizen."""
 
@@ -171,7 +157,7 @@ class CitizenBot:
         tools: ToolContext,
         filler: TicketFiller,
         *,
-        llm: Rephraser | None = None,
+        llm: Completer | None = None,
         clock: Callable[[], datetime] = city_now,
         config: CitizenConfig | None = None,
         registry: ToolRegistry | None = None,
@@ -202,7 +188,7 @@ class CitizenBot:
         filler: TicketFiller,
         *,
         scorer: AnswerScorer | None = None,
-        llm: Rephraser | None = None,
+        llm: Completer | None = None,
         settings: Settings | None = None,
     ) -> CitizenBot:
         """A bot filing tickets in ``store`` and answering from ``knowledge`` (the service's)."""
@@ -332,19 +318,13 @@ class CitizenBot:
 
     def _rephrase(self, body: str) -> tuple[str, bool, str]:
         """The body rephrased by the LLM when it passes the guardrails; (text, failed, note)."""
-        if self.llm is None:
-            return body, False, texts.NOTE_GROUNDED
-        try:
-            answer = self.llm.complete([ChatTurn(role="system", content=texts.LLM_SYSTEM),
-                                        ChatTurn(role="user", content=f"答复原文：\n{body}")])
-        except LLMUnavailableError as exc:
-            log.warning("LLM rephrasing failed, the entry's text stays: %s", exc)
-            return body, True, texts.NOTE_GROUNDED
-        problems = rewrite_problems(answer.text, body)
-        if problems:
-            log.info("LLM rephrasing rejected: %s", "；".join(problems))
-            return body, False, texts.NOTE_REWRITE_REJECTED.format(problems="；".join(problems))
-        return answer.text, False, texts.NOTE_REWRITTEN
+        rewrite = guarded_rewrite(self.llm, texts.LLM_SYSTEM, f"答复原文：\n{body}", body)
+        if rewrite.status == "rewritten":
+            return rewrite.text, False, texts.NOTE_REWRITTEN
+        if rewrite.status == "rejected":
+            return body, False, texts.NOTE_REWRITE_REJECTED.format(
+                problems="；".join(rewrite.problems))
+        return body, rewrite.status == "unavailable", texts.NOTE_GROUNDED
 
     # ------------------------------------------------------------------ reports
     def _report(self, state: TurnState) -> dict[str, Any]:

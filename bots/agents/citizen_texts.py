@@ -76,7 +76,7 @@ LLM_SYSTEM = (
 )
 FAILED = f"抱歉，系统暂时无法处理您的消息，请稍后再试，或拨打{HOTLINE}热线。"
 
-NOTE_NO_LLM = "未接入大模型：回复由知识库检索和模板生成。"
+NOTE_NO_LLM = "未启用大模型措辞：回复由知识库检索和模板生成。"
 NOTE_LLM_DOWN = "大模型暂不可用：回复由知识库检索和模板生成。"
 NOTE_REWRITTEN = "答复经大模型改写，引用和数字已核对。"
 NOTE_REWRITE_REJECTED = "大模型改写未通过核对（{problems}），已使用知识库原文。"

@@ -1,4 +1,4 @@
-"""The citizen's tools: search the knowledge, file a ticket, look one up, report an emergency.
+"""The citizen's ticket tools: file a ticket, look one up, report an emergency.
 
 Each is a LangChain tool with a pydantic args schema and a Chinese description, defined once
 here with the personas allowed to call it (:data:`CITIZEN_TOOLS`). They return pydantic
@@ -23,74 +23,14 @@ from pydantic import BaseModel, Field
 from bots.tools.context import context_of
 from bots.tools.emergency_advice import EmergencyAdvice, life_danger
 from bots.tools.spec import ToolSpec
-from kg.knowledge import ContactDepartment
 from kg.ticket import Ticket
 from nlu.pii import mask_phone
 
 log = logging.getLogger(__name__)
 
-CANDIDATES = 10
-"""Entries the knowledge base shortlists for the scorer to rerank."""
 DEFAULT_ADVICE = EmergencyAdvice(
     hazard="紧急情况", numbers=["110"], advice="如有人身危险，请立即拨打110报警。", evidence=""
 )
-
-
-# --------------------------------------------------------------------------- search_knowledge
-class SearchKnowledgeArgs(BaseModel):
-    """Arguments of ``search_knowledge``."""
-
-    query: str = Field(min_length=1, max_length=512, description="市民的问题原文")
-    k: int = Field(default=3, ge=1, le=10, description="最多返回几条知识")
-
-
-class KnowledgeFound(BaseModel):
-    """One government knowledge entry found for a question, cited by its id."""
-
-    entry_id: str
-    question: str
-    answer: str
-    source: str | None = None
-    category: str | None = None
-    confidence: float = Field(ge=0.0, le=1.0, description="the scorer's probability")
-    departments: list[ContactDepartment] = Field(
-        default_factory=list, description="who handles it, from the graph")
-
-
-class KnowledgeSearch(BaseModel):
-    """The entries found for a question, best first, and the answer threshold."""
-
-    query: str
-    threshold: float
-    entries: list[KnowledgeFound] = Field(default_factory=list)
-
-    @property
-    def confident(self) -> list[KnowledgeFound]:
-        """The entries sure enough to be given as the answer."""
-        return [e for e in self.entries if e.confidence >= self.threshold]
-
-
-@tool("search_knowledge", args_schema=SearchKnowledgeArgs, description=(
-    "检索政务知识库：返回与市民问题最相关的知识条目（编号、标准问题、答复原文、出处、置信度、"
-    "承办部门），供引用作答；置信度低于阈值的条目不能当作答案。"))
-def search_knowledge(query: str, k: int, config: RunnableConfig) -> KnowledgeSearch:
-    """The government entries that best answer ``query``, reranked by the answer scorer and
-    expanded through the graph (handling departments), so an answer can cite them by id."""
-    ctx = context_of(config)
-    hits = ctx.knowledge.search(query, CANDIDATES, domain=ctx.domain)
-    ranked = ctx.scorer.rerank(query, hits)[:k]
-    ids = [r.hit.item.id for r in ranked]
-    around = dict(ctx.lookup(ids)) if ctx.lookup is not None and ids else {}
-    entries = []
-    for scored in ranked:
-        item = scored.hit.item
-        graph = around.get(item.id)
-        entries.append(KnowledgeFound(
-            entry_id=item.id, question=item.question, answer=item.answer, source=item.source,
-            category=item.category, confidence=round(scored.probability, 4),
-            departments=graph.departments if graph else [],
-        ))
-    return KnowledgeSearch(query=query, threshold=ctx.threshold, entries=entries)
 
 
 # -------------------------------------------------------------------------------- file_ticket
@@ -111,7 +51,7 @@ class FiledTicket(BaseModel):
 
 
 def _file(config: RunnableConfig, ticket: Ticket) -> FiledTicket:
-    context_of(config).tickets.save(ticket)
+    context_of(config).ticket_book.save(ticket)
     log.info("ticket %s filed (urgency %s, phone %s)", ticket.id, ticket.urgency,
              mask_phone(ticket.phone) if ticket.phone else "none")
     return FiledTicket(id=ticket.id, urgency=ticket.urgency, summary=ticket.summary,
@@ -157,7 +97,7 @@ def phone_digits(phone: str) -> str:
     "按工单编号和登记时的联系电话查询工单办理进度；电话不一致时不透露任何工单信息。"))
 def ticket_status(ticket_id: str, phone: str, config: RunnableConfig) -> TicketStatus:
     """A ticket's progress for whoever gives the phone it was filed with, else "not found"."""
-    stored = context_of(config).tickets.find(ticket_id.strip())
+    stored = context_of(config).ticket_book.find(ticket_id.strip())
     given = phone_digits(phone)
     owner = phone_digits(str((stored.properties.get("phone") or "") if stored else ""))
     if stored is None or not given or given != owner:
@@ -200,11 +140,9 @@ def report_emergency(ticket: Ticket, description: str, config: RunnableConfig) -
 
 
 CITIZEN_TOOLS: tuple[ToolSpec, ...] = (
-    ToolSpec(search_knowledge, frozenset({"citizen", "hotline_assist", "emergency"}),
-             ("KnowledgeEntry",)),
     ToolSpec(file_ticket, frozenset({"citizen", "hotline_assist"}), ("Ticket",)),
     ToolSpec(ticket_status, frozenset({"citizen", "hotline_assist"}), ("Ticket",)),
     ToolSpec(report_emergency, frozenset({"citizen", "hotline_assist", "emergency"}),
              ("Ticket",)),
 )
-"""The citizen's tools with every persona allowed to call each."""
+"""The ticket tools with every persona allowed to call each."""

@@ -1,21 +1,24 @@
-"""What the tools work on: the knowledge base, the ticket book, the graph's context lookup.
+"""What the tools work on: the knowledge base, the ticket book, the graph's context lookup,
+the reply drafter.
 
 Tools are defined once at import time and hold no state; the services they use travel with
 each call in LangChain's ``RunnableConfig`` (``configurable[CONTEXT_KEY]``), so one tool
-definition serves every bot instance, each with its own graph, index and test doubles.
+definition serves every bot instance, each with its own graph, index and test doubles. A bot
+gives only the services its persona's tools use; a tool that finds its service missing
+says which (ConfigurationError).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from langchain_core.runnables import RunnableConfig
 
+from bots.hotline_assist import ContextLookup, ReplySuggestion
 from kg.errors import ConfigurationError, NotFoundError
-from kg.knowledge import KnowledgeContext, knowledge_context
+from kg.knowledge import knowledge_context
 from kg.store import GraphStore
 from kg.ticket import StoredTicket, Ticket, get_ticket, store_ticket
 from retrieval.answer_scorer import AnswerScorer
@@ -24,10 +27,7 @@ from retrieval.knowledge_base import KnowledgeBase
 log = logging.getLogger(__name__)
 
 CONTEXT_KEY = "cityagent_tools"
-GOVERNMENT_DOMAIN = "政务"
 
-ContextLookup = Callable[[Sequence[str]], Mapping[str, KnowledgeContext]]
-"""Graph expansion of knowledge entries by id (see :func:`kg.knowledge.knowledge_context`)."""
 
 
 class TicketBook(Protocol):
@@ -61,6 +61,14 @@ class GraphTicketBook:
             return None
 
 
+class ReplyDrafter(Protocol):
+    """Who drafts the hotline agent's reply (:class:`bots.hotline_assist.HotlineAssistant`)."""
+
+    def suggest(self, ticket: Ticket, transcript: str | None = None) -> ReplySuggestion:
+        """Entries, past cases and the template's reply draft for ``ticket``."""
+        ...
+
+
 @dataclass(frozen=True)
 class ToolContext:
     """The services the tools use for one bot.
@@ -68,12 +76,12 @@ class ToolContext:
     ``answer_threshold`` overrides the scorer's calibrated threshold (None: the scorer's).
     """
 
-    knowledge: KnowledgeBase
-    scorer: AnswerScorer
-    tickets: TicketBook
+    knowledge: KnowledgeBase | None = None
+    scorer: AnswerScorer | None = None
+    tickets: TicketBook | None = None
     lookup: ContextLookup | None = None
-    domain: str = GOVERNMENT_DOMAIN
     answer_threshold: float | None = None
+    drafter: ReplyDrafter | None = None
 
     @classmethod
     def on_graph(cls, store: GraphStore, knowledge: KnowledgeBase, scorer: AnswerScorer,
@@ -84,15 +92,44 @@ class ToolContext:
                    answer_threshold=answer_threshold)
 
     @property
+    def knowledge_base(self) -> KnowledgeBase:
+        """The knowledge base; ConfigurationError when this bot was given none."""
+        return _given(self.knowledge, "knowledge base")
+
+    @property
+    def answer_scorer(self) -> AnswerScorer:
+        """The answer scorer; ConfigurationError when this bot was given none."""
+        return _given(self.scorer, "answer scorer")
+
+    @property
+    def ticket_book(self) -> TicketBook:
+        """The ticket book; ConfigurationError when this bot was given none."""
+        return _given(self.tickets, "ticket book")
+
+    @property
+    def reply_drafter(self) -> ReplyDrafter:
+        """The reply drafter; ConfigurationError when this bot was given none."""
+        return _given(self.drafter, "reply drafter")
+
+    @property
     def threshold(self) -> float:
         """The confidence at or above which an entry's answer is given as the answer."""
         if self.answer_threshold is not None:
             return self.answer_threshold
-        return self.scorer.threshold
+        return self.answer_scorer.threshold
 
     def config(self) -> RunnableConfig:
         """The RunnableConfig that carries this context into a tool call."""
         return {"configurable": {CONTEXT_KEY: self}}
+
+
+S = TypeVar("S")
+
+
+def _given(service: S | None, what: str) -> S:
+    if service is None:
+        raise ConfigurationError(f"a tool needs the {what}, and this bot's ToolContext has none")
+    return service
 
 
 def context_of(config: RunnableConfig) -> ToolContext:

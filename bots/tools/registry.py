@@ -19,6 +19,8 @@ from pydantic import BaseModel
 
 from bots.tools.citizen_tools import CITIZEN_TOOLS
 from bots.tools.context import ToolContext
+from bots.tools.hotline_tools import HOTLINE_TOOLS
+from bots.tools.knowledge_tools import KNOWLEDGE_TOOLS
 from bots.tools.spec import PERSONAS, Persona, ToolSpec
 from kg.errors import CityAgentError
 from kg.records import GraphBundle
@@ -130,7 +132,7 @@ def _check_persona(persona: str) -> None:
 @cache
 def default_registry() -> ToolRegistry:
     """Every tool of CityAgent (built once)."""
-    return ToolRegistry(CITIZEN_TOOLS)
+    return ToolRegistry((*KNOWLEDGE_TOOLS, *CITIZEN_TOOLS, *HOTLINE_TOOLS))
 
 
 def tools_for(persona: Persona) -> list[BaseTool]:

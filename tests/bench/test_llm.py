@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from bots.agents.hotline_assist import SYSTEM_PROMPT
 from bots.guardrails import rewrite_problems
 from bots.llm import ChatTurn
 from bots.llm_server import LocalLLMServer, connect_llm
-from bots.reply_polisher import SYSTEM_PROMPT
 from kg.settings import Settings, get_settings
 from tests.bench.timing import latency_figures
 

@@ -1,4 +1,4 @@
-"""Suggested replies: what the template draft cites, names and says; the LLM hook's guards."""
+"""Suggested replies: what the template draft cites, names and says."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bots.hotline_assist import (
     gist,
     reply_substance,
 )
-from kg.errors import CityAgentError, DataValidationError
+from kg.errors import DataValidationError
 from kg.knowledge import ContactDepartment, KnowledgeContext
 from kg.ontology import CITY_TIMEZONE
 from kg.ticket import DepartmentRoute, Ticket, TicketCategory
@@ -183,27 +183,6 @@ def test_nothing_to_search_is_a_clear_error(knowledge: KnowledgeBase) -> None:
         assistant.suggest(_ticket(summary="", transcript=""))
     with pytest.raises(DataValidationError):
         assistant.suggest(_ticket(summary=""), "坐席：您好\n  \n")
-
-
-class _Polisher:
-    def __init__(self, result: str | Exception) -> None:
-        self.result = result
-
-    def polish(self, draft: str, suggestion: ReplySuggestion, ticket: Ticket) -> str:
-        if isinstance(self.result, Exception):
-            raise self.result
-        return self.result.format(draft=draft)
-
-
-def test_polisher_hook_and_its_guards(knowledge: KnowledgeBase) -> None:
-    def run(result: str | Exception) -> ReplySuggestion:
-        return HotlineAssistant(knowledge, lookup, polisher=_Polisher(result)).suggest(_ticket())
-
-    good = run("（润色）{draft}")
-    assert good.polished and good.reply.startswith("（润色）") and good.template_reply in good.reply
-    for bad in ("编造的规定[9]", "   ", CityAgentError("LLM 不可用")):
-        dropped = run(bad)
-        assert not dropped.polished and dropped.reply == dropped.template_reply
 
 
 def test_reply_substance_and_gist() -> None:

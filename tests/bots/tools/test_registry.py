@@ -9,15 +9,10 @@ from datetime import datetime
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from bots.tools.citizen_tools import (
-    EmergencyReport,
-    FiledTicket,
-    KnowledgeSearch,
-    TicketStatus,
-    search_knowledge,
-)
+from bots.tools.citizen_tools import EmergencyReport, FiledTicket, TicketStatus
 from bots.tools.context import ToolContext
 from bots.tools.emergency_advice import life_danger
+from bots.tools.knowledge_tools import KnowledgeSearch, search_knowledge
 from bots.tools.registry import (
     SERVICE_KIND,
     ToolNotAllowedError,
@@ -62,10 +57,13 @@ def _count(store: GraphStore, ticket_id: str) -> int:
 
 def test_each_persona_gets_only_its_tools() -> None:
     assert {t.name for t in tools_for("citizen")} == CITIZEN_TOOLS
-    assert tools_for("bank_qa") == [] and tools_for("regulator") == []
+    assert [t.name for t in tools_for("bank_qa")] == ["search_bank_knowledge"]
+    assert {t.name for t in tools_for("hotline_assist")} == (
+        CITIZEN_TOOLS | {"suggest_reply"})
+    assert tools_for("regulator") == []
     assert {t.name for t in tools_for("emergency")} == {"search_knowledge", "report_emergency"}
     registry = default_registry()
-    assert set(registry.names()) == CITIZEN_TOOLS
+    assert set(registry.names()) == CITIZEN_TOOLS | {"search_bank_knowledge", "suggest_reply"}
     for persona in PERSONAS:
         for tool in registry.tools_for(persona):
             assert persona in registry.personas_of(tool.name)
@@ -74,7 +72,7 @@ def test_each_persona_gets_only_its_tools() -> None:
 
 
 def test_each_tool_has_a_schema_and_a_chinese_description() -> None:
-    for tool in default_registry().tools_for("citizen"):
+    for tool in (s.tool for s in default_registry().specs()):
         assert _HAN.search(tool.description), tool.name
         assert isinstance(tool.args_schema, type) and issubclass(tool.args_schema, BaseModel)
         # the services travel in the call's config, never as an argument a model could fill
@@ -101,6 +99,9 @@ def test_a_registry_refuses_bad_specs() -> None:
 def test_a_tool_needs_its_context_and_valid_arguments(context: ToolContext) -> None:
     with pytest.raises(ConfigurationError, match="ToolContext"):
         search_knowledge.invoke({"query": "公租房"})
+    with pytest.raises(ConfigurationError, match="ticket book"):
+        default_registry().invoke("citizen", "ticket_status",
+                                  {"ticket_id": "T-1", "phone": "1"}, ToolContext())
     with pytest.raises(ValidationError):
         default_registry().invoke("citizen", "search_knowledge", {"query": ""}, context)
 
@@ -206,6 +207,6 @@ def test_the_tools_are_registered_as_tool_nodes_with_their_personas(graph: Graph
     assert search["id"] == tool_node_id("search_knowledge")
     assert set(search["personas"]) == {"citizen", "hotline_assist", "emergency"}
     assert search["applies_to_labels"] == ["KnowledgeEntry"]
-    assert search["entrypoint"] == "bots.tools.citizen_tools:search_knowledge"
+    assert search["entrypoint"] == "bots.tools.knowledge_tools:search_knowledge"
     assert "query" in search["input_schema"]
     assert "bank_qa" not in tools["file_ticket"]["personas"]

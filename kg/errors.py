@@ -92,3 +92,17 @@ class NotFoundError(CityAgentError):
 
     code = "E040"
     http_status = 404
+
+
+class NotAuthenticatedError(CityAgentError):
+    """A request for a role's endpoint came without a key, or with one nobody holds."""
+
+    code = "E060"
+    http_status = 401
+
+
+class RoleForbiddenError(CityAgentError):
+    """A valid key of one role asked for an endpoint of another role."""
+
+    code = "E061"
+    http_status = 403

@@ -105,6 +105,16 @@ class Settings(BaseSettings):
         default=None, description="Where the knowledge indexes are saved; default <var_dir>/index."
     )
 
+    # Roles.
+    api_keys: dict[str, SecretStr] | None = Field(
+        default=None,
+        description=(
+            "The API key of each role, as JSON ({\"regulator\": \"…\", \"duty_officer\": \"…\"}); "
+            "unset, keys are generated once into <var_dir>/api_keys.json (readable by the "
+            "owner only) and `cityagent serve` says where."
+        ),
+    )
+
     # LLM.
     llm_base_url: str | None = Field(
         default=None,

@@ -15,6 +15,8 @@ from kg.store import GraphStore
 from ui.assist_api import assist_router
 from ui.bank_api import bank_router
 from ui.health import Health, check_health
+from ui.risk_api import risk_router
+from ui.roles import RoleKeys
 from ui.services import Services
 from ui.tickets_api import tickets_router
 from ui.topics_api import topics_router
@@ -39,10 +41,12 @@ class _CitizenResponder:
         return self.services.citizen_bot.reply_text(session_id, text)
 
 
-def create_app(store: GraphStore, llm: LLMClient | None = None) -> FastAPI:
+def create_app(store: GraphStore, llm: LLMClient | None = None,
+               role_keys: RoleKeys | None = None) -> FastAPI:
     """The service on ``store``: API routes first, then the web app at ``/``.
 
     ``llm`` is the bots' LLM; without one they answer from retrieval and templates and say so.
+    ``role_keys`` replaces the keys of the settings (:func:`ui.roles.load_role_keys`).
     """
     api = FastAPI(
         title="CityAgent",
@@ -81,11 +85,12 @@ def create_app(store: GraphStore, llm: LLMClient | None = None) -> FastAPI:
             raise NotFoundError(f"no {label} with id {key!r}")
         return sub
 
-    services = Services(store, llm)
+    services = Services(store, llm, role_keys)
     services.warm_up()
     api.include_router(tickets_router(services))
     api.include_router(topics_router(services))
     api.include_router(assist_router(services))
     api.include_router(bank_router(services))
+    api.include_router(risk_router(services, services.role_keys))
     api.include_router(wechat_router(_CitizenResponder(services)))
     return cast(FastAPI, gr.mount_gradio_app(api, build_web_app(services), path="/"))

@@ -1,16 +1,22 @@
 """Draws a subgraph as an SVG picture for the browser (no business logic, no fonts on the server).
 
-A neighbourhood is a star, so the layout is radial: the centre in the middle and its
+A neighbourhood is a star, so its layout is radial: the centre in the middle and its
 neighbours on one or two rings, grouped by relationship type so that related nodes sit
-together. Text is left to the browser, which renders Chinese with its own fonts.
+together. A risk subgraph (circles, chains, holdings) has no centre, so it is laid out by
+forces (:func:`force_positions`), which the PDF report reuses for its own drawing. Text is
+left to the browser, which renders Chinese with its own fonts.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
 
-from kg.queries import Subgraph
+import networkx as nx
+
+from kg.queries import GraphEdge, GraphNode, Subgraph
+from kg.risk.graph import RiskGraph
 
 WIDTH, HEIGHT = 900, 640
 RING_SIZE = 18
@@ -54,12 +60,41 @@ def _radial_positions(graph: Subgraph) -> dict[str, tuple[float, float]]:
 
 def render_svg(graph: Subgraph) -> str:
     """The subgraph as a standalone SVG element: coloured nodes by class, labelled edges."""
-    pos = _radial_positions(graph)
+    return _svg(graph.nodes, graph.edges, _radial_positions(graph), {graph.center.id})
 
+
+def force_positions(graph: RiskGraph, width: float = WIDTH, height: float = HEIGHT,
+                    margin: float = 60.0) -> dict[str, tuple[float, float]]:
+    """Positions of a centreless subgraph in a ``width`` × ``height`` box, by a seeded force
+    layout, so the same graph is always drawn the same way."""
+    net: nx.Graph[str] = nx.Graph()
+    net.add_nodes_from(n.id for n in graph.nodes)
+    net.add_edges_from((e.source, e.target) for e in graph.edges)
+    if len(net) == 1:
+        return {graph.nodes[0].id: (width / 2, height / 2)}
+    raw = nx.spring_layout(net, seed=7) if len(net) else {}
+    xs = [float(x) for x, _ in raw.values()] or [0.0]
+    ys = [float(y) for _, y in raw.values()] or [0.0]
+    span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+    return {
+        node: (margin + (float(x) - min(xs)) / span_x * (width - 2 * margin),
+               margin + (float(y) - min(ys)) / span_y * (height - 2 * margin))
+        for node, (x, y) in raw.items()
+    }
+
+
+def render_risk_svg(graph: RiskGraph, emphasised: Sequence[str] = ()) -> str:
+    """A risk query's subgraph as a standalone SVG element; ``emphasised`` nodes (the report's
+    subject) are drawn larger and outlined."""
+    return _svg(graph.nodes, graph.edges, force_positions(graph), set(emphasised))
+
+
+def _svg(nodes: Sequence[GraphNode], edges: Sequence[GraphEdge],
+         pos: dict[str, tuple[float, float]], emphasised: set[str]) -> str:
     def place(node_id: str) -> tuple[float, float]:
         return pos.get(node_id, (WIDTH / 2, HEIGHT / 2))
 
-    labels = sorted({n.label for n in graph.nodes})
+    labels = sorted({n.label for n in nodes})
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="kg-graph" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="100%" style="max-width:{WIDTH}px;background:#fbfbfd;border-radius:8px">',
@@ -67,7 +102,7 @@ def render_svg(graph: Subgraph) -> str:
         'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
         'fill="#888"/></marker></defs>',
     ]
-    for edge in graph.edges:
+    for edge in edges:
         (x1, y1), (x2, y2) = place(edge.source), place(edge.target)
         parts.append(
             f'<g class="kg-edge" data-type="{html.escape(edge.type)}">'
@@ -77,9 +112,9 @@ def render_svg(graph: Subgraph) -> str:
             f'font-size="11" fill="#666" text-anchor="middle">'
             f"{html.escape(edge.label_zh)}</text></g>"
         )
-    for node in graph.nodes:
+    for node in nodes:
         x, y = place(node.id)
-        is_center = node.id == graph.center.id
+        is_center = node.id in emphasised
         radius = 20 if is_center else 14
         parts.append(
             f'<g class="kg-node" data-id="{html.escape(node.id)}" '
@@ -92,7 +127,7 @@ def render_svg(graph: Subgraph) -> str:
         )
     legend_y = 18
     for label in labels:
-        zh = next(n.label_zh for n in graph.nodes if n.label == label)
+        zh = next(n.label_zh for n in nodes if n.label == label)
         parts.append(
             f'<circle cx="16" cy="{legend_y}" r="6" fill="{_colour(label, labels)}"/>'
             f'<text x="28" y="{legend_y + 4}" font-size="12" fill="#333">{html.escape(zh)}</text>'

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bots.llm import LLMClient
     from retrieval.knowledge_base import KnowledgeBase
     from retrieval.past_cases import PastCaseIndex
+    from ui.roles import RoleKeys
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,12 @@ log = logging.getLogger(__name__)
 class Services:
     """The service's resources; each model loads on first use so start-up stays fast."""
 
-    def __init__(self, store: GraphStore, llm: LLMClient | None = None) -> None:
+    def __init__(self, store: GraphStore, llm: LLMClient | None = None,
+                 role_keys: RoleKeys | None = None) -> None:
+        """Serve ``store``; ``llm`` for the bots; ``role_keys`` instead of the settings' keys."""
         self.store = store
         self.llm = llm
+        self._role_keys = role_keys
         self._knowledge_lock = threading.Lock()
 
     def warm_up(self) -> threading.Thread:
@@ -48,6 +52,14 @@ class Services:
         thread = threading.Thread(target=load, name="warm-up", daemon=True)
         thread.start()
         return thread
+
+    @cached_property
+    def role_keys(self) -> RoleKeys:
+        """The API key of each role (given, configured, else kept in the var folder)."""
+        from kg.settings import get_settings
+        from ui.roles import load_role_keys
+
+        return self._role_keys or load_role_keys(get_settings())
 
     @property
     def rewriter(self) -> LLMClient | None:

@@ -15,6 +15,7 @@ from ui.services import Services
 from ui.web_bank import bank_tab
 from ui.web_citizen import citizen_tab
 from ui.web_hotline import hotline_tab
+from ui.web_risk import risk_tab
 from ui.web_topics import topics_tab
 
 _EMPTY_GRAPH = (
@@ -92,4 +93,5 @@ def build_web_app(services: Services) -> gr.Blocks:
         citizen_tab(services)
         topics_tab(services)
         bank_tab(services)
+        risk_tab(services)
     return cast(gr.Blocks, app)

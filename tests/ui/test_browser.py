@@ -1,5 +1,5 @@
 """The web app in a real headless Chromium: graph explorer, hotline, citizen chat, hot topics,
-bank chat."""
+bank chat, the regulators' tab."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
+from pydantic import SecretStr
 
 from kg.store import GraphStore
 from tests.support import free_port
 from ui.api import create_app
+from ui.roles import RoleKeys
 
 pytestmark = pytest.mark.browser
 
@@ -23,13 +25,15 @@ CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+KEYS = RoleKeys({"regulator": SecretStr("reg-key"), "duty_officer": SecretStr("duty-key")},
+                "the test")
 
 
 @pytest.fixture(scope="module")
 def service_url(demo_graph: GraphStore) -> Iterator[str]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(demo_graph), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    app = create_app(demo_graph, role_keys=KEYS)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -125,3 +129,18 @@ def test_citizen_tab_answers_with_a_citation_and_drafts_a_ticket(page: Page,
     page.locator("#citizen-send").click()
     page.locator("#citizen-ticket").get_by_text("草稿").first.wait_for(timeout=60_000)
     page.screenshot(path=str(tmp_path / "citizen-tab.png"), full_page=True)
+
+
+def test_risk_tab_needs_the_key_then_shows_the_circle_and_the_report(page: Page,
+                                                                     tmp_path: Path) -> None:
+    page.get_by_role("tab", name="金融监管").click()
+    page.locator("#risk-subject-text textarea, #risk-subject-text input").first.fill("宏达建设")
+    page.locator("#risk-find").click()
+    page.locator("#risk-graph").get_by_text("API 密钥").first.wait_for(timeout=60_000)
+    page.locator("#risk-key input").first.fill("reg-key")
+    page.locator("#risk-find").click()
+    page.locator("#risk-graph").get_by_text("找到").first.wait_for(timeout=60_000)
+    page.locator("#risk-report").click()
+    page.locator("#risk-graph").get_by_text("风险等级：高").first.wait_for(timeout=120_000)
+    page.locator("#risk-files").get_by_text(".pdf").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(tmp_path / "risk-tab.png"), full_page=True)

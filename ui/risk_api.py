@@ -1,0 +1,90 @@
+"""REST endpoints of the regulators' risk graph, under ``/risk``, for the regulator role only.
+
+The named risk-linkage queries (listed with their parameter schemas, run with parameters
+checked before any Cypher runs) and the risk report on a company or fund as JSON, Markdown
+or PDF. Every endpoint needs the regulator's API key (:mod:`ui.roles`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
+
+from kg.errors import DataValidationError
+from kg.risk.params import EntityId
+from kg.risk.registry import RISK_QUERIES, get_query
+from kg.risk.report import ReportParams, RiskReport, risk_report
+from ui.risk_report import report_markdown, report_pdf
+from ui.roles import RoleKeys, require_role
+from ui.services import Services
+
+log = logging.getLogger(__name__)
+
+
+class RiskQueryInfo(BaseModel):
+    """A named query as the regulator's console lists it."""
+
+    name: str
+    title_zh: str
+    description_zh: str
+    params_schema: dict[str, Any]
+
+
+def checked(model: type[BaseModel], raw: dict[str, Any]) -> BaseModel:
+    """``raw`` parameters validated by ``model``; DataValidationError naming each bad field."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = "；".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '参数'}：{e['msg']}" for e in exc.errors())
+        raise DataValidationError(f"参数不合法：{problems}") from exc
+
+
+def risk_router(services: Services, keys: RoleKeys) -> APIRouter:
+    """The /risk endpoints, each behind the regulator's key."""
+    router = APIRouter(prefix="/risk", tags=["risk"],
+                       dependencies=[Depends(require_role(keys, "regulator"))])
+
+    @router.get("/queries", response_model=list[RiskQueryInfo])
+    def list_queries() -> list[RiskQueryInfo]:
+        """The named risk-linkage queries with their Chinese titles and parameter schemas."""
+        return [RiskQueryInfo(name=q.name, title_zh=q.title_zh, description_zh=q.description_zh,
+                              params_schema=q.params.model_json_schema())
+                for q in RISK_QUERIES.values()]
+
+    @router.post("/queries/{name}")
+    def run_named_query(
+        name: Annotated[str, Path(max_length=64, description="查询名称，见 GET /risk/queries")],
+        params: Annotated[dict[str, Any], Body(examples=[{"company_id": "CO-00369"}])],
+    ) -> dict[str, Any]:
+        """Run one named query; its rows and the subgraph that draws them."""
+        query = get_query(name)
+        result = query.run(services.store, checked(query.params, params))
+        log.info("risk query %s run", name)
+        rows: dict[str, Any] = result.model_dump(mode="json")
+        return rows
+
+    @router.get("/reports/{subject_id}", response_model=RiskReport,
+                responses={200: {"content": {"text/markdown": {}, "application/pdf": {}}}})
+    def report(
+        subject_id: Annotated[EntityId, Path(description="企业或基金编号")],
+        format: Annotated[Literal["json", "md", "pdf"], Query(description="报告格式")] = "json",
+    ) -> Any:
+        """The risk report on a company or fund: level and reason, risk events, findings with
+        their paths, the graph and the sources."""
+        built = risk_report(services.store, ReportParams(subject_id=subject_id))
+        if format == "json":
+            return built
+        name = quote(f"风险报告_{built.subject.name}.{format}")
+        disposition = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
+        if format == "md":
+            return Response(report_markdown(built), media_type="text/markdown; charset=utf-8",
+                            headers=disposition)
+        return Response(report_pdf(built), media_type="application/pdf", headers=disposition)
+
+    return router

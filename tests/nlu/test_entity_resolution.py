@@ -1,0 +1,57 @@
+"""Entity resolution: abbreviations resolved, same-trade-name companies and homonyms kept
+apart unless the context tells them apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.entity_records import EntityRecord
+from nlu.entity_resolution import EntityResolver, company_key
+
+RECORDS = [
+    EntityRecord(id="CO-1", label="Company", name="滨江城市建设投资有限公司", aliases=["滨江城投"]),
+    EntityRecord(id="CO-2", label="Company", name="滨江恒信贸易有限公司"),
+    EntityRecord(id="CO-3", label="Company", name="滨江恒信纺织有限公司"),
+    EntityRecord(id="CO-4", label="Company", name="滨江宏达建设工程有限公司"),
+    EntityRecord(id="FD-1", label="Fund", name="聚鑫稳健收益一号私募投资基金"),
+    EntityRecord(id="P1", label="Person", name="张伟", birth_year=1967,
+                 linked=["滨江恒信贸易有限公司"], address="滨江市老城区鼓楼街道府前社区",
+                 id_number="330100196701011234"),
+    EntityRecord(id="P2", label="Person", name="张伟", birth_year=1976, linked=["宏达建设"],
+                 address="滨江市高新区临港街道"),
+    EntityRecord(id="P3", label="Person", name="周德明"),
+]
+RESOLVER = EntityResolver(RECORDS)
+
+
+@pytest.mark.parametrize(("mention", "kind", "context", "expected"), [
+    ("滨江城市建设投资有限公司", "company", "", "CO-1"),
+    ("滨江城投", "company", "", "CO-1"),
+    ("城投", "company", "", "CO-1"),
+    ("滨江城市建设投资股份有限公司", "company", "", "CO-1"),
+    ("宏达建设", "company", "", "CO-4"),
+    ("恒信贸易", "company", "", "CO-2"),
+    ("恒信纺织", "company", "", "CO-3"),
+    ("恒信", "company", "", None),                      # two companies share the trade name
+    ("恒达建设", "company", "", None),                  # a different company
+    ("杭州恒丰实业有限公司", "company", "", None),
+    ("聚鑫稳健收益一号", "fund", "", "FD-1"),
+    ("周德明", "person", "", "P3"),
+    ("张伟", "person", "张伟表示将配合调查", None),      # a homonym without evidence
+    ("张伟", "person", "滨江恒信贸易有限公司法定代表人张伟", "P1"),
+    ("张伟", "person", "宏达建设股东张伟（1976年出生）", "P2"),
+    ("张伟", "person", "张伟，身份证号末四位1234", "P1"),
+    ("李四", "person", "", None),
+    ("滨江城投", "person", "", None),                   # a company is not a person
+])
+def test_mentions_resolve_or_abstain(mention: str, kind: str, context: str,
+                                     expected: str | None) -> None:
+    resolution = RESOLVER.resolve(mention, kind, context)  # type: ignore[arg-type]
+    assert resolution.id == expected, resolution
+    if expected is None and mention == "张伟":
+        assert resolution.candidates == ["P1", "P2"] and "同名" in resolution.reason
+
+
+def test_company_key_drops_place_and_legal_form() -> None:
+    assert company_key("滨江鼎盛控股集团有限公司") == "鼎盛控股"
+    assert company_key("杭州 恒丰实业（集团）有限公司") == "恒丰实业"

@@ -60,6 +60,6 @@ def test_a_bad_file_names_its_line_and_writes_nothing(graph: GraphStore,
     path.write_text('{"id": "A-1", "text": "宏达建设为凯旋建材提供担保。"}\n'
                     '{"id": "A 2", "text": ""}\n', encoding="utf-8")
     before = graph.counts()
-    with pytest.raises(DataValidationError, match="docs.jsonl:2"):
+    with pytest.raises(DataValidationError, match=r"docs\.jsonl:2"):
         read_documents(path)
     assert graph.counts() == before

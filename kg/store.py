@@ -16,7 +16,7 @@ from itertools import islice
 from types import TracebackType
 from typing import Any, TypeVar
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, Session
 from neo4j import exceptions as neo4j_errors
 from neo4j.time import Date, DateTime, Duration, Time
 from pydantic import BaseModel
@@ -179,6 +179,12 @@ class GraphStore:
             raise GraphUnavailableError(f"Neo4j refused the login: {exc.message}") from exc
         except neo4j_errors.Neo4jError as exc:
             raise GraphQueryError(f"Neo4j refused the query: {exc.message}") from exc
+
+    def read_session(self) -> Session:
+        """A READ session on the store's database, for a caller that runs its own read
+        transactions (time limits, streaming with a row cap: :mod:`kg.cypher_guard`)."""
+        return self._driver.session(database=self.connection.database,
+                                    default_access_mode=READ_ACCESS)
 
     def read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         """Rows of a read-only query as plain Python dictionaries."""

@@ -584,6 +584,41 @@ def eval_dialogues_command(
     typer.echo(report.model_dump_json(indent=2))
 
 
+@eval_app.command("text2cypher")
+@_clear_errors
+def eval_text2cypher_command(
+    data: DataOption,
+    llm: Annotated[bool, typer.Option(
+        "--llm/--no-llm", help="Let the LLM write Cypher beyond the templates: the configured "
+        "one, else the local server (started now and stopped afterwards)")] = False,
+) -> None:
+    """Execution accuracy of the regulator's questions (templates, else guarded LLM Cypher)
+    against hand-written gold Cypher, per template, with refusals and latency; also written
+    to <var>/eval/text2cypher.json."""
+    from bots.agents.regulator import RegulatorBot
+    from bots.llm_server import LocalLLMServer, connect_llm
+    from bots.text2cypher.evaluation import evaluate, read_cases
+
+    settings = get_settings()
+    cases = read_cases(data)
+    connection = connect_llm(settings, start_local=True) if llm else None
+    try:
+        with open_graph(settings).store as store:
+            if store.counts().total_nodes == 0:
+                log.info("the graph is empty: loading the demo city")
+                load_demo_city(store, progress=True)
+            bot = RegulatorBot.on_graph(
+                store, connection.client if connection is not None else None)
+            report = evaluate(cases, bot.ask, store, str(data))
+    finally:
+        if connection is not None and connection.started_local:
+            LocalLLMServer(settings).stop()
+    out = settings.var_dir / "eval" / "text2cypher.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    typer.echo(report.model_dump_json(indent=2))
+
+
 @train_app.command("pairs")
 @_clear_errors
 def train_pairs_command(

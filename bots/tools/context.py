@@ -16,9 +16,11 @@ from typing import Protocol, TypeVar
 
 from langchain_core.runnables import RunnableConfig
 
+from bots.guarded_rewrite import Completer
 from bots.hotline_assist import ContextLookup, ReplySuggestion
 from kg.errors import ConfigurationError, NotFoundError
 from kg.knowledge import knowledge_context
+from kg.mentions import MentionIndex
 from kg.store import GraphStore
 from kg.ticket import StoredTicket, Ticket, get_ticket, store_ticket
 from retrieval.answer_scorer import AnswerScorer
@@ -82,6 +84,9 @@ class ToolContext:
     lookup: ContextLookup | None = None
     answer_threshold: float | None = None
     drafter: ReplyDrafter | None = None
+    graph: GraphStore | None = None
+    mentions: MentionIndex | None = None
+    llm: Completer | None = None
 
     @classmethod
     def on_graph(cls, store: GraphStore, knowledge: KnowledgeBase, scorer: AnswerScorer,
@@ -110,6 +115,16 @@ class ToolContext:
     def reply_drafter(self) -> ReplyDrafter:
         """The reply drafter; ConfigurationError when this bot was given none."""
         return _given(self.drafter, "reply drafter")
+
+    @property
+    def graph_store(self) -> GraphStore:
+        """The graph itself (the regulator's queries); ConfigurationError when not given."""
+        return _given(self.graph, "graph")
+
+    @property
+    def mention_index(self) -> MentionIndex:
+        """The graph's entity names; ConfigurationError when this bot was given none."""
+        return _given(self.mentions, "entity-name index")
 
     @property
     def threshold(self) -> float:

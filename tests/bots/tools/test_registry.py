@@ -31,6 +31,7 @@ from retrieval.answer_scorer import load_scorer
 from retrieval.knowledge_base import KnowledgeBase
 
 CITIZEN_TOOLS = {"search_knowledge", "file_ticket", "ticket_status", "report_emergency"}
+REGULATOR_TOOLS = {"risk_query", "ask_graph"}
 CALL_TIME = datetime(2025, 5, 12, 9, 30, tzinfo=CITY_TIMEZONE)
 OWNER_PHONE = "13805718801"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -60,10 +61,11 @@ def test_each_persona_gets_only_its_tools() -> None:
     assert [t.name for t in tools_for("bank_qa")] == ["search_bank_knowledge"]
     assert {t.name for t in tools_for("hotline_assist")} == (
         CITIZEN_TOOLS | {"suggest_reply"})
-    assert tools_for("regulator") == []
+    assert {t.name for t in tools_for("regulator")} == REGULATOR_TOOLS
     assert {t.name for t in tools_for("emergency")} == {"search_knowledge", "report_emergency"}
     registry = default_registry()
-    assert set(registry.names()) == CITIZEN_TOOLS | {"search_bank_knowledge", "suggest_reply"}
+    assert set(registry.names()) == CITIZEN_TOOLS | REGULATOR_TOOLS | {
+        "search_bank_knowledge", "suggest_reply"}
     for persona in PERSONAS:
         for tool in registry.tools_for(persona):
             assert persona in registry.personas_of(tool.name)

@@ -1,0 +1,245 @@
+"""The regulator's common questions as templates: a wording pattern → a named risk query or a
+parameterised lookup.
+
+A question is normalised (blanks and punctuation dropped), the entity it names is found with
+:class:`kg.mentions.MentionIndex` and replaced by 〈E〉, and the first template whose pattern
+matches and whose entity kinds fit is chosen. Templates never put the question's words into
+Cypher: the entity becomes an id parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from kg.mentions import Mention
+
+PLACEHOLDER = "〈E〉"
+_PUNCT = re.compile(r"[\s，,。.？?！!、；;：:“”\"'‘’「」《》…~～]+")
+_HOPS = re.compile(r"([1-5一二两三四五])\s*(?:跳|层|级|度)")
+_HOP_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+
+Rows = tuple[list[str], list[list[Any]]]
+
+
+def normalise(question: str) -> str:
+    """The question without blanks and punctuation (so 「？？」 or a missing comma do not
+    matter); parentheses stay, since fund names carry them."""
+    return _PUNCT.sub("", question)
+
+
+@dataclass(frozen=True)
+class Template:
+    """One kind of question: its patterns, the entity it needs, and what it runs.
+
+    Exactly one of ``cypher`` (run through the guard with ``$id`` and constant params) and
+    ``risk`` (a named query of :mod:`kg.risk`, its result flattened by ``flatten``) is set.
+    """
+
+    name: str
+    title_zh: str
+    patterns: tuple[str, ...]
+    entity: tuple[str, ...] = ()
+    entity_optional: bool = False
+    cypher: str | None = None
+    risk: str | None = None
+    id_param: str = "id"
+    constants: tuple[tuple[str, Any], ...] = ()
+    flatten: Callable[[Any], Rows] | None = None
+
+    def matches(self, text: str) -> bool:
+        """Whether one of the patterns matches the normalised, placeholder-bearing text."""
+        return any(re.search(p, text) for p in self.patterns)
+
+
+def _party_rows(columns: list[str], rows: Sequence[Any], cells: Callable[[Any], list[Any]]
+                ) -> Rows:
+    return columns, [cells(r) for r in rows]
+
+
+def _ultimate(result: Any) -> Rows:
+    return _party_rows(["最终股东", "编号", "有效持股比例", "登记为实际控制人"],
+                       result.rows,
+                       lambda r: [r.holder.name, r.holder.id, r.effective_ratio,
+                                  r.declared_controller])
+
+
+def _related(result: Any) -> Rows:
+    ties: dict[str, list[Any]] = {}
+    for row in result.rows:
+        entry = ties.setdefault(row.other.id, [row.other.name, row.other.id, []])
+        if row.link_zh not in entry[2]:
+            entry[2].append(row.link_zh)
+    return ["关联企业", "编号", "关联方式"], [
+        [name, cid, "、".join(links)] for name, cid, links in ties.values()]
+
+
+def _chains(result: Any) -> Rows:
+    return _party_rows(["担保链", "跳数", "担保总额（万元）"], result.rows,
+                       lambda r: [[m.name for m in r.members], r.hops, r.total_amount])
+
+
+def _circles(result: Any) -> Rows:
+    return _party_rows(["成员", "长度", "担保总额（万元）"], result.rows,
+                       lambda r: [[m.name for m in r.members], r.length, r.total_amount])
+
+
+def _cross(result: Any) -> Rows:
+    return _party_rows(["成员", "长度", "环上持股比例之积"], result.rows,
+                       lambda r: [[m.name for m in r.members], r.length, r.loop_ratio])
+
+
+def _contagion(result: Any) -> Rows:
+    return _party_rows(["受波及主体", "编号", "权重", "跳数"], result.rows,
+                       lambda r: [r.entity.name, r.entity.id, r.weight, r.hops])
+
+
+def _investors(result: Any) -> Rows:
+    return _party_rows(["投资人", "投资标的", "金额（万元）"], result.rows,
+                       lambda r: [r.investor.name, r.target.name, r.amount])
+
+
+COMPANY = ("Company",)
+HOLDER = ("Company", "Person")
+FUND = ("Fund",)
+
+TEMPLATES: tuple[Template, ...] = (
+    # -- named risk queries ---------------------------------------------------------------
+    Template("guarantee_circles", "互保圈", (r"互保|联保|担保圈|循环担保|担保闭环|相互担保",),
+             COMPANY, entity_optional=True, risk="guarantee_circles", id_param="company_id",
+             flatten=_circles),
+    Template("circular_shareholding", "循环持股",
+             (r"循环持股|交叉持股|相互持股|持股.*闭环|闭环.*持股",), COMPANY,
+             entity_optional=True, risk="circular_shareholding", id_param="company_id",
+             flatten=_cross),
+    Template("contagion", "风险传导", (r"传导|波及|牵连|影响到|蔓延|受影响",),
+             ("RiskEvent", "Company", "Person", "Fund"), risk="contagion",
+             id_param="source_id", flatten=_contagion),
+    Template("guarantee_chains", "担保链", (r"担保链|担保链条|担保关系追踪|担保路径",), HOLDER,
+             risk="guarantee_chains", id_param="company_id", flatten=_chains),
+    Template("related_parties", "关联方", (r"关联",), COMPANY, risk="related_parties",
+             id_param="company_id", flatten=_related),
+    Template("ultimate_controllers", "实际控制人（股权穿透）",
+             (r"实际控制人|实控人|最终受益|最终控制|最终由谁控制|穿透.*股|背后.*控制|受益股东",),
+             COMPANY, risk="ultimate_controllers", id_param="company_id", flatten=_ultimate),
+    Template("fund_investors", "基金投资人", (r"投资人|投资者|出资人|谁投资了|认购",), FUND,
+             risk="fund_exposure", id_param="fund_id", flatten=_investors),
+    # -- simple lookups ---------------------------------------------------------------------
+    Template("controlled_companies", "个人实际控制的企业", (r"〈E〉.*控制",), ("Person",),
+             cypher="MATCH (p:Person {id: $id})-[:CONTROLS]->(c) "
+                    "RETURN c.name AS 企业, c.id AS 编号 ORDER BY c.id"),
+    Template("legal_rep_companies", "担任法定代表人的企业",
+             (r"〈E〉.*(法定代表人|法人)",), ("Person",),
+             cypher="MATCH (p:Person {id: $id})-[:IS_LEGAL_REP]->(c) "
+                    "RETURN c.name AS 企业, c.id AS 编号 ORDER BY c.id"),
+    Template("legal_rep", "法定代表人", (r"法定代表人|法人",), ("Company", "Fund"),
+             cypher="MATCH (p:Person)-[:IS_LEGAL_REP]->(c:Company|Fund {id: $id}) "
+                    "RETURN p.name AS 法定代表人, p.id AS 编号"),
+    Template("guarantors", "为其担保的主体",
+             (r"(谁|哪些|哪家).*(为|给|替)〈E〉.*担保|(为|给)〈E〉(提供|做)?.*担保|"
+              r"〈E〉.*(担保人|担保方|被谁担保|是谁担保)",), COMPANY,
+             cypher="MATCH (g)-[r:GUARANTEES]->(c:Company {id: $id}) "
+                    "RETURN g.name AS 担保人, r.amount AS 金额_万元 ORDER BY g.id"),
+    Template("guarantees_given", "对外担保", (r"〈E〉.*担保",), HOLDER,
+             cypher="MATCH (g:Company|Person {id: $id})-[r:GUARANTEES]->(c) "
+                    "RETURN c.name AS 被担保企业, r.amount AS 金额_万元 ORDER BY c.id"),
+    Template("risk_events_by_severity", "按严重程度列出风险事件",
+             (r"(高|中|低)(风险|严重|等级).*风险事件|严重(程度|性)?(为|是)?(高|中|低).*风险事件|"
+              r"(高|中|低)风险事件",), (),
+             cypher="MATCH (e:RiskEvent {severity: $severity}) "
+                    "RETURN e.name AS 风险事件, e.kind AS 类型, e.occurred_on AS 日期 "
+                    "ORDER BY e.occurred_on"),
+    Template("risk_events", "风险事件", (r"风险|负面|处罚|失信|异常",),
+             ("Company", "Person", "Fund", "Product"),
+             cypher="MATCH (e:RiskEvent)-[:INVOLVES]->(x:Company|Person|Fund|Product {id: $id}) "
+                    "RETURN e.name AS 风险事件, e.kind AS 类型, e.severity AS 严重程度, "
+                    "e.occurred_on AS 日期 ORDER BY e.occurred_on"),
+    Template("fund_manager", "基金管理人", (r"管理人|由谁管理|谁管理|哪家机构管理|管理机构",), FUND,
+             cypher="MATCH (m)-[:MANAGES]->(f:Fund {id: $id}) "
+                    "RETURN m.name AS 管理人, m.id AS 编号"),
+    Template("funds_managed", "管理的基金", (r"基金",), HOLDER,
+             cypher="MATCH (m:Company|Person {id: $id})-[:MANAGES]->(f:Fund) "
+                    "RETURN f.name AS 基金, f.status AS 状态 ORDER BY f.id"),
+    Template("fund_products", "基金产品及状态", (r"产品|状态|份额",), FUND,
+             cypher="MATCH (f:Fund {id: $id})-[:ISSUES]->(p:Product) "
+                    "RETURN p.name AS 产品, p.status AS 状态 ORDER BY p.id"),
+    Template("shareholders", "股东及持股比例", (r"股东|股权结构|谁持有〈E〉|持有〈E〉",), COMPANY,
+             cypher="MATCH (h)-[r:HOLDS_SHARES]->(c:Company {id: $id}) "
+                    "RETURN h.name AS 股东, r.ratio AS 持股比例 ORDER BY r.ratio DESC"),
+    Template("holdings", "对外持股",
+             (r"〈E〉.*(持有|持股|参股|对外投资|投资了|股权)",), HOLDER,
+             cypher="MATCH (h:Company|Person {id: $id})-[r:HOLDS_SHARES]->(c) "
+                    "RETURN c.name AS 被持股企业, r.ratio AS 持股比例 ORDER BY r.ratio DESC"),
+    Template("officers", "高管任职",
+             (r"高管|董事|监事|总经理|管理层|管理人员|董监高|任职",), COMPANY,
+             cypher="MATCH (p:Person)-[s:SERVES_AS]->(c:Company {id: $id}) "
+                    "RETURN p.name AS 姓名, s.title AS 职务 ORDER BY p.id"),
+    Template("company_count_in_district", "区县企业数量",
+             (r"(多少|几)家|企业数量|企业总数|多少企业|公司数量",), ("District",),
+             cypher="MATCH (d:District {id: $id}) MATCH (c:Company) "
+                    "WHERE (c)-[:LOCATED_IN]->(d) OR (c)-[:LOCATED_IN]->(:Street)-[:PART_OF]->(d) "
+                    "RETURN count(DISTINCT c) AS 企业数量"),
+    Template("company_profile", "企业基本信息",
+             (r"注册资本|注册资金|成立|信用代码|地址|电话|基本信息|行业",), COMPANY,
+             cypher="MATCH (c:Company {id: $id}) "
+                    "RETURN c.name AS 企业, c.registered_capital AS 注册资本_万元, "
+                    "c.founded_on AS 成立日期, c.credit_code AS 统一社会信用代码, "
+                    "c.industry AS 行业, c.status AS 状态, c.address AS 地址"),
+)
+"""Tried in order: specific wordings (担保链, 关联方) before general ones (担保, 股东)."""
+
+
+def template_named(name: str) -> Template:
+    """The template called ``name`` (KeyError when there is none)."""
+    for template in TEMPLATES:
+        if template.name == name:
+            return template
+    raise KeyError(name)
+
+
+class TemplateMatch(BaseModel):
+    """A template chosen for a question, the entity mention it uses, and extra parameters."""
+
+    template: str
+    mention: Mention | None = None
+    params: dict[str, Any] = {}
+
+
+def _fits(template: Template, mention: Mention | None) -> bool:
+    if not template.entity:
+        return True
+    if mention is None:
+        return template.entity_optional
+    return any(c.label in template.entity for c in mention.candidates)
+
+
+def _extra_params(template: Template, text: str) -> dict[str, Any]:
+    params: dict[str, Any] = dict(template.constants)
+    if template.name == "risk_events_by_severity":
+        params["severity"] = next(s for s in "高中低" if s in text)
+    hops = _HOPS.search(text)
+    if hops and template.risk in ("contagion", "guarantee_chains"):
+        word = hops.group(1)
+        params["max_hops"] = _HOP_WORDS.get(word) or int(word)
+    return params
+
+
+def match_template(question: str, mentions: Sequence[Mention]) -> TemplateMatch | None:
+    """The first template whose pattern matches the question and whose entity kind fits one
+    of its mentions (tried left to right); None when no template covers the question."""
+    text = normalise(question)
+    options: list[Mention | None] = [*mentions, None]
+    for template in TEMPLATES:
+        for mention in options:
+            if not _fits(template, mention):
+                continue
+            marked = text.replace(mention.text, PLACEHOLDER, 1) if mention else text
+            if template.matches(marked):
+                return TemplateMatch(template=template.name,
+                                     mention=mention if template.entity else None,
+                                     params=_extra_params(template, marked))
+    return None

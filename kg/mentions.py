@@ -1,0 +1,117 @@
+"""Finding the entities a question names: full names, stored aliases and short forms.
+
+The regulator asks about 「滨江城投」, 「鼎盛集团」 or 「张伟」; the graph stores the full name
+and the usual abbreviations (``aliases``). :class:`MentionIndex` reads every name and alias of
+the finance and region labels once, adds the short form without the city prefix (「瑞丰纺织集团
+股份有限公司」 for 「滨江瑞丰纺织集团股份有限公司」), and finds the longest non-overlapping
+mentions in a text. A surface form shared by several entities (three persons named 张伟) comes
+back with every candidate, so the caller can ask which one is meant.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+
+from pydantic import BaseModel, Field
+
+from kg.store import GraphStore
+
+log = logging.getLogger(__name__)
+
+MENTION_LABELS = ("Company", "Person", "Fund", "Product", "RiskEvent", "District")
+"""The labels whose names a regulator's question may use."""
+CITY_PREFIXES = ("滨江市", "滨江")
+MIN_SHORT_FORM = 4
+"""A short form (the name without the city prefix) must keep this many characters."""
+
+_NAMES = (
+    "MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) AND n.name IS NOT NULL "
+    "RETURN n.id AS id, n.name AS name, coalesce(n.aliases, []) AS aliases, labels(n) AS labels"
+)
+
+
+class Candidate(BaseModel):
+    """An entity a surface form may refer to."""
+
+    id: str
+    name: str
+    label: str
+
+
+class Mention(BaseModel):
+    """A stretch of the text that names one or more entities."""
+
+    text: str
+    start: int
+    end: int
+    candidates: list[Candidate] = Field(min_length=1)
+
+    @property
+    def ambiguous(self) -> bool:
+        """Whether several entities carry this name."""
+        return len(self.candidates) > 1
+
+
+def _label(labels: Iterable[str]) -> str:
+    """The mention label of a node: the first of MENTION_LABELS it carries (Bank is Company)."""
+    found = set(labels)
+    return next(label for label in MENTION_LABELS if label in found)
+
+
+def short_forms(name: str) -> list[str]:
+    """The name without the city prefix, when enough of it is left to be distinctive."""
+    forms = []
+    for prefix in CITY_PREFIXES:
+        if name.startswith(prefix) and len(name) - len(prefix) >= MIN_SHORT_FORM:
+            forms.append(name[len(prefix):])
+            break
+    return forms
+
+
+class MentionIndex:
+    """Surface forms (names, aliases, short forms) → the entities they name."""
+
+    def __init__(self, entries: Iterable[tuple[str, Candidate]]) -> None:
+        """Index ``(surface form, entity)`` pairs; a form may name several entities."""
+        self._forms: dict[str, dict[str, Candidate]] = defaultdict(dict)
+        for form, candidate in entries:
+            form = form.strip()
+            if len(form) >= 2:
+                self._forms[form][candidate.id] = candidate
+        self._lengths = sorted({len(f) for f in self._forms}, reverse=True)
+
+    @classmethod
+    def from_graph(cls, store: GraphStore, labels: Iterable[str] = MENTION_LABELS
+                   ) -> MentionIndex:
+        """Every name, alias and short form of the nodes with ``labels`` (one read query)."""
+        entries: list[tuple[str, Candidate]] = []
+        rows = store.read(_NAMES, labels=list(labels))
+        for row in rows:
+            candidate = Candidate(id=row["id"], name=row["name"], label=_label(row["labels"]))
+            for form in (row["name"], *row["aliases"], *short_forms(row["name"])):
+                entries.append((str(form), candidate))
+        log.info("mention index: %d entities, %d surface forms", len(rows), len(entries))
+        return cls(entries)
+
+    def candidates(self, form: str) -> list[Candidate]:
+        """The entities ``form`` names exactly (empty when none)."""
+        return list(self._forms.get(form.strip(), {}).values())
+
+    def find(self, text: str) -> list[Mention]:
+        """The longest non-overlapping mentions in ``text``, left to right."""
+        mentions = []
+        i = 0
+        while i < len(text):
+            for length in self._lengths:
+                form = text[i:i + length]
+                if len(form) == length and form in self._forms:
+                    found = sorted(self._forms[form].values(), key=lambda c: c.id)
+                    mentions.append(Mention(text=form, start=i, end=i + length,
+                                            candidates=found))
+                    i += length
+                    break
+            else:
+                i += 1
+        return mentions

@@ -35,6 +35,9 @@ _LEGAL_SUFFIX = re.compile(
 )
 _NOISE = re.compile(r"[\s（）()“”\"'·]")
 MIN_KEY = 2
+MIN_TYPO_LENGTH = 8
+_NUMERALS = set("零一二两三四五六七八九十百千万0123456789甲乙丙丁ABCDⅠⅡⅢ")
+"""Company names this long or longer are read through one wrong character; persons never."""
 
 
 class Resolution(BaseModel):
@@ -104,8 +107,29 @@ class EntityResolver:
         if len(shortened) == 1:
             return Resolution(mention=mention, id=shortened[0], candidates=shortened,
                               reason="简称")
-        return Resolution(mention=mention, candidates=sorted(shortened),
-                          reason="简称对应多个主体" if shortened else "图谱中没有该主体")
+        if shortened:
+            return Resolution(mention=mention, candidates=sorted(shortened),
+                              reason="简称对应多个主体")
+        misspelt = self._one_char_off(text, labels)
+        if len(misspelt) == 1:
+            return Resolution(mention=mention, id=misspelt[0], candidates=misspelt,
+                              reason="与全称只差一个字（疑似错别字）")
+        return Resolution(mention=mention, candidates=misspelt, reason="图谱中没有该主体")
+
+    def _one_char_off(self, text: str, labels: tuple[str, ...]) -> list[str]:
+        """Companies and funds whose name or alias differs from ``text`` in one character
+        only, for names long enough that one wrong character is a typo, not another name."""
+        if len(text) < MIN_TYPO_LENGTH:
+            return []
+        found = set()
+        for form, ids in self._names.items():
+            if len(form) != len(text):
+                continue
+            differ = [(a, b) for a, b in zip(form, text, strict=True) if a != b]
+            # 「一号」 and 「二号」 are two products, not a typo.
+            if len(differ) == 1 and not set(differ[0]) & _NUMERALS:
+                found.update(self._of(ids, labels))
+        return sorted(found)
 
     def _of(self, ids: Iterable[str], labels: tuple[str, ...]) -> list[str]:
         return sorted(i for i in ids if self.records[i].label in labels)

@@ -71,10 +71,11 @@ _AMOUNT = re.compile(
     r"\s*(?P<unit>亿元|万元|亿|万|元)"
 )
 _NOT_A_FACT = re.compile(
-    r"拟|计划|准备|意向|有意|不存在|并未|尚未|没有|否认|不实|谣言|辟谣|未(?:为|向|对)?.{0,8}提供|未持有"
+    r"拟|计划|准备|意向|有意|不存在|并未|尚未|从未|从不|并非|没有|否认|不实|谣言|辟谣"
+    r"|未(?:为|向|对)?.{0,8}提供|未持有"
 )
 _EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("失联", re.compile(r"失联|无法(?:取得)?联系|联系不上")),
+    ("失联", re.compile(r"(?<!住所)(?<!场所)(?<!地址)(?:失联|无法(?:取得)?联系|联系不上)")),
     ("延期兑付", re.compile(
         r"延期兑付|逾期兑付|未能按期兑付|未按(?:期|约定)兑付|兑付(?:出现)?逾期|到期未兑付")),
     ("违规募集", re.compile(
@@ -138,10 +139,13 @@ class FinanceExtractor:
     def extract(self, text: str, document: str) -> list[FinanceFact]:
         """Every fact of ``text``, in order; ``document`` names where it came from."""
         facts: list[FinanceFact] = []
+        current: Mention | None = None
         for match in _SENTENCE.finditer(text):
             sentence = match.group()
             if sentence.strip():
-                facts += self._sentence_facts(sentence, match.start(), document)
+                found, current = self._sentence_facts(sentence, match.start(), document,
+                                                      current)
+                facts += found
         return _unique(facts)
 
     # ------------------------------------------------------------------ mentions
@@ -155,6 +159,10 @@ class FinanceExtractor:
         for m in _ORG.finditer(sentence):
             start = m.start() + _lead_length(m.group())
             name = sentence[start:m.end()]
+            known = self._known_ending(name)
+            if known is not None and not _PLACES.fullmatch(name[:-len(known)] or "滨江"):
+                start = m.end() - len(known)
+                name = known
             if len(name) >= 4:
                 kind: MentionKind = "fund" if "基金" in name else "company"
                 found.append(Mention(text=name, kind=kind, start=offset + start,
@@ -167,11 +175,22 @@ class FinanceExtractor:
                                      start=offset + m.start("name"), end=offset + m.end("name")))
         return _without_overlaps(found)
 
+    def _known_ending(self, name: str) -> str | None:
+        """The longest known name or alias that ``name`` ends with (「也从未为鼎盛集团」→
+        「鼎盛集团」), so words before a known name are not taken as part of it."""
+        endings = [form for form in self.known if name.endswith(form)]
+        return max(endings, key=len) if endings else None
+
     # ------------------------------------------------------------------ relations
-    def _sentence_facts(self, sentence: str, offset: int, document: str) -> list[FinanceFact]:
+    def _sentence_facts(self, sentence: str, offset: int, document: str,
+                        current: Mention | None) -> tuple[list[FinanceFact], Mention | None]:
+        """The sentence's facts, and the company the text is about after it. ``current`` is
+        the company named last before the sentence: what 「该公司」「公司」「其」 refer to."""
         mentions = self.mentions(sentence, offset)
+        companies = [m for m in mentions if m.kind != "person"]
+        after = companies[-1] if companies else current
         if not mentions:
-            return []
+            return [], after
         facts: list[FinanceFact] = []
 
         def fact(relation: Relation, subject: Mention, obj: Mention | None = None, *,
@@ -187,15 +206,18 @@ class FinanceExtractor:
             if not local or _NOT_A_FACT.search(clause):
                 continue
             at = offset + clause_start
-            for holder, held, ratio in _shareholdings(clause, at, local):
+            earlier = [m for m in companies if m.start < at] or ([current] if current else [])
+            for holder, held, ratio in _shareholdings(clause, at, local, earlier):
                 fact("HOLDS_SHARES", holder, held, ratio=ratio)
             for guarantor, guaranteed, amount in _guarantees(clause, at, local):
+                amount = amount if amount is not None else parse_amount(
+                    sentence[clause_start:])
                 fact("GUARANTEES", guarantor, guaranteed, amount=amount)
-            for person, company, relation in _roles(clause, at, local, mentions):
+            for person, company, relation in _roles(clause, at, local, mentions, current):
                 fact(relation, person, company)
         for subject, event in _events(sentence, offset, mentions):
             fact("RISK_EVENT", subject, event=event)
-        return facts
+        return facts, after
 
 
 # ---------------------------------------------------------------------- mention helpers
@@ -301,23 +323,31 @@ def parse_amount(text: str) -> float | None:
 _HOLD = re.compile(r"持有|持股|受让|增持(?:至|到)?|认缴|出资|合计持有|直接持有|间接持有")
 _TRANSFER_TO = re.compile(r"转让(?:给|予)")
 _GUARANTEE = re.compile(r"担保")
-_GUARANTEE_FOR = re.compile(r"^[^，,。]{0,6}(?:为|对|替)$")
+_GUARANTEE_FOR = re.compile(
+    r"^(?:（[^）]*）)?[^，,。]{0,6}(?:为|对|替)(?:其)?(?:全资|控股)?(?:子公司|孙公司)?$")
 
 
-def _shareholdings(clause: str, at: int, local: list[Mention]
+def _shareholdings(clause: str, at: int, local: list[Mention], earlier: list[Mention]
                    ) -> Iterable[tuple[Mention, Mention, float]]:
+    """Who holds how much of whom. ``earlier`` are the companies named before the clause (the
+    one a bare 「公司」 or 「其」 means is the last)."""
+    entities = [m for m in local if m.kind in ("company", "fund", "person")]
+    for parent, child in itertools.pairwise(entities):
+        # 「A的全资子公司B」, 「A为全资子公司B」: A holds all of B.
+        if child.kind != "person" and re.search(r"全资子公司$", _between(clause, parent, child,
+                                                                       at)):
+            yield parent, child, 1.0
     ratio = parse_ratio(clause)
     if ratio is None:
         return
-    entities = [m for m in local if m.kind in ("company", "fund", "person")]
     transfer = _TRANSFER_TO.search(clause)
     if transfer is not None:
-        # 「A将所持B 40%股权转让给C」: C holds 40% of B.
-        before = [m for m in entities if _local(m, at) < transfer.start()]
-        after = [m for m in entities if _local(m, at) >= transfer.end()]
-        targets = [m for m in before[1:] if m.kind != "person"]
-        if after and targets:
-            yield after[0], targets[0], ratio
+        # 「A将所持B 40%股权转让给C」: C holds 40% of B (A may be named in an earlier clause).
+        before = [m for m in entities if _local(m, at) < transfer.start() and m.kind != "person"]
+        buyers = [m for m in entities if _local(m, at) >= transfer.end()]
+        held = before[1] if len(before) >= 2 else before[0] if before else None
+        if buyers and held is not None:
+            yield buyers[0], held, ratio
         return
     for holder, held in itertools.pairwise(entities):
         if held.kind == "person":
@@ -326,7 +356,16 @@ def _shareholdings(clause: str, at: int, local: list[Mention]
         if _HOLD.search(words) and len(words) <= 12:
             yield holder, held, ratio
             return
-    # 「B的股东A持股40%」 / 「A持有其40%股权」 are left unresolved: the held company is unnamed.
+    # 「(公司)股东A持股40%」, 「法定代表人张伟持股60%」: A holds 40% of the company in question.
+    for holder in entities:
+        rest = clause[_local(holder, at) + len(holder.text):]
+        if re.match(r"[^，,。]{0,4}持(?:有公司|股|有其)", rest):
+            company = next((m for m in reversed(earlier + entities)
+                            if m.kind != "person" and m is not holder
+                            and m.start < holder.start), None)
+            if company is not None:
+                yield holder, company, ratio
+            return
 
 
 def _guarantees(clause: str, at: int, local: list[Mention]
@@ -347,19 +386,29 @@ def _guarantees(clause: str, at: int, local: list[Mention]
             return
 
 
-def _roles(clause: str, at: int, local: list[Mention], sentence_mentions: list[Mention]
-           ) -> Iterable[tuple[Mention, Mention, Relation]]:
+def _roles(clause: str, at: int, local: list[Mention], sentence_mentions: list[Mention],
+           current: Mention | None) -> Iterable[tuple[Mention, Mention, Relation]]:
+    """Legal representatives and actual controllers: 「A的法定代表人为张伟」, 「A法定代表人由
+    黄华变更为葛红英」 (the new one), 「张伟系A的法定代表人」, 「该公司实际控制人孙立伟」."""
     roles = (("法定代表人|法人代表", "IS_LEGAL_REP"), ("实际控制人|实控人", "CONTROLS"))
     for role, relation in roles:
         for match in re.finditer(role, clause):
+            changed = re.match(r"由[\u4e00-\u9fff]{2,3}变更为", clause[match.end():])
+            begin = match.end() + (changed.end() if changed else 0)
             persons = [m for m in local if m.kind == "person"
-                       and _local(m, at) >= match.end() and _local(m, at) - match.end() <= 6]
-            if not persons:
+                       and 0 <= _local(m, at) - begin <= 6]
+            before = [m for m in sentence_mentions if m.start - at < match.start()]
+            companies = [m for m in before if m.kind in ("company", "fund")]
+            if persons:
+                company = companies[-1] if companies else current
+                if company is not None:
+                    yield persons[0], company, relation  # type: ignore[misc]
                 continue
-            companies = [m for m in sentence_mentions if m.kind in ("company", "fund")
-                         and m.start - at < match.start()]
-            if companies:
-                yield persons[0], companies[-1], relation  # type: ignore[misc]
+            # 「张伟系滨江伟业装饰工程有限公司法定代表人」: the person comes first.
+            if companies and before and before[0].kind == "person" and re.search(
+                    r"(?:系|是|为|担任|任)[^，,。]{0,4}$",
+                    clause[:_local(companies[-1], at)]):
+                yield before[0], companies[-1], relation  # type: ignore[misc]
 
 
 def _events(sentence: str, at: int, mentions: list[Mention]) -> Iterable[tuple[Mention, str]]:
@@ -379,8 +428,18 @@ def _events(sentence: str, at: int, mentions: list[Mention]) -> Iterable[tuple[M
             continue
         before = [m for m in mentions if _local(m, at) < match.start()]
         persons = [m for m in before if m.kind == "person"]
+        in_clause = [m for m in before if m.kind != "person" and _local(m, at) >= clause_start]
+        if event == "股权冻结":
+            # 「冻结周德明持有的A公司80%股权」: A's shares are frozen.
+            inside = [m for m in mentions if m.kind != "person"
+                      and match.start() <= _local(m, at) < match.end()]
+            if inside:
+                yield inside[-1], event
+                continue
         if event == "失联" and persons:
             yield persons[-1], event
+        elif in_clause:
+            yield in_clause[-1], event
         elif before:
             yield next((m for m in before if m.kind != "person"), before[0]), event
 

@@ -23,6 +23,7 @@ from kg.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from bots.llm_server import LLMConnection
+    from kg.store import GraphStore
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -39,6 +40,8 @@ ingest_app = typer.Typer(help="Bulk ingest into the graph.", no_args_is_help=Tru
 topics_app = typer.Typer(help="Hot topics of the hotline's tickets.", no_args_is_help=True)
 llm_app = typer.Typer(help="The LLM: the local CPU server, or the configured one.",
                       no_args_is_help=True)
+risk_app = typer.Typer(help="The regulators' risk graph: named queries, questions, reports.",
+                       no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
@@ -47,8 +50,16 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(topics_app, name="topics")
 app.add_typer(llm_app, name="llm")
+app.add_typer(risk_app, name="risk")
 
 log = logging.getLogger("cityagent")
+
+
+def _demo_city_if_empty(store: GraphStore) -> None:
+    """Load the demo city into an empty graph, so commands work on a fresh machine."""
+    if store.counts().total_nodes == 0:
+        log.info("the graph is empty: loading the demo city")
+        load_demo_city(store, progress=True)
 
 
 class RdfFormatOption(StrEnum):
@@ -564,9 +575,7 @@ def eval_dialogues_command(
     connection = connect_llm(settings, start_local=True) if llm else None
     try:
         with open_graph(settings).store as store:
-            if store.counts().total_nodes == 0:
-                log.info("the graph is empty: loading the demo city")
-                load_demo_city(store, progress=True)
+            _demo_city_if_empty(store)
             directory = settings.knowledge_index_dir / "knowledge"
             knowledge = open_knowledge_base(directory, load_encoder())
             sync_from_graph(knowledge, store, directory)
@@ -604,9 +613,7 @@ def eval_text2cypher_command(
     connection = connect_llm(settings, start_local=True) if llm else None
     try:
         with open_graph(settings).store as store:
-            if store.counts().total_nodes == 0:
-                log.info("the graph is empty: loading the demo city")
-                load_demo_city(store, progress=True)
+            _demo_city_if_empty(store)
             bot = RegulatorBot.on_graph(
                 store, connection.client if connection is not None else None)
             report = evaluate(cases, bot.ask, store, str(data))
@@ -673,6 +680,140 @@ def eval_pairs_command(data: DataOption) -> None:
     typer.echo(evaluate_pairs(data).model_dump_json(indent=2))
 
 
+# -- regulators' risk graph -----------------------------------------------------------
+@ingest_app.command("documents")
+@_clear_errors
+def ingest_documents_command(
+    file: Annotated[Path, typer.Argument(help="JSON lines: {id, text, source?, date?, kind?}",
+                                         exists=True, dir_okay=False)],
+) -> None:
+    """Read announcements, news and court notices; write the facts about graph entities with
+    their source, and list the facts not written (an entity not in the graph, a homonym)."""
+    from ingest.finance_documents import ingest_documents, read_documents
+    from kg.entity_records import read_entity_records
+    from nlu.entity_resolution import EntityResolver
+    from nlu.finance_extraction import FinanceExtractor
+
+    documents = read_documents(file)
+    with open_graph(get_settings()).store as store:
+        records = read_entity_records(store)
+        report = ingest_documents(store, documents, FinanceExtractor.from_records(records),
+                                  EntityResolver(records))
+    typer.echo(report.model_dump_json(indent=2))
+
+
+@eval_app.command("finance-text")
+@_clear_errors
+def eval_finance_text_command(data: DataOption) -> None:
+    """Precision, recall and F1 of the facts read from labelled regulators' texts
+    (``finance_texts_*.jsonl``), per relation, on the demo city's entities."""
+    from kg.entity_records import read_entity_records
+    from nlu.entity_resolution import EntityResolver
+    from nlu.evaluate_finance_text import LabelledDocument, evaluate_facts
+    from nlu.finance_extraction import FinanceExtractor
+    from nlu.jsonl import read_records
+
+    documents = read_records(data, LabelledDocument)
+    with open_graph(get_settings()).store as store:
+        _demo_city_if_empty(store)
+        records = read_entity_records(store)
+    report = evaluate_facts(documents, FinanceExtractor.from_records(records),
+                            EntityResolver(records))
+    typer.echo(report.model_dump_json(indent=2))
+
+
+@eval_app.command("entities")
+@_clear_errors
+def eval_entities_command(data: DataOption) -> None:
+    """Precision and recall of entity resolution on labelled mentions
+    (``entity_mentions_*.jsonl``), per kind of case, with the false merges counted."""
+    from kg.entity_records import read_entity_records
+    from nlu.entity_resolution import EntityResolver
+    from nlu.evaluate_finance_text import LabelledMention, evaluate_resolution
+    from nlu.jsonl import read_records
+
+    mentions = read_records(data, LabelledMention)
+    with open_graph(get_settings()).store as store:
+        _demo_city_if_empty(store)
+        records = read_entity_records(store)
+    typer.echo(evaluate_resolution(mentions, EntityResolver(records)).model_dump_json(indent=2))
+
+
+class ReportFormat(StrEnum):
+    """Files a risk report is written as."""
+
+    md = "md"
+    pdf = "pdf"
+    json = "json"
+
+
+@risk_app.command("report")
+@_clear_errors
+def risk_report_command(
+    subject: Annotated[str, typer.Argument(help="A company's or fund's id, e.g. CO-00363")],
+    out: Annotated[Path, typer.Option(help="Where to write the report", dir_okay=False)],
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="md, pdf or json")] = (
+        ReportFormat.pdf),
+) -> None:
+    """Write the risk report on a company or fund: level and reason, risk events, findings
+    with their paths, the graph picture and the sources."""
+    from kg.risk.report import ReportParams, risk_report
+    from ui.risk_report import report_markdown, report_pdf
+
+    with open_graph(get_settings()).store as store:
+        built = risk_report(store, ReportParams(subject_id=subject))
+    if fmt is ReportFormat.pdf:
+        out.write_bytes(report_pdf(built))
+    else:
+        out.write_text(report_markdown(built) if fmt is ReportFormat.md
+                       else built.model_dump_json(indent=2), encoding="utf-8")
+    typer.echo(f"{built.subject.name}: 风险等级 {built.level}（{built.level_reason}）→ {out}")
+
+
+@risk_app.command("query")
+@_clear_errors
+def risk_query_command(
+    name: Annotated[str, typer.Argument(help="A named query (cityagent risk queries lists them)")],
+    params: Annotated[str, typer.Option(help="Its parameters as JSON")] = "{}",
+) -> None:
+    """Run one named risk-linkage query; prints its rows and subgraph as JSON."""
+    from kg.errors import DataValidationError
+    from kg.risk.registry import run_query
+
+    try:
+        raw = json.loads(params)
+    except ValueError as exc:
+        raise DataValidationError(f"--params: not JSON ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise DataValidationError("--params: a JSON object is needed")
+    with open_graph(get_settings()).store as store:
+        result = run_query(store, name, raw)
+    typer.echo(result.model_dump_json(indent=2))
+
+
+@risk_app.command("queries")
+@_clear_errors
+def risk_queries_command() -> None:
+    """List the named risk queries with their Chinese titles."""
+    from kg.risk.registry import RISK_QUERIES
+
+    for query in RISK_QUERIES.values():
+        typer.echo(f"{query.name}\t{query.title_zh}\t{query.description_zh}")
+
+
+@risk_app.command("ask")
+@_clear_errors
+def risk_ask_command(
+    question: Annotated[str, typer.Argument(help="A regulator's question in Chinese")],
+) -> None:
+    """Answer a regulator's question from the graph (templates, else guarded LLM Cypher)."""
+    from bots.agents.regulator import RegulatorBot
+
+    with open_graph(get_settings()).store as store:
+        answer = RegulatorBot.on_graph(store).ask(question)
+    typer.echo(answer.model_dump_json(indent=2))
+
+
 # -- serve ---------------------------------------------------------------------------
 @app.command("serve")
 @_clear_errors
@@ -691,9 +832,7 @@ def serve(
     llm: LLMConnection | None = None
     try:
         store.apply_schema()
-        if store.counts().total_nodes == 0:
-            log.info("the graph is empty: loading the demo city")
-            load_demo_city(store, progress=True)
+        _demo_city_if_empty(store)
         llm = _connect_llm_or_degrade(settings)
         service = create_app(store, llm.client if llm is not None else None)
         uvicorn.run(service, host=host or settings.host, port=port or settings.port,

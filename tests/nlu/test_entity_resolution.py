@@ -55,3 +55,11 @@ def test_mentions_resolve_or_abstain(mention: str, kind: str, context: str,
 def test_company_key_drops_place_and_legal_form() -> None:
     assert company_key("滨江鼎盛控股集团有限公司") == "鼎盛控股"
     assert company_key("杭州 恒丰实业（集团）有限公司") == "恒丰实业"
+
+
+def test_one_wrong_character_in_a_long_name_is_read_as_a_typo_but_not_a_number() -> None:
+    resolver = EntityResolver([
+        *RECORDS, EntityRecord(id="PR-1", label="Product", name="鑫盛财富优选一号")])
+    assert resolver.resolve("滨江城市建设投资有线公司", "company").id == "CO-1"
+    assert resolver.resolve("鑫盛财富优选二号", "fund").id is None
+    assert resolver.resolve("张卫", "person").id is None

@@ -1,8 +1,9 @@
 """REST endpoints of the regulators' risk graph, under ``/risk``, for the regulator role only.
 
-The named risk-linkage queries (listed with their parameter schemas, run with parameters
-checked before any Cypher runs) and the risk report on a company or fund as JSON, Markdown
-or PDF. Every endpoint needs the regulator's API key (:mod:`ui.roles`).
+Questions in Chinese (templates, else guarded LLM Cypher), the named risk-linkage queries
+(listed with their parameter schemas, run with parameters checked before any Cypher runs) and
+the risk report on a company or fund as JSON, Markdown or PDF. Every endpoint needs the
+regulator's API key (:mod:`ui.roles`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
+from bots.agents.regulator import RegulatorAnswer
 from kg.errors import DataValidationError
 from kg.risk.params import EntityId
 from kg.risk.registry import RISK_QUERIES, get_query
@@ -24,6 +26,13 @@ from ui.roles import RoleKeys, require_role
 from ui.services import Services
 
 log = logging.getLogger(__name__)
+
+
+class RegulatorQuestion(BaseModel):
+    """A regulator's question in Chinese."""
+
+    question: str = Field(min_length=1, max_length=500,
+                          examples=["滨江宏达建设工程有限公司在哪些互保圈里？"])
 
 
 class RiskQueryInfo(BaseModel):
@@ -49,6 +58,15 @@ def risk_router(services: Services, keys: RoleKeys) -> APIRouter:
     """The /risk endpoints, each behind the regulator's key."""
     router = APIRouter(prefix="/risk", tags=["risk"],
                        dependencies=[Depends(require_role(keys, "regulator"))])
+
+    @router.post("/ask", response_model=RegulatorAnswer)
+    def ask(request: RegulatorQuestion) -> RegulatorAnswer:
+        """Answer a question from the graph: a template for the common questions (which it
+        names), else Cypher written by the LLM that runs only if the read-only guard passes
+        it. Returns what ran, the rows, the subgraph and a summary made of the rows only."""
+        answer = services.regulator_bot.ask(request.question)
+        log.info("regulator question: %s by %s", answer.status, answer.source or "nothing")
+        return answer
 
     @router.get("/queries", response_model=list[RiskQueryInfo])
     def list_queries() -> list[RiskQueryInfo]:

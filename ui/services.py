@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bots.agents.bank_qa import BankQABot
     from bots.agents.citizen import CitizenBot
     from bots.agents.hotline_assist import HotlineAssistAgent
+    from bots.agents.regulator import RegulatorBot
     from bots.llm import LLMClient
     from retrieval.knowledge_base import KnowledgeBase
     from retrieval.past_cases import PastCaseIndex
@@ -52,6 +53,14 @@ class Services:
         thread = threading.Thread(target=load, name="warm-up", daemon=True)
         thread.start()
         return thread
+
+    @cached_property
+    def regulator_bot(self) -> RegulatorBot:
+        """The regulators' agent: questions answered from the graph by templates, else by the
+        LLM's Cypher under the read-only guard."""
+        from bots.agents.regulator import RegulatorBot
+
+        return RegulatorBot.on_graph(self.store, self.llm)
 
     @cached_property
     def role_keys(self) -> RoleKeys:

@@ -1,5 +1,6 @@
-"""The 「金融监管」 tab: pick a risk query and a company or fund, see the table and the graph,
-download the risk report. Only for the regulator's key, as the ``/risk`` endpoints."""
+"""The 「金融监管」 tab: ask in Chinese, or pick a risk query and a company or fund; see the
+table and the graph, download the risk report. Only for the regulator's key, as the ``/risk``
+endpoints."""
 
 from __future__ import annotations
 
@@ -59,6 +60,24 @@ def risk_tab(services: Services) -> None:
     store = services.store
     queries = [(q.title_zh, q.name) for q in RISK_QUERIES.values()]
 
+    def ask(key: str, question: str) -> tuple[Any, str]:
+        if not question.strip():
+            return pd.DataFrame(), _message("请输入问题，如「鼎盛集团的实际控制人是谁？」")
+        try:
+            services.role_keys.check(key.strip(), "regulator")
+            answer = services.regulator_bot.ask(question)
+        except CityAgentError as exc:
+            return pd.DataFrame(), _message(f"无法回答：{exc.message}")
+        how = (f"模板「{answer.title_zh or answer.source}」" if answer.source not in ("", "llm")
+               else "大模型生成的只读查询" if answer.source == "llm" else "未执行查询")
+        caption = (f'<div class="kg-caption">{html.escape(answer.summary)}<br>'
+                   f"<small>回答方式：{html.escape(how)}</small></div>")
+        table = pd.DataFrame([[_cell(v) for v in row] for row in answer.rows],
+                             columns=answer.columns) if answer.columns else pd.DataFrame()
+        picture = render_risk_svg(answer.subgraph) if answer.subgraph and \
+            answer.subgraph.nodes else ""
+        return table, caption + picture
+
     def find(key: str, text: str) -> Any:
         try:
             services.role_keys.check(key.strip(), "regulator")
@@ -106,6 +125,10 @@ def risk_tab(services: Services) -> None:
     with gr.Tab("金融监管", id="risk"):
         key = gr.Textbox(label="监管角色密钥（X-API-Key）", type="password", elem_id="risk-key")
         with gr.Row():
+            question = gr.Textbox(label="用中文提问", elem_id="risk-question", scale=5,
+                                  placeholder="如：滨江宏达建设工程有限公司在哪些互保圈里？")
+            send = gr.Button("提问", variant="primary", elem_id="risk-ask", scale=1)
+        with gr.Row():
             name = gr.Dropdown(label="查询", choices=queries, value=queries[0][1],
                                elem_id="risk-query", scale=2)
             text = gr.Textbox(label="企业或基金名称", placeholder="如：鼎盛集团、宏达建设、聚鑫",
@@ -119,6 +142,8 @@ def risk_tab(services: Services) -> None:
         table = gr.Dataframe(label="查询结果", elem_id="risk-table", wrap=True)
         files = gr.File(label="报告下载（PDF / Markdown）", file_count="multiple",
                         elem_id="risk-files")
+        send.click(ask, [key, question], [table, picture])
+        question.submit(ask, [key, question], [table, picture])
         search.click(find, [key, text], [subject, picture])
         text.submit(find, [key, text], [subject, picture])
         go.click(run, [key, name, subject], [table, picture])

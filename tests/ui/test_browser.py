@@ -138,6 +138,10 @@ def test_risk_tab_needs_the_key_then_shows_the_circle_and_the_report(page: Page,
     page.locator("#risk-find").click()
     page.locator("#risk-graph").get_by_text("API 密钥").first.wait_for(timeout=60_000)
     page.locator("#risk-key input").first.fill("reg-key")
+    page.locator("#risk-question textarea, #risk-question input").first.fill(
+        "鼎盛集团的实际控制人是谁？")
+    page.locator("#risk-ask").click()
+    page.locator("#risk-graph").get_by_text("回答方式").first.wait_for(timeout=60_000)
     page.locator("#risk-find").click()
     page.locator("#risk-graph").get_by_text("找到").first.wait_for(timeout=60_000)
     page.locator("#risk-report").click()

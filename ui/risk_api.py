@@ -14,12 +14,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from bots.agents.regulator import RegulatorAnswer
-from kg.errors import DataValidationError
 from kg.risk.params import EntityId
-from kg.risk.registry import RISK_QUERIES, get_query
+from kg.risk.registry import RISK_QUERIES, checked_params, get_query
 from kg.risk.report import ReportParams, RiskReport, risk_report
 from ui.risk_report import report_markdown, report_pdf
 from ui.roles import RoleKeys, require_role
@@ -42,16 +41,6 @@ class RiskQueryInfo(BaseModel):
     title_zh: str
     description_zh: str
     params_schema: dict[str, Any]
-
-
-def checked(model: type[BaseModel], raw: dict[str, Any]) -> BaseModel:
-    """``raw`` parameters validated by ``model``; DataValidationError naming each bad field."""
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        problems = "；".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '参数'}：{e['msg']}" for e in exc.errors())
-        raise DataValidationError(f"参数不合法：{problems}") from exc
 
 
 def risk_router(services: Services, keys: RoleKeys) -> APIRouter:
@@ -82,7 +71,7 @@ def risk_router(services: Services, keys: RoleKeys) -> APIRouter:
     ) -> dict[str, Any]:
         """Run one named query; its rows and the subgraph that draws them."""
         query = get_query(name)
-        result = query.run(services.store, checked(query.params, params))
+        result = query.run(services.store, checked_params(query.params, params))
         log.info("risk query %s run", name)
         rows: dict[str, Any] = result.model_dump(mode="json")
         return rows

@@ -16,10 +16,9 @@ from pydantic import BaseModel
 from kg.errors import CityAgentError
 from kg.queries import search_entities
 from kg.risk.graph import RiskGraph
-from kg.risk.registry import RISK_QUERIES
+from kg.risk.registry import RISK_QUERIES, checked_params
 from kg.risk.report import ReportParams, risk_report
 from ui.graph_view import render_risk_svg
-from ui.risk_api import checked
 from ui.risk_report import report_markdown, report_pdf
 from ui.services import Services
 
@@ -95,7 +94,7 @@ def risk_tab(services: Services) -> None:
             field = next((f for f in _SUBJECT_FIELDS if f in fields), None)
             if field is not None and subject is None and fields[field].is_required():
                 return pd.DataFrame(), _message("请先查找并选择一个企业或基金。")
-            params = checked(query.params, {field: subject} if field and subject else {})
+            params = checked_params(query.params, {field: subject} if field and subject else {})
             result = query.run(store, params)
         except CityAgentError as exc:
             return pd.DataFrame(), _message(f"查询失败：{exc.message}")

@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from kg.errors import NotFoundError
+from kg.errors import DataValidationError, NotFoundError
 from kg.risk.contagion import ContagionParams, ContagionResult, contagion
 from kg.risk.equity import (
     CircularShareholdingParams,
@@ -52,7 +52,17 @@ class RiskQuery(Generic[P, R]):
 
     def __call__(self, store: GraphStore, raw: Mapping[str, Any]) -> R:
         """Validate ``raw`` parameters with this query's model, then run it."""
-        return self.run(store, self.params.model_validate(dict(raw)))
+        return self.run(store, checked_params(self.params, raw))
+
+
+def checked_params(model: type[P], raw: Mapping[str, Any]) -> P:
+    """``raw`` parameters validated by ``model``; DataValidationError naming each bad field."""
+    try:
+        return model.model_validate(dict(raw))
+    except ValidationError as exc:
+        problems = "；".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '参数'}：{e['msg']}" for e in exc.errors())
+        raise DataValidationError(f"参数不合法：{problems}") from exc
 
 
 RISK_QUERIES: dict[str, RiskQuery[Any, Any]] = {
@@ -96,6 +106,7 @@ def get_query(name: str) -> RiskQuery[Any, Any]:
 
 
 def run_query(store: GraphStore, name: str, raw: Mapping[str, Any]) -> BaseModel:
-    """Run the named query with raw parameters (validated by its model; ValidationError if bad)."""
+    """Run the named query with raw parameters (validated by its model; DataValidationError
+    naming the bad fields)."""
     result: BaseModel = get_query(name)(store, raw)
     return result

@@ -3,8 +3,8 @@
 Each document becomes a Document node; the entities it names that resolve to the graph get a
 MENTIONS edge with the span; each fact whose both sides resolve becomes the relationship it
 states (HOLDS_SHARES with its ratio, GUARANTEES with its amount, CONTROLS, IS_LEGAL_REP)
-carrying ``source_document`` and ``evidence`` (the sentence), and each risk event becomes a
-RiskEvent that INVOLVES its entity. A fact with a side that does not resolve (a company not
+carrying ``source`` (the document's id) and ``evidence`` (the sentence), and each risk event
+becomes a RiskEvent that INVOLVES its entity. A fact with a side that does not resolve (a company not
 in the graph, a homonym the text does not tell apart) is not written but reported, so that
 nothing is merged by a guess.
 
@@ -113,7 +113,7 @@ def _write_fact(bundle: GraphBundle, doc: FinanceDocument, number: int, fact: Fi
     if subject.id is None:
         return f"「{fact.subject.text}」{subject.reason}"
     start = NodeRef(label=resolver.records[subject.id].label, key=subject.id)
-    provenance = {"source_document": doc.id, "evidence": fact.sentence[:300]}
+    provenance = {"source": doc.id, "evidence": fact.sentence[:300]}
     if fact.relation == "RISK_EVENT":
         event = bundle.node("RiskEvent", id=f"RE-{doc.id}-{number}",
                             name=f"{fact.subject.text}{fact.event}", kind=fact.event,

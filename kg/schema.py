@@ -2,6 +2,8 @@
 
 Nothing here is written by hand per label: every statement comes from ``ontology.ttl``, so a
 class or property added there gets its constraint or index on the next ``apply_schema``.
+The one exception is :data:`LOOKUP_INDEXES`, plain range indexes the risk queries need for
+equality lookups; each is checked against the ontology and skipped if it lacks the property.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ from kg.ontology import Ontology
 
 FULLTEXT_ANALYZER = "cjk"
 
+# Equality lookups the risk queries make on properties that are not keys: related parties
+# match companies on the same registered address or phone, a label scan at registry scale.
+LOOKUP_INDEXES: dict[str, tuple[str, ...]] = {"Company": ("address", "phone")}
+
 
 class SchemaStatement(BaseModel):
     """One schema object: its name, kind and the idempotent Cypher that creates it."""
 
     name: str
-    kind: str  # "constraint" | "fulltext" | "vector"
+    kind: str  # "constraint" | "fulltext" | "vector" | "range"
     cypher: str
 
 
@@ -96,10 +102,33 @@ def vector_statements(ontology: Ontology) -> list[SchemaStatement]:
     return out
 
 
+def lookup_statements(ontology: Ontology) -> list[SchemaStatement]:
+    """A range index per :data:`LOOKUP_INDEXES` property the ontology gives that label."""
+    out = []
+    for label, props in sorted(LOOKUP_INDEXES.items()):
+        allowed = ontology.node_properties(label)
+        for prop in props:
+            if prop not in allowed:
+                continue
+            name = f"{label.lower()}_{prop}_lookup"
+            out.append(
+                SchemaStatement(
+                    name=name,
+                    kind="range",
+                    cypher=(
+                        f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{_quote(label)}) "
+                        f"ON (n.{_quote(prop)})"
+                    ),
+                )
+            )
+    return out
+
+
 def schema_statements(ontology: Ontology) -> list[SchemaStatement]:
     """Every schema object the ontology asks for, constraints first."""
     return (
         constraint_statements(ontology)
         + fulltext_statements(ontology)
         + vector_statements(ontology)
+        + lookup_statements(ontology)
     )

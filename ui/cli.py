@@ -40,6 +40,7 @@ ingest_app = typer.Typer(help="Bulk ingest into the graph.", no_args_is_help=Tru
 topics_app = typer.Typer(help="Hot topics of the hotline's tickets.", no_args_is_help=True)
 llm_app = typer.Typer(help="The LLM: the local CPU server, or the configured one.",
                       no_args_is_help=True)
+generate_app = typer.Typer(help="Synthetic data for benchmarks.", no_args_is_help=True)
 risk_app = typer.Typer(help="The regulators' risk graph: named queries, questions, reports.",
                        no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
@@ -51,6 +52,7 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(topics_app, name="topics")
 app.add_typer(llm_app, name="llm")
 app.add_typer(risk_app, name="risk")
+app.add_typer(generate_app, name="generate")
 
 log = logging.getLogger("cityagent")
 
@@ -700,6 +702,47 @@ def ingest_documents_command(
         report = ingest_documents(store, documents, FinanceExtractor.from_records(records),
                                   EntityResolver(records))
     typer.echo(report.model_dump_json(indent=2))
+
+
+@ingest_app.command("registry")
+@_clear_errors
+def ingest_registry_command(
+    path: Annotated[Path, typer.Argument(help="A folder of registry CSVs, or one JSON document",
+                                         exists=True)],
+    skip_bad: Annotated[bool, typer.Option(
+        "--skip-bad", help="Load the good rows and list the bad ones (default: refuse all)")
+    ] = False,
+    batch_size: Annotated[int, typer.Option(min=100, max=100_000)] = 10_000,
+) -> None:
+    """Load a company registry (companies, persons, shareholdings, legal representatives,
+    officers, controls, guarantees, funds, products, managers, investments, risk events);
+    every row is checked first, and a bad one stops the load before anything is written."""
+    from ingest.registry.loader import load_registry
+
+    with open_graph(get_settings()).store as store:
+        report = load_registry(store, path, skip_bad=skip_bad, batch_size=batch_size)
+    typer.echo(report.model_dump_json(indent=2))
+
+
+@generate_app.command("registry")
+@_clear_errors
+def generate_registry_command(
+    out: Annotated[Path, typer.Option(help="The folder to write the CSVs and truth.json to")],
+    companies: Annotated[int, typer.Option(min=1_000, max=1_000_000)] = 10_000,
+    seed: Annotated[int, typer.Option()] = 7,
+) -> None:
+    """Write a synthetic registry of N companies with planted guarantee circles, circular
+    shareholdings, shell clusters, missing controllers and overdue funds (truth.json)."""
+    from ingest.synthetic_registry import generate_registry
+
+    truth = generate_registry(out, companies=companies, seed=seed)
+    planted = {"guarantee_circles": len(truth.guarantee_circles),
+               "circular_shareholdings": len(truth.circular_shareholdings),
+               "shell_clusters": len(truth.shell_clusters),
+               "missing_controllers": len(truth.missing_controllers),
+               "overdue_funds": len(truth.overdue_funds)}
+    typer.echo(json.dumps({"out": str(out), "rows": truth.rows, "planted": planted},
+                          ensure_ascii=False, indent=2))
 
 
 @eval_app.command("finance-text")

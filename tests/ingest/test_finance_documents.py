@@ -41,11 +41,11 @@ def test_facts_between_known_entities_are_written_with_their_source(graph: Graph
     assert report.documents == 2 and report.written == 3 and report.mentions >= 5
     assert len(report.unresolved) == 1 and "杭州恒丰实业有限公司" in report.unresolved[0]
     rows = graph.read("MATCH (:Company {id: 'CO-1'})-[g:GUARANTEES]->(:Company {id: 'CO-2'}) "
-                      "RETURN g.amount AS amount, g.source_document AS doc, g.evidence AS ev")
+                      "RETURN g.amount AS amount, g.source AS doc, g.evidence AS ev")
     assert rows == [{"amount": 3000.0, "doc": "N-1", "ev": rows[0]["ev"]}]
     assert "宏达建设为凯旋建材" in rows[0]["ev"]
     assert graph.read("MATCH (:Person {id: 'P-1'})-[c:CONTROLS]->(:Company {id: 'CO-3'}) "
-                      "RETURN c.source_document AS doc") == [{"doc": "N-1"}]
+                      "RETURN c.source AS doc") == [{"doc": "N-1"}]
     event = graph.read("MATCH (e:RiskEvent)-[:INVOLVES]->(:Person {id: 'P-1'}) "
                        "RETURN e.kind AS kind, e.source AS source, e.occurred_on AS day")
     assert event == [{"kind": "失联", "source": "滨江日报", "day": date(2025, 5, 1)}]

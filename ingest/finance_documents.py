@@ -4,9 +4,9 @@ Each document becomes a Document node; the entities it names that resolve to the
 MENTIONS edge with the span; each fact whose both sides resolve becomes the relationship it
 states (HOLDS_SHARES with its ratio, GUARANTEES with its amount, CONTROLS, IS_LEGAL_REP)
 carrying ``source`` (the document's id) and ``evidence`` (the sentence), and each risk event
-becomes a RiskEvent that INVOLVES its entity. A fact with a side that does not resolve (a company not
-in the graph, a homonym the text does not tell apart) is not written but reported, so that
-nothing is merged by a guess.
+becomes a RiskEvent that INVOLVES its entity. A fact with a side that does not resolve (a
+company not in the graph, a homonym the text does not tell apart) is not written but
+reported, so that nothing is merged by a guess.
 
 All documents are checked before anything is written: one bad line (no id, an empty or
 oversized text, a bad date) names its file and line, and the graph is left as it was.

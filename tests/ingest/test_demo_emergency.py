@@ -232,8 +232,8 @@ def test_malformed_entry_names_file_and_entry(tmp_path: Path, file: str, old: st
      ("tools.yaml", "T-PERC-WATER-GAUGE", "kind")),
     ("      - {label: Shelter}\n", "      - {label: Shelter, kind: 不存在}\n",
      ("tools.yaml", "T-OPT-EVACUATION", "matches no node")),
-    ("    entrypoint: bots.tools.optimization.portfolio:optimize_portfolio\n",
-     "    entrypoint: bots.tools.optimization.portfolio\n", ("tools.yaml", "T-OPT-PORTFOLIO")),
+    ("    entrypoint: bots.tools.optimisation.tools:optimise_portfolio\n",
+     "    entrypoint: bots.tools.optimisation.tools\n", ("tools.yaml", "T-OPT-PORTFOLIO")),
     ("    operators: [滨江市应急管理局]\n", "    operators: [滨江市不存在局]\n",
      ("tools.yaml", "T-OPT-EVACUATION", "滨江市不存在局")),
 ])

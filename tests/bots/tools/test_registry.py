@@ -31,7 +31,8 @@ from retrieval.answer_scorer import load_scorer
 from retrieval.knowledge_base import KnowledgeBase
 
 CITIZEN_TOOLS = {"search_knowledge", "file_ticket", "ticket_status", "report_emergency"}
-REGULATOR_TOOLS = {"risk_query", "ask_graph"}
+REGULATOR_TOOLS = {"risk_query", "ask_graph", "optimise_portfolio", "match_loans"}
+EMERGENCY_ENGINES = {"plan_dispatch", "plan_evacuation", "balance_tickets"}
 CALL_TIME = datetime(2025, 5, 12, 9, 30, tzinfo=CITY_TIMEZONE)
 OWNER_PHONE = "13805718801"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -62,9 +63,10 @@ def test_each_persona_gets_only_its_tools() -> None:
     assert {t.name for t in tools_for("hotline_assist")} == (
         CITIZEN_TOOLS | {"suggest_reply"})
     assert {t.name for t in tools_for("regulator")} == REGULATOR_TOOLS
-    assert {t.name for t in tools_for("emergency")} == {"search_knowledge", "report_emergency"}
+    assert {t.name for t in tools_for("emergency")} == {
+        "search_knowledge", "report_emergency", *EMERGENCY_ENGINES}
     registry = default_registry()
-    assert set(registry.names()) == CITIZEN_TOOLS | REGULATOR_TOOLS | {
+    assert set(registry.names()) == CITIZEN_TOOLS | REGULATOR_TOOLS | EMERGENCY_ENGINES | {
         "search_bank_knowledge", "suggest_reply"}
     for persona in PERSONAS:
         for tool in registry.tools_for(persona):

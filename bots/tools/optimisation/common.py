@@ -80,6 +80,19 @@ def settle(outcome: str, has_solution: bool, value: float, baseline: float,
     return status, "solver"
 
 
+def outcome_text(status: SolveStatus, source: PlanSource, gain: float, limit: float, *,
+                 plan: str, measure: str, baseline: str) -> str:
+    """The first sentence of a plan's message: optimal, stopped at the time limit, or the
+    baseline kept; ``plan`` names the plan (派遣), ``measure`` what improved, ``baseline``
+    how the baseline decides."""
+    if source == "baseline":
+        return f"求解在 {limit:g} 秒内未找到优于基线的方案，返回{baseline}的基线方案。"
+    if status == "time_limit":
+        return (f"求解达到 {limit:g} 秒时间上限，返回已找到的最好方案，"
+                f"{measure}较基线改进 {gain:.1f}%。")
+    return f"已求得最优{plan}方案，{measure}较基线（{baseline}）改进 {gain:.1f}%。"
+
+
 def unique_ids(ids: Sequence[str], what: str) -> None:
     """Refuse duplicate ids (a plan naming an id twice would be ambiguous)."""
     seen: set[str] = set()

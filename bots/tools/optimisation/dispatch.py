@@ -29,6 +29,7 @@ from bots.tools.optimisation.common import (
     TimeLimitS,
     check_matrix,
     improvement_pct,
+    outcome_text,
     settle,
     solve_milp,
     stopwatch,
@@ -217,12 +218,8 @@ def _rows(data: DispatchInput, arcs: _Arcs, flow: np.ndarray,
 
 def _message(status: SolveStatus, source: PlanSource, gain: float, unmet: int,
              limit: float) -> str:
-    if source == "baseline":
-        text = f"求解在 {limit:g} 秒内未找到优于基线的方案，返回按优先级就近派遣的基线方案。"
-    elif status == "time_limit":
-        text = f"求解达到 {limit:g} 秒时间上限，返回已找到的最好方案，较基线改进 {gain:.1f}%。"
-    else:
-        text = f"已求得最优派遣方案，优先级加权响应时间较基线（按优先级就近派遣）改进 {gain:.1f}%。"
+    text = outcome_text(status, source, gain, limit, plan="派遣",
+                        measure="优先级加权响应时间", baseline="按优先级就近派遣")
     if unmet:
         text += f"共有 {unmet} 个单位的需求无可用资源满足，已在未满足清单中列出，需请求外部增援。"
     return text

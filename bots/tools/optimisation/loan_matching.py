@@ -30,6 +30,7 @@ from bots.tools.optimisation.common import (
     SolveStatus,
     TimeLimitS,
     improvement_pct,
+    outcome_text,
     settle,
     solve_milp,
     stopwatch,
@@ -242,14 +243,8 @@ def _best_plan(data: LoanInput, pairs: _Pairs) -> tuple[np.ndarray | None, str, 
 
 def _message(status: SolveStatus, source: PlanSource, gain: float, unmatched: int,
              limit: float) -> str:
-    if source == "baseline":
-        text = (f"求解在 {limit:g} 秒内未找到优于基线的方案，"
-                "返回按金额从大到小首次适配的基线方案。")
-    elif status == "time_limit":
-        text = (f"求解达到 {limit:g} 秒时间上限，返回已找到的最好方案，"
-                f"对接金额较基线增加 {gain:.1f}%。")
-    else:
-        text = f"已求得最优对接方案，对接金额较基线（按金额从大到小首次适配）增加 {gain:.1f}%。"
+    text = outcome_text(status, source, gain, limit, plan="对接",
+                        measure="对接金额", baseline="按金额从大到小首次适配")
     if unmatched:
         text += f"有 {unmatched} 笔需求没有合适的产品或额度不足，未能对接。"
     return text

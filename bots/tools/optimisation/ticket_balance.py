@@ -25,6 +25,7 @@ from bots.tools.optimisation.common import (
     SolveStatus,
     TimeLimitS,
     improvement_pct,
+    outcome_text,
     settle,
     solve_milp,
     stopwatch,
@@ -190,13 +191,8 @@ def _milp_choice(data: TicketInput, pairs: _Pairs) -> tuple[np.ndarray | None, s
 
 def _message(status: SolveStatus, source: PlanSource, gain: float, unassigned: int,
              limit: float) -> str:
-    if source == "baseline":
-        text = (f"求解在 {limit:g} 秒内未找到优于基线的方案，"
-                "返回按时限先后派给最空闲部门的基线方案。")
-    elif status == "time_limit":
-        text = f"求解达到 {limit:g} 秒时间上限，返回已找到的最好方案，较基线改进 {gain:.1f}%。"
-    else:
-        text = f"已求得最优派单方案，积压指标较基线（按时限先后派给最空闲部门）改进 {gain:.1f}%。"
+    text = outcome_text(status, source, gain, limit, plan="派单",
+                        measure="积压指标", baseline="按时限先后派给最空闲部门")
     if unassigned:
         text += f"有 {unassigned} 张工单的分类没有部门可承办，需人工指定。"
     return text

@@ -7,6 +7,8 @@ a 4xx answer. Each error carries a short stable ``code`` next to its message.
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class CityAgentError(Exception):
     """Root of every error CityAgent raises on purpose."""
@@ -106,3 +108,9 @@ class RoleForbiddenError(CityAgentError):
 
     code = "E061"
     http_status = 403
+
+
+def validation_problems(exc: ValidationError) -> str:
+    """A pydantic validation error as one line naming each bad field, for the user."""
+    return "；".join(f"{'.'.join(str(p) for p in e['loc']) or '参数'}：{e['msg']}"
+                    for e in exc.errors())

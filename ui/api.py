@@ -14,6 +14,7 @@ from kg.queries import EntityHit, Subgraph, neighbourhood, search_entities
 from kg.store import GraphStore
 from ui.assist_api import assist_router
 from ui.bank_api import bank_router
+from ui.emergency_api import emergency_router
 from ui.health import Health, check_health
 from ui.risk_api import risk_router
 from ui.roles import RoleKeys
@@ -92,5 +93,6 @@ def create_app(store: GraphStore, llm: LLMClient | None = None,
     api.include_router(assist_router(services))
     api.include_router(bank_router(services))
     api.include_router(risk_router(services, services.role_keys))
+    api.include_router(emergency_router(services, services.role_keys))
     api.include_router(wechat_router(_CitizenResponder(services)))
     return cast(FastAPI, gr.mount_gradio_app(api, build_web_app(services), path="/"))

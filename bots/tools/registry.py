@@ -98,6 +98,12 @@ def tool_node_id(name: str) -> str:
     return f"T-BOT-{name.upper()}"
 
 
+def node_id_of(spec: ToolSpec) -> str:
+    """The Tool node of ``spec``: the engine's own node when the city describes it, else the
+    bot tool's."""
+    return spec.node_id or tool_node_id(spec.name)
+
+
 def tools_bundle(registry: ToolRegistry) -> GraphBundle:
     """The registry as Tool nodes: what each tool does, its argument schema, its entry point,
     what it applies to and which personas may call it, so the graph lists every tool a bot
@@ -110,11 +116,14 @@ def tools_bundle(registry: ToolRegistry) -> GraphBundle:
         schema = tool.args_schema
         input_schema = (schema.model_json_schema() if isinstance(schema, type)
                         and issubclass(schema, BaseModel) else {})
-        out.node("Tool", id=tool_node_id(tool.name), name=tool.name, kind=SERVICE_KIND,
-                 description=tool.description,
-                 input_schema=json.dumps(input_schema, ensure_ascii=False),
-                 entrypoint=entrypoint, applies_to_labels=list(spec.applies_to),
-                 personas=sorted(spec.personas))
+        code_owned = {"input_schema": json.dumps(input_schema, ensure_ascii=False),
+                      "entrypoint": entrypoint, "applies_to_labels": list(spec.applies_to),
+                      "personas": sorted(spec.personas)}
+        if spec.node_id is not None:  # the city's engine: its name and description stay
+            out.node("Tool", id=spec.node_id, **code_owned)
+        else:
+            out.node("Tool", id=tool_node_id(tool.name), name=tool.name, kind=SERVICE_KIND,
+                     description=tool.description, **code_owned)
     return out
 
 

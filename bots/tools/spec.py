@@ -19,6 +19,8 @@ class ToolSpec:
     personas: frozenset[Persona]
     applies_to: tuple[str, ...] = ()
     """The graph labels the tool reads or writes (its Tool node's ``applies_to_labels``)."""
+    node_id: str | None = None
+    """The Tool node of the engine when the city's data describes it already (T-OPT-…)."""
 
     def __post_init__(self) -> None:
         """Refuse a spec naming a persona that does not exist (a typo would lock a tool out)."""

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from kg.errors import DataValidationError, NotFoundError
+from kg.errors import DataValidationError, NotFoundError, validation_problems
 from kg.risk.contagion import ContagionParams, ContagionResult, contagion
 from kg.risk.equity import (
     CircularShareholdingParams,
@@ -60,9 +60,7 @@ def checked_params(model: type[P], raw: Mapping[str, Any]) -> P:
     try:
         return model.model_validate(dict(raw))
     except ValidationError as exc:
-        problems = "；".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '参数'}：{e['msg']}" for e in exc.errors())
-        raise DataValidationError(f"参数不合法：{problems}") from exc
+        raise DataValidationError(f"参数不合法：{validation_problems(exc)}") from exc
 
 
 RISK_QUERIES: dict[str, RiskQuery[Any, Any]] = {

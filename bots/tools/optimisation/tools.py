@@ -137,10 +137,14 @@ def match_loans(**kwargs: Any) -> loan_matching.LoanPlan:
 
 OPTIMISATION_TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(plan_dispatch, frozenset({"emergency"}),
-             ("Incident", "PumpStation", "Vehicle", "Team")),
-    ToolSpec(plan_evacuation, frozenset({"emergency"}), ("Community", "Shelter")),
-    ToolSpec(balance_tickets, frozenset({"emergency"}), ("Ticket", "Department")),
-    ToolSpec(optimise_portfolio, frozenset({"regulator"}), ("Fund", "Product")),
-    ToolSpec(match_loans, frozenset({"regulator"}), ("LoanProduct", "Company")),
+             ("Incident", "PumpStation", "Vehicle", "Team"), "T-OPT-FLOOD-DISPATCH"),
+    ToolSpec(plan_evacuation, frozenset({"emergency"}), ("Community", "Shelter"),
+             "T-OPT-EVACUATION"),
+    ToolSpec(balance_tickets, frozenset({"emergency"}), ("Ticket", "Department"),
+             "T-OPT-TICKET-BALANCE"),
+    ToolSpec(optimise_portfolio, frozenset({"regulator"}), ("Fund", "Product"),
+             "T-OPT-PORTFOLIO"),
+    ToolSpec(match_loans, frozenset({"regulator"}), ("LoanProduct", "Company"),
+             "T-OPT-LOAN-MATCH"),
 )
 """The optimisation tools with the personas allowed to call each."""

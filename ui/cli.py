@@ -446,6 +446,20 @@ def eval_tickets_command(
     typer.echo(report.model_dump_json(indent=2, exclude=None if errors else {"errors"}))
 
 
+@eval_app.command("incidents")
+@_clear_errors
+def eval_incidents_command(
+    data: Annotated[Path, typer.Option("--data", help="The CEC corpus folder (category/*.xml)",
+                                       exists=True, file_okay=False)],
+) -> None:
+    """Precision, recall and F1 of hazard type, time and place read from the CEC reports, on
+    its fixed dev (tuned on) and test (headline) splits."""
+    from ingest.cec import read_cec_corpus
+    from nlu.evaluate_incidents import evaluate_incidents
+
+    typer.echo(evaluate_incidents(read_cec_corpus(data)).model_dump_json(indent=2))
+
+
 @train_app.command("scorer")
 @_clear_errors
 def train_scorer_command(

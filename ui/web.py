@@ -14,6 +14,7 @@ from ui.graph_view import render_svg
 from ui.services import Services
 from ui.web_bank import bank_tab
 from ui.web_citizen import citizen_tab
+from ui.web_emergency import emergency_tab
 from ui.web_hotline import hotline_tab
 from ui.web_risk import risk_tab
 from ui.web_topics import topics_tab
@@ -94,4 +95,5 @@ def build_web_app(services: Services) -> gr.Blocks:
         topics_tab(services)
         bank_tab(services)
         risk_tab(services)
+        emergency_tab(services)
     return cast(gr.Blocks, app)

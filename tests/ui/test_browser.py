@@ -1,5 +1,5 @@
 """The web app in a real headless Chromium: graph explorer, hotline, citizen chat, hot topics,
-bank chat, the regulators' tab."""
+bank chat, the regulators' and the duty officers' tabs."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ def service_url(demo_graph: GraphStore) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}/"
     server.should_exit = True
     thread.join(timeout=10)
+    demo_graph.write("MATCH (r:ToolRun) DETACH DELETE r")
 
 
 @pytest.fixture()
@@ -148,3 +149,15 @@ def test_risk_tab_needs_the_key_then_shows_the_circle_and_the_report(page: Page,
     page.locator("#risk-graph").get_by_text("风险等级：高").first.wait_for(timeout=120_000)
     page.locator("#risk-files").get_by_text(".pdf").first.wait_for(timeout=60_000)
     page.screenshot(path=str(tmp_path / "risk-tab.png"), full_page=True)
+
+
+def test_emergency_tab_shows_the_district_and_plans_the_drill(page: Page,
+                                                              tmp_path: Path) -> None:
+    page.get_by_role("tab", name="应急指挥").click()
+    page.locator("#duty-key input").first.fill("duty-key")
+    page.locator("#duty-show").click()
+    page.locator("#duty-map svg.emergency-map").first.wait_for(timeout=60_000)
+    page.locator("#duty-drill").click()
+    page.locator("#duty-summary").get_by_text("调用记录").first.wait_for(timeout=120_000)
+    page.locator("#duty-plan").get_by_text("排涝").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "emergency-tab.png"), full_page=True)

@@ -47,7 +47,7 @@ def flood_dispatch_args(sites: Sequence[Site]) -> dict[str, Any]:
     Raises DataValidationError when the district has no gauge or nothing to send.
     """
     gauges = [s for s in sites if s.label == "WaterGauge"]
-    resources = [r for r in (_resource(s) for s in sites) if r is not None]
+    resources = dispatch_resources(sites)
     if not gauges:
         raise DataValidationError("该区域没有水尺，无法演练内涝调度")
     if not resources:
@@ -58,6 +58,12 @@ def flood_dispatch_args(sites: Sequence[Site]) -> dict[str, Any]:
         "priority": round(100.0 / (g.warning_level_cm or DEFAULT_ALERT_CM), 3),
     } for g in gauges]
     return {"resources": resources, "incidents": incidents}
+
+
+def dispatch_resources(sites: Sequence[Site]) -> list[dict[str, Any]]:
+    """The working pump stations, pump vehicles and rescue teams of ``sites`` as the dispatch
+    tool's resources (one pumping unit each; a rescue unit per 40 people of a team)."""
+    return [r for r in (_resource(s) for s in sites) if r is not None]
 
 
 def _resource(site: Site) -> dict[str, Any] | None:

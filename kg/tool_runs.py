@@ -122,3 +122,11 @@ def tool_runs(store: GraphStore, *, tool_id: str | None = None, entity_id: str |
     """The latest runs, of one tool or touching one entity when given."""
     return store.read_models(_RUNS, ToolRunSummary, tool_id=tool_id, entity_id=entity_id,
                              limit=limit)
+
+
+def link_produced(store: GraphStore, run_id: str, produced: list[NodeRef]) -> None:
+    """Record that run ``run_id`` led to ``produced`` (an incident, a ticket) after it ran."""
+    bundle = GraphBundle()
+    for ref in produced:
+        bundle.rel("PRODUCED", NodeRef(label="ToolRun", key=run_id), ref)
+    store.write_bundle(bundle)

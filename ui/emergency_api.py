@@ -11,7 +11,9 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from bots.emergency_drill import DrillPlan, run_flood_drill
+from bots.gauge_alert import GaugeAlert, read_gauge_and_act
 from bots.tools.context import ToolContext
+from bots.tools.perception.images import MAX_BASE64_CHARS
 from bots.tools.runner import ToolRunner, ToolRunResult
 from kg.emergency_sites import Site, emergency_sites
 from kg.records import NodeRef
@@ -22,6 +24,14 @@ from ui.services import Services
 log = logging.getLogger(__name__)
 
 District = Annotated[str | None, Query(max_length=20, description="区县名称，缺省为全市")]
+
+
+class GaugeFrame(BaseModel):
+    """A frame from a camera that watches a water gauge."""
+
+    camera_id: str = Field(min_length=1, max_length=64)
+    image: str = Field(min_length=1, max_length=MAX_BASE64_CHARS,
+                       description="图像的 base64 编码（可带 data:image 前缀）")
 
 
 class ToolCall(BaseModel):
@@ -50,6 +60,12 @@ def emergency_router(services: Services, keys: RoleKeys) -> APIRouter:
         plan = run_flood_drill(runner, emergency_sites(services.store, district), district)
         log.info("flood drill in %s: run %s", district or "全市", plan.run.run_id)
         return plan
+
+    @router.post("/emergency/gauges/read", response_model=GaugeAlert)
+    def read_gauge(frame: GaugeFrame) -> GaugeAlert:
+        """Read the gauge the camera watches; at or above its alert line, raise an incident,
+        plan the pumps and file a ticket for the traffic police (each linked to the run)."""
+        return read_gauge_and_act(runner, frame.camera_id, frame.image)
 
     @router.get("/tools", response_model=list[ToolInfo])
     def tools_for(

@@ -1,16 +1,20 @@
 """The 「应急指挥」 tab: a district's incidents, resources, cameras and shelters on a map, the
-waterlogging drill's dispatch plan as a table and routes, and the latest tool runs. Only for
+waterlogging drill's dispatch plan as a table and routes, a gauge frame read (and acted on
+above the alert line), and the latest tool runs. Only for
 the duty officer's key, as the ``/emergency`` endpoints."""
 
 from __future__ import annotations
 
+import base64
 import html
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
 from bots.emergency_drill import run_flood_drill
+from bots.gauge_alert import read_gauge_and_act
 from bots.tools.runner import ToolRunner
 from kg.emergency_sites import emergency_sites
 from kg.errors import CityAgentError
@@ -46,6 +50,20 @@ def emergency_tab(services: Services) -> None:
                              columns=["工具", "角色", "结果", "时间", "耗时（毫秒）"])
         return render_sites_svg(sites), table
 
+    def read(key: str, camera: str, image_path: str | None) -> str:
+        if not image_path or not camera.strip():
+            return "请填写摄像头编号并上传一张水尺画面。"
+        try:
+            services.role_keys.check(key.strip(), "duty_officer")
+            data = base64.b64encode(Path(image_path).read_bytes()).decode("ascii")
+            alert = read_gauge_and_act(runner, camera.strip(), data)
+        except CityAgentError as exc:
+            return f"无法读数：{exc.message}"
+        level = alert.reading.output.get("level_cm")
+        shown = f"{level:.0f} 厘米" if level is not None else "无法读数"
+        return (f"**{alert.gauge_id}** 水位：{shown}（置信度 "
+                f"{alert.reading.output.get('confidence', 0):.2f}）\n\n{alert.message}")
+
     def drill(key: str, district: str) -> tuple[str, Any, str]:
         try:
             services.role_keys.check(key.strip(), "duty_officer")
@@ -76,6 +94,13 @@ def emergency_tab(services: Services) -> None:
         picture = gr.HTML(_message("输入值班密钥后点击「显示态势」。"), elem_id="duty-map")
         summary = gr.Markdown(elem_id="duty-summary")
         plan = gr.Dataframe(label="调度方案", elem_id="duty-plan", wrap=True)
+        with gr.Row():
+            camera = gr.Textbox(label="摄像头编号", placeholder="如 CAM-01A", elem_id="duty-camera",
+                                scale=1)
+            frame = gr.Image(label="上传水尺画面", type="filepath", elem_id="duty-frame", scale=2)
+            reading = gr.Markdown(elem_id="duty-reading")
+        read_button = gr.Button("读取水位", elem_id="duty-read")
         runs = gr.Dataframe(label="最近的工具调用记录", elem_id="duty-runs")
         look.click(show, [key, district], [picture, runs])
         go.click(drill, [key, district], [picture, plan, summary])
+        read_button.click(read, [key, camera, frame], reading)

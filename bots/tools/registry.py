@@ -22,6 +22,7 @@ from bots.tools.context import ToolContext
 from bots.tools.hotline_tools import HOTLINE_TOOLS
 from bots.tools.knowledge_tools import KNOWLEDGE_TOOLS
 from bots.tools.optimisation.tools import OPTIMISATION_TOOLS
+from bots.tools.perception.tools import PERCEPTION_TOOLS
 from bots.tools.risk_tools import RISK_TOOLS
 from bots.tools.spec import PERSONAS, Persona, ToolSpec
 from kg.errors import CityAgentError
@@ -144,7 +145,7 @@ def _check_persona(persona: str) -> None:
 def default_registry() -> ToolRegistry:
     """Every tool of CityAgent (built once)."""
     return ToolRegistry((*KNOWLEDGE_TOOLS, *CITIZEN_TOOLS, *HOTLINE_TOOLS, *RISK_TOOLS,
-                         *OPTIMISATION_TOOLS))
+                         *OPTIMISATION_TOOLS, *PERCEPTION_TOOLS))
 
 
 def tools_for(persona: Persona) -> list[BaseTool]:

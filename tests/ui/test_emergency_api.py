@@ -74,3 +74,45 @@ def test_bad_calls_are_refused_and_still_recorded(client: TestClient,
     assert any(r["tool"] == "T-OPT-EVACUATION" for r in refused)
     assert client.post("/emergency/drills/flood?district=没有的区", headers=DUTY
                        ).status_code == 400
+
+
+def _frame(level_cm: float) -> str:
+    import base64
+
+    import cv2
+
+    from bots.tools.perception.gauge_render import render_gauge
+
+    ok, png = cv2.imencode(".png", render_gauge(level_cm))
+    assert ok
+    return base64.b64encode(png.tobytes()).decode("ascii")
+
+
+def test_a_gauge_over_its_alert_line_raises_an_incident_a_plan_and_a_ticket(
+        client: TestClient, demo_graph: GraphStore) -> None:
+    camera = demo_graph.read("MATCH (c:Camera)-[:OBSERVES]->(g:WaterGauge) "
+                             "WHERE 20 <= g.warning_level_cm < 60 RETURN c.id AS camera, "
+                             "g.warning_level_cm AS alert ORDER BY c.id LIMIT 1")[0]
+    calm = client.post("/emergency/gauges/read", headers=DUTY,
+                       json={"camera_id": camera["camera"], "image": _frame(12.0)}).json()
+    assert calm["over_warning"] is False and calm["incident_id"] is None, calm
+    high = client.post("/emergency/gauges/read", headers=DUTY,
+                       json={"camera_id": camera["camera"], "image": _frame(120.0)})
+    assert high.status_code == 200, high.text
+    body = high.json()
+    assert body["over_warning"] and body["incident_id"] and body["ticket_id"], body
+    assert body["dispatch"]["output"]["assignments"]
+    made = demo_graph.read(
+        "MATCH (r:ToolRun {id: $run})-[:PRODUCED]->(x) RETURN collect(x.id) AS ids",
+        run=body["reading"]["run_id"])[0]["ids"]
+    assert set(made) == {body["incident_id"], body["ticket_id"]}
+    routed = demo_graph.read("MATCH (:Ticket {id: $id})-[:ROUTED_TO]->(d:Department) "
+                             "RETURN d.name AS name", id=body["ticket_id"])
+    assert routed == [{"name": "滨江市公安局交通警察支队"}]
+    demo_graph.write("MATCH (x) WHERE x.id IN $ids DETACH DELETE x",
+                     ids=[body["incident_id"], body["ticket_id"]])
+    bad = client.post("/emergency/gauges/read", headers=DUTY,
+                      json={"camera_id": camera["camera"], "image": "not an image"})
+    assert bad.status_code == 400
+    assert client.post("/emergency/gauges/read", headers=DUTY,
+                       json={"camera_id": "CAM-NOPE", "image": _frame(12.0)}).status_code == 404

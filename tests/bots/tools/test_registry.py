@@ -32,7 +32,8 @@ from retrieval.knowledge_base import KnowledgeBase
 
 CITIZEN_TOOLS = {"search_knowledge", "file_ticket", "ticket_status", "report_emergency"}
 REGULATOR_TOOLS = {"risk_query", "ask_graph", "optimise_portfolio", "match_loans"}
-EMERGENCY_ENGINES = {"plan_dispatch", "plan_evacuation", "balance_tickets"}
+EMERGENCY_ENGINES = {"plan_dispatch", "plan_evacuation", "balance_tickets", "read_water_gauge",
+                     "detect_smoke_fire", "detect_intrusion"}
 CALL_TIME = datetime(2025, 5, 12, 9, 30, tzinfo=CITY_TIMEZONE)
 OWNER_PHONE = "13805718801"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -206,7 +207,13 @@ def test_the_tools_are_registered_as_tool_nodes_with_their_personas(graph: Graph
     rows = graph.read("MATCH (t:Tool) WHERE t.kind = $kind RETURN t ORDER BY t.id",
                       kind=SERVICE_KIND)
     tools = {r["t"]["name"]: r["t"] for r in rows}
-    assert set(tools) == set(default_registry().names())
+    specs = default_registry().specs()
+    assert set(tools) == {s.name for s in specs if s.node_id is None}
+    engines = graph.read("MATCH (t:Tool) WHERE t.id IN $ids RETURN t.id AS id, "
+                         "t.personas AS personas, t.entrypoint AS entrypoint",
+                         ids=[s.node_id for s in specs if s.node_id])
+    assert {e["id"] for e in engines} >= {"T-OPT-FLOOD-DISPATCH", "T-PERC-WATER-GAUGE"}
+    assert all(e["personas"] and e["entrypoint"].startswith("bots.tools.") for e in engines)
     search = tools["search_knowledge"]
     assert search["id"] == tool_node_id("search_knowledge")
     assert set(search["personas"]) == {"citizen", "hotline_assist", "emergency"}

@@ -17,74 +17,27 @@ not well-formed XML, has no ``<Body>``/``<Content>``, or lies outside a category
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, Field
 
 from kg.errors import DataValidationError
+from nlu.incidents.labelled import (
+    SPAN_KINDS,
+    CecDocument,
+    CecEvent,
+    CecSpan,
+)
 
 log = logging.getLogger(__name__)
 
 #: The categories of the corpus: its folder names.
 CEC_CATEGORIES = ("地震", "火灾", "交通事故", "食物中毒", "恐怖袭击")
 
-SpanKind = Literal["denoter", "time", "location", "participant", "object", "means"]
-_SPAN_KINDS: frozenset[str] = frozenset(
-    {"denoter", "time", "location", "participant", "object", "means"}
-)
 # Elements whose text belongs to the report; a stray <Title> inside <Content> is part of it.
 _STRUCTURE = frozenset({"paragraph", "sentence", "event", "title"})
 # Event relations (causal, follow-up …) carry no text; some files put them inside <Content>.
 _RELATION = "erelation"
-
-Split = Literal["dev", "test"]
-DEV_SHARE = 0.3
-
-
-class CecSpan(BaseModel):
-    """One annotated phrase and its place in the rebuilt text."""
-
-    kind: SpanKind
-    text: str
-    start: int
-    end: int
-    type: str | None = Field(default=None, description="the annotation's type attribute")
-
-
-class CecEvent(BaseModel):
-    """One annotated event: its trigger (denoter) and its arguments."""
-
-    eid: str | None = None
-    spans: list[CecSpan] = Field(default_factory=list)
-
-    def of(self, kind: SpanKind) -> list[CecSpan]:
-        """The event's spans of one kind, in text order."""
-        return [s for s in self.spans if s.kind == kind]
-
-
-class CecDocument(BaseModel):
-    """One report: its category (the gold hazard type), text and annotated events."""
-
-    id: str = Field(description="<category>/<file stem>")
-    path: Path
-    category: str
-    title: str
-    report_time: str | None = None
-    text: str = Field(description="the content rebuilt from the XML text nodes")
-    events: list[CecEvent] = Field(default_factory=list)
-
-    def spans(self, kind: SpanKind) -> list[CecSpan]:
-        """Every annotated span of one kind in the document, in text order, without repeats."""
-        seen: dict[tuple[int, int], CecSpan] = {}
-        for event in self.events:
-            for span in event.of(kind):
-                seen.setdefault((span.start, span.end), span)
-        return sorted(seen.values(), key=lambda s: (s.start, s.end))
-
 
 class _Builder:
     """Accumulates the rebuilt text and the spans while walking the XML."""
@@ -106,7 +59,7 @@ class _Builder:
         if kind == "event":
             event = CecEvent(eid=element.get("eid"))
             self.events.append(event)
-        if kind in _SPAN_KINDS:
+        if kind in SPAN_KINDS:
             self._span(element, kind, event)
         elif kind != _RELATION:
             if kind not in _STRUCTURE:
@@ -184,19 +137,3 @@ def read_cec_corpus(root: Path) -> list[CecDocument]:
     documents = [read_cec_document(path) for path in cec_files(root)]
     log.info("read %d CEC documents from %s", len(documents), root)
     return documents
-
-
-def split_corpus(documents: list[CecDocument]) -> dict[Split, list[CecDocument]]:
-    """The documents split into dev (30 %, for tuning rules) and test (70 %, the headline)."""
-    out: dict[Split, list[CecDocument]] = {"dev": [], "test": []}
-    for category in sorted({d.category for d in documents}):
-        same = sorted((d for d in documents if d.category == category),
-                      key=lambda d: _digest(d.id))
-        dev_count = round(len(same) * DEV_SHARE)
-        out["dev"].extend(same[:dev_count])
-        out["test"].extend(same[dev_count:])
-    return out
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()

@@ -15,9 +15,9 @@ each as precision, recall and F1:
   is one to one (a gold span is used once, pairs taken left to right), so a long prediction
   covering two gold spans counts once.
 
-The corpus is split once, deterministically (:func:`ingest.cec.split_corpus`: per category,
-by the SHA-1 of the document id, 30 % dev, 70 % test). The rules were tuned on dev only; test
-is the headline figure.
+The corpus is split once, deterministically (:func:`nlu.incidents.labelled.split_corpus`: per
+category, by the SHA-1 of the document id, 30 % dev, 70 % test). The rules were tuned on dev
+only; test is the headline figure.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from ingest.cec import CecDocument, SpanKind, split_corpus
 from nlu.incidents import IncidentDraft, extract_incident
 from nlu.incidents.hazards import CEC_CATEGORY
+from nlu.incidents.labelled import CecDocument, SpanKind, split_corpus
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,8 @@ def evaluate_split(documents: Sequence[CecDocument]) -> SplitReport:
 
 
 def evaluate_incidents(documents: Sequence[CecDocument]) -> IncidentReport:
-    """Scores on the corpus's fixed dev and test splits (:func:`ingest.cec.split_corpus`)."""
+    """Scores on the corpus's fixed dev and test splits
+    (:func:`nlu.incidents.labelled.split_corpus`)."""
     splits = split_corpus(list(documents))
     log.info("evaluating incidents on %d dev and %d test documents",
              len(splits["dev"]), len(splits["test"]))

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.cec import read_cec_corpus, read_cec_document, split_corpus
+from ingest.cec import read_cec_corpus, read_cec_document
 from kg.errors import DataValidationError
 from kg.settings import get_settings
+from nlu.incidents.labelled import split_corpus
 
 _DOCUMENT = """<?xml version="1.0" encoding="UTF-8"?>
 <Body>

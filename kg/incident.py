@@ -12,6 +12,7 @@ from kg.store import GraphStore
 
 _HAZARD = "MATCH (h:HazardType) WHERE h.name = $name RETURN h.id AS id LIMIT 1"
 _DEPARTMENT = "MATCH (d:Department {name: $name}) RETURN d.id AS id LIMIT 1"
+_POINT = "MATCH (r:Region {id: $id}) WHERE r.lat IS NOT NULL RETURN r.lat AS lat, r.lon AS lon"
 
 
 class IncidentRecord(BaseModel):
@@ -21,8 +22,8 @@ class IncidentRecord(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     hazard: str = Field(description="the HazardType's name, e.g. 内涝")
     occurred_at: datetime
-    lat: float
-    lon: float
+    lat: float | None = None
+    lon: float | None = None
     severity: str = "一般"
     status: str = "处置中"
     region_id: str | None = None
@@ -49,3 +50,9 @@ def department_id(store: GraphStore, name: str) -> str | None:
     """The id of the department called ``name`` (an incident's ticket is routed to it)."""
     rows = store.read(_DEPARTMENT, name=name)
     return str(rows[0]["id"]) if rows else None
+
+
+def region_point(store: GraphStore, region_id: str) -> tuple[float, float] | None:
+    """A region's centre (lat, lon), where an incident known only by its region is drawn."""
+    rows = store.read(_POINT, id=region_id)
+    return (float(rows[0]["lat"]), float(rows[0]["lon"])) if rows else None

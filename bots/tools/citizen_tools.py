@@ -23,11 +23,16 @@ from pydantic import BaseModel, Field
 from bots.tools.context import context_of
 from bots.tools.emergency_advice import EmergencyAdvice, life_danger
 from bots.tools.spec import ToolSpec
+from kg.incident import IncidentRecord, region_point, store_incident
+from kg.store import GraphStore
 from kg.ticket import Ticket
 from nlu.pii import mask_phone
 
 log = logging.getLogger(__name__)
 
+HAZARD_TYPE_OF_ADVICE = {"火情": "火灾", "严重积水": "内涝", "疑似中毒": "食物中毒",
+                         "危险化学品泄漏": "危化品泄漏"}
+"""The city's hazard type of an advice's hazard where the names differ."""
 DEFAULT_ADVICE = EmergencyAdvice(
     hazard="紧急情况", numbers=["110"], advice="如有人身危险，请立即拨打110报警。", evidence=""
 )
@@ -121,10 +126,12 @@ class ReportEmergencyArgs(BaseModel):
 
 
 class EmergencyReport(BaseModel):
-    """The advice to give at once and the urgent ticket filed."""
+    """The advice to give at once, the urgent ticket filed, and the incident the duty officers
+    see (when the bot works on the graph)."""
 
     advice: EmergencyAdvice
     ticket: FiledTicket
+    incident_id: str | None = None
 
 
 @tool("report_emergency", args_schema=ReportEmergencyArgs, description=(
@@ -136,7 +143,25 @@ def report_emergency(ticket: Ticket, description: str, config: RunnableConfig) -
     advice = life_danger(description) or DEFAULT_ADVICE
     reason = ticket.urgency_reason if ticket.urgency == "紧急" else f"市民报告{advice.hazard}"
     urgent = ticket.model_copy(update={"urgency": "紧急", "urgency_reason": reason})
-    return EmergencyReport(advice=advice, ticket=_file(config, urgent))
+    filed = _file(config, urgent)
+    store = context_of(config).graph
+    incident = _incident(store, urgent, advice) if store is not None else None
+    return EmergencyReport(advice=advice, ticket=filed, incident_id=incident)
+
+
+def _incident(store: GraphStore, ticket: Ticket, advice: EmergencyAdvice) -> str:
+    """The citizen's report as an Incident at the most precise region the ticket names, so it
+    appears in the duty officers' console."""
+    address = ticket.address
+    region = address.community_id or address.street_id or address.district_id
+    point = region_point(store, region) if region else None
+    incident = IncidentRecord(
+        id=f"INC-{ticket.id}", name=f"市民报告：{advice.hazard}",
+        hazard=HAZARD_TYPE_OF_ADVICE.get(advice.hazard, advice.hazard),
+        occurred_at=ticket.event_time or ticket.call_time, severity="高", region_id=region,
+        lat=point[0] if point else None, lon=point[1] if point else None,
+        description=f"{ticket.summary}（工单 {ticket.id}）")
+    return store_incident(store, incident).key
 
 
 CITIZEN_TOOLS: tuple[ToolSpec, ...] = (

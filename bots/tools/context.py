@@ -94,7 +94,7 @@ class ToolContext:
         """Tickets in ``store`` and knowledge entries expanded through it."""
         return cls(knowledge=knowledge, scorer=scorer, tickets=GraphTicketBook(store),
                    lookup=lambda ids: knowledge_context(store, ids),
-                   answer_threshold=answer_threshold)
+                   answer_threshold=answer_threshold, graph=store)
 
     @property
     def knowledge_base(self) -> KnowledgeBase:

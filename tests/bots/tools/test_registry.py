@@ -44,7 +44,8 @@ def context(demo_graph: GraphStore, government_entries: KnowledgeBase
             ) -> Iterator[ToolContext]:
     """The tools' services on the demo graph; the tickets filed here are removed afterwards."""
     yield ToolContext.on_graph(demo_graph, government_entries, load_scorer())
-    demo_graph.write("MATCH (t:Ticket) WHERE t.id STARTS WITH 'TT-' DETACH DELETE t")
+    demo_graph.write("MATCH (t) WHERE (t:Ticket OR t:Incident) AND (t.id STARTS WITH 'TT-' "
+                     "OR t.id STARTS WITH 'INC-TT-') DETACH DELETE t")
 
 
 def _ticket(ticket_id: str, phone: str | None = OWNER_PHONE, **update: object) -> Ticket:
@@ -167,6 +168,9 @@ def test_report_emergency_advises_and_files_an_urgent_ticket(
     assert report.ticket.urgency == "紧急"
     stored = get_ticket(demo_graph, "TT-fire")
     assert stored.properties["urgency"] == "紧急" and "火情" in stored.properties["urgency_reason"]
+    incident = demo_graph.read("MATCH (i:Incident {id: $id}) OPTIONAL MATCH (i)-[:OF_TYPE]->(h) "
+                               "RETURN i.name AS name, h.name AS hazard", id=report.incident_id)
+    assert incident == [{"name": "市民报告：火情", "hazard": "火灾"}]
 
 
 @pytest.mark.parametrize(("text", "hazard", "numbers"), [

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -95,7 +95,8 @@ class _Checker:
                 for name, value, allowed in row.references())
         return [r for r in refs if r is not None]
 
-    def check_nodes(self, kind: str, model: type[NodeRow]) -> None:
+    def parsed(self, kind: str, model: type[RegistryRow]) -> Iterator[tuple[RawRow, RegistryRow]]:
+        """The rows of ``kind`` that parse; the others are refused on the way."""
         for raw in self.source.rows(kind):
             if isinstance(raw, RowError):
                 self.result.refuse([raw])
@@ -104,6 +105,10 @@ class _Checker:
             if isinstance(row, list):
                 self.result.refuse(row)
                 continue
+            yield raw, row
+
+    def check_nodes(self, kind: str, model: type[NodeRow]) -> None:
+        for raw, row in self.parsed(kind, model):
             assert isinstance(row, NodeRow)
             problems = self.node_references(raw, row)
             if row.id in self.result.labels:
@@ -118,14 +123,7 @@ class _Checker:
 
     def check_edges(self, kind: str, model: type[EdgeRow]) -> None:
         pairs: set[tuple[str, str]] = set()
-        for raw in self.source.rows(kind):
-            if isinstance(raw, RowError):
-                self.result.refuse([raw])
-                continue
-            row = parse_row(model, raw)
-            if isinstance(row, list):
-                self.result.refuse(row)
-                continue
+        for raw, row in self.parsed(kind, model):
             assert isinstance(row, EdgeRow)
             problems = self.edge_problems(raw, row, pairs)
             if problems:

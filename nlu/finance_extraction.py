@@ -1,8 +1,9 @@
 """Facts a regulator needs, read from Chinese announcements, news and court notices.
 
-Each sentence is searched for the companies, funds and persons it names (organisation-suffix
-names such as 「滨江鼎盛置业有限公司」, names the caller already knows such as the graph's
-aliases 「鼎盛集团」, and persons after a role word such as 「法定代表人王建国」), then for the
+A spaCy pipeline (one token per character) splits the text into sentences and finds the
+names the caller already knows (the graph's names and aliases such as 「鼎盛集团」) with an
+EntityRuler; rules add organisation-suffix names such as 「滨江鼎盛置业有限公司」 and persons
+after a role word such as 「法定代表人王建国」. Each sentence is then searched for the
 relations between them: shareholdings with their ratio (持有/持股/受让/增持至 …),
 guarantees with their amount (为…提供…担保), actual control (实际控制人), legal
 representation (法定代表人), and risk events of an entity (失联, 延期兑付, 违规募集 …). Every
@@ -24,11 +25,12 @@ from pydantic import BaseModel, Field
 
 from kg.entity_records import EntityRecord
 from nlu.numbers import parse_number
+from nlu.pipeline import blank_zh
 
 Relation = Literal["HOLDS_SHARES", "GUARANTEES", "CONTROLS", "IS_LEGAL_REP", "RISK_EVENT"]
 MentionKind = Literal["company", "fund", "person"]
 
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+SENTENCE_ENDS = ("。", "！", "？", "!", "?", "；", ";", "\n")
 _ORG_SUFFIX = (
     r"(?:股份有限公司|有限责任公司|集团有限公司|有限公司|合伙企业[（(]有限合伙[）)]|合伙企业"
     r"|私募投资基金|私募证券投资基金|私募股权投资基金|私募基金|投资基金|集团)"
@@ -119,10 +121,14 @@ class FinanceExtractor:
     """
 
     def __init__(self, known: dict[str, MentionKind] | None = None) -> None:
-        """Find ``known`` surface forms besides the patterns (longest first)."""
+        """Find ``known`` surface forms besides the patterns. The spaCy pipeline (one token
+        per character) splits sentences and finds the known forms with an EntityRuler."""
         self.known = dict(known or {})
-        forms = sorted(self.known, key=len, reverse=True)
-        self._known = re.compile("|".join(map(re.escape, forms))) if forms else None
+        self.nlp = blank_zh()
+        ruler = self.nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
+        ruler.add_patterns([{"label": kind, "pattern": form}  # type: ignore[attr-defined]
+                            for form, kind in self.known.items()])
+        self.nlp.add_pipe("sentencizer", config={"punct_chars": list(SENTENCE_ENDS)})
 
     @classmethod
     def from_records(cls, records: Iterable[EntityRecord]) -> FinanceExtractor:
@@ -140,22 +146,19 @@ class FinanceExtractor:
         """Every fact of ``text``, in order; ``document`` names where it came from."""
         facts: list[FinanceFact] = []
         current: Mention | None = None
-        for match in _SENTENCE.finditer(text):
-            sentence = match.group()
-            if sentence.strip():
-                found, current = self._sentence_facts(sentence, match.start(), document,
-                                                      current)
+        for sentence in self.nlp(text).sents:
+            if sentence.text.strip():
+                found, current = self._sentence_facts(sentence.text, sentence.start_char,
+                                                      document, current)
                 facts += found
         return _unique(facts)
 
     # ------------------------------------------------------------------ mentions
     def mentions(self, sentence: str, offset: int = 0) -> list[Mention]:
         """The entities ``sentence`` names, left to right, without overlaps."""
-        found: list[Mention] = []
-        if self._known is not None:
-            for m in self._known.finditer(sentence):
-                found.append(Mention(text=m.group(), kind=self.known[m.group()],
-                                     start=offset + m.start(), end=offset + m.end()))
+        found = [Mention(text=ent.text, kind=self.known[ent.text],
+                         start=offset + ent.start_char, end=offset + ent.end_char)
+                 for ent in self.nlp(sentence).ents]
         for m in _ORG.finditer(sentence):
             start = m.start() + _lead_length(m.group())
             name = sentence[start:m.end()]

@@ -24,7 +24,7 @@ from bots.tools.runner import ToolRunner, ToolRunResult
 from kg.emergency_sites import emergency_sites, gauge_of_camera
 from kg.errors import NotFoundError
 from kg.incident import IncidentRecord, department_id, store_incident
-from kg.ontology import CITY_TIMEZONE
+from kg.ontology import city_now
 from kg.records import NodeRef
 from kg.ticket import DepartmentRoute, Ticket, TicketCategory, store_ticket
 from kg.tool_runs import link_produced
@@ -48,11 +48,6 @@ class GaugeAlert(BaseModel):
     dispatch: ToolRunResult | None = None
     ticket_id: str | None = None
     message: str
-
-
-def city_now() -> datetime:
-    """The current time in the city's time zone."""
-    return datetime.now(CITY_TIMEZONE)
 
 
 def read_gauge_and_act(runner: ToolRunner, camera_id: str, image_b64: str,

@@ -28,6 +28,12 @@ SCHEMA = Namespace("http://schema.org/")
 ANY_CLASS = "Thing"
 CITY_TIMEZONE: tzinfo = ZoneInfo("Asia/Shanghai")
 
+
+def city_now() -> datetime:
+    """The current time in the city's time zone (the clock bots and runs default to)."""
+    return datetime.now(CITY_TIMEZONE)
+
+
 Datatype = Literal["string", "integer", "double", "boolean", "date", "dateTime"]
 _XSD_TO_DATATYPE: dict[URIRef, Datatype] = {
     XSD.string: "string",

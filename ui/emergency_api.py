@@ -14,7 +14,7 @@ from bots.emergency_drill import DrillPlan, run_flood_drill
 from bots.gauge_alert import GaugeAlert, read_gauge_and_act
 from bots.tools.context import ToolContext
 from bots.tools.perception.images import MAX_BASE64_CHARS
-from bots.tools.runner import ToolRunner, ToolRunResult
+from bots.tools.runner import ToolRunResult
 from kg.emergency_sites import Site, emergency_sites
 from kg.records import NodeRef
 from kg.tool_runs import ToolInfo, ToolRunSummary, tool_runs, tools_for_entity
@@ -46,7 +46,7 @@ def emergency_router(services: Services, keys: RoleKeys) -> APIRouter:
     """The /emergency and /tools endpoints, each behind the duty officer's key."""
     router = APIRouter(tags=["emergency"],
                        dependencies=[Depends(require_role(keys, "duty_officer"))])
-    runner = ToolRunner(services.store)
+    runner = services.tool_runner
 
     @router.get("/emergency/sites", response_model=list[Site])
     def sites(district: District = None) -> list[Site]:

@@ -26,7 +26,8 @@ _PALETTE = [
 ]
 
 
-def _colour(label: str, labels: list[str]) -> str:
+def label_colour(label: str, labels: list[str]) -> str:
+    """The colour a class is drawn in, by its place among the picture's classes."""
     return _PALETTE[labels.index(label) % len(_PALETTE)]
 
 
@@ -115,12 +116,13 @@ def _svg(nodes: Sequence[GraphNode], edges: Sequence[GraphEdge],
     for node in nodes:
         x, y = place(node.id)
         is_center = node.id in emphasised
+        colour = label_colour(node.label, labels)
         radius = 20 if is_center else 14
         parts.append(
             f'<g class="kg-node" data-id="{html.escape(node.id)}" '
             f'data-label="{html.escape(node.label)}"><title>{html.escape(node.label_zh)}：'
             f"{html.escape(node.name)}（{html.escape(node.id)}）</title>"
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{_colour(node.label, labels)}" '
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}" '
             f'stroke="{"#222" if is_center else "#fff"}" stroke-width="2"/>'
             f'<text x="{x:.1f}" y="{y + radius + 14:.1f}" font-size="12" text-anchor="middle" '
             f'fill="#222">{html.escape(_short(node.name))}</text></g>'
@@ -129,7 +131,7 @@ def _svg(nodes: Sequence[GraphNode], edges: Sequence[GraphEdge],
     for label in labels:
         zh = next(n.label_zh for n in nodes if n.label == label)
         parts.append(
-            f'<circle cx="16" cy="{legend_y}" r="6" fill="{_colour(label, labels)}"/>'
+            f'<circle cx="16" cy="{legend_y}" r="6" fill="{label_colour(label, labels)}"/>'
             f'<text x="28" y="{legend_y + 4}" font-size="12" fill="#333">{html.escape(zh)}</text>'
         )
         legend_y += 18

@@ -23,10 +23,9 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
 from kg.risk.report import RiskReport
-from ui.graph_view import force_positions, render_risk_svg
+from ui.graph_view import force_positions, label_colour, render_risk_svg
 
 CJK_FONT = "STSong-Light"
-_PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1"]
 _PROFILE_NAMES = {
     "name": "名称", "short_name": "简称", "kind": "类型", "industry": "行业",
     "registered_capital": "注册资本（万元）", "founded_on": "成立日期", "address": "地址",
@@ -122,7 +121,7 @@ def _drawing(report: RiskReport) -> Drawing:
     for node in report.graph.nodes:
         x, y = pos[node.id]
         main = node.id == report.subject.id
-        colour = colors.HexColor(_PALETTE[labels.index(node.label) % len(_PALETTE)])
+        colour = colors.HexColor(label_colour(node.label, labels))
         drawing.add(Circle(x, height - y, 5 if main else 3.2, fillColor=colour,
                            strokeColor=colors.black if main else colors.white, strokeWidth=0.8))
         name = node.name if len(node.name) <= 10 else node.name[:9] + "…"

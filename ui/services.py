@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bots.agents.hotline_assist import HotlineAssistAgent
     from bots.agents.regulator import RegulatorBot
     from bots.llm import LLMClient
+    from bots.tools.runner import ToolRunner
     from retrieval.knowledge_base import KnowledgeBase
     from retrieval.past_cases import PastCaseIndex
     from ui.roles import RoleKeys
@@ -61,6 +62,13 @@ class Services:
         from bots.agents.regulator import RegulatorBot
 
         return RegulatorBot.on_graph(self.store, self.llm)
+
+    @cached_property
+    def tool_runner(self) -> ToolRunner:
+        """Runs tools for the consoles and keeps every run in the graph (one per service)."""
+        from bots.tools.runner import ToolRunner
+
+        return ToolRunner(self.store)
 
     @cached_property
     def role_keys(self) -> RoleKeys:

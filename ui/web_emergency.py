@@ -15,7 +15,6 @@ import pandas as pd
 
 from bots.emergency_drill import run_flood_drill
 from bots.gauge_alert import read_gauge_and_act
-from bots.tools.runner import ToolRunner
 from kg.emergency_sites import emergency_sites
 from kg.errors import CityAgentError
 from kg.tool_runs import tool_runs
@@ -33,7 +32,7 @@ def _message(text: str) -> str:
 def emergency_tab(services: Services) -> None:
     """Add the duty officers' tab to the Blocks being built."""
     store = services.store
-    runner = ToolRunner(store)
+    runner = services.tool_runner
 
     def district_of(choice: str) -> str | None:
         return None if choice == ALL_CITY else choice

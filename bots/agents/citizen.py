@@ -66,7 +66,7 @@ from bots.tools.knowledge_tools import KnowledgeFound, KnowledgeSearch
 from bots.tools.registry import ToolRegistry, default_registry
 from bots.tools.spec import Persona
 from kg.errors import CityAgentError
-from kg.ontology import CITY_TIMEZONE
+from kg.ontology import city_now
 from kg.settings import Settings, get_settings
 from kg.store import GraphStore
 from nlu.pii import mask_pii
@@ -93,11 +93,6 @@ _ASIDES: frozenset[Intent] = frozenset(
     {"greeting", "service_question", "status_query", "injection", "forbidden", "off_topic",
      "handover"}
 )
-
-
-def city_now() -> datetime:
-    """The current time in the city's time zone (the default clock)."""
-    return datetime.now(CITY_TIMEZONE)
 
 
 class CitizenConfig(BaseModel):

@@ -12,7 +12,6 @@ import logging
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -27,7 +26,7 @@ from bots.tools.registry import (
 )
 from bots.tools.spec import Persona
 from kg.errors import CityAgentError, DataValidationError, validation_problems
-from kg.ontology import CITY_TIMEZONE
+from kg.ontology import city_now
 from kg.records import NodeRef
 from kg.store import GraphStore
 from kg.tool_runs import Outcome, ToolRunRecord, record_tool_run
@@ -93,7 +92,7 @@ class ToolRunner:
                 self._register()
                 record_tool_run(self.store, ToolRunRecord(
                     id=run_id, tool_id=node_id_of(spec), persona=persona, outcome=outcome,
-                    created_at=datetime.now(CITY_TIMEZONE), elapsed_ms=elapsed,
+                    created_at=city_now(), elapsed_ms=elapsed,
                     input=dict(args), output=output, error=error, used=list(used),
                     produced=list(produced)))
             log.info("tool %s run %s by %s: %s in %.0f ms", name, run_id, persona, outcome,

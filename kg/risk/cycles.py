@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from kg.risk.graph import PATH_NODES, PATH_RELS, Party, RiskGraph, SubgraphBuilder
+from kg.risk.params import CycleLength, EntityId, RiskParams, RowLimit
 from kg.store import GraphStore
 
 CycleType = Literal["HOLDS_SHARES", "GUARANTEES"]
@@ -37,6 +38,14 @@ _QUERIES: dict[CycleType, str] = {
     "HOLDS_SHARES": _cycle_cypher("HOLDS_SHARES"),
     "GUARANTEES": _cycle_cypher("GUARANTEES"),
 }
+
+
+class CycleParams(RiskParams):
+    """Cycles of 2..``max_len`` members, optionally only those through ``company_id``."""
+
+    max_len: CycleLength = 6
+    company_id: EntityId | None = None
+    limit: RowLimit = 50
 
 
 class Cycle(BaseModel):

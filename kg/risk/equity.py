@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from kg.errors import NotFoundError
 from kg.ontology import Ontology
-from kg.risk.cycles import Cycle, find_cycles
+from kg.risk.cycles import Cycle, CycleParams, find_cycles
 from kg.risk.graph import (
     PATH_NODES,
     PATH_RELS,
@@ -24,7 +24,7 @@ from kg.risk.graph import (
     node_map,
     party_of,
 )
-from kg.risk.params import CycleLength, Depth, EntityId, Ratio, RiskParams, RowLimit
+from kg.risk.params import Depth, EntityId, Ratio, RiskParams
 from kg.store import GraphStore
 
 log = logging.getLogger(__name__)
@@ -177,12 +177,8 @@ def effective_holdings(
 
 
 
-class CircularShareholdingParams(RiskParams):
-    """Cycles of HOLDS_SHARES up to ``max_len`` members, optionally through ``company_id``."""
-
-    max_len: CycleLength = 6
-    company_id: EntityId | None = None
-    limit: RowLimit = 50
+class CircularShareholdingParams(CycleParams):
+    """Cycles of HOLDS_SHARES (circular shareholdings)."""
 
 
 class ShareholdingCycleRow(Cycle):

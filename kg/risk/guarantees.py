@@ -9,9 +9,9 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from kg.errors import NotFoundError
-from kg.risk.cycles import Cycle, find_cycles
+from kg.risk.cycles import Cycle, CycleParams, find_cycles
 from kg.risk.graph import PATH_NODES, PATH_RELS, Party, RiskGraph, SubgraphBuilder
-from kg.risk.params import CycleLength, Depth, EntityId, RiskParams, RowLimit
+from kg.risk.params import Depth, EntityId, RiskParams, RowLimit
 from kg.store import GraphStore
 
 _EXISTS = "MATCH (c {id: $company_id}) WHERE c:Company OR c:Person RETURN c.id AS id LIMIT 1"
@@ -76,12 +76,8 @@ def _amount(props: dict[str, object]) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-class GuaranteeCircleParams(RiskParams):
-    """Guarantee circles of 2..``max_len`` members, optionally through ``company_id``."""
-
-    max_len: CycleLength = 6
-    company_id: EntityId | None = None
-    limit: RowLimit = 50
+class GuaranteeCircleParams(CycleParams):
+    """Cycles of GUARANTEES (guarantee circles)."""
 
 
 class GuaranteeCircleRow(Cycle):

@@ -1,20 +1,29 @@
-"""One question through the templates, else the LLM, always read-only: what ran and its rows.
+"""One question through a frame or a template, else the LLM, always read-only: what ran and
+its rows.
 
-:func:`answer_question` resolves the entity the question names (ambiguous → the candidates,
-missing → "not found"), runs the chosen template (a named risk query, or a lookup through
-:class:`kg.cypher_guard.CypherGuard`), and beyond the templates lets the LLM write Cypher that
-the guard must accept. It never runs Cypher the guard refused, and says so when nothing ran.
+:func:`answer_question` answers a question about the register as a whole (conditions,
+rankings, counts, breakdowns) from its :mod:`~bots.text2cypher.frames` frame; otherwise it
+resolves the entity the question names (ambiguous → the candidates, told apart by birth
+year or gender when the question gives one; missing → "not found"), runs the chosen template
+(a named risk query, or a lookup through :class:`kg.cypher_guard.CypherGuard`), and gives a
+total or a count instead of the rows when that is what was asked. Beyond both it lets the
+LLM write Cypher that the guard must accept. It never runs Cypher the guard refused, and
+says so when nothing ran.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from bots.guarded_rewrite import Completer
+from bots.text2cypher.frame_parser import parse_frame
+from bots.text2cypher.frames import ListFrame, compile_frame
 from bots.text2cypher.llm_cypher import LLMCypherError, write_cypher
+from bots.text2cypher.shaping import shape_rows
 from bots.text2cypher.templates import (
     TEMPLATES,
     Template,
@@ -23,6 +32,7 @@ from bots.text2cypher.templates import (
     normalise,
     template_named,
 )
+from bots.text2cypher.vocabulary import GraphVocabulary, vocabulary_of
 from kg.cypher_guard import CypherGuard, UnsafeCypherError
 from kg.errors import NotFoundError
 from kg.mentions import Candidate, Mention, MentionIndex
@@ -33,6 +43,11 @@ from kg.store import GraphStore
 log = logging.getLogger(__name__)
 
 Status = Literal["answered", "clarify", "not_found", "unanswered", "refused"]
+_PLACE = re.compile(r"([一-龥]{1,6}?(?:新区|区|县|街道|镇|乡))(?:有|的|内|里|注册|辖区|范围)")
+_NOT_PLACES = frozenset({"全区", "本区", "辖区", "地区", "园区", "城区", "市区", "社区", "小区",
+                         "该区", "全县", "本县"})
+_BORN = re.compile(r"(\d{4})年(?:出生|生)|生于(\d{4})")
+_GENDER = re.compile(r"(男|女)(?:性|士)")
 _LABEL_ZH = {"Company": "企业", "Person": "自然人", "Fund": "基金", "Product": "金融产品",
              "RiskEvent": "风险事件", "District": "区县"}
 
@@ -80,6 +95,43 @@ def _run_template(store: GraphStore, guard: CypherGuard, template: Template,
                        subgraph=ran.subgraph if ran.subgraph.nodes else None)
 
 
+def _run_frame(guard: CypherGuard, frame: ListFrame, question: str) -> GraphResult:
+    compiled = compile_frame(frame, guard.store.ontology)
+    ran = guard.run(compiled.cypher, compiled.params)
+    return GraphResult(question=question, status="answered", source="frame",
+                       title_zh=_frame_title(frame), cypher=ran.cypher, params=ran.params,
+                       columns=ran.columns, rows=ran.rows, truncated=ran.truncated,
+                       subgraph=ran.subgraph if ran.subgraph.nodes else None)
+
+
+def _frame_title(frame: ListFrame) -> str:
+    what = _LABEL_ZH.get(frame.label, frame.label)
+    if frame.group_by:
+        return f"{what}分类统计"
+    if frame.count_only:
+        return f"{what}数量"
+    return f"{what}排名" if frame.order_by else f"{what}列表"
+
+
+def _narrowed(store: GraphStore, candidates: list[Candidate], text: str) -> list[Candidate]:
+    """Same-name people told apart by what the question says of them (「1972年出生的」,
+    「女性」); the candidates unchanged when it says nothing that separates them."""
+    if len(candidates) < 2 or any(c.label != "Person" for c in candidates):
+        return candidates
+    born = _BORN.search(text)
+    gender = _GENDER.search(text)
+    if born is None and gender is None:
+        return candidates
+    rows = store.read(
+        "MATCH (p:Person) WHERE p.id IN $ids AND ($year IS NULL OR p.birth_year = $year) "
+        "AND ($gender IS NULL OR p.gender = $gender) RETURN p.id AS id",
+        ids=[c.id for c in candidates],
+        year=int(born.group(1) or born.group(2)) if born else None,
+        gender=gender.group(1) if gender else None)
+    kept = {r["id"] for r in rows}
+    return [c for c in candidates if c.id in kept] or candidates
+
+
 def _fitting(template: Template, mention: Mention | None) -> list[Candidate]:
     if mention is None:
         return []
@@ -115,16 +167,49 @@ def _run_llm(guard: CypherGuard, llm: Completer | None, question: str) -> GraphR
                        subgraph=ran.subgraph if ran.subgraph.nodes else None)
 
 
+def _unknown_place(text: str, mentions: list[Mention]) -> str | None:
+    """A district-like name in the question that no mention resolved (「江北新区有几家企业」),
+    so a register-wide answer would silently ignore it."""
+    for match in _PLACE.finditer(text):
+        place = match.group(1)
+        covered = any(m.end == match.end(1) for m in mentions)
+        if place not in _NOT_PLACES and not covered:
+            return place
+    return None
+
+
+def _strong(frame: ListFrame | None) -> bool:
+    """Whether a frame asks something of the register as a whole (a condition, a ranking, a
+    count or a breakdown), so it goes before the templates."""
+    return frame is not None and bool(frame.conditions or frame.group_by or frame.order_by
+                                      or frame.count_only or frame.district_id)
+
+
 def answer_question(store: GraphStore, index: MentionIndex, question: str,
-                    llm: Completer | None = None, guard: CypherGuard | None = None
-                    ) -> GraphResult:
-    """Answer ``question`` from the graph: a template when one covers it, else the LLM's
-    guarded Cypher; a clarifying answer for an ambiguous name, "not found" for an unknown
-    one. Unsafe Cypher is never run."""
+                    llm: Completer | None = None, guard: CypherGuard | None = None,
+                    vocabulary: GraphVocabulary | None = None) -> GraphResult:
+    """Answer ``question`` from the graph: a register-wide frame when it asks across the
+    register, a template when one covers it, else the LLM's guarded Cypher; a clarifying
+    answer for an ambiguous name, "not found" for an unknown one. Unsafe Cypher is never
+    run. ``vocabulary`` (the graph's values and titles) defaults to the store's cached one."""
     guard = guard or CypherGuard(store)
+    vocabulary = vocabulary or vocabulary_of(store)
     text = normalise(question)
     mentions = index.find(text)
-    match: TemplateMatch | None = match_template(question, mentions)
+    districts = {c.id for m in mentions for c in m.candidates if c.label == "District"}
+    anchored = any(c.label != "District" for m in mentions for c in m.candidates)
+    frame = None if anchored else parse_frame(
+        text, store.ontology, vocabulary, next(iter(districts)) if len(districts) == 1 else None)
+    if frame is not None and (place := _unknown_place(text, mentions)):
+        return GraphResult(question=question, status="not_found", source="frame",
+                           title_zh=_frame_title(frame),
+                           message=f"没有在图谱中找到「{place}」，请给出区县的全称或常用简称。")
+    if _strong(frame):
+        assert frame is not None
+        return _run_frame(guard, frame, question)
+    match: TemplateMatch | None = match_template(question, mentions, vocabulary.titles)
+    if match is None and frame is not None and _intent_needing_entity(text) is None:
+        return _run_frame(guard, frame, question)
     if match is None:
         result = _run_llm(guard, llm, question)
         wanted = _intent_needing_entity(text)
@@ -138,7 +223,7 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
     template = template_named(match.template)
     params = dict(match.params)
     if template.entity and match.mention is not None:
-        candidates = _fitting(template, match.mention)
+        candidates = _narrowed(store, _fitting(template, match.mention), text)
         if len(candidates) > 1:
             listed = "；".join(f"{c.name}（{_LABEL_ZH.get(c.label, c.label)}，编号 {c.id}）"
                               for c in candidates)
@@ -152,4 +237,7 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
     except NotFoundError as exc:
         return GraphResult(question=question, status="not_found", source=template.name,
                            title_zh=template.title_zh, params=params, message=exc.message)
+    shaped = shape_rows(text, result.columns, result.rows)
+    if shaped is not None:
+        result = result.model_copy(update=shaped.model_dump())
     return result.model_copy(update={"question": question})

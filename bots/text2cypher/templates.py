@@ -22,6 +22,13 @@ PLACEHOLDER = "〈E〉"
 _PUNCT = re.compile(r"[\s，,。.？?！!、；;：:“”\"'‘’「」《》…~～]+")
 _HOPS = re.compile(r"([1-5一二两三四五])\s*(?:跳|层|级|度)")
 _HOP_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_SHARE = re.compile(r"(\d+(?:\.\d+)?)[%％](?:以上|及以上)?|超过(\d+(?:\.\d+)?)[%％]")
+_ALL_HOLDERS = re.compile(r"最终股东|穿透后|穿透比例|所有股东|全部股东")
+_CONTROLLER = re.compile(r"实际控制|实控|控制人|说了算|受益")
+_ALONG = re.compile(r"关系|链条|路径|沿")
+_RELATION_WORDS = (("担保", "GUARANTEES"), ("持股|股权|股东", "HOLDS_SHARES"),
+                   ("控制", "CONTROLS"), ("法定代表人|法人", "IS_LEGAL_REP"),
+                   ("投资", "INVESTS_IN"), ("管理", "MANAGES"))
 
 Rows = tuple[list[str], list[list[Any]]]
 
@@ -107,7 +114,28 @@ COMPANY = ("Company",)
 HOLDER = ("Company", "Person")
 FUND = ("Fund",)
 
+
+def _shared_with(name: str, title_zh: str, said: str, match: str, shown: str) -> Template:
+    """Companies sharing something with the named one: a value (地址) or a party (法定代表人)."""
+    pattern = rf"(同一|相同|一样).{{0,3}}({said})|({said}).{{0,2}}(相同|一样)|共用.{{0,2}}({said})"
+    return Template(
+        name, title_zh, (pattern,), COMPANY, cypher=f"MATCH (c:Company {{id: $id}}) {match} "
+                        f"RETURN o.name AS 企业, o.id AS 编号, {shown} ORDER BY 编号")
+
+
 TEMPLATES: tuple[Template, ...] = (
+    # -- companies sharing an address, phone or person with the named one -------------------
+    _shared_with("same_address", "同一注册地址的企业", "地址|住所|注册地",
+                 "MATCH (o:Company) WHERE o <> c AND o.address = c.address",
+                 "o.address AS 地址"),
+    _shared_with("same_phone", "同一联系电话的企业", "电话|联系方式",
+                 "MATCH (o:Company) WHERE o <> c AND o.phone = c.phone", "o.phone AS 电话"),
+    _shared_with("same_legal_rep", "同一法定代表人的企业", "法定代表人|法人",
+                 "MATCH (p:Person)-[:IS_LEGAL_REP]->(c) MATCH (p)-[:IS_LEGAL_REP]->(o:Company) "
+                 "WHERE o <> c", "p.name AS 法定代表人"),
+    _shared_with("same_controller", "同一实际控制人的企业", "实际控制人|实控人|控制人|老板",
+                 "MATCH (x)-[:CONTROLS]->(c) MATCH (x)-[:CONTROLS]->(o:Company) WHERE o <> c",
+                 "collect(DISTINCT x.name) AS 实际控制人"),
     # -- named risk queries ---------------------------------------------------------------
     Template("guarantee_circles", "互保圈", (r"互保|联保|担保圈|循环担保|担保闭环|相互担保",),
              COMPANY, entity_optional=True, risk="guarantee_circles", id_param="company_id",
@@ -116,7 +144,9 @@ TEMPLATES: tuple[Template, ...] = (
              (r"循环持股|交叉持股|相互持股|持股.*闭环|闭环.*持股",), COMPANY,
              entity_optional=True, risk="circular_shareholding", id_param="company_id",
              flatten=_cross),
-    Template("contagion", "风险传导", (r"传导|波及|牵连|影响到|蔓延|受影响",),
+    Template("contagion", "风险传导",
+             (r"传导|波及|牵连|影响到|蔓延|受影响|敞口|"
+              r"(如果|要是|一旦|假如|万一|若).{0,8}(出险|出事|违约|暴雷|爆雷|倒闭|破产|失联)",),
              ("RiskEvent", "Company", "Person", "Fund"), risk="contagion",
              id_param="source_id", flatten=_contagion),
     Template("guarantee_chains", "担保链", (r"担保链|担保链条|担保关系追踪|担保路径",), HOLDER,
@@ -124,9 +154,11 @@ TEMPLATES: tuple[Template, ...] = (
     Template("related_parties", "关联方", (r"关联",), COMPANY, risk="related_parties",
              id_param="company_id", flatten=_related),
     Template("ultimate_controllers", "实际控制人（股权穿透）",
-             (r"实际控制人|实控人|最终受益|最终控制|最终由谁控制|穿透.*股|背后.*控制|受益股东",),
+             (r"实际控制人|实控人|最终受益|最终控制|最终由谁控制|穿透|最终股东|背后.*(控制|说了算)|"
+              r"受益股东|说了算|控股股东",),
              COMPANY, risk="ultimate_controllers", id_param="company_id", flatten=_ultimate),
-    Template("fund_investors", "基金投资人", (r"投资人|投资者|出资人|谁投资了|认购",), FUND,
+    Template("fund_investors", "基金投资人",
+             (r"投资人|投资者|出资人|谁投资了|认购|谁买|买了|购买|持有人",), FUND,
              risk="fund_exposure", id_param="fund_id", flatten=_investors),
     # -- simple lookups ---------------------------------------------------------------------
     Template("controlled_companies", "个人实际控制的企业", (r"〈E〉.*控制",), ("Person",),
@@ -139,6 +171,12 @@ TEMPLATES: tuple[Template, ...] = (
     Template("legal_rep", "法定代表人", (r"法定代表人|法人",), ("Company", "Fund"),
              cypher="MATCH (p:Person)-[:IS_LEGAL_REP]->(c:Company|Fund {id: $id}) "
                     "RETURN p.name AS 法定代表人, p.id AS 编号"),
+    Template("guarantees_both", "担保情况（对外担保与被担保）",
+             (r"担保情况|担保关系|担保往来|(给谁|为谁).*(谁又?给|谁为)|(谁给|谁为).*(给谁|为谁)",),
+             HOLDER,
+             cypher="MATCH (c:Company|Person {id: $id})-[g:GUARANTEES]-(o) "
+                    "RETURN startNode(g).name AS 担保人, endNode(g).name AS 被担保人, "
+                    "g.amount AS 金额_万元 ORDER BY 担保人, 金额_万元 DESC"),
     Template("guarantors", "为其担保的主体",
              (r"(谁|哪些|哪家).*(为|给|替)〈E〉.*担保|(为|给)〈E〉(提供|做)?.*担保|"
               r"〈E〉.*(担保人|担保方|被谁担保|是谁担保)",), COMPANY,
@@ -163,7 +201,7 @@ TEMPLATES: tuple[Template, ...] = (
                     "RETURN m.name AS 管理人, m.id AS 编号"),
     Template("funds_managed", "管理的基金", (r"基金",), HOLDER,
              cypher="MATCH (m:Company|Person {id: $id})-[:MANAGES]->(f:Fund) "
-                    "RETURN f.name AS 基金, f.status AS 状态 ORDER BY f.id"),
+                    "RETURN f.name AS 基金, f.status AS 状态, f.size AS 规模_万元 ORDER BY f.id"),
     Template("fund_products", "基金产品及状态", (r"产品|状态|份额",), FUND,
              cypher="MATCH (f:Fund {id: $id})-[:ISSUES]->(p:Product) "
                     "RETURN p.name AS 产品, p.status AS 状态 ORDER BY p.id"),
@@ -175,14 +213,11 @@ TEMPLATES: tuple[Template, ...] = (
              cypher="MATCH (h:Company|Person {id: $id})-[r:HOLDS_SHARES]->(c) "
                     "RETURN c.name AS 被持股企业, r.ratio AS 持股比例 ORDER BY r.ratio DESC"),
     Template("officers", "高管任职",
-             (r"高管|董事|监事|总经理|管理层|管理人员|董监高|任职",), COMPANY,
+             (r"高管|董事|监事|总经理|管理层|管理人员|董监高|任职|行长|总裁|经理|总监|负责人|"
+              r"主席|秘书",), COMPANY,
              cypher="MATCH (p:Person)-[s:SERVES_AS]->(c:Company {id: $id}) "
+                    "WHERE $title IS NULL OR s.title = $title "
                     "RETURN p.name AS 姓名, s.title AS 职务 ORDER BY p.id"),
-    Template("company_count_in_district", "区县企业数量",
-             (r"(多少|几)家|企业数量|企业总数|多少企业|公司数量",), ("District",),
-             cypher="MATCH (d:District {id: $id}) MATCH (c:Company) "
-                    "WHERE (c)-[:LOCATED_IN]->(d) OR (c)-[:LOCATED_IN]->(:Street)-[:PART_OF]->(d) "
-                    "RETURN count(DISTINCT c) AS 企业数量"),
     Template("company_profile", "企业基本信息",
              (r"注册资本|注册资金|成立|信用代码|地址|电话|基本信息|行业",), COMPANY,
              cypher="MATCH (c:Company {id: $id}) "
@@ -217,10 +252,37 @@ def _fits(template: Template, mention: Mention | None) -> bool:
     return any(c.label in template.entity for c in mention.candidates)
 
 
-def _extra_params(template: Template, text: str) -> dict[str, Any]:
+def _threshold(text: str) -> float | None:
+    """The share a penetration question asks about: 「25%以上」 → 0.25; all ultimate holders
+    (0) when it asks for the holders and their ratios rather than the controller."""
+    share = _SHARE.search(text)
+    if share:
+        return min(float(share.group(1) or share.group(2)) / 100, 1.0)
+    if _ALL_HOLDERS.search(text) and not _CONTROLLER.search(text):
+        return 0.0
+    return None
+
+
+def _contagion_relations(text: str) -> tuple[str, ...] | None:
+    """The relationship types a contagion question restricts the spread to (「沿担保关系」)."""
+    if not _ALONG.search(text):
+        return None
+    named = tuple(rel for word, rel in _RELATION_WORDS if re.search(word, text))
+    return tuple(dict.fromkeys(named)) or None
+
+
+def _extra_params(template: Template, text: str, titles: Sequence[str]) -> dict[str, Any]:
     params: dict[str, Any] = dict(template.constants)
     if template.name == "risk_events_by_severity":
         params["severity"] = next(s for s in "高中低" if s in text)
+    if template.name == "officers":
+        params["title"] = next((t for t in titles if re.search(
+            rf"{re.escape(t)}(是谁|是哪位|叫什么|是什么人|由谁担任)|谁(是|担任|在当).{{0,12}}{re.escape(t)}",
+            text)), None)
+    if template.risk == "ultimate_controllers" and (threshold := _threshold(text)) is not None:
+        params["threshold"] = threshold
+    if template.risk == "contagion" and (relations := _contagion_relations(text)):
+        params["relations"] = relations
     hops = _HOPS.search(text)
     if hops and template.risk in ("contagion", "guarantee_chains"):
         word = hops.group(1)
@@ -228,9 +290,11 @@ def _extra_params(template: Template, text: str) -> dict[str, Any]:
     return params
 
 
-def match_template(question: str, mentions: Sequence[Mention]) -> TemplateMatch | None:
+def match_template(question: str, mentions: Sequence[Mention], titles: Sequence[str] = ()
+                   ) -> TemplateMatch | None:
     """The first template whose pattern matches the question and whose entity kind fits one
-    of its mentions (tried left to right); None when no template covers the question."""
+    of its mentions (tried left to right); None when no template covers the question.
+    ``titles`` are the job titles the graph knows (「行长」), for questions about one."""
     text = normalise(question)
     options: list[Mention | None] = [*mentions, None]
     for template in TEMPLATES:
@@ -241,5 +305,5 @@ def match_template(question: str, mentions: Sequence[Mention]) -> TemplateMatch 
             if template.matches(marked):
                 return TemplateMatch(template=template.name,
                                      mention=mention if template.entity else None,
-                                     params=_extra_params(template, marked))
+                                     params=_extra_params(template, marked, titles))
     return None

@@ -10,7 +10,7 @@ weight is that of its strongest path.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -20,8 +20,10 @@ from kg.risk.params import EntityId, RiskParams, RowLimit
 from kg.store import GraphStore
 
 MAX_PATHS = 20000
-CONTAGION_RELS = ("HOLDS_SHARES", "GUARANTEES", "CONTROLS", "IS_LEGAL_REP", "INVESTS_IN",
-                  "MANAGES")
+ContagionRel = Literal["HOLDS_SHARES", "GUARANTEES", "CONTROLS", "IS_LEGAL_REP", "INVESTS_IN",
+                       "MANAGES"]
+CONTAGION_RELS: tuple[ContagionRel, ...] = ("HOLDS_SHARES", "GUARANTEES", "CONTROLS",
+                                            "IS_LEGAL_REP", "INVESTS_IN", "MANAGES")
 
 _SOURCES = (
     "OPTIONAL MATCH (e:RiskEvent {id: $source_id}) "
@@ -57,6 +59,8 @@ class ContagionParams(RiskParams):
     decay: Annotated[float, Field(gt=0.0, le=1.0, description="每跳的衰减系数")] = 0.5
     amount_scale: Annotated[float, Field(gt=0.0, le=1e9, description="金额折算基准（万元）")] = (
         1000.0)
+    relations: Annotated[tuple[ContagionRel, ...], Field(
+        min_length=1, description="沿哪些关系传导（默认全部）")] = CONTAGION_RELS
     limit: RowLimit = 200
 
 
@@ -97,7 +101,8 @@ def contagion(store: GraphStore, params: ContagionParams) -> ContagionResult:
         for source in sources:
             builder.edge({"type": "INVOLVES", "source": event.id, "target": source.id})
     rows = store.read(
-        _SPREAD, source_ids=[s.id for s in sources], rel_filter="|".join(CONTAGION_RELS),
+        _SPREAD, source_ids=[s.id for s in sources],
+        rel_filter="|".join(dict.fromkeys(params.relations)),
         max_hops=params.max_hops, max_paths=MAX_PATHS, decay=params.decay,
         amount_scale=params.amount_scale, limit=params.limit)
     exposures = []

@@ -44,9 +44,11 @@ def test_a_risk_template_answers_with_rows_subgraph_and_summary(bot: RegulatorBo
 
 def test_a_lookup_reports_the_cypher_and_parameters_run(bot: RegulatorBot) -> None:
     answer = bot.ask("高新区有多少家企业？")
-    assert answer.source == "company_count_in_district" and answer.params == {"id": "R01-04"}
-    assert answer.cypher is not None and answer.columns == ["企业数量"]
+    assert answer.source == "frame" and answer.params == {"district": "R01-04"}
+    assert answer.cypher is not None and answer.columns == ["数量"]
     assert str(answer.rows[0][0]) in answer.summary
+    unknown = bot.ask("江北新区有多少家企业？")
+    assert unknown.status == "not_found" and "江北新区" in unknown.message
 
 
 def test_injection_in_a_question_changes_nothing(demo_graph: GraphStore) -> None:
@@ -64,14 +66,15 @@ def test_injection_in_a_question_changes_nothing(demo_graph: GraphStore) -> None
 
 
 def test_the_llm_fallback_runs_a_safe_parameterised_query(demo_graph: GraphStore) -> None:
-    llm = ScriptedLLM('好的：{"cypher": "MATCH (c:Company {status: $s}) RETURN count(c) AS n",'
-                      ' "params": {"s": "吊销"}}')
-    answer = RegulatorBot.on_graph(demo_graph, llm).ask("状态为吊销的企业有多少家？")
-    gold = demo_graph.read("MATCH (c:Company {status: '吊销'}) RETURN count(c) AS n")
+    llm = ScriptedLLM('好的：{"cypher": "MATCH (c:Company {name: $n})-[:HOLDS_ACCOUNT]->(a) '
+                      'RETURN count(a) AS n", "params": {"n": "滨江市民银行"}}')
+    answer = RegulatorBot.on_graph(demo_graph, llm).ask("滨江市民银行开了多少个账户？")
+    gold = demo_graph.read("MATCH (c:Company {name: '滨江市民银行'})-[:HOLDS_ACCOUNT]->(a) "
+                           "RETURN count(a) AS n")
     assert answer.source == "llm" and answer.rows == [[gold[0]["n"]]]
 
 
 def test_an_llm_that_writes_no_query_is_reported(demo_graph: GraphStore) -> None:
     answer = RegulatorBot.on_graph(demo_graph, ScriptedLLM("我不知道。")).ask(
-        "哪个行业的企业数量最多？")
+        "滨江市民银行开了多少个账户？")
     assert answer.status in {"unanswered", "not_found"} and answer.summary

@@ -21,7 +21,7 @@ def test_templates_are_many_named_once_and_cover_every_risk_query() -> None:
     from kg.risk import RISK_QUERIES
 
     names = [t.name for t in TEMPLATES]
-    assert 15 <= len(names) <= 25 and len(set(names)) == len(names)
+    assert 15 <= len(names) <= 40 and len(set(names)) == len(names)
     assert {t.risk for t in TEMPLATES if t.risk} == set(RISK_QUERIES)
     for template in TEMPLATES:
         assert (template.cypher is None) != (template.risk is None), template.name
@@ -37,7 +37,13 @@ def test_templates_are_many_named_once_and_cover_every_risk_query() -> None:
     ("凯旋建材为哪些公司担保", "guarantees_given"),
     ("滨江交投股东", "shareholders"),
     ("滨江交投持有哪些公司", "holdings"),
-    ("高新区有几家企业", "company_count_in_district"),
+    ("宏达建设的担保情况", "guarantees_both"),
+    ("哪些企业与滨江三和企业管理咨询有限公司地址相同", "same_address"),
+    ("跟市民小贷法定代表人相同的企业", "same_legal_rep"),
+    ("与鼎盛置业受同一实际控制人控制的公司", "same_controller"),
+    ("恒信集团的董事长是谁", "officers"),
+    ("瑞丰纺织背后说了算的是谁", "ultimate_controllers"),
+    ("要是宏达建设违约了会牵连谁", "contagion"),
 ])
 def test_wordings_pick_their_template(index: MentionIndex, question: str, template: str) -> None:
     match = match_template(question, index.find(normalise(question)))
@@ -67,7 +73,7 @@ def test_an_unknown_name_is_not_found(demo_graph: GraphStore, index: MentionInde
 
 def test_a_question_beyond_the_templates_without_llm_says_so(demo_graph: GraphStore,
                                                              index: MentionIndex) -> None:
-    answer = answer_question(demo_graph, index, "对外担保总金额最高的企业是哪家")
+    answer = answer_question(demo_graph, index, "滨江市民银行开了多少个账户")
     assert answer.status == "unanswered" and not answer.rows and answer.cypher is None
 
 
@@ -76,3 +82,37 @@ def test_rows_match_ignores_order_rotation_and_extra_columns() -> None:
     assert rows_match([[["x", "y", "z"]]], [[["y", "z", "x"]]])
     assert not rows_match([["a"], ["b"]], [["b"], ["a"]], ordered=True)
     assert not rows_match([["a"]], [["a"], ["a"]])
+
+
+def test_a_birth_year_tells_homonyms_apart(demo_graph: GraphStore, index: MentionIndex) -> None:
+    people = demo_graph.read("MATCH (p:Person {name: '王建国'}) RETURN p.id AS id, "
+                             "p.birth_year AS year ORDER BY id")
+    assert len(people) == 2
+    wanted = people[0]
+    answer = answer_question(demo_graph, index,
+                             f"{wanted['year']}年出生的王建国担任哪些公司的法定代表人")
+    assert answer.status == "answered" and answer.params["id"] == wanted["id"]
+
+
+def test_one_title_filters_the_officers(demo_graph: GraphStore, index: MentionIndex) -> None:
+    one = answer_question(demo_graph, index, "恒信集团的董事长是谁")
+    every = answer_question(demo_graph, index, "恒信集团的董事长、总经理、监事分别是谁")
+    assert one.params["title"] == "董事长" and {r[1] for r in one.rows} == {"董事长"}
+    assert every.params["title"] is None and len(every.rows) > len(one.rows)
+
+
+def test_a_total_is_summed_and_a_list_is_kept(demo_graph: GraphStore, index: MentionIndex
+                                              ) -> None:
+    listed = answer_question(demo_graph, index, "宏达建设为哪些公司担保")
+    total = answer_question(demo_graph, index, "宏达建设对外担保总额是多少")
+    assert len(listed.rows) >= 1 and len(total.rows) == 1
+    assert total.rows[0][0] == pytest.approx(sum(r[1] for r in listed.rows))
+
+
+def test_contagion_along_named_relations_only(demo_graph: GraphStore, index: MentionIndex
+                                              ) -> None:
+    answer = answer_question(demo_graph, index, "如果宏达建设出事，沿担保关系两跳内谁受影响")
+    assert answer.source == "contagion"
+    assert answer.params["relations"] == ("GUARANTEES",) and answer.params["max_hops"] == 2
+    assert answer.subgraph is not None
+    assert {e.type for e in answer.subgraph.edges} <= {"GUARANTEES", "INVOLVES"}

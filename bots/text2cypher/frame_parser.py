@@ -1,0 +1,372 @@
+"""A register-wide question in Chinese → :class:`~bots.text2cypher.frames.ListFrame`.
+
+The question is read for: what is listed (the last class word: 企业, 基金, 金融产品, 风险事件,
+人 — or a counter: 家, 只, 起); conditions on its properties, found from the ontology's
+property labels and their usual synonyms (「注册资本超过1亿」, 「预期年化收益率不低于15%」,
+「2023年上半年成立」) and from the graph's own values (「制造业」, 「延期兑付」, 「低风险等级」);
+a breakdown (「按行业统计」); a ranking (「最高的10家」, 「前5」) on a property or on a count or sum
+over a relationship (「对外担保总额最高」, 「担任法定代表人最多」); a count alone (「一共有几起」);
+and related entities to show beside each (「及其管理人」). Directions of relationships come
+from the ontology's domains and ranges. None when the question is not about the register.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from bots.text2cypher.frames import Companion, Condition, ListFrame, Op, Tally
+from bots.text2cypher.vocabulary import VALUE_PROPERTIES, GraphVocabulary
+from kg.ontology import Ontology, city_now
+
+CLASS_WORDS: tuple[tuple[str, str], ...] = (
+    ("金融产品", "Product"), ("理财产品", "Product"), ("风险事件", "RiskEvent"),
+    ("自然人", "Person"), ("基金", "Fund"), ("产品", "Product"), ("事件", "RiskEvent"),
+    ("企业", "Company"), ("公司", "Company"), ("机构", "Company"), ("个人", "Person"),
+    ("人", "Person"),
+)
+COUNTERS = {"家": "Company", "只": "Fund", "款": "Product", "起": "RiskEvent", "位": "Person",
+            "名": "Person"}
+_ASKED_CLASS = re.compile(
+    rf"哪(?:些|个|位|家|只|款|一)({'|'.join(word for word, _ in CLASS_WORDS)})")
+# Nouns naming the other end of a relationship; blanked before the listed class is sought.
+_ROLE_NOUNS = re.compile(
+    r"法定代表人|实际控制人|控制人|管理人|投资人|投资者|股东|担保人|发行人|高管|法人")
+PROPERTY_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "registered_capital": ("注册资本", "注册资金"),
+    "size": ("规模", "管理规模", "发行规模"),
+    "expected_return": ("预期年化收益率", "年化收益率", "预期收益率", "收益率", "年化收益"),
+    "term_months": ("期限",),
+    "founded_on": ("成立", "设立", "注册"),
+    "occurred_on": ("发生",),
+    "issued_on": ("发布", "发行"),
+    "birth_year": ("出生",),
+    "industry": ("行业",),
+    "status": ("状态",),
+    "kind": ("类型", "种类", "类别"),
+    "severity": ("严重程度", "风险等级", "严重", "等级", "风险"),
+    "gender": ("性别", "性"),
+}
+
+
+@dataclass(frozen=True)
+class RelationWord:
+    """A wording of a relationship for tallies and companions; ``incoming`` forces the
+    direction (the word names the other end's role, 「股东」), else the ontology decides."""
+
+    pattern: str
+    rel: str
+    sum_prop: str | None = None
+    incoming: bool | None = None
+
+
+TALLY_WORDS: tuple[RelationWord, ...] = (
+    RelationWord("被担保|获得担保|接受担保", "GUARANTEES", "amount", incoming=True),
+    RelationWord("担保", "GUARANTEES", "amount"),
+    RelationWord("法定代表人|法人", "IS_LEGAL_REP"),
+    RelationWord("实际控制|控制", "CONTROLS"),
+    RelationWord("股东", "HOLDS_SHARES", incoming=True),
+    RelationWord("持股|参股|对外投资", "HOLDS_SHARES"),
+    RelationWord("投资人|投资者|认购人", "INVESTS_IN", "amount", incoming=True),
+    RelationWord("投资|认购", "INVESTS_IN", "amount"),
+    RelationWord("管理", "MANAGES"),
+    RelationWord("发行|产品", "ISSUES"),
+    RelationWord("风险事件|涉及|涉事", "INVOLVES"),
+    RelationWord("高管|任职|董监高", "SERVES_AS"),
+)
+COMPANION_WORDS: tuple[RelationWord, ...] = (
+    RelationWord("管理人|管理机构", "MANAGES", incoming=True),
+    RelationWord("法定代表人|法人", "IS_LEGAL_REP", incoming=True),
+    RelationWord("实际控制人|实控人", "CONTROLS", incoming=True),
+    RelationWord("股东", "HOLDS_SHARES", incoming=True),
+    RelationWord("投资人|投资者", "INVESTS_IN", incoming=True),
+    RelationWord("发行人|发行机构", "ISSUES", incoming=True),
+    RelationWord("涉及|涉事|相关", "INVOLVES", incoming=False),
+    RelationWord("产品", "ISSUES", incoming=False),
+)
+_SUM_WORDS = re.compile(r"总额|金额|总金额|合计|多少钱|资金|总计")
+_COMPANION_SPLIT = re.compile(r"(?<!涉)及其|以及|(?<!涉)及|和它们的|并列出|并给出|同时列出|附上")
+_SUPERLATIVE = re.compile(
+    r"最(高|大|多|新|晚|近|低|小|少|早)|排名|排行|前\d|前[一二两三四五六七八九十]")
+_ASCENDING = frozenset("低小少早")
+_NUMERAL = r"\d+|[一二两三四五六七八九十]+"
+_COUNTED = r"(?:家|只|位|名|款|起|笔|个(?!月))"
+_LIMIT = re.compile(rf"前({_NUMERAL})|({_NUMERAL}){_COUNTED}(?!及?以上|以下)")
+_AT_LEAST = re.compile(rf"(?:超过|多于|至少|不少于)?({_NUMERAL}){_COUNTED}(?:及)?以上|"
+                       rf"(?:超过|多于|至少|不少于)({_NUMERAL}){_COUNTED}")
+_PLURAL = re.compile(r"哪些|有哪|排名|排行|几|列出|名单|清单")
+_COUNT = re.compile(r"多少|几(?:家|个|只|起|位|名|款)|数量|总数|一共|共有|总共|共计")
+_LISTING = re.compile(r"哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
+_GROUP = re.compile(r"按(?:照)?(?P<a>[一-龥]{1,5}?)(?:统计|分布|分组|汇总|划分|分类|来看|看)|"
+                    r"哪(?:个|些|一个|类|种)(?P<d>[一-龥]{1,5}?)的?(?:企业|公司|基金|产品|事件)?"
+                    r"(?:数量|最多|最少)|"
+                    r"各(?P<b>[一-龥]{1,5}?)(?:的)?(?:企业|公司|基金|产品|事件)?(?:数量|分布|各有|有多少)|"
+                    r"(?P<c>[一-龥]{2,5}?)分布")
+_OPS: dict[str, Op] = {
+    "不低于": ">=", "不少于": ">=", "不小于": ">=", "大于等于": ">=", "至少": ">=",
+    "及以上": ">=", "以上": ">=", "超过": ">", "高于": ">", "大于": ">", "多于": ">",
+    "不高于": "<=", "不超过": "<=", "不大于": "<=", "小于等于": "<=", "及以下": "<=",
+    "以下": "<=", "以内": "<=", "低于": "<", "少于": "<", "小于": "<",
+}
+_BEFORE_OPS = "|".join(sorted((k for k in _OPS if "以" not in k), key=len, reverse=True))
+_AFTER_OPS = "及以上|以上|及以下|以下|以内"
+_NUMBER = re.compile(
+    rf"(?:在|为|是|达|达到)?(?P<op1>{_BEFORE_OPS})?(?P<num>\d+(?:\.\d+)?)"
+    rf"(?P<unit>%|％|亿元|亿|万元|万|元|个月|月|年)?(?P<op2>{_AFTER_OPS})?")
+_DATE = re.compile(
+    r"(?P<y>\d{4})年(?:(?P<m>\d{1,2})月)?(?P<part>上半年|下半年|第?[一二三四1-4]季度)?"
+    r"(?P<rel>以来|之后|以后|起|后|之前|以前|前)?")
+_RECENT = re.compile(r"(?:近|最近|过去)(?P<n>\d+|[一二两三四五六七八九十半])(?:个)?(?P<u>年|月)")
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9, "十": 10}
+
+
+def chinese_number(text: str) -> int:
+    """「10」, 「五」, 「十二」, 「二十」 as an int (the small numbers questions use)."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0)
+    return _CN_DIGITS.get(text, 0)
+
+
+def _property_words(ontology: Ontology, label: str) -> dict[str, tuple[str, ...]]:
+    words: dict[str, tuple[str, ...]] = {}
+    for name, prop in ontology.node_properties(label).items():
+        base = re.sub(r"（.*?）|\(.*?\)", "", prop.label_zh)
+        found = tuple(dict.fromkeys(w for w in (*PROPERTY_SYNONYMS.get(name, ()), base) if w))
+        if name not in ("id", "name", "aliases", "description", "source") and found:
+            words[name] = found
+    return words
+
+
+def _listed_label(main: str) -> str | None:
+    blanked = _ROLE_NOUNS.sub("□", main)
+    asked = _ASKED_CLASS.search(blanked)
+    if asked:
+        return dict(CLASS_WORDS)[asked.group(1)]
+    best: tuple[int, str] | None = None
+    for word, label in CLASS_WORDS:
+        at = blanked.rfind(word)
+        if at >= 0 and (best is None or at > best[0]):
+            best = (at, label)
+            blanked = blanked[:at] + "□" * len(word) + blanked[at + len(word):]
+    if best is not None:
+        return best[1]
+    counter = _LIMIT.search(main)
+    return COUNTERS.get(counter.group(0)[-1]) if counter else None
+
+
+def _value_conditions(text: str, label: str, vocabulary: GraphVocabulary,
+                      words: dict[str, tuple[str, ...]]) -> list[Condition]:
+    found = []
+    for prop in VALUE_PROPERTIES.get(label, ()):
+        for value in vocabulary.values.get(label, {}).get(prop, []):
+            stem = value.removesuffix("业")
+            if len(value) >= 2 and (value in text or (len(stem) >= 2 and re.search(
+                    rf"{re.escape(stem)}(?:企业|公司|行业|类)", text))):
+                found.append(Condition(prop=prop, op="=", value=value))
+                break
+            near = "|".join(map(re.escape, words.get(prop, ())))
+            if len(value) == 1 and near and re.search(
+                    rf"(?:{near})(?:为|是)?“?{value}|{value}等?(?:{near})", text):
+                found.append(Condition(prop=prop, op="=", value=value))
+                break
+    return found
+
+
+def _scaled(number: float, unit: str | None, label_zh: str, prop: str) -> float:
+    if "万元" in label_zh:
+        return number * {"亿元": 10000, "亿": 10000, "元": 0.0001}.get(unit or "", 1)
+    if "月" in label_zh and unit == "年":
+        return number * 12
+    if prop == "expected_return" and (unit in ("%", "％") or number > 1):
+        return number / 100
+    return number
+
+
+def _numeric_conditions(text: str, label: str, ontology: Ontology,
+                        words: dict[str, tuple[str, ...]]) -> list[Condition]:
+    found = []
+    props = ontology.node_properties(label)
+    for name, prop in props.items():
+        if prop.datatype not in ("double", "integer") or name not in words:
+            continue
+        for word in sorted(words[name], key=len, reverse=True):
+            at = text.find(word)
+            if at < 0:
+                continue
+            number = _NUMBER.match(text, at + len(word))
+            if number is None or not number.group("num"):
+                break
+            op = _OPS.get(number.group("op1") or number.group("op2") or "", "=")
+            value = _scaled(float(number.group("num")), number.group("unit"), prop.label_zh,
+                            name)
+            found.append(Condition(prop=name, op=op,
+                                   value=int(value) if prop.datatype == "integer" else value))
+            break
+    return found
+
+
+def _period(match: re.Match[str]) -> tuple[date, date]:
+    year = int(match.group("y"))
+    month, part = match.group("m"), match.group("part") or ""
+    if month:
+        m = int(month)
+        end = date(year + (m == 12), m % 12 + 1, 1)
+        return date(year, m, 1), date.fromordinal(end.toordinal() - 1)
+    if part == "上半年":
+        return date(year, 1, 1), date(year, 6, 30)
+    if part == "下半年":
+        return date(year, 7, 1), date(year, 12, 31)
+    if part:
+        q = chinese_number(part.strip("第季度")) or 1
+        end = date(year + (q == 4), (q * 3) % 12 + 1, 1)
+        return date(year, q * 3 - 2, 1), date.fromordinal(end.toordinal() - 1)
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def _date_conditions(text: str, label: str, ontology: Ontology,
+                     words: dict[str, tuple[str, ...]]) -> list[Condition]:
+    dated = [n for n, p in ontology.node_properties(label).items() if p.datatype == "date"]
+    named = [n for n in dated if any(w in text for w in words.get(n, ()))]
+    if not (named or dated):
+        return []
+    prop = (named or dated)[0]
+    recent = _RECENT.search(text)
+    if recent:
+        amount = 0.5 if recent.group("n") == "半" else chinese_number(recent.group("n"))
+        days = round(amount * (365 if recent.group("u") == "年" else 30.5))
+        since = date.fromordinal(city_now().date().toordinal() - days)
+        return [Condition(prop=prop, op=">=", value=since.isoformat(), is_date=True)]
+    match = _DATE.search(text)
+    if match is None:
+        return []
+    start, end = _period(match)
+    relation = match.group("rel") or ""
+    if relation in ("以来", "之后", "以后", "起", "后"):
+        return [Condition(prop=prop, op=">=", value=start.isoformat(), is_date=True)]
+    if relation in ("之前", "以前", "前"):
+        return [Condition(prop=prop, op="<", value=start.isoformat(), is_date=True)]
+    return [Condition(prop=prop, op=">=", value=start.isoformat(), is_date=True),
+            Condition(prop=prop, op="<=", value=end.isoformat(), is_date=True)]
+
+
+def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]]) -> str | None:
+    match = _GROUP.search(text)
+    if match is None:
+        return None
+    said = next((g for g in match.groups() if g), "")
+    for prop in VALUE_PROPERTIES.get(label, ()):
+        if any(w in said for w in words.get(prop, ())):
+            return prop
+    return None
+
+
+def _direction(ontology: Ontology, word: RelationWord, label: str) -> bool | None:
+    """Outgoing (True), incoming (False), or None when the label sits at neither end."""
+    rel = ontology.relationships[word.rel]
+    lineage = set(ontology.ancestors(label))
+    at_start, at_end = bool(lineage & set(rel.domain)), bool(lineage & set(rel.range))
+    if word.incoming is not None:
+        wanted = not word.incoming
+        return wanted if (at_start if wanted else at_end) else None
+    if at_start:
+        return True
+    return False if at_end else None
+
+
+def _tally(text: str, label: str, ontology: Ontology) -> Tally | None:
+    for word in TALLY_WORDS:
+        match = re.search(word.pattern, text)
+        if match is None:
+            continue
+        outgoing = _direction(ontology, word, label)
+        if outgoing is None:
+            continue
+        summed = word.sum_prop is not None and bool(_SUM_WORDS.search(text))
+        return Tally(rel=word.rel, outgoing=outgoing, function="sum" if summed else "count",
+                     prop=word.sum_prop if summed else None,
+                     column=f"{match.group(0)}{'金额（万元）' if summed else '数量'}")
+    return None
+
+
+def _companions(tail: str, label: str, ontology: Ontology) -> list[Companion]:
+    found = []
+    for word in COMPANION_WORDS:
+        match = re.search(word.pattern, tail)
+        if match is None:
+            continue
+        outgoing = _direction(ontology, word, label)
+        if outgoing is not None:
+            found.append(Companion(rel=word.rel, outgoing=outgoing, column=match.group(0)))
+    return found[:2]
+
+
+def _order(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, label: str
+           ) -> tuple[str | None, bool]:
+    match = _SUPERLATIVE.search(text)
+    if match is None:
+        return None, True
+    descending = (match.group(1) or "") not in _ASCENDING
+    before = text[:match.start()]
+    props = ontology.node_properties(label)
+    best: tuple[int, str] | None = None
+    for name, said in words.items():
+        if props[name].datatype not in ("double", "integer", "date"):
+            continue
+        for word in said:
+            at = before.rfind(word)
+            if at >= 0 and (best is None or at > best[0]):
+                best = (at, name)
+    if best is not None:
+        return best[1], descending
+    if (match.group(1) or "") in ("新", "晚", "近", "早"):
+        dated = [n for n, p in props.items() if p.datatype == "date"]
+        return (dated[0] if dated else None), descending
+    return "tally", descending
+
+
+def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
+                district_id: str | None = None) -> ListFrame | None:
+    """The register-wide frame a (normalised) question asks for, or None when it asks
+    about no class of entity or asks nothing of the register as a whole."""
+    parts = _COMPANION_SPLIT.split(question, maxsplit=1)
+    main, tail = parts[0], (parts[1] if len(parts) > 1 else "")
+    label = _listed_label(main)
+    if label is None:
+        return None
+    words = _property_words(ontology, label)
+    conditions = (_value_conditions(main, label, vocabulary, words)
+                  + _numeric_conditions(main, label, ontology, words)
+                  + _date_conditions(main, label, ontology, words))
+    group_by = _group_by(main, label, words)
+    order_by, descending = _order(main, words, ontology, label)
+    tally = None
+    at_least = _AT_LEAST.search(main)
+    if group_by:
+        order_by = "tally" if order_by else None
+    elif order_by == "tally" or at_least or (
+            order_by is None and "各" in main and _COUNT.search(main)):
+        tally = _tally(main, label, ontology)
+        if tally is None:
+            order_by = None
+        else:
+            if at_least:
+                tally = tally.model_copy(update={"at_least": chinese_number(
+                    at_least.group(1) or at_least.group(2))})
+            order_by = order_by or "tally"
+    limit_match = _LIMIT.search(main)
+    limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None
+    if order_by and not limit and not (tally and tally.at_least):
+        limit = 10 if _PLURAL.search(main) else 1
+    count_only = not (group_by or order_by) and bool(_COUNT.search(main))
+    if not (conditions or district_id or group_by or order_by or count_only
+            or _LISTING.search(main)):
+        return None
+    return ListFrame(label=label, conditions=conditions, district_id=district_id, tally=tally,
+                     group_by=group_by, count_only=count_only, order_by=order_by,
+                     descending=descending, limit=limit or None,
+                     companions=_companions(tail, label, ontology))

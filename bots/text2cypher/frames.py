@@ -1,0 +1,177 @@
+"""Questions about the whole register — lists with conditions, rankings, counts and
+breakdowns — as a :class:`ListFrame`, compiled to one parameterised read-only Cypher query.
+
+Templates answer questions about one named entity; regulators also ask across the register
+(「制造业里注册资本最高的10家企业」, 「2025年以来发生了哪些风险事件」, 「按行业统计企业数量」,
+「对外担保总额最高的前5家企业」). :mod:`bots.text2cypher.frame_parser` fills the frame from the
+question. Labels, properties and relationship types in a frame are checked against the
+ontology before compiling, and every value is a parameter, so the question's words never
+reach the Cypher text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from kg.ontology import Ontology
+
+Op = Literal["=", ">=", "<=", ">", "<"]
+DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "Company": ("industry",),
+    "Fund": ("status", "size"),
+    "Product": ("status",),
+    "RiskEvent": ("kind", "severity", "occurred_on"),
+    "Person": (),
+}
+"""Properties shown beside each listed entity's name, besides those the question used."""
+
+
+class Condition(BaseModel):
+    """One condition on the listed entities' property: ``n.prop op value``."""
+
+    prop: str
+    op: Op
+    value: str | float | int
+    is_date: bool = Field(default=False, description="compare as a date (value is ISO text)")
+
+
+class Tally(BaseModel):
+    """A count or sum over each listed entity's relationships (对外担保总额, 担任法定代表人几家)."""
+
+    rel: str
+    outgoing: bool
+    function: Literal["count", "sum"]
+    prop: str | None = Field(default=None, description="the relationship property summed")
+    column: str
+    at_least: int | None = Field(default=None, ge=0, description="keep rows whose tally ≥ this")
+
+
+class Companion(BaseModel):
+    """Entities related to each listed one, shown beside it (「及其管理人」)."""
+
+    rel: str
+    outgoing: bool
+    column: str
+
+
+class ListFrame(BaseModel):
+    """What a register-wide question asks: which entities, under which conditions, how
+    ordered and how many, or only their count or breakdown."""
+
+    label: str
+    conditions: list[Condition] = Field(default_factory=list)
+    district_id: str | None = None
+    tally: Tally | None = None
+    group_by: str | None = None
+    count_only: bool = False
+    order_by: str | None = Field(default=None, description="a property, or 'tally'")
+    descending: bool = True
+    limit: int | None = Field(default=None, ge=1, le=1000)
+    companions: list[Companion] = Field(default_factory=list)
+
+
+class CompiledFrame(BaseModel):
+    """The Cypher of a frame and its parameters."""
+
+    cypher: str
+    params: dict[str, Any]
+
+
+def _check(frame: ListFrame, ontology: Ontology) -> None:
+    props = ontology.node_properties(frame.label)
+    used = [c.prop for c in frame.conditions] + [p for p in (frame.group_by,) if p]
+    used += _sorted_property(frame)
+    unknown = [p for p in used if p not in props]
+    if unknown:
+        raise ValueError(f"{frame.label} has no properties {unknown}")
+    for rel in [frame.tally.rel] if frame.tally else []:
+        ontology.relationships[rel]
+    for companion in frame.companions:
+        ontology.relationships[companion.rel]
+
+
+def _sorted_property(frame: ListFrame) -> list[str]:
+    """The property the frame sorts on, as a list of none or one."""
+    return [frame.order_by] if frame.order_by and frame.order_by != "tally" else []
+
+
+def _arrow(rel: str, outgoing: bool, var: str = "") -> str:
+    return f"-[{var}:{rel}]->" if outgoing else f"<-[{var}:{rel}]-"
+
+
+def _where(frame: ListFrame, params: dict[str, Any]) -> str:
+    clauses = []
+    for i, condition in enumerate(frame.conditions):
+        name = f"v{i}"
+        params[name] = condition.value
+        value = f"date(${name})" if condition.is_date else f"${name}"
+        clauses.append(f"n.{condition.prop} {condition.op} {value}")
+    if frame.district_id:
+        params["district"] = frame.district_id
+        clauses.append("((n)-[:LOCATED_IN]->(:District {id: $district}) OR "
+                       "(n)-[:LOCATED_IN]->(:Street)-[:PART_OF]->(:District {id: $district}))")
+    return f" WHERE {' AND '.join(clauses)}" if clauses else ""
+
+
+def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
+    """The frame as one read-only Cypher query with parameters (ValueError or KeyError for
+    a property or relationship type the ontology does not know)."""
+    _check(frame, ontology)
+    props = ontology.node_properties(frame.label)
+    params: dict[str, Any] = {}
+    head = f"MATCH (n:{frame.label}){_where(frame, params)}"
+    if frame.group_by:
+        column = _column(props[frame.group_by].label_zh)
+        ascending = frame.order_by == "tally" and not frame.descending
+        limit = ""
+        if frame.limit:
+            params["limit"] = frame.limit
+            limit = " LIMIT $limit"
+        return CompiledFrame(
+            cypher=f"{head} RETURN n.{frame.group_by} AS {column}, count(*) AS 数量 "
+                   f"ORDER BY 数量 {'ASC' if ascending else 'DESC'}, {column}{limit}",
+            params=params)
+    if frame.count_only:
+        return CompiledFrame(cypher=f"{head} RETURN count(n) AS 数量", params=params)
+    parts = [head]
+    carried = "n"
+    if frame.tally:
+        tally = frame.tally
+        measure = (f"sum(coalesce(r.{tally.prop}, 0))" if tally.function == "sum"
+                   else "count(DISTINCT t)")
+        parts.append(f"MATCH (n){_arrow(tally.rel, tally.outgoing, 'r')}(t) "
+                     f"WITH n, {measure} AS tally")
+        if tally.at_least is not None:
+            params["at_least"] = tally.at_least
+            parts.append("WITH n, tally WHERE tally >= $at_least")
+        carried = "n, tally"
+    order = ""
+    if frame.order_by:
+        key = "tally" if frame.order_by == "tally" else f"n.{frame.order_by}"
+        order = f"{key} {'DESC' if frame.descending else 'ASC'}, n.id"
+        if frame.order_by != "tally":
+            parts.append(f"WITH {carried} WHERE {key} IS NOT NULL")
+    if frame.limit:
+        params["limit"] = frame.limit
+        parts.append(f"WITH {carried} ORDER BY {order or 'n.id'} LIMIT $limit")
+    columns = ["n.name AS 名称", "n.id AS 编号"]
+    shown = [c.prop for c in frame.conditions]
+    shown += _sorted_property(frame)
+    shown += [p for p in DEFAULT_COLUMNS.get(frame.label, ()) if p in props]
+    for prop in dict.fromkeys(p for p in shown if p not in ("name", "id")):
+        columns.append(f"n.{prop} AS {_column(props[prop].label_zh)}")
+    if frame.tally:
+        columns.append(f"tally AS {_column(frame.tally.column)}")
+    for i, companion in enumerate(frame.companions):
+        parts.append(f"OPTIONAL MATCH (n){_arrow(companion.rel, companion.outgoing)}(j{i})")
+        columns.append(f"j{i}.name AS {_column(companion.column)}")
+    parts.append(f"RETURN {', '.join(columns)} ORDER BY {order or 'n.id'}")
+    return CompiledFrame(cypher=" ".join(parts), params=params)
+
+
+def _column(label_zh: str) -> str:
+    """A Chinese label as a Cypher alias: 「注册资本（万元）」 → 注册资本_万元."""
+    cleaned = label_zh.replace("（", "_").replace("(", "_").replace("）", "").replace(")", "")
+    return f"`{cleaned}`"

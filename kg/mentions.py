@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 MENTION_LABELS = ("Company", "Person", "Fund", "Product", "RiskEvent", "District")
 """The labels whose names a regulator's question may use."""
 CITY_PREFIXES = ("滨江市", "滨江")
+LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "（有限合伙）")
 MIN_SHORT_FORM = 4
 """A short form (the name without the city prefix) must keep this many characters."""
 
@@ -61,12 +62,19 @@ def _label(labels: Iterable[str]) -> str:
 
 
 def short_forms(name: str) -> list[str]:
-    """The name without the city prefix, when enough of it is left to be distinctive."""
-    forms = []
-    for prefix in CITY_PREFIXES:
-        if name.startswith(prefix) and len(name) - len(prefix) >= MIN_SHORT_FORM:
-            forms.append(name[len(prefix):])
+    """The name without the city prefix and/or without its legal form (「有限公司」), when
+    enough of it is left to be distinctive: how people shorten names in speech."""
+    bases = [name]
+    for suffix in LEGAL_FORMS:
+        if name.endswith(suffix) and len(name) - len(suffix) >= MIN_SHORT_FORM:
+            bases.append(name[:-len(suffix)])
             break
+    forms = bases[1:]
+    for base in bases:
+        for prefix in CITY_PREFIXES:
+            if base.startswith(prefix) and len(base) - len(prefix) >= MIN_SHORT_FORM:
+                forms.append(base[len(prefix):])
+                break
     return forms
 
 

@@ -23,7 +23,7 @@ from bots.guarded_rewrite import Completer
 from bots.text2cypher.frame_parser import parse_frame
 from bots.text2cypher.frames import ListFrame, compile_frame
 from bots.text2cypher.llm_cypher import LLMCypherError, write_cypher
-from bots.text2cypher.shaping import shape_rows
+from bots.text2cypher.shaping import keep_named_values, shape_rows
 from bots.text2cypher.templates import (
     TEMPLATES,
     Template,
@@ -36,6 +36,7 @@ from bots.text2cypher.vocabulary import GraphVocabulary, vocabulary_of
 from kg.cypher_guard import CypherGuard, UnsafeCypherError
 from kg.errors import NotFoundError
 from kg.mentions import Candidate, Mention, MentionIndex
+from kg.ontology import city_now
 from kg.risk import run_query
 from kg.risk.graph import RiskGraph
 from kg.store import GraphStore
@@ -43,10 +44,11 @@ from kg.store import GraphStore
 log = logging.getLogger(__name__)
 
 Status = Literal["answered", "clarify", "not_found", "unanswered", "refused"]
+_ORGANISATION = re.compile(r"[一-龥]{2,12}?(?:集团|有限公司|股份公司|银行|小贷|城投|置业|实业)")
 _PLACE = re.compile(r"([一-龥]{1,6}?(?:新区|区|县|街道|镇|乡))(?:有|的|内|里|注册|辖区|范围)")
 _NOT_PLACES = frozenset({"全区", "本区", "辖区", "地区", "园区", "城区", "市区", "社区", "小区",
                          "该区", "全县", "本县"})
-_BORN = re.compile(r"(\d{4})年(?:出生|生)|生于(\d{4})")
+_BORN = re.compile(r"(\d{4}|\d{2})年(?:出生|生)|生于(\d{4})")
 _GENDER = re.compile(r"(男|女)(?:性|士)")
 _LABEL_ZH = {"Company": "企业", "Person": "自然人", "Fund": "基金", "Product": "金融产品",
              "RiskEvent": "风险事件", "District": "区县"}
@@ -113,6 +115,14 @@ def _frame_title(frame: ListFrame) -> str:
     return f"{what}排名" if frame.order_by else f"{what}列表"
 
 
+def _full_year(said: str) -> int:
+    """「1972」 or 「72」 (as in 「72年出生」) as a year of the 1900s or 2000s."""
+    year = int(said)
+    if year >= 100:
+        return year
+    return 1900 + year if year > city_now().year % 100 else 2000 + year
+
+
 def _narrowed(store: GraphStore, candidates: list[Candidate], text: str) -> list[Candidate]:
     """Same-name people told apart by what the question says of them (「1972年出生的」,
     「女性」); the candidates unchanged when it says nothing that separates them."""
@@ -126,7 +136,7 @@ def _narrowed(store: GraphStore, candidates: list[Candidate], text: str) -> list
         "MATCH (p:Person) WHERE p.id IN $ids AND ($year IS NULL OR p.birth_year = $year) "
         "AND ($gender IS NULL OR p.gender = $gender) RETURN p.id AS id",
         ids=[c.id for c in candidates],
-        year=int(born.group(1) or born.group(2)) if born else None,
+        year=_full_year(born.group(1) or born.group(2)) if born else None,
         gender=gender.group(1) if gender else None)
     kept = {r["id"] for r in rows}
     return [c for c in candidates if c.id in kept] or candidates
@@ -167,6 +177,16 @@ def _run_llm(guard: CypherGuard, llm: Completer | None, question: str) -> GraphR
                        subgraph=ran.subgraph if ran.subgraph.nodes else None)
 
 
+def _unresolved_name(text: str, mentions: list[Mention]) -> bool:
+    """Whether the question names an organisation no mention resolved (「某某实业集团」): a
+    register-wide answer would then answer a different question."""
+    for match in _ORGANISATION.finditer(text):
+        if not any(m.start < match.end() and match.start() < m.end and m.candidates[0].label
+                   != "District" for m in mentions):
+            return True
+    return False
+
+
 def _unknown_place(text: str, mentions: list[Mention]) -> str | None:
     """A district-like name in the question that no mention resolved (「江北新区有几家企业」),
     so a register-wide answer would silently ignore it."""
@@ -197,7 +217,8 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
     text = normalise(question)
     mentions = index.find(text)
     districts = {c.id for m in mentions for c in m.candidates if c.label == "District"}
-    anchored = any(c.label != "District" for m in mentions for c in m.candidates)
+    anchored = any(c.label != "District" for m in mentions for c in m.candidates) or (
+        _unresolved_name(text, mentions))
     frame = None if anchored else parse_frame(
         text, store.ontology, vocabulary, next(iter(districts)) if len(districts) == 1 else None)
     if frame is not None and (place := _unknown_place(text, mentions)):
@@ -237,6 +258,9 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
     except NotFoundError as exc:
         return GraphResult(question=question, status="not_found", source=template.name,
                            title_zh=template.title_zh, params=params, message=exc.message)
+    kept = keep_named_values(text, vocabulary.all_values(), result.rows)
+    if len(kept) != len(result.rows):
+        result = result.model_copy(update={"rows": kept})
     shaped = shape_rows(text, result.columns, result.rows)
     if shaped is not None:
         result = result.model_copy(update=shaped.model_dump())

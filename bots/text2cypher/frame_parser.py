@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bots.text2cypher.frames import Companion, Condition, ListFrame, Op, Tally
+from bots.text2cypher.frames import DISTRICT, Companion, Condition, ListFrame, Op, Tally
 from bots.text2cypher.vocabulary import VALUE_PROPERTIES, GraphVocabulary
 from kg.ontology import Ontology, city_now
 
@@ -97,8 +97,12 @@ _AT_LEAST = re.compile(rf"(?:超过|多于|至少|不少于)?({_NUMERAL}){_COUNT
                        rf"(?:超过|多于|至少|不少于)({_NUMERAL}){_COUNTED}")
 _PLURAL = re.compile(r"哪些|有哪|排名|排行|几|列出|名单|清单")
 _COUNT = re.compile(r"多少|几(?:家|个|只|起|位|名|款)|数量|总数|一共|共有|总共|共计")
+_REGION_WORDS = re.compile(r"区县|区|县|地区|辖区")
+_ROWS_ASKED = re.compile(r"哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
+_SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁")
 _LISTING = re.compile(r"哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
-_GROUP = re.compile(r"按(?:照)?(?P<a>[一-龥]{1,5}?)(?:统计|分布|分组|汇总|划分|分类|来看|看)|"
+_GROUP = re.compile(r"按(?:照)?(?P<a>[一-龥]{1,5}?)(?:统计|分布|分组|汇总|划分|分类|来看|看|分)|"
+                    r"每(?:个|一个|一)?(?P<e>[一-龥]{1,5}?)(?:各|分别)?(?:有|的)|"
                     r"哪(?:个|些|一个|类|种)(?P<d>[一-龥]{1,5}?)的?(?:企业|公司|基金|产品|事件)?"
                     r"(?:数量|最多|最少)|"
                     r"各(?P<b>[一-龥]{1,5}?)(?:的)?(?:企业|公司|基金|产品|事件)?(?:数量|分布|各有|有多少)|"
@@ -163,18 +167,26 @@ def _value_conditions(text: str, label: str, vocabulary: GraphVocabulary,
                       words: dict[str, tuple[str, ...]]) -> list[Condition]:
     found = []
     for prop in VALUE_PROPERTIES.get(label, ()):
-        for value in vocabulary.values.get(label, {}).get(prop, []):
-            stem = value.removesuffix("业")
-            if len(value) >= 2 and (value in text or (len(stem) >= 2 and re.search(
-                    rf"{re.escape(stem)}(?:企业|公司|行业|类)", text))):
-                found.append(Condition(prop=prop, op="=", value=value))
-                break
-            near = "|".join(map(re.escape, words.get(prop, ())))
-            if len(value) == 1 and near and re.search(
-                    rf"(?:{near})(?:为|是)?“?{value}|{value}等?(?:{near})", text):
-                found.append(Condition(prop=prop, op="=", value=value))
-                break
+        near = "|".join(map(re.escape, words.get(prop, ())))
+        named = [v for v in vocabulary.values.get(label, {}).get(prop, [])
+                 if _names_value(text, v, near)]
+        if len(named) == 1:
+            found.append(Condition(prop=prop, op="=", value=named[0]))
+        elif named:
+            found.append(Condition(prop=prop, op="IN", value=sorted(named)))
     return found
+
+
+def _names_value(text: str, value: str, near: str) -> bool:
+    """Whether the text names a property value: in full, without a trailing 业 before a
+    class word (「房地产企业」), or (one character long) beside its property's word
+    (「低风险」)."""
+    if len(value) >= 2:
+        stem = value.removesuffix("业")
+        return value in text or (len(stem) >= 2 and re.search(
+            rf"{re.escape(stem)}(?:企业|公司|行业|类)", text) is not None)
+    return bool(near) and re.search(
+        rf"(?:{near})(?:为|是)?“?{value}|{value}等?(?:{near})", text) is not None
 
 
 def _scaled(number: float, unit: str | None, label_zh: str, prop: str) -> float:
@@ -259,6 +271,8 @@ def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]]) -> str |
     if match is None:
         return None
     said = next((g for g in match.groups() if g), "")
+    if _REGION_WORDS.search(said):
+        return DISTRICT
     for prop in VALUE_PROPERTIES.get(label, ()):
         if any(w in said for w in words.get(prop, ())):
             return prop
@@ -361,8 +375,9 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     limit_match = _LIMIT.search(main)
     limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None
     if order_by and not limit and not (tally and tally.at_least):
-        limit = 10 if _PLURAL.search(main) else 1
-    count_only = not (group_by or order_by) and bool(_COUNT.search(main))
+        limit = 1 if _SINGULAR.search(main) or not _PLURAL.search(main) else 10
+    count_only = (not (group_by or order_by) and bool(_COUNT.search(main))
+                  and not _ROWS_ASKED.search(main))
     if not (conditions or district_id or group_by or order_by or count_only
             or _LISTING.search(main)):
         return None

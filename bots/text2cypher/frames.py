@@ -17,7 +17,9 @@ from pydantic import BaseModel, Field
 
 from kg.ontology import Ontology
 
-Op = Literal["=", ">=", "<=", ">", "<"]
+Op = Literal["=", ">=", "<=", ">", "<", "IN"]
+DISTRICT = "district"
+"""The pseudo-property a breakdown by district groups on (through LOCATED_IN)."""
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "Company": ("industry",),
     "Fund": ("status", "size"),
@@ -33,7 +35,7 @@ class Condition(BaseModel):
 
     prop: str
     op: Op
-    value: str | float | int
+    value: str | float | int | list[str]
     is_date: bool = Field(default=False, description="compare as a date (value is ISO text)")
 
 
@@ -81,7 +83,8 @@ class CompiledFrame(BaseModel):
 
 def _check(frame: ListFrame, ontology: Ontology) -> None:
     props = ontology.node_properties(frame.label)
-    used = [c.prop for c in frame.conditions] + [p for p in (frame.group_by,) if p]
+    used = [c.prop for c in frame.conditions] + [
+        p for p in (frame.group_by,) if p and p != DISTRICT]
     used += _sorted_property(frame)
     unknown = [p for p in used if p not in props]
     if unknown:
@@ -123,16 +126,7 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
     params: dict[str, Any] = {}
     head = f"MATCH (n:{frame.label}){_where(frame, params)}"
     if frame.group_by:
-        column = _column(props[frame.group_by].label_zh)
-        ascending = frame.order_by == "tally" and not frame.descending
-        limit = ""
-        if frame.limit:
-            params["limit"] = frame.limit
-            limit = " LIMIT $limit"
-        return CompiledFrame(
-            cypher=f"{head} RETURN n.{frame.group_by} AS {column}, count(*) AS 数量 "
-                   f"ORDER BY 数量 {'ASC' if ascending else 'DESC'}, {column}{limit}",
-            params=params)
+        return _breakdown(frame, head, params, props)
     if frame.count_only:
         return CompiledFrame(cypher=f"{head} RETURN count(n) AS 数量", params=params)
     parts = [head]
@@ -169,6 +163,29 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
         columns.append(f"j{i}.name AS {_column(companion.column)}")
     parts.append(f"RETURN {', '.join(columns)} ORDER BY {order or 'n.id'}")
     return CompiledFrame(cypher=" ".join(parts), params=params)
+
+
+def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
+               props: dict[str, Any]) -> CompiledFrame:
+    """Counts per value of the grouped property, or per district."""
+    if frame.group_by == DISTRICT:
+        return CompiledFrame(
+            cypher=f"{head} MATCH (n)-[:LOCATED_IN]->(r) "
+                   "OPTIONAL MATCH (r)-[:PART_OF]->(up:District) "
+                   "WITH n, CASE WHEN r:District THEN r ELSE up END AS d WHERE d IS NOT NULL "
+                   "RETURN d.name AS 区县, count(DISTINCT n) AS 数量 ORDER BY 数量 DESC, 区县",
+            params=params)
+    assert frame.group_by is not None
+    column = _column(props[frame.group_by].label_zh)
+    ascending = frame.order_by == "tally" and not frame.descending
+    limit = ""
+    if frame.limit:
+        params["limit"] = frame.limit
+        limit = " LIMIT $limit"
+    return CompiledFrame(
+        cypher=f"{head} RETURN n.{frame.group_by} AS {column}, count(*) AS 数量 "
+               f"ORDER BY 数量 {'ASC' if ascending else 'DESC'}, {column}{limit}",
+        params=params)
 
 
 def _column(label_zh: str) -> str:

@@ -10,13 +10,15 @@ them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
 
-_TOTAL = re.compile(r"总额|合计|总计|总共|一共|累计|共计|加起来|总金额")
+_TOTAL = re.compile(r"总额|合计|总计|总共|一共|累计|共计|加起来|总金额|总规模")
 _HOW_MANY = re.compile(
     r"多少(?:个|位|名|家|只|笔|款)|几(?:个|位|名|家|只|笔|款)|有多少[^钱万元]|数量|人数")
+_ALREADY_TOTAL = re.compile(r"总额|合计|总计")
 _ROWS_WANTED = re.compile(r"各|分别|哪些|哪几|名单|清单|列出|明细|是谁|都有谁|有谁")
 
 
@@ -27,8 +29,26 @@ class ShapedRows(BaseModel):
     rows: list[list[Any]]
 
 
-def _amount_column(columns: list[str]) -> int | None:
+def _amount_column(question: str, columns: list[str], rows: list[list[Any]]) -> int | None:
+    """The column to total: a numeric one the question names (「总规模」 → 规模), else 金额."""
+    numeric = [i for i in range(len(columns))
+               if rows and all(isinstance(r[i], int | float) or r[i] is None for r in rows)]
+    for i in numeric:
+        word = re.split(r"[_（(]", columns[i])[0]
+        if len(word) >= 2 and word in question:
+            return i
     return next((i for i, c in enumerate(columns) if "金额" in c), None)
+
+
+def keep_named_values(question: str, values: Iterable[str], rows: list[list[Any]]
+                      ) -> list[list[Any]]:
+    """The rows holding a value the question names (「哪些已经提前清算了」 keeps the funds whose
+    status is 提前清算); all rows when it names none of ``values`` that the rows hold."""
+    held = {v for r in rows for v in r if isinstance(v, str)}
+    named = [v for v in values if len(v) >= 2 and v in question and v in held]
+    if not named:
+        return rows
+    return [r for r in rows if any(v in named for v in r if isinstance(v, str))]
 
 
 def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> ShapedRows | None:
@@ -37,13 +57,13 @@ def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> Shap
     if _ROWS_WANTED.search(question) or not columns:
         return None
     wants_total, wants_count = bool(_TOTAL.search(question)), bool(_HOW_MANY.search(question))
-    amount = _amount_column(columns)
+    amount = _amount_column(question, columns, rows)
     shaped_columns: list[str] = []
     values: list[Any] = []
     if wants_count:
         shaped_columns.append(f"{columns[0]}数量")
         values.append(len({str(r[0]) for r in rows}))
-    if wants_total and amount is not None:
+    if wants_total and amount is not None and not _ALREADY_TOTAL.search(columns[amount]):
         shaped_columns.append(f"{columns[amount]}合计")
         values.append(round(sum(float(r[amount] or 0) for r in rows), 4))
     if not values:

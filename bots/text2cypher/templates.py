@@ -117,7 +117,8 @@ FUND = ("Fund",)
 
 def _shared_with(name: str, title_zh: str, said: str, match: str, shown: str) -> Template:
     """Companies sharing something with the named one: a value (地址) or a party (法定代表人)."""
-    pattern = rf"(同一|相同|一样).{{0,3}}({said})|({said}).{{0,2}}(相同|一样)|共用.{{0,2}}({said})"
+    pattern = (rf"(同一|相同|一样).{{0,3}}({said})|({said}).{{0,2}}(相同|一样)|"
+               rf"共用.{{0,2}}({said})|({said}).{{0,10}}(还有哪|也在用|也用|也登记)")
     return Template(
         name, title_zh, (pattern,), COMPANY, cypher=f"MATCH (c:Company {{id: $id}}) {match} "
                         f"RETURN o.name AS 企业, o.id AS 编号, {shown} ORDER BY 编号")
@@ -158,11 +159,15 @@ TEMPLATES: tuple[Template, ...] = (
               r"受益股东|说了算|控股股东",),
              COMPANY, risk="ultimate_controllers", id_param="company_id", flatten=_ultimate),
     Template("fund_investors", "基金投资人",
-             (r"投资人|投资者|出资人|谁投资了|认购|谁买|买了|购买|持有人",), FUND,
+             (r"投资人|投资者|出资人|出资|谁投资了|认购|谁买|买了|购买|持有人",), FUND,
              risk="fund_exposure", id_param="fund_id", flatten=_investors),
+    Template("product_investors", "产品投资人",
+             (r"投资人|投资者|出资人|出资|谁投资了|认购|谁买|买了|购买|持有人|投了",), ("Product",),
+             cypher="MATCH (i)-[r:INVESTS_IN]->(p:Product {id: $id}) "
+                    "RETURN i.name AS 投资人, r.amount AS 金额_万元 ORDER BY i.id"),
     # -- simple lookups ---------------------------------------------------------------------
-    Template("controlled_companies", "个人实际控制的企业", (r"〈E〉.*控制",), ("Person",),
-             cypher="MATCH (p:Person {id: $id})-[:CONTROLS]->(c) "
+    Template("controlled_companies", "实际控制的企业", (r"〈E〉.*控制",), HOLDER,
+             cypher="MATCH (p:Company|Person {id: $id})-[:CONTROLS]->(c) "
                     "RETURN c.name AS 企业, c.id AS 编号 ORDER BY c.id"),
     Template("legal_rep_companies", "担任法定代表人的企业",
              (r"〈E〉.*(法定代表人|法人)",), ("Person",),
@@ -196,12 +201,26 @@ TEMPLATES: tuple[Template, ...] = (
              cypher="MATCH (e:RiskEvent)-[:INVOLVES]->(x:Company|Person|Fund|Product {id: $id}) "
                     "RETURN e.name AS 风险事件, e.kind AS 类型, e.severity AS 严重程度, "
                     "e.occurred_on AS 日期 ORDER BY e.occurred_on"),
-    Template("fund_manager", "基金管理人", (r"管理人|由谁管理|谁管理|哪家机构管理|管理机构",), FUND,
+    Template("fund_manager", "基金管理人",
+             (r"管理人|由谁管理|谁管理|谁在管理|哪家机构管理|管理机构|管理方",), FUND,
              cypher="MATCH (m)-[:MANAGES]->(f:Fund {id: $id}) "
                     "RETURN m.name AS 管理人, m.id AS 编号"),
+    Template("investments", "对外投资的基金和产品",
+             (r"〈E〉.*(投了|投资了|认购了|买了|出资了).*(基金|产品)",), HOLDER,
+             cypher="MATCH (i:Company|Person {id: $id})-[r:INVESTS_IN]->(t) "
+                    "RETURN t.name AS 投资标的, r.amount AS 金额_万元 ORDER BY t.id"),
     Template("funds_managed", "管理的基金", (r"基金",), HOLDER,
              cypher="MATCH (m:Company|Person {id: $id})-[:MANAGES]->(f:Fund) "
                     "RETURN f.name AS 基金, f.status AS 状态, f.size AS 规模_万元 ORDER BY f.id"),
+    Template("product_profile", "金融产品信息", (r"状态|期限|收益|规模|发行|类型|情况",),
+             ("Product",),
+             cypher="MATCH (p:Product {id: $id}) "
+                    "RETURN p.name AS 产品, p.status AS 状态, p.kind AS 类型, "
+                    "p.expected_return AS 预期年化收益率, p.term_months AS 期限_月, "
+                    "p.size AS 规模_万元, p.issued_on AS 发布日期"),
+    Template("positions", "个人任职", (r"〈E〉.*(任职|职务|担任)",), ("Person",),
+             cypher="MATCH (p:Person {id: $id})-[s:SERVES_AS]->(c) "
+                    "RETURN c.name AS 任职企业, s.title AS 职务 ORDER BY c.id"),
     Template("fund_products", "基金产品及状态", (r"产品|状态|份额",), FUND,
              cypher="MATCH (f:Fund {id: $id})-[:ISSUES]->(p:Product) "
                     "RETURN p.name AS 产品, p.status AS 状态 ORDER BY p.id"),

@@ -52,9 +52,11 @@ class GraphVocabulary(BaseModel):
         titles = sorted((str(r["v"]) for r in rows if str(r["v"]).strip()), key=len, reverse=True)
         return cls(values=values, titles=titles)
 
-    def title_in(self, text: str) -> str | None:
-        """The longest job title the text names (「行长」, 「财务总监」), if any."""
-        return next((t for t in self.titles if t in text), None)
+    def all_values(self) -> list[str]:
+        """Every value of every condition property, longest first."""
+        return sorted({v for props in self.values.values() for vs in props.values() for v in vs},
+                      key=len, reverse=True)
+
 
 
 def vocabulary_of(store: GraphStore) -> GraphVocabulary:

@@ -4,7 +4,8 @@ The draft is what the emergency flow needs before it looks anything up: which ha
 where, how many people are hurt, what was lost and what was sent. Every mention keeps its
 span in the text; ``time`` and ``location`` are the ones the incident itself is told with
 (the first dated time and the first named place in the first sentence that names the hazard,
-else the first of each in the text), ``times`` and ``locations`` every one found.
+else the first of each in the text; a dateline's city is never the incident's place), ``times``
+and ``locations`` every one found.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def extract_incident(text: str, reference_time: datetime | None = None,
         hazard_evidence=evidence,
         time=_main(times, evidence, text, lambda t: t.date is not None),
         times=times,
-        location=_main(places, evidence, text, lambda p: not p.generic),
+        location=_main([p for p in places if not p.dateline], evidence, text,
+                       lambda p: not p.generic),
         locations=places,
         casualties=find_casualties(text),
         losses=find_losses(text),

@@ -2,30 +2,40 @@
 matched to the city's regions when a gazetteer is given.
 
 Reports name real places anywhere (「甘肃省甘南藏族自治州夏河县」, 「205国道清河镇附近路段」,
-「意大利南部卡拉布里亚大区」), so no fixed list can hold them. The phrase is found from jieba's
-words: a place name (part of speech ``ns``) or a word ending in a place suffix (省, 市, 县, 区,
-镇, 乡, 村, 路, 街, 大道, 大桥, 高速, 国道, 隧道 …) starts a phrase, and the phrase runs on over
-further such words, over position words after a place (北部, 境内, 附近, 交界处, 路段 …), over
-「至」/「与」/「和」 between two places, and over a facility named right after it (学校, 工地,
-仓库 …). Words that name a scene rather than a place (现场, 当地, 灾区, 医院, 家中) are places
-too, marked ``generic``. :func:`nlu.address.normalise_address` matches each phrase against
-the gazetteer's districts, streets, communities and landmarks.
+「意大利南部卡拉布里亚大区」), so no fixed list can hold them; they are found from jieba's
+words, the way the CEC corpus marks a location: where something happens.
+
+* A phrase that a locative word governs (「在……发生」, 「送往……」) is a place whole, the noun
+  phrase up to the next verb (:mod:`nlu.incidents.place_frames`): 「某路与某路的十字路口处」,
+  「某县人民医院」, 「驾驶室内」. One without a place name (「路中央」) is marked ``generic``.
+* Elsewhere a place name (part of speech ``ns``) or a word ending in a place suffix (省, 市,
+  县, 路, 大道, 国道 …) starts the same noun phrase (「307国道某市某乡某路口」), unless the
+  place only qualifies the noun after it (「某市消防支队」, 「当地时间」, 「某国总统」:
+  :mod:`nlu.incidents.place_context`).
+* Listed places (「甲、乙和丙」) are one phrase each, unless the phrase is where they meet
+  (「甲路与乙路交叉口」).
+* Scene words (现场, 当地, 医院, 家中) count, marked ``generic``, only after a locative word
+  (「赶到现场」, not 「现场救援人员」).
+* A news agency's dateline city (「新华网杭州5月12日电」) is a place too, marked ``dateline``:
+  where the report was filed, not where the incident happened.
+
+:func:`nlu.address.normalise_address` matches each named phrase against the gazetteer's
+districts, streets, communities and landmarks.
 """
 
 from __future__ import annotations
 
-import logging
 import re
+from typing import NamedTuple
 
-import jieba
-import jieba.posseg as posseg
 from pydantic import BaseModel, Field
 
 from kg.gazetteer import Gazetteer
 from nlu.address import normalise_address
+from nlu.incidents.place_context import after_locative, is_aside, is_attribute, is_dateline
+from nlu.incidents.place_frames import find_frames, phrase_end
 from nlu.incidents.spans import Span
-
-jieba.setLogLevel(logging.WARNING)
+from nlu.incidents.words import Word, cut
 
 # Administrative and road units, longest first; a phrase's units are cut after each.
 _UNITS = ("特别行政区", "自治区", "自治州", "自治县", "省", "市", "州", "盟", "县", "区", "旗",
@@ -33,31 +43,36 @@ _UNITS = ("特别行政区", "自治区", "自治州", "自治县", "省", "市"
           "高速", "国道", "省道", "县道", "公路", "隧道", "桥", "邦", "岛")
 _UNIT = re.compile("|".join(_UNITS))
 _SUFFIX = re.compile(rf"(?:{'|'.join(_UNITS)}|开发区|工业园区|园区|矿|港|湾|河|江|湖|山)$")
-_POSITION = frozenset({
-    "北部", "南部", "东部", "西部", "中部", "东北部", "西北部", "东南部", "西南部", "境内", "地区",
-    "一带", "附近", "交界处", "交界", "路口", "路段", "段", "方向", "处", "近海", "海域", "沿岸",
-    "郊区", "市区", "城区", "市郊", "县城", "辖区", "以东", "以西", "以南", "以北", "内", "上",
-})
-_JOINERS = frozenset({"至", "与", "和", "、"})
-_FACILITIES = re.compile(
-    r"(?:学校|中学|小学|大学|幼儿园|医院|工地|工厂|厂|仓库|商场|市场|超市|酒店|宾馆|旅馆|饭店"
-    r"|餐馆|食堂|公司|车站|火车站|汽车站|机场|码头|地铁站|广场|大厦|大楼|小区|宿舍|煤矿|网吧"
-    r"|加油站|停车场|船坞|清真寺|教堂|寺)$"
-)
 _GENERIC = frozenset({
     "现场", "事故现场", "事发现场", "火灾现场", "爆炸现场", "当地", "灾区", "震区", "震中",
     "重灾区", "医院", "当地医院", "家中", "火场", "全市", "全县", "全省", "市区", "城区",
 })
-# Common words jieba tags as place names (seen on the CEC dev split), and words that name
-# only a kind of area.
-_NOT_PLACES = frozenset({"深度", "东西", "扎根", "中断", "长龙", "地区", "道路", "街道", "路面"})
-# News agencies whose dateline (「新华社北京5月12日电」) names where the report was filed.
-_DATELINE = re.compile(r"(?:社|网|报|台|电视|记者)$")
+# Common words jieba tags as place names (seen on the CEC dev split), and words for a kind of
+# area, which name no place by themselves (「多个城市」, 「20个乡镇」).
+_NOT_PLACES = frozenset({
+    "深度", "东西", "扎根", "中断", "长龙", "地区", "道路", "街道", "路面", "城市", "乡镇", "地市",
+    "省市", "省区", "县区", "度区", "辖区", "市县", "村镇", "社区", "山区", "林区", "景区",
+})
+# A news agency's name, which jieba may join to the dateline's city (「新华网」+「杭州」).
+_AGENCY = re.compile(r"(?:社|网)$")
+_ROAD_NUMBER = re.compile(r"[0-9０-９A-Za-zＡ-Ｚ]+")
+_NUMBERED_ROAD = re.compile(r"(?:国道|省道|县道|高速|公路|线)")
+_NAMED_ROAD = re.compile(r"大道|大街|高速公路|高速路?|公路|国道|环路|隧道|大桥")
+# A pronoun that stands for a place named before (「该」+「路段」, 「我省」).
+_DEICTIC = re.compile(r"该|我省|我市|本市|本省|该省|该市|该县|该区|该州")
+_LIST_JOINERS = frozenset({"、", "和", "及", "与", "以及"})
+# Words that make listed places one location: where they meet (「甲路与乙路的十字路口」).
+_JUNCTION = re.compile(r"交界|交叉|交汇|路口|两地|相交|十字")
 _SINGLE_UNITS = frozenset("省市州县区镇乡村路街巷桥岛")
 _NOUNISH = ("n", "nz", "nr", "nrt", "ns", "j", "nt")
 _PLACE_TAGS = frozenset({"ns"})
-_MODIFIER_TAGS = frozenset({"b", "m", "nz", "n", "j", "nr", "nrt"})
-_MAX_FACILITY_GAP = 4  # words between a place and the facility it names (「…某中学内一工地」)
+
+
+class _Found(NamedTuple):
+    start: int
+    end: int
+    generic: bool = False
+    dateline: bool = False
 
 
 class RegionMatch(BaseModel):
@@ -76,80 +91,135 @@ class PlaceMention(Span):
     units: list[str] = Field(default_factory=list,
                              description="the phrase cut after each unit: 甘肃省|甘南藏族自治州")
     generic: bool = Field(default=False, description="a scene word (现场, 当地), not a name")
+    dateline: bool = Field(default=False,
+                           description="a news agency's dateline city, where the report was filed")
     region: RegionMatch | None = None
-
-
-def _is_place(word: str, flag: str) -> bool:
-    if word in _NOT_PLACES:
-        return False
-    if flag in _PLACE_TAGS and len(word) > 1:
-        return True
-    if len(word) == 1:
-        return word in _SINGLE_UNITS and not flag.startswith(("v", "p", "d"))
-    return flag.startswith(("n", "j", "m")) and bool(_SUFFIX.search(word))
 
 
 def find_places(text: str, gazetteer: Gazetteer | None = None,
                 min_confidence: float = 0.5) -> list[PlaceMention]:
-    """Every place phrase in ``text``, left to right; with a ``gazetteer`` each phrase that
-    matches the city's regions with at least ``min_confidence`` carries that match."""
-    words: list[tuple[str, str, int]] = []
-    offset = 0
-    for word, flag in posseg.cut(text):
-        words.append((word, flag, offset))
-        offset += len(word)
-    found: list[PlaceMention] = []
+    """Every place phrase in ``text`` where something happens, left to right; with a
+    ``gazetteer`` each named phrase that matches the city's regions with at least
+    ``min_confidence`` carries that match."""
+    words = cut(text)
+    places = [_is_place(w) for w in words]
+    found: list[_Found] = []
+    taken = [False] * len(words)
+    for first, last in find_frames(words, places):
+        found.extend(
+            _Found(words[a].start, words[b - 1].end, generic=not _names_one(words, places, a, b))
+            for a, b in _split_list(words, first, last)
+            if not (places[b - 1] and is_attribute(text, words[b - 1].end)))
+        taken[first:last] = [True] * (last - first)
     i = 0
     while i < len(words):
-        word, flag, start = words[i]
-        if word in _GENERIC:
-            found.append(PlaceMention(text=word, start=start, end=start + len(word),
-                                      generic=True))
+        word = words[i]
+        if taken[i]:
             i += 1
-            continue
-        if not _is_place(word, flag):
+        elif scene := _scene(text, word):
+            found.append(scene)
             i += 1
-            continue
-        # A bare name before the place word belongs to it (「某某」+「村」).
-        if i > 0 and words[i - 1][1] in _NOUNISH and len(word) <= 2 and word[-1] in _SINGLE_UNITS:
-            start = words[i - 1][2]
-        j = _extend(words, i + 1)
-        end = words[j - 1][2] + len(words[j - 1][0])
-        phrase = text[start:end]
-        if len(phrase) < 2 or _DATELINE.search(text[max(0, start - 2) : start]):
+        elif not places[i] or word.text in _GENERIC:
+            i += 1
+        else:
+            start = _name_start(words, i)
+            j = max(phrase_end(words, start, places), i + 1)
+            found.extend(_names(text, words, start, j))
             i = j
+    return [_mention(text, f, gazetteer, min_confidence) for f in sorted(found)]
+
+
+def _names_one(words: list[Word], places: list[bool], first: int, last: int) -> bool:
+    """Whether words ``first`` to ``last`` hold a place name, not just a unit (「路」+「中央」)."""
+    return any(places[k] and len(words[k].text) > 1 for k in range(first, last))
+
+
+def _is_place(word: Word) -> bool:
+    """Whether a word names a place by itself: a place name, or a word with a place suffix."""
+    text, flag = word.text, word.flag
+    if text in _NOT_PLACES:
+        return False
+    if flag in _PLACE_TAGS and len(text) > 1:
+        return True
+    if len(text) == 1:
+        return text in _SINGLE_UNITS and not flag.startswith(("v", "p", "d"))
+    return flag.startswith(("n", "j", "m")) and bool(_SUFFIX.search(text))
+
+
+def _scene(text: str, word: Word) -> _Found | None:
+    """A scene word (现场, 医院) after a locative word, also where jieba wrote the two as one
+    (「赶赴现场」)."""
+    if word.text in _GENERIC:
+        if after_locative(text, word.start) and not is_attribute(text, word.end):
+            return _Found(word.start, word.end, generic=True)
+        return None
+    for generic in _GENERIC:
+        start = word.end - len(generic)
+        if len(word.text) > len(generic) and word.text.endswith(generic) and after_locative(
+                text, start):
+            return _Found(start, word.end, generic=True)
+    return None
+
+
+def _name_start(words: list[Word], i: int) -> int:
+    """The first word of a place phrase whose first place word is ``i``: with the number of a
+    road (「307」+「国道」), the name before a road or a one-character unit (「某某」+「村」,
+    「某某」+「大道」) or the pronoun before a unit (「该」+「区」)."""
+    if i == 0:
+        return i
+    word, before = words[i], words[i - 1]
+    if _NUMBERED_ROAD.match(word.text) and _ROAD_NUMBER.fullmatch(before.text):
+        return i - 1
+    if before.flag in _NOUNISH and ((len(word.text) <= 2 and word.text[-1] in _SINGLE_UNITS)
+                                    or _NAMED_ROAD.fullmatch(word.text)):
+        return i - 1
+    if _DEICTIC.fullmatch(before.text):
+        return i - 1
+    return i
+
+
+def _names(text: str, words: list[Word], first: int, last: int) -> list[_Found]:
+    """The place phrase of words ``first`` to ``last``: without a news agency's name before it,
+    split into its listed places, less those that only qualify a noun or are an aside."""
+    if first < last - 1 and _AGENCY.search(words[first].text):
+        first += 1
+    found = []
+    for a, b in _split_list(words, first, last):
+        start, end = words[a].start, words[b - 1].end
+        if end - start < 2:
             continue
-        found.append(PlaceMention(text=phrase, start=start, end=end, units=_units(phrase),
-                                  region=_region(phrase, gazetteer, min_confidence)))
-        i = j
+        if is_dateline(text, start, end):
+            found.append(_Found(start, end, dateline=True))
+        elif not (is_attribute(text, end) or is_aside(text, start)):
+            found.append(_Found(start, end))
     return found
 
 
-def _extend(words: list[tuple[str, str, int]], j: int) -> int:
-    """The index after the last word of a place phrase whose first words end before ``j``."""
-    while j < len(words):
-        word, flag, _ = words[j]
-        if _is_place(word, flag) or word in _POSITION or re.fullmatch(r"\d+公里处?|\d+号", word):
-            j += 1
-        elif ((word in _JOINERS or flag in _MODIFIER_TAGS) and j + 1 < len(words)
-              and _is_place(words[j + 1][0], words[j + 1][1])):
-            j += 2  # 「甲地至乙地」, 「二级公路」
-        elif facility := _facility_end(words, j):
-            j = facility
-        else:
-            break
-    return j
+def _split_list(words: list[Word], first: int, last: int) -> list[tuple[int, int]]:
+    """Listed places (「甲、乙和丙」) as one word range each, unless the phrase names where they
+    meet (「甲路与乙路的十字路口」)."""
+    phrase = "".join(w.text for w in words[first:last])
+    if _JUNCTION.search(phrase):
+        return [(first, last)]
+    ranges, begin = [], first
+    for k in range(first, last):
+        if words[k].text in _LIST_JOINERS:
+            if k > begin:
+                ranges.append((begin, k))
+            begin = k + 1
+    if last > begin:
+        ranges.append((begin, last))
+    return ranges
 
 
-def _facility_end(words: list[tuple[str, str, int]], j: int) -> int | None:
-    """The index after a facility named within a few nouns of the place (「一工地」)."""
-    for k in range(j, min(j + _MAX_FACILITY_GAP, len(words))):
-        word, flag = words[k][0], words[k][1]
-        if _FACILITIES.search(word) and flag.startswith(("n", "j")):
-            return k + 1
-        if not (flag.startswith(("n", "m", "j", "q", "f")) or word in {"的", "一"}):
-            return None
-    return None
+def _mention(text: str, found: _Found, gazetteer: Gazetteer | None,
+             min_confidence: float) -> PlaceMention:
+    phrase = text[found.start : found.end]
+    if found.generic:
+        return PlaceMention(text=phrase, start=found.start, end=found.end, generic=True)
+    return PlaceMention(text=phrase, start=found.start, end=found.end, units=_units(phrase),
+                        dateline=found.dateline,
+                        region=_region(phrase, gazetteer, min_confidence))
 
 
 def _units(phrase: str) -> list[str]:

@@ -66,7 +66,7 @@ def test_without_a_reference_only_full_dates_resolve() -> None:
 
 
 def test_places_keep_their_words_and_units() -> None:
-    text = "7月8日，甘肃省甘南藏族自治州夏河县发生地震，现场已有救援队。"
+    text = "7月8日，甘肃省甘南藏族自治州夏河县发生地震，救援队已赶到现场。"
     draft = extract_incident(text, _REFERENCE)
     assert draft.location is not None
     assert draft.location.text == "甘肃省甘南藏族自治州夏河县"
@@ -77,7 +77,30 @@ def test_places_keep_their_words_and_units() -> None:
 
 def test_a_dateline_is_not_the_incident_place() -> None:
     draft = extract_incident("新华社杭州7月8日电 某县一工厂发生火灾。")
-    assert all(p.text != "杭州" for p in draft.locations)
+    assert [(p.text, p.dateline) for p in draft.locations] == [("杭州", True)]
+    assert draft.location is None
+
+
+@pytest.mark.parametrize(("text", "places"), [
+    ("事故发生在南湖路与北岸街的十字路口处，两车相撞。", ["南湖路与北岸街的十字路口处"]),
+    ("昨日在318国道江口镇附近发生车祸。", ["318国道江口镇附近"]),
+    ("货车翻下公路右侧10多米深的山沟，两人被困驾驶室内。",
+     ["公路右侧10多米深的山沟", "驾驶室内"]),
+    ("宁夏、青海、甘肃等地有明显震感。", ["宁夏", "青海", "甘肃"]),
+])
+def test_a_place_is_the_whole_phrase_of_where_it_happened(text: str, places: list[str]) -> None:
+    assert [p.text for p in extract_incident(text).locations] == places
+
+
+def test_a_place_that_only_qualifies_a_noun_is_no_location() -> None:
+    draft = extract_incident("杭州市消防支队接到报警后赶到现场，当地时间下午起火。")
+    assert [(p.text, p.generic) for p in draft.locations] == [("现场", True)]
+
+
+def test_scene_words_count_only_after_a_locative_word() -> None:
+    draft = extract_incident("伤者被送往医院救治，现场救援人员称货车侧翻在路中央。")
+    assert [(p.text, p.generic) for p in draft.locations] == [("医院", True), ("路中央", True)]
+    assert draft.location is not None and draft.location.text == "医院"
 
 
 def test_casualties_in_digits_and_chinese_numerals() -> None:

@@ -20,7 +20,7 @@ from kg.store import GraphStore
 
 log = logging.getLogger(__name__)
 
-MENTION_LABELS = ("Company", "Person", "Fund", "Product", "RiskEvent", "District")
+MENTION_LABELS = ("Company", "Person", "Fund", "Product", "RiskEvent", "District", "Street")
 """The labels whose names a regulator's question may use."""
 CITY_PREFIXES = ("滨江市", "滨江")
 LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "（有限合伙）")

@@ -23,7 +23,7 @@ from bots.guarded_rewrite import Completer
 from bots.text2cypher.frame_parser import parse_frame
 from bots.text2cypher.frames import ListFrame, compile_frame
 from bots.text2cypher.llm_cypher import LLMCypherError, write_cypher
-from bots.text2cypher.shaping import keep_named_values, shape_rows
+from bots.text2cypher.shaping import keep_named_values, members_asked, ranked_rows, shape_rows
 from bots.text2cypher.templates import (
     TEMPLATES,
     Template,
@@ -44,6 +44,7 @@ from kg.store import GraphStore
 log = logging.getLogger(__name__)
 
 Status = Literal["answered", "clarify", "not_found", "unanswered", "refused"]
+_REGION_LABELS = frozenset({"District", "Street"})
 _ORGANISATION = re.compile(r"[一-龥]{2,12}?(?:集团|有限公司|股份公司|银行|小贷|城投|置业|实业)")
 _PLACE = re.compile(r"([一-龥]{1,6}?(?:新区|区|县|街道|镇|乡))(?:有|的|内|里|注册|辖区|范围)")
 _NOT_PLACES = frozenset({"全区", "本区", "辖区", "地区", "园区", "城区", "市区", "社区", "小区",
@@ -182,7 +183,7 @@ def _unresolved_name(text: str, mentions: list[Mention]) -> bool:
     register-wide answer would then answer a different question."""
     for match in _ORGANISATION.finditer(text):
         if not any(m.start < match.end() and match.start() < m.end and m.candidates[0].label
-                   != "District" for m in mentions):
+                   not in _REGION_LABELS for m in mentions):
             return True
     return False
 
@@ -196,6 +197,19 @@ def _unknown_place(text: str, mentions: list[Mention]) -> str | None:
         if place not in _NOT_PLACES and not covered:
             return place
     return None
+
+
+def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, anchor: str | None
+              ) -> GraphResult:
+    """A template's rows kept to the values the question names, ranked and cut when it asks
+    for the top ones, or exploded into members when it asks which companies a circle or chain
+    involves."""
+    rows = keep_named_values(text, vocabulary.all_values(), result.rows)
+    rows = ranked_rows(text, result.columns, rows) or rows
+    members = members_asked(text, rows, anchor)
+    if members is not None:
+        return result.model_copy(update={"columns": ["成员"], "rows": members})
+    return result.model_copy(update={"rows": rows})
 
 
 def _strong(frame: ListFrame | None) -> bool:
@@ -216,11 +230,11 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
     vocabulary = vocabulary or vocabulary_of(store)
     text = normalise(question)
     mentions = index.find(text)
-    districts = {c.id for m in mentions for c in m.candidates if c.label == "District"}
-    anchored = any(c.label != "District" for m in mentions for c in m.candidates) or (
+    regions = [c.id for m in mentions for c in m.candidates if c.label in _REGION_LABELS]
+    anchored = any(c.label not in _REGION_LABELS for m in mentions for c in m.candidates) or (
         _unresolved_name(text, mentions))
     frame = None if anchored else parse_frame(
-        text, store.ontology, vocabulary, next(iter(districts)) if len(districts) == 1 else None)
+        text, store.ontology, vocabulary, regions[-1] if regions else None)
     if frame is not None and (place := _unknown_place(text, mentions)):
         return GraphResult(question=question, status="not_found", source="frame",
                            title_zh=_frame_title(frame),
@@ -243,6 +257,7 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
         return result
     template = template_named(match.template)
     params = dict(match.params)
+    anchor: str | None = None
     if template.entity and match.mention is not None:
         candidates = _narrowed(store, _fitting(template, match.mention), text)
         if len(candidates) > 1:
@@ -253,14 +268,13 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
                                message=f"「{match.mention.text}」对应多个主体，请问您指的是："
                                        f"{listed}？")
         params[template.id_param] = candidates[0].id
+        anchor = candidates[0].name
     try:
         result = _run_template(store, guard, template, params)
     except NotFoundError as exc:
         return GraphResult(question=question, status="not_found", source=template.name,
                            title_zh=template.title_zh, params=params, message=exc.message)
-    kept = keep_named_values(text, vocabulary.all_values(), result.rows)
-    if len(kept) != len(result.rows):
-        result = result.model_copy(update={"rows": kept})
+    result = _reshaped(result, text, vocabulary, anchor)
     shaped = shape_rows(text, result.columns, result.rows)
     if shaped is not None:
         result = result.model_copy(update=shaped.model_dump())

@@ -16,7 +16,15 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bots.text2cypher.frames import DISTRICT, Companion, Condition, ListFrame, Op, Tally
+from bots.text2cypher.frames import (
+    DISTRICT,
+    Aggregate,
+    Companion,
+    Condition,
+    ListFrame,
+    Op,
+    Tally,
+)
 from bots.text2cypher.vocabulary import VALUE_PROPERTIES, GraphVocabulary
 from kg.ontology import Ontology, city_now
 
@@ -30,6 +38,10 @@ COUNTERS = {"家": "Company", "只": "Fund", "款": "Product", "起": "RiskEvent
             "名": "Person"}
 _ASKED_CLASS = re.compile(
     rf"哪(?:些|个|位|家|只|款|一)({'|'.join(word for word, _ in CLASS_WORDS)})")
+_COUNTED_CLASS = re.compile(
+    rf"(?:\d+|[一二两三四五六七八九十]+)(?:个|家|只|位|名|款|起)"
+    rf"({'|'.join(word for word, _ in CLASS_WORDS)})")
+_ASKED_COUNTER = re.compile(r"哪([家只位款])")
 # Nouns naming the other end of a relationship; blanked before the listed class is sought.
 _ROLE_NOUNS = re.compile(
     r"法定代表人|实际控制人|控制人|管理人|投资人|投资者|股东|担保人|发行人|高管|法人")
@@ -70,7 +82,7 @@ TALLY_WORDS: tuple[RelationWord, ...] = (
     RelationWord("持股|参股|对外投资", "HOLDS_SHARES"),
     RelationWord("投资人|投资者|认购人", "INVESTS_IN", "amount", incoming=True),
     RelationWord("投资|认购", "INVESTS_IN", "amount"),
-    RelationWord("管理", "MANAGES"),
+    RelationWord("管理|管的|在管", "MANAGES"),
     RelationWord("发行|产品", "ISSUES"),
     RelationWord("风险事件|涉及|涉事", "INVOLVES"),
     RelationWord("高管|任职|董监高", "SERVES_AS"),
@@ -86,15 +98,20 @@ COMPANION_WORDS: tuple[RelationWord, ...] = (
     RelationWord("产品", "ISSUES", incoming=False),
 )
 _SUM_WORDS = re.compile(r"总额|金额|总金额|合计|多少钱|资金|总计")
-_COMPANION_SPLIT = re.compile(r"(?<!涉)及其|以及|(?<!涉)及|和它们的|并列出|并给出|同时列出|附上")
+_COMPANION_SPLIT = re.compile(
+    r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下)|和它们的|并列出|并给出|同时列出|附上")
 _SUPERLATIVE = re.compile(
     r"最(高|大|多|新|晚|近|低|小|少|早)|排名|排行|前\d|前[一二两三四五六七八九十]")
 _ASCENDING = frozenset("低小少早")
 _NUMERAL = r"\d+|[一二两三四五六七八九十]+"
 _COUNTED = r"(?:家|只|位|名|款|起|笔|个(?!月))"
 _LIMIT = re.compile(rf"前({_NUMERAL})|({_NUMERAL}){_COUNTED}(?!及?以上|以下)")
-_AT_LEAST = re.compile(rf"(?:超过|多于|至少|不少于)?({_NUMERAL}){_COUNTED}(?:及)?以上|"
-                       rf"(?:超过|多于|至少|不少于)({_NUMERAL}){_COUNTED}")
+_AT_LEAST = re.compile(rf"(?P<n1>{_NUMERAL}){_COUNTED}(?:及)?以上|"
+                       rf"(?P<over>超过|多于|大于)(?P<n2>{_NUMERAL}){_COUNTED}|"
+                       rf"(?:至少|不少于)(?P<n3>{_NUMERAL}){_COUNTED}")
+_STRICT = frozenset({"超过", "多于", "大于", "高于"})
+_AMOUNT_OVER = re.compile(r"(?:金额|总额|合计|累计|总共).{0,4}?"
+                          r"(?P<op>超过|多于|大于|高于|不低于|不少于|至少)(?P<num>\d+(?:\.\d+)?)(?P<unit>亿元|亿|万元|万)")
 _PLURAL = re.compile(r"哪些|有哪|排名|排行|几|列出|名单|清单")
 _COUNT = re.compile(r"多少|几(?:家|个|只|起|位|名|款)|数量|总数|一共|共有|总共|共计")
 _REGION_WORDS = re.compile(r"区县|区|县|地区|辖区")
@@ -111,7 +128,8 @@ _OPS: dict[str, Op] = {
     "不低于": ">=", "不少于": ">=", "不小于": ">=", "大于等于": ">=", "至少": ">=",
     "及以上": ">=", "以上": ">=", "超过": ">", "高于": ">", "大于": ">", "多于": ">",
     "不高于": "<=", "不超过": "<=", "不大于": "<=", "小于等于": "<=", "及以下": "<=",
-    "以下": "<=", "以内": "<=", "低于": "<", "少于": "<", "小于": "<",
+    "以下": "<=", "以内": "<=", "低于": "<", "少于": "<", "小于": "<", "不到": "<",
+    "不足": "<", "未满": "<", "未达到": "<",
 }
 _BEFORE_OPS = "|".join(sorted((k for k in _OPS if "以" not in k), key=len, reverse=True))
 _AFTER_OPS = "及以上|以上|及以下|以下|以内"
@@ -148,9 +166,12 @@ def _property_words(ontology: Ontology, label: str) -> dict[str, tuple[str, ...]
 
 def _listed_label(main: str) -> str | None:
     blanked = _ROLE_NOUNS.sub("□", main)
-    asked = _ASKED_CLASS.search(blanked)
+    asked = _ASKED_CLASS.search(blanked) or _COUNTED_CLASS.search(blanked)
     if asked:
         return dict(CLASS_WORDS)[asked.group(1)]
+    which = _ASKED_COUNTER.search(blanked)
+    if which:
+        return COUNTERS[which.group(1)]
     best: tuple[int, str] | None = None
     for word, label in CLASS_WORDS:
         at = blanked.rfind(word)
@@ -183,8 +204,10 @@ def _names_value(text: str, value: str, near: str) -> bool:
     (「低风险」)."""
     if len(value) >= 2:
         stem = value.removesuffix("业")
-        return value in text or (len(stem) >= 2 and re.search(
-            rf"{re.escape(stem)}(?:企业|公司|行业|类)", text) is not None)
+        short = value.replace("和", "").replace("、", "")
+        return value in text or (len(short) >= 3 and short in text) or (
+            len(stem) >= 2 and re.search(rf"{re.escape(stem)}(?:企业|公司|行业|类)", text)
+            is not None)
     return bool(near) and re.search(
         rf"(?:{near})(?:为|是)?“?{value}|{value}等?(?:{near})", text) is not None
 
@@ -343,6 +366,39 @@ def _order(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, lab
     return "tally", descending
 
 
+def _tally_threshold(main: str, tally: Tally) -> Tally:
+    """The tally with the floor the question sets: 「5家以上」 (≥ 5), 「超过3家」 (> 3), or for
+    a sum 「累计金额超过1500万元」 (> 1500 万元)."""
+    counted = _AT_LEAST.search(main)
+    if counted:
+        said = counted.group("n1") or counted.group("n2") or counted.group("n3")
+        return tally.model_copy(update={"at_least": float(chinese_number(said)),
+                                        "strictly": bool(counted.group("over"))})
+    amount = _AMOUNT_OVER.search(main)
+    if tally.function == "sum" and amount:
+        scale = 10000.0 if amount.group("unit") in ("亿", "亿元") else 1.0
+        return tally.model_copy(update={"at_least": float(amount.group("num")) * scale,
+                                        "strictly": amount.group("op") in _STRICT})
+    return tally
+
+
+def _aggregates(main: str, label: str, ontology: Ontology, words: dict[str, tuple[str, ...]]
+                ) -> list[Aggregate]:
+    """Sums and averages of numeric properties a count or breakdown also asks for
+    (「总规模」, 「平均注册资本」)."""
+    found = []
+    for name, prop in ontology.node_properties(label).items():
+        if prop.datatype not in ("double", "integer") or name not in words:
+            continue
+        said = "|".join(map(re.escape, words[name]))
+        if re.search(rf"平均(?:{said})|(?:{said})(?:的)?平均", main):
+            found.append(Aggregate(function="avg", prop=name))
+        if re.search(rf"总(?:{said})|(?:{said})的?(?:合计|总额|总和|加总)|合计(?:{said})",
+                     main):
+            found.append(Aggregate(function="sum", prop=name))
+    return found
+
+
 def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                 district_id: str | None = None) -> ListFrame | None:
     """The register-wide frame a (normalised) question asks for, or None when it asks
@@ -359,18 +415,15 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     group_by = _group_by(main, label, words)
     order_by, descending = _order(main, words, ontology, label)
     tally = None
-    at_least = _AT_LEAST.search(main)
     if group_by:
         order_by = "tally" if order_by else None
-    elif order_by == "tally" or at_least or (
+    elif order_by == "tally" or _AT_LEAST.search(main) or _AMOUNT_OVER.search(main) or (
             order_by is None and "各" in main and _COUNT.search(main)):
         tally = _tally(main, label, ontology)
         if tally is None:
             order_by = None
         else:
-            if at_least:
-                tally = tally.model_copy(update={"at_least": chinese_number(
-                    at_least.group(1) or at_least.group(2))})
+            tally = _tally_threshold(main, tally)
             order_by = order_by or "tally"
     limit_match = _LIMIT.search(main)
     limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None
@@ -384,4 +437,6 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     return ListFrame(label=label, conditions=conditions, district_id=district_id, tally=tally,
                      group_by=group_by, count_only=count_only, order_by=order_by,
                      descending=descending, limit=limit or None,
+                     aggregates=_aggregates(main, label, ontology, words)
+                     if group_by or count_only else [],
                      companions=_companions(tail, label, ontology))

@@ -47,7 +47,15 @@ class Tally(BaseModel):
     function: Literal["count", "sum"]
     prop: str | None = Field(default=None, description="the relationship property summed")
     column: str
-    at_least: int | None = Field(default=None, ge=0, description="keep rows whose tally ≥ this")
+    at_least: float | None = Field(default=None, ge=0, description="keep rows whose tally ≥ this")
+    strictly: bool = Field(default=False, description="keep rows whose tally > at_least")
+
+
+class Aggregate(BaseModel):
+    """A sum or average of a numeric property that a count or breakdown also reports."""
+
+    function: Literal["sum", "avg"]
+    prop: str
 
 
 class Companion(BaseModel):
@@ -64,13 +72,14 @@ class ListFrame(BaseModel):
 
     label: str
     conditions: list[Condition] = Field(default_factory=list)
-    district_id: str | None = None
+    district_id: str | None = Field(default=None, description="a district or street id")
     tally: Tally | None = None
     group_by: str | None = None
     count_only: bool = False
     order_by: str | None = Field(default=None, description="a property, or 'tally'")
     descending: bool = True
     limit: int | None = Field(default=None, ge=1, le=1000)
+    aggregates: list[Aggregate] = Field(default_factory=list)
     companions: list[Companion] = Field(default_factory=list)
 
 
@@ -84,7 +93,7 @@ class CompiledFrame(BaseModel):
 def _check(frame: ListFrame, ontology: Ontology) -> None:
     props = ontology.node_properties(frame.label)
     used = [c.prop for c in frame.conditions] + [
-        p for p in (frame.group_by,) if p and p != DISTRICT]
+        p for p in (frame.group_by,) if p and p != DISTRICT] + [a.prop for a in frame.aggregates]
     used += _sorted_property(frame)
     unknown = [p for p in used if p not in props]
     if unknown:
@@ -113,7 +122,7 @@ def _where(frame: ListFrame, params: dict[str, Any]) -> str:
         clauses.append(f"n.{condition.prop} {condition.op} {value}")
     if frame.district_id:
         params["district"] = frame.district_id
-        clauses.append("((n)-[:LOCATED_IN]->(:District {id: $district}) OR "
+        clauses.append("((n)-[:LOCATED_IN]->(:Region {id: $district}) OR "
                        "(n)-[:LOCATED_IN]->(:Street)-[:PART_OF]->(:District {id: $district}))")
     return f" WHERE {' AND '.join(clauses)}" if clauses else ""
 
@@ -128,7 +137,8 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
     if frame.group_by:
         return _breakdown(frame, head, params, props)
     if frame.count_only:
-        return CompiledFrame(cypher=f"{head} RETURN count(n) AS 数量", params=params)
+        return CompiledFrame(cypher=f"{head} RETURN count(n) AS 数量{_aggregated(frame, props)}",
+                             params=params)
     parts = [head]
     carried = "n"
     if frame.tally:
@@ -139,7 +149,8 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
                      f"WITH n, {measure} AS tally")
         if tally.at_least is not None:
             params["at_least"] = tally.at_least
-            parts.append("WITH n, tally WHERE tally >= $at_least")
+            compare = ">" if tally.strictly else ">="
+            parts.append(f"WITH n, tally WHERE tally {compare} $at_least")
         carried = "n, tally"
     order = ""
     if frame.order_by:
@@ -183,9 +194,18 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
         params["limit"] = frame.limit
         limit = " LIMIT $limit"
     return CompiledFrame(
-        cypher=f"{head} RETURN n.{frame.group_by} AS {column}, count(*) AS 数量 "
+        cypher=f"{head} RETURN n.{frame.group_by} AS {column}, count(*) AS 数量"
+               f"{_aggregated(frame, props)} "
                f"ORDER BY 数量 {'ASC' if ascending else 'DESC'}, {column}{limit}",
         params=params)
+
+
+def _aggregated(frame: ListFrame, props: dict[str, Any]) -> str:
+    """The RETURN items of the frame's sums and averages, each with a leading comma."""
+    names = {"sum": "合计", "avg": "平均"}
+    return "".join(
+        f", {a.function}(n.{a.prop}) AS {_column(names[a.function] + props[a.prop].label_zh)}"
+        for a in frame.aggregates)
 
 
 def _column(label_zh: str) -> str:

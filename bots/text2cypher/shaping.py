@@ -15,9 +15,20 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bots.text2cypher.frame_parser import chinese_number
+
 _TOTAL = re.compile(r"总额|合计|总计|总共|一共|累计|共计|加起来|总金额|总规模")
 _HOW_MANY = re.compile(
     r"多少(?:个|位|名|家|只|笔|款)|几(?:个|位|名|家|只|笔|款)|有多少[^钱万元]|数量|人数")
+_RANKING = re.compile(
+    r"最(?:高|大|多)|(?P<low>最(?:低|小|少))|前[0-9一二两三四五六七八九十]|排名")
+_COUNT_ASKED = re.compile(r"前([0-9]+|[一二两三四五六七八九十]+)|([0-9]+|[一二两三四五六七八九十]+)"
+                          r"(?:位|名|个|家|只|笔|款)")
+_MEMBERS = re.compile(r"(?:哪些|有哪)(?:企业|公司|主体)|"
+                      r"(?:企业|公司|主体|成员)(?:有哪些|都有谁|是哪些)|"
+                      r"涉及哪些|到哪些|哪些.{0,4}(?:企业|公司)")
+_FIGURES = re.compile(r"多长|几层|几跳|长度|比例|金额|多少钱|总额")
+_REACH = re.compile(r"到哪|能到|波及|牵连|影响|往下|顺着")
 _ALREADY_TOTAL = re.compile(r"总额|合计|总计")
 _ROWS_WANTED = re.compile(r"各|分别|哪些|哪几|名单|清单|列出|明细|是谁|都有谁|有谁")
 
@@ -69,3 +80,37 @@ def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> Shap
     if not values:
         return None
     return ShapedRows(columns=shaped_columns, rows=[values])
+
+
+def ranked_rows(question: str, columns: list[str], rows: list[list[Any]]
+                ) -> list[list[Any]] | None:
+    """The rows ordered by the figure a ranking question names and cut to its count
+    (「持股比例最高的前三位股东」); None when the question ranks nothing."""
+    wording = _RANKING.search(question)
+    if wording is None or not rows:
+        return None
+    numeric = [i for i in range(len(columns))
+               if all(isinstance(r[i], int | float) and not isinstance(r[i], bool)
+                      for r in rows)]
+    if not numeric:
+        return None
+    named = [i for i in numeric if re.split(r"[_（(]", columns[i])[0][-2:] in question]
+    column = (named or numeric)[0]
+    ascending = bool(wording.group("low"))
+    ordered = sorted(rows, key=lambda r: float(r[column]), reverse=not ascending)
+    count = _COUNT_ASKED.search(question)
+    return ordered[:chinese_number(count.group(1) or count.group(2))] if count else ordered[:1]
+
+
+def members_asked(question: str, rows: list[list[Any]], anchor: str | None
+                  ) -> list[list[Any]] | None:
+    """The distinct members of the circles, chains or cycles in the rows, one per row, when
+    the question asks which companies they involve (「形成担保圈的企业有哪些」); the anchor is
+    left out when the question asks what it reaches (「能到哪些企业」)."""
+    if (not rows or not isinstance(rows[0][0], list) or not _MEMBERS.search(question)
+            or _FIGURES.search(question)):
+        return None
+    reach = _REACH.search(question) is not None
+    names = dict.fromkeys(m for r in rows for m in r[0] if not (reach and m == anchor))
+    return [[name] for name in names]
+

@@ -25,6 +25,8 @@ _HOP_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _SHARE = re.compile(r"(\d+(?:\.\d+)?)[%％](?:以上|及以上)?|超过(\d+(?:\.\d+)?)[%％]")
 _ALL_HOLDERS = re.compile(r"最终股东|穿透后|穿透比例|所有股东|全部股东")
 _CONTROLLER = re.compile(r"实际控制|实控|控制人|说了算|受益")
+_PERSON_PARTY = re.compile(r"自然人|个人股东|基金经理|哪位|哪个人")
+_COMPANY_PARTY = re.compile(r"法人股东|机构股东|企业股东|公司股东|哪家|机构|私募管理人|管理公司")
 _ALONG = re.compile(r"关系|链条|路径|沿")
 _RELATION_WORDS = (("担保", "GUARANTEES"), ("持股|股权|股东", "HOLDS_SHARES"),
                    ("控制", "CONTROLS"), ("法定代表人|法人", "IS_LEGAL_REP"),
@@ -118,7 +120,8 @@ FUND = ("Fund",)
 def _shared_with(name: str, title_zh: str, said: str, match: str, shown: str) -> Template:
     """Companies sharing something with the named one: a value (地址) or a party (法定代表人)."""
     pattern = (rf"(同一|相同|一样).{{0,3}}({said})|({said}).{{0,2}}(相同|一样)|"
-               rf"共用.{{0,2}}({said})|({said}).{{0,10}}(还有哪|也在用|也用|也登记)")
+               rf"共用.{{0,2}}({said})|({said}).{{0,10}}(还有哪|也在用|也用|也登记)|"
+               rf"({said}).{{0,6}}(还在|还控制|还担任|另外|其他|别的)")
     return Template(
         name, title_zh, (pattern,), COMPANY, cypher=f"MATCH (c:Company {{id: $id}}) {match} "
                         f"RETURN o.name AS 企业, o.id AS 编号, {shown} ORDER BY 编号")
@@ -154,6 +157,17 @@ TEMPLATES: tuple[Template, ...] = (
              risk="guarantee_chains", id_param="company_id", flatten=_chains),
     Template("related_parties", "关联方", (r"关联",), COMPANY, risk="related_parties",
              id_param="company_id", flatten=_related),
+    Template("penetrated_holdings", "向下穿透持股",
+             (r"〈E〉.*(往下穿透|向下穿透|直接或间接|直接和间接|间接持股|穿透后.{0,4}持股.{0,10}企业)",),
+             HOLDER,
+             cypher="MATCH path = (h:Company|Person|Fund {id: $id})"
+                    "-[:HOLDS_SHARES*1..6]->(c:Company) "
+                    "WHERE all(i IN range(0, size(nodes(path)) - 2) "
+                    "WHERE NOT nodes(path)[i] IN nodes(path)[i + 1..]) "
+                    "WITH c, sum(reduce(x = 1.0, r IN relationships(path) | x * r.ratio)) AS ratio "
+                    "WHERE ratio >= coalesce($threshold, 0.0) "
+                    "RETURN c.name AS 企业, c.id AS 编号, ratio AS 穿透持股比例 "
+                    "ORDER BY 穿透持股比例 DESC, 编号"),
     Template("ultimate_controllers", "实际控制人（股权穿透）",
              (r"实际控制人|实控人|最终受益|最终控制|最终由谁控制|穿透|最终股东|背后.*(控制|说了算)|"
               r"受益股东|说了算|控股股东",),
@@ -202,11 +216,13 @@ TEMPLATES: tuple[Template, ...] = (
                     "RETURN e.name AS 风险事件, e.kind AS 类型, e.severity AS 严重程度, "
                     "e.occurred_on AS 日期 ORDER BY e.occurred_on"),
     Template("fund_manager", "基金管理人",
-             (r"管理人|由谁管理|谁管理|谁在管理|哪家机构管理|管理机构|管理方",), FUND,
+             (r"管理人|由谁管理|谁管理|谁在管理?|哪家.{0,4}管|管理机构|管理方|基金经理",), FUND,
              cypher="MATCH (m)-[:MANAGES]->(f:Fund {id: $id}) "
+                    "WHERE $kind IS NULL OR $kind IN labels(m) "
                     "RETURN m.name AS 管理人, m.id AS 编号"),
     Template("investments", "对外投资的基金和产品",
-             (r"〈E〉.*(投了|投资了|认购了|买了|出资了).*(基金|产品)",), HOLDER,
+             (r"〈E〉.*(投了|投资了|认购了|买了|买过|投过|认购过|购买|出资了).*(基金|产品|理财)",),
+             HOLDER,
              cypher="MATCH (i:Company|Person {id: $id})-[r:INVESTS_IN]->(t) "
                     "RETURN t.name AS 投资标的, r.amount AS 金额_万元 ORDER BY t.id"),
     Template("funds_managed", "管理的基金", (r"基金",), HOLDER,
@@ -221,11 +237,17 @@ TEMPLATES: tuple[Template, ...] = (
     Template("positions", "个人任职", (r"〈E〉.*(任职|职务|担任)",), ("Person",),
              cypher="MATCH (p:Person {id: $id})-[s:SERVES_AS]->(c) "
                     "RETURN c.name AS 任职企业, s.title AS 职务 ORDER BY c.id"),
+    Template("issued_products", "企业发行的产品",
+             (r"(发行|发过|发的|推出|在售|卖的?).{0,8}(产品|计划|贷款|理财)|〈E〉.*产品",), COMPANY,
+             cypher="MATCH (c:Company {id: $id})-[:ISSUES]->(p:Product) "
+                    "RETURN p.name AS 产品, p.kind AS 类型, p.status AS 状态, "
+                    "p.expected_return AS 预期年化收益率 ORDER BY p.id"),
     Template("fund_products", "基金产品及状态", (r"产品|状态|份额",), FUND,
              cypher="MATCH (f:Fund {id: $id})-[:ISSUES]->(p:Product) "
                     "RETURN p.name AS 产品, p.status AS 状态 ORDER BY p.id"),
     Template("shareholders", "股东及持股比例", (r"股东|股权结构|谁持有〈E〉|持有〈E〉",), COMPANY,
              cypher="MATCH (h)-[r:HOLDS_SHARES]->(c:Company {id: $id}) "
+                    "WHERE $kind IS NULL OR $kind IN labels(h) "
                     "RETURN h.name AS 股东, r.ratio AS 持股比例 ORDER BY r.ratio DESC"),
     Template("holdings", "对外持股",
              (r"〈E〉.*(持有|持股|参股|对外投资|投资了|股权)",), HOLDER,
@@ -238,11 +260,15 @@ TEMPLATES: tuple[Template, ...] = (
                     "WHERE $title IS NULL OR s.title = $title "
                     "RETURN p.name AS 姓名, s.title AS 职务 ORDER BY p.id"),
     Template("company_profile", "企业基本信息",
-             (r"注册资本|注册资金|成立|信用代码|地址|电话|基本信息|行业",), COMPANY,
+             (r"注册资本|注册资金|成立|信用代码|地址|电话|基本信息|行业|状态|街道|区县|哪个区|"
+              r"在哪|位于|注册在|类型|性质",), COMPANY,
              cypher="MATCH (c:Company {id: $id}) "
+                    "OPTIONAL MATCH (c)-[:LOCATED_IN]->(r) "
+                    "OPTIONAL MATCH (r)-[:PART_OF]->(d:District) "
                     "RETURN c.name AS 企业, c.registered_capital AS 注册资本_万元, "
                     "c.founded_on AS 成立日期, c.credit_code AS 统一社会信用代码, "
-                    "c.industry AS 行业, c.status AS 状态, c.address AS 地址"),
+                    "c.industry AS 行业, c.status AS 状态, c.kind AS 类型, c.address AS 地址, "
+                    "c.phone AS 电话, r.name AS 所在区域, coalesce(d.name, r.name) AS 区县"),
 )
 """Tried in order: specific wordings (担保链, 关联方) before general ones (担保, 股东)."""
 
@@ -282,6 +308,14 @@ def _threshold(text: str) -> float | None:
     return None
 
 
+def _party_kind(text: str) -> str | None:
+    """The kind of party a question restricts to: 「自然人股东」, 「基金经理」 → Person;
+    「法人股东」, 「哪家机构」, 「私募管理人」 → Company; None when it says neither."""
+    if _PERSON_PARTY.search(text):
+        return "Person"
+    return "Company" if _COMPANY_PARTY.search(text) else None
+
+
 def _contagion_relations(text: str) -> tuple[str, ...] | None:
     """The relationship types a contagion question restricts the spread to (「沿担保关系」)."""
     if not _ALONG.search(text):
@@ -300,6 +334,12 @@ def _extra_params(template: Template, text: str, titles: Sequence[str]) -> dict[
             text)), None)
     if template.risk == "ultimate_controllers" and (threshold := _threshold(text)) is not None:
         params["threshold"] = threshold
+    if template.name == "penetrated_holdings":
+        share = _SHARE.search(text)
+        params["threshold"] = (min(float(share.group(1) or share.group(2)) / 100, 1.0)
+                               if share else None)
+    if template.cypher is not None and "$kind" in template.cypher:
+        params["kind"] = _party_kind(text)
     if template.risk == "contagion" and (relations := _contagion_relations(text)):
         params["relations"] = relations
     hops = _HOPS.search(text)
@@ -316,13 +356,24 @@ def match_template(question: str, mentions: Sequence[Mention], titles: Sequence[
     ``titles`` are the job titles the graph knows (「行长」), for questions about one."""
     text = normalise(question)
     options: list[Mention | None] = [*mentions, None]
-    for template in TEMPLATES:
-        for mention in options:
-            if not _fits(template, mention):
-                continue
-            marked = text.replace(mention.text, PLACEHOLDER, 1) if mention else text
-            if template.matches(marked):
-                return TemplateMatch(template=template.name,
-                                     mention=mention if template.entity else None,
-                                     params=_extra_params(template, marked, titles))
+    for fronted in (False, True):
+        for template in TEMPLATES:
+            for mention in options:
+                if not _fits(template, mention) or (fronted and mention is None):
+                    continue
+                marked = _marked(text, mention, fronted)
+                if template.matches(marked):
+                    return TemplateMatch(template=template.name,
+                                         mention=mention if template.entity else None,
+                                         params=_extra_params(template, marked, titles))
     return None
+
+
+def _marked(text: str, mention: Mention | None, fronted: bool) -> str:
+    """The text with the mention as 〈E〉 where it stands, or moved to the front (tried only
+    when nothing matched otherwise, for 「实际控制的公司有哪些？我说的是王红兵」)."""
+    if mention is None:
+        return text
+    if fronted:
+        return PLACEHOLDER + text.replace(mention.text, "", 1)
+    return text.replace(mention.text, PLACEHOLDER, 1)

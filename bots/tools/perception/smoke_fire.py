@@ -1,12 +1,15 @@
-"""Detecting flame and smoke in an image or a short clip, by colour rules and frame differences.
+"""Detecting flame and smoke in an image or a short clip, by colour rules and temporal cues.
 
 Flame: pixels that are bright, red-dominant and ordered R ≥ G ≥ B (fire colours in RGB, from
 deep red to a yellow-white core); a region counts as flame only if it holds both a
 yellow-white core and red-orange parts around it and its brightness varies inside, which
-rejects a sunset sky (smooth), a sun or a lamp (all core, no gradient) and red objects (no
-core). Smoke needs at least three frames: grey, low-saturation pixels that were not there
-in the first frame (after matching the frames' brightness) and whose region grows, which
-rejects fog (static) and drifting white clouds (too bright, not growing).
+rejects a smooth sky, a lamp (all core, no gradient) and red objects (no core). Given two
+frames or more it must also flicker (:func:`.smoke_motion.flicker`), which rejects a setting
+sun framed by buildings: it has the colours but does not move. Smoke needs at least three
+frames: a region that turned greyer than in the first frame, whose top rose and which grew,
+with hardly any regained colour beside it (:mod:`.smoke_motion`), which rejects fog (static),
+drifting clouds (they uncover as much sky as they cover, and their top stays) and a sun
+flaring in the sensor (clipped pixels are left out).
 """
 
 from __future__ import annotations
@@ -27,12 +30,24 @@ from bots.tools.perception.common import (
     clip01,
 )
 from bots.tools.perception.images import load_frames
+from bots.tools.perception.smoke_motion import (
+    MIN_SMOKE_FRAMES,
+    Clip,
+    SmokeCue,
+    flicker,
+    prepare,
+    smoke_cues,
+)
 
 log = logging.getLogger(__name__)
 
 TIME_BUDGET_MS = 150.0
 MAX_FRAMES = 16
-MIN_SMOKE_FRAMES = 3
+MIN_FLICKER = 0.1
+MIN_SMOKE_AREA = 0.004
+MIN_SMOKE_RISE = 0.05
+MIN_SMOKE_GROWTH = 1.3
+MAX_COLOUR_BACK = 0.3
 FireLabel = Literal["fire", "smoke", "none"]
 
 
@@ -41,7 +56,8 @@ class Detection(PerceptionModel):
 
     label: Literal["fire", "smoke"]
     score: Confidence
-    bbox: Box = Field(description="x1, y1, x2, y2 in pixels of the last frame")
+    bbox: Box = Field(description="x1, y1, x2, y2 in pixels of the frame it was seen in "
+                                 "(flame: the latest that shows it; smoke: the last)")
 
 
 class SmokeFireResult(PerceptionResult):
@@ -53,7 +69,7 @@ class SmokeFireResult(PerceptionResult):
     frames: int
 
 
-def _fire_regions(frame: np.ndarray) -> list[Detection]:
+def _fire_regions(frame: np.ndarray, clip: Clip) -> list[Detection]:
     bgr = frame.astype(np.int16)
     blue, green, red = bgr[:, :, 0], bgr[:, :, 1], bgr[:, :, 2]
     rule = (red > 170) & (red >= green) & (green >= blue) & (red - blue >= 35)
@@ -74,41 +90,42 @@ def _fire_regions(frame: np.ndarray) -> list[Detection]:
         if not (0.05 <= core <= 0.7 and warm >= 0.1 and spread >= 18):
             continue
         x, y, w, h = (int(v) for v in stats[label, :4])
+        bbox = (x, y, x + w, y + h)
+        if len(clip.frames) >= 2 and flicker(clip, bbox) < MIN_FLICKER:
+            log.debug("fire-coloured region %s does not flicker: left out", bbox)
+            continue
         score = clip01(0.5 + 0.25 * min(1.0, area / 300) + 0.25 * min(1.0, spread / 45))
-        found.append(Detection(label="fire", score=score, bbox=(x, y, x + w, y + h)))
+        found.append(Detection(label="fire", score=score, bbox=bbox))
     return found
 
 
-def _grey_new(frame: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """Grey, mid-bright pixels of ``frame`` that differ from ``reference``."""
-    gain = float(reference.mean()) / max(1.0, float(frame.mean()))
-    matched = np.clip(frame.astype(np.float32) * gain, 0, 255)
-    hsv = cv2.cvtColor(matched.astype(np.uint8), cv2.COLOR_BGR2HSV)
-    changed = np.abs(matched - reference.astype(np.float32)).max(axis=2) > 15
-    mask = (hsv[:, :, 1] < 50) & (hsv[:, :, 2] >= 90) & (hsv[:, :, 2] <= 225) & changed
-    return np.asarray(cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN,
-                                       np.ones((5, 5), np.uint8)))
+def _flames(images: list[np.ndarray], clip: Clip) -> list[Detection]:
+    """Flame regions of the latest frame that shows any: a camera's gain can dim one frame
+    so that the flame's core no longer looks white."""
+    for frame in reversed(images):
+        found = _fire_regions(frame, clip)
+        if found:
+            return found
+    return []
 
 
-def _smoke_regions(frames: list[np.ndarray]) -> list[Detection]:
-    if len(frames) < MIN_SMOKE_FRAMES:
-        return []
-    middle = _grey_new(frames[len(frames) // 2], frames[0])
-    last = _grey_new(frames[-1], frames[0])
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(last)
-    min_area = 0.002 * last.size
+def _smoke_score(cue: SmokeCue) -> float | None:
+    """The score of a greyer region as smoke, or None where it is not smoke: its top must
+    rise and it must grow, with little regained colour beside it (a drifting cloud)."""
+    if (cue.rise < MIN_SMOKE_RISE or cue.growth < MIN_SMOKE_GROWTH
+            or cue.colour_back > MAX_COLOUR_BACK):
+        return None
+    return clip01(0.4 + 0.25 * min(1.0, cue.rise / 0.15) + 0.2 * min(1.0, cue.area / 0.05)
+                  + 0.15 * (1.0 - cue.colour_back / MAX_COLOUR_BACK))
+
+
+def _smoke_regions(clip: Clip) -> list[Detection]:
     found = []
-    for label in range(1, count):
-        area = int(stats[label, cv2.CC_STAT_AREA])
-        if area < min_area:
-            continue
-        earlier = int(middle[labels == label].sum())
-        growth = area / max(1, earlier)
-        if growth < 1.15:
-            continue
-        x, y, w, h = (int(v) for v in stats[label, :4])
-        score = clip01(0.4 + 0.3 * min(1.0, (growth - 1.0) / 0.5) + 0.3 * min(1.0, area / 2000))
-        found.append(Detection(label="smoke", score=score, bbox=(x, y, x + w, y + h)))
+    for cue in smoke_cues(clip, MIN_SMOKE_AREA):
+        score = _smoke_score(cue)
+        log.debug("greyer region %s: %s", cue, "smoke" if score is not None else "not smoke")
+        if score is not None:
+            found.append(Detection(label="smoke", score=score, bbox=cue.bbox))
     return found
 
 
@@ -125,7 +142,8 @@ def detect_smoke_fire(frames: object, threshold: float = 0.5) -> SmokeFireResult
             return SmokeFireResult(status="cannot_read", label="none", alarm=False,
                                    detections=[], frames=len(images), confidence=0.0,
                                    elapsed_ms=watch.ms, message="画面过暗，无法判断有无烟火。")
-        detections = sorted(_fire_regions(images[-1]) + _smoke_regions(images),
+        clip = prepare(images)
+        detections = sorted(_flames(images, clip) + _smoke_regions(clip),
                             key=lambda d: d.score, reverse=True)
         fire = [d for d in detections if d.label == "fire"]
         label: FireLabel = "fire" if fire else ("smoke" if detections else "none")

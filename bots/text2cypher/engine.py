@@ -49,7 +49,7 @@ _ORGANISATION = re.compile(r"[一-龥]{2,12}?(?:集团|有限公司|股份公司
 _PLACE = re.compile(r"([一-龥]{1,6}?(?:新区|区|县|街道|镇|乡))(?:有|的|内|里|注册|辖区|范围)")
 _NOT_PLACES = frozenset({"全区", "本区", "辖区", "地区", "园区", "城区", "市区", "社区", "小区",
                          "该区", "全县", "本县"})
-_BORN = re.compile(r"(\d{4}|\d{2})年(?:出生|生)|生于(\d{4})")
+_BORN = re.compile(r"(\d{4}|\d{2})年(?:出生|生|的)|生于(\d{4})")
 _GENDER = re.compile(r"(男|女)(?:性|士)")
 _LABEL_ZH = {"Company": "企业", "Person": "自然人", "Fund": "基金", "Product": "金融产品",
              "RiskEvent": "风险事件", "District": "区县"}
@@ -178,6 +178,14 @@ def _run_llm(guard: CypherGuard, llm: Completer | None, question: str) -> GraphR
                        subgraph=ran.subgraph if ran.subgraph.nodes else None)
 
 
+def _blanked(text: str, mentions: list[Mention]) -> str:
+    """The text with the region names blanked (「北站街道有哪些…」 names a street, it does not
+    ask for a breakdown by street)."""
+    for mention in mentions:
+        text = text[:mention.start] + "□" * (mention.end - mention.start) + text[mention.end:]
+    return text
+
+
 def _unresolved_name(text: str, mentions: list[Mention]) -> bool:
     """Whether the question names an organisation no mention resolved (「某某实业集团」): a
     register-wide answer would then answer a different question."""
@@ -234,7 +242,7 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
     anchored = any(c.label not in _REGION_LABELS for m in mentions for c in m.candidates) or (
         _unresolved_name(text, mentions))
     frame = None if anchored else parse_frame(
-        text, store.ontology, vocabulary, regions[-1] if regions else None)
+        _blanked(text, mentions), store.ontology, vocabulary, regions[-1] if regions else None)
     if frame is not None and (place := _unknown_place(text, mentions)):
         return GraphResult(question=question, status="not_found", source="frame",
                            title_zh=_frame_title(frame),

@@ -18,6 +18,7 @@ from datetime import date
 
 from bots.text2cypher.frames import (
     DISTRICT,
+    STREET,
     Aggregate,
     Companion,
     Condition,
@@ -41,7 +42,7 @@ _ASKED_CLASS = re.compile(
 _COUNTED_CLASS = re.compile(
     rf"(?:\d+|[一二两三四五六七八九十]+)(?:个|家|只|位|名|款|起)"
     rf"({'|'.join(word for word, _ in CLASS_WORDS)})")
-_ASKED_COUNTER = re.compile(r"哪([家只位款])")
+_ASKED_COUNTER = re.compile(r"(?:哪|每)([家只位款])")
 # Nouns naming the other end of a relationship; blanked before the listed class is sought.
 _ROLE_NOUNS = re.compile(
     r"法定代表人|实际控制人|控制人|管理人|投资人|投资者|股东|担保人|发行人|高管|法人")
@@ -99,10 +100,14 @@ COMPANION_WORDS: tuple[RelationWord, ...] = (
 )
 _SUM_WORDS = re.compile(r"总额|金额|总金额|合计|多少钱|资金|总计")
 _COMPANION_SPLIT = re.compile(
-    r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下)|和它们的|并列出|并给出|同时列出|附上")
+    r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内)|和它们的|并列出|并给出|同时列出|附上")
 _SUPERLATIVE = re.compile(
     r"最(高|大|多|新|晚|近|低|小|少|早)|排名|排行|前\d|前[一二两三四五六七八九十]")
 _ASCENDING = frozenset("低小少早")
+_SORT = re.compile(r"按(?:照)?(?P<w>[一-龥]{0,6}?)的?(?P<dir>先后|顺序|从早到晚|从晚到早|从大到小|"
+                   r"从小到大|从高到低|从低到高|降序|升序|倒序|由高到低|由大到小|由低到高|由小到大)")
+_SORT_DESCENDING = frozenset({"从晚到早", "从大到小", "从高到低", "降序", "倒序", "由高到低",
+                              "由大到小"})
 _NUMERAL = r"\d+|[一二两三四五六七八九十]+"
 _COUNTED = r"(?:家|只|位|名|款|起|笔|个(?!月))"
 _LIMIT = re.compile(rf"前({_NUMERAL})|({_NUMERAL}){_COUNTED}(?!及?以上|以下)")
@@ -115,10 +120,14 @@ _AMOUNT_OVER = re.compile(r"(?:金额|总额|合计|累计|总共).{0,4}?"
 _PLURAL = re.compile(r"哪些|有哪|排名|排行|几|列出|名单|清单")
 _COUNT = re.compile(r"多少|几(?:家|个|只|起|位|名|款)|数量|总数|一共|共有|总共|共计")
 _REGION_WORDS = re.compile(r"区县|区|县|地区|辖区")
+_HAVING = re.compile(
+    r"有(?P<w>[一-龥]{1,6}?)(?:记录|关系|行为|经历)?的(?:企业|公司|人|自然人|基金|产品)")
 _ROWS_ASKED = re.compile(r"哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
 _SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁")
 _LISTING = re.compile(r"哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
-_GROUP = re.compile(r"按(?:照)?(?P<a>[一-龥]{1,5}?)(?:统计|分布|分组|汇总|划分|分类|来看|看|分)|"
+_GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县)|"
+                    r"(?P<g>街道|区县)(?:是哪|有哪|分别|各)|"
+                    r"按(?:照)?(?P<a>[一-龥]{1,8}?)(?:统计|分布|分组|汇总|划分|分类|来看|看|分)|"
                     r"每(?:个|一个|一)?(?P<e>[一-龥]{1,5}?)(?:各|分别)?(?:有|的)|"
                     r"哪(?:个|些|一个|类|种)(?P<d>[一-龥]{1,5}?)的?(?:企业|公司|基金|产品|事件)?"
                     r"(?:数量|最多|最少)|"
@@ -128,11 +137,11 @@ _OPS: dict[str, Op] = {
     "不低于": ">=", "不少于": ">=", "不小于": ">=", "大于等于": ">=", "至少": ">=",
     "及以上": ">=", "以上": ">=", "超过": ">", "高于": ">", "大于": ">", "多于": ">",
     "不高于": "<=", "不超过": "<=", "不大于": "<=", "小于等于": "<=", "及以下": "<=",
-    "以下": "<=", "以内": "<=", "低于": "<", "少于": "<", "小于": "<", "不到": "<",
+    "以下": "<=", "以内": "<=", "及以内": "<=", "低于": "<", "少于": "<", "小于": "<", "不到": "<",
     "不足": "<", "未满": "<", "未达到": "<",
 }
 _BEFORE_OPS = "|".join(sorted((k for k in _OPS if "以" not in k), key=len, reverse=True))
-_AFTER_OPS = "及以上|以上|及以下|以下|以内"
+_AFTER_OPS = "及以上|以上|及以下|以下|及以内|以内"
 _NUMBER = re.compile(
     rf"(?:在|为|是|达|达到)?(?P<op1>{_BEFORE_OPS})?(?P<num>\d+(?:\.\d+)?)"
     rf"(?P<unit>%|％|亿元|亿|万元|万|元|个月|月|年)?(?P<op2>{_AFTER_OPS})?")
@@ -294,6 +303,8 @@ def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]]) -> str |
     if match is None:
         return None
     said = next((g for g in match.groups() if g), "")
+    if "街道" in said:
+        return STREET
     if _REGION_WORDS.search(said):
         return DISTRICT
     for prop in VALUE_PROPERTIES.get(label, ()):
@@ -340,6 +351,22 @@ def _companions(tail: str, label: str, ontology: Ontology) -> list[Companion]:
         if outgoing is not None:
             found.append(Companion(rel=word.rel, outgoing=outgoing, column=match.group(0)))
     return found[:2]
+
+
+def _sorted_by(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, label: str
+               ) -> tuple[str, bool] | None:
+    """An explicit sort the question asks for (「按时间先后」, 「按注册资本从大到小」)."""
+    asked = _SORT.search(text)
+    if asked is None:
+        return None
+    props = ontology.node_properties(label)
+    said = asked.group("w")
+    named = [n for n, ws in words.items() if any(w in said for w in ws)]
+    if not named and re.search(r"时间|日期|先后", said + asked.group("dir")):
+        named = [n for n, p in props.items() if p.datatype == "date"]
+    if not named:
+        return None
+    return named[0], asked.group("dir") in _SORT_DESCENDING
 
 
 def _order(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, label: str
@@ -414,9 +441,16 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                   + _date_conditions(main, label, ontology, words))
     group_by = _group_by(main, label, words)
     order_by, descending = _order(main, words, ontology, label)
+    ranked = order_by is not None
+    if order_by is None and (sort := _sorted_by(main, words, ontology, label)):
+        order_by, descending = sort
     tally = None
     if group_by:
         order_by = "tally" if order_by else None
+    elif having := _HAVING.search(main):
+        tally = _tally(having.group("w"), label, ontology)
+        if tally is not None:
+            tally = tally.model_copy(update={"at_least": 1.0})
     elif order_by == "tally" or _AT_LEAST.search(main) or _AMOUNT_OVER.search(main) or (
             order_by is None and "各" in main and _COUNT.search(main)):
         tally = _tally(main, label, ontology)
@@ -427,9 +461,10 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
             order_by = order_by or "tally"
     limit_match = _LIMIT.search(main)
     limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None
-    if order_by and not limit and not (tally and tally.at_least):
+    if ranked and order_by and not limit and not (tally and tally.at_least):
         limit = 1 if _SINGULAR.search(main) or not _PLURAL.search(main) else 10
-    count_only = (not (group_by or order_by) and bool(_COUNT.search(main))
+    count_only = (not (group_by or order_by == "tally" or (order_by and ranked))
+                  and bool(_COUNT.search(main))
                   and not _ROWS_ASKED.search(main))
     if not (conditions or district_id or group_by or order_by or count_only
             or _LISTING.search(main)):

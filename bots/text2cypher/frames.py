@@ -19,7 +19,8 @@ from kg.ontology import Ontology
 
 Op = Literal["=", ">=", "<=", ">", "<", "IN"]
 DISTRICT = "district"
-"""The pseudo-property a breakdown by district groups on (through LOCATED_IN)."""
+STREET = "street"
+"""The pseudo-properties a breakdown by district or street groups on (through LOCATED_IN)."""
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "Company": ("industry",),
     "Fund": ("status", "size"),
@@ -92,8 +93,8 @@ class CompiledFrame(BaseModel):
 
 def _check(frame: ListFrame, ontology: Ontology) -> None:
     props = ontology.node_properties(frame.label)
-    used = [c.prop for c in frame.conditions] + [
-        p for p in (frame.group_by,) if p and p != DISTRICT] + [a.prop for a in frame.aggregates]
+    used = [c.prop for c in frame.conditions] + [a.prop for a in frame.aggregates]
+    used += [p for p in (frame.group_by,) if p and p not in (DISTRICT, STREET)]
     used += _sorted_property(frame)
     unknown = [p for p in used if p not in props]
     if unknown:
@@ -136,21 +137,16 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
     head = f"MATCH (n:{frame.label}){_where(frame, params)}"
     if frame.group_by:
         return _breakdown(frame, head, params, props)
-    if frame.count_only:
+    if frame.count_only and not frame.tally:
         return CompiledFrame(cypher=f"{head} RETURN count(n) AS 数量{_aggregated(frame, props)}",
                              params=params)
     parts = [head]
     carried = "n"
     if frame.tally:
-        tally = frame.tally
-        measure = (f"sum(coalesce(r.{tally.prop}, 0))" if tally.function == "sum"
-                   else "count(DISTINCT t)")
-        parts.append(f"MATCH (n){_arrow(tally.rel, tally.outgoing, 'r')}(t) "
-                     f"WITH n, {measure} AS tally")
-        if tally.at_least is not None:
-            params["at_least"] = tally.at_least
-            compare = ">" if tally.strictly else ">="
-            parts.append(f"WITH n, tally WHERE tally {compare} $at_least")
+        parts += _tallied(frame.tally, params)
+        if frame.count_only:
+            parts.append("RETURN count(n) AS 数量")
+            return CompiledFrame(cypher=" ".join(parts), params=params)
         carried = "n, tally"
     order = ""
     if frame.order_by:
@@ -158,9 +154,12 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
         order = f"{key} {'DESC' if frame.descending else 'ASC'}, n.id"
         if frame.order_by != "tally":
             parts.append(f"WITH {carried} WHERE {key} IS NOT NULL")
-    if frame.limit:
+        if frame.limit:
+            params["limit"] = frame.limit
+            parts.append(_top_with_ties(frame, carried, order))
+    elif frame.limit:
         params["limit"] = frame.limit
-        parts.append(f"WITH {carried} ORDER BY {order or 'n.id'} LIMIT $limit")
+        parts.append(f"WITH {carried} ORDER BY n.id LIMIT $limit")
     columns = ["n.name AS 名称", "n.id AS 编号"]
     shown = [c.prop for c in frame.conditions]
     shown += _sorted_property(frame)
@@ -176,27 +175,63 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
     return CompiledFrame(cypher=" ".join(parts), params=params)
 
 
+def _tallied(tally: Tally, params: dict[str, Any]) -> list[str]:
+    """The clauses that count or sum each entity's relationships, and keep those above the
+    tally's floor."""
+    measure = (f"sum(coalesce(r.{tally.prop}, 0))" if tally.function == "sum"
+               else "count(DISTINCT t)")
+    clauses = [f"MATCH (n){_arrow(tally.rel, tally.outgoing, 'r')}(t) WITH n, {measure} AS tally"]
+    if tally.at_least is not None:
+        params["at_least"] = tally.at_least
+        compare = ">" if tally.strictly else ">="
+        clauses.append(f"WITH n, tally WHERE tally {compare} $at_least")
+    return clauses
+
+
+def _top_with_ties(frame: ListFrame, carried: str, order: str) -> str:
+    """The first ``limit`` rows in order, and any tied with the last of them: 「最多的是哪家」
+    names every company tied at the top rather than an arbitrary one."""
+    with_tally = frame.tally is not None
+    row = "{n: n, tally: tally}" if with_tally else "{n: n}"
+    unpacked = "row.n AS n, row.tally AS tally" if with_tally else "row.n AS n"
+    key = "tally" if frame.order_by == "tally" else f"n.{frame.order_by}"
+    last = "last.tally" if frame.order_by == "tally" else f"last.n.{frame.order_by}"
+    keep = ">=" if frame.descending else "<="
+    return (f"WITH {carried} ORDER BY {order} WITH collect({row}) AS ranked "
+            "WITH ranked, ranked[CASE WHEN size(ranked) < $limit THEN size(ranked) - 1 "
+            "ELSE $limit - 1 END] AS last UNWIND ranked AS row "
+            f"WITH {unpacked}, last WHERE {key} {keep} {last}")
+
+
 def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
                props: dict[str, Any]) -> CompiledFrame:
-    """Counts per value of the grouped property, or per district."""
+    """Counts per value of the grouped property, or per district or street."""
+    ascending = frame.order_by == "tally" and not frame.descending
+    order = f"数量 {'ASC' if ascending else 'DESC'}"
+    limit = ""
+    if frame.limit:
+        params["limit"] = frame.limit
+        limit = " LIMIT $limit"
     if frame.group_by == DISTRICT:
         return CompiledFrame(
             cypher=f"{head} MATCH (n)-[:LOCATED_IN]->(r) "
                    "OPTIONAL MATCH (r)-[:PART_OF]->(up:District) "
                    "WITH n, CASE WHEN r:District THEN r ELSE up END AS d WHERE d IS NOT NULL "
-                   "RETURN d.name AS 区县, count(DISTINCT n) AS 数量 ORDER BY 数量 DESC, 区县",
+                   f"RETURN d.name AS 区县, count(DISTINCT n) AS 数量 "
+                   f"ORDER BY {order}, 区县{limit}",
+            params=params)
+    if frame.group_by == STREET:
+        return CompiledFrame(
+            cypher=f"{head} MATCH (n)-[:LOCATED_IN]->(r:Street) "
+                   f"RETURN r.name AS 街道, count(DISTINCT n) AS 数量 "
+                   f"ORDER BY {order}, 街道{limit}",
             params=params)
     assert frame.group_by is not None
     column = _column(props[frame.group_by].label_zh)
-    ascending = frame.order_by == "tally" and not frame.descending
-    limit = ""
-    if frame.limit:
-        params["limit"] = frame.limit
-        limit = " LIMIT $limit"
     return CompiledFrame(
         cypher=f"{head} RETURN n.{frame.group_by} AS {column}, count(*) AS 数量"
                f"{_aggregated(frame, props)} "
-               f"ORDER BY 数量 {'ASC' if ascending else 'DESC'}, {column}{limit}",
+               f"ORDER BY {order}, {column}{limit}",
         params=params)
 
 

@@ -24,7 +24,7 @@ _RANKING = re.compile(
     r"最(?:高|大|多)|(?P<low>最(?:低|小|少))|前[0-9一二两三四五六七八九十]|排名")
 _COUNT_ASKED = re.compile(r"前([0-9]+|[一二两三四五六七八九十]+)|([0-9]+|[一二两三四五六七八九十]+)"
                           r"(?:位|名|个|家|只|笔|款)")
-_MEMBERS = re.compile(r"(?:哪些|有哪)(?:企业|公司|主体)|"
+_MEMBERS = re.compile(r"(?:哪些|有哪)(?:企业|公司|主体)|(?:圈内|环上|链上|圈里)(?:企业|公司|成员)|"
                       r"(?:企业|公司|主体|成员)(?:有哪些|都有谁|是哪些)|"
                       r"涉及哪些|到哪些|哪些.{0,4}(?:企业|公司)")
 _FIGURES = re.compile(r"多长|几层|几跳|长度|比例|金额|多少钱|总额")
@@ -65,7 +65,7 @@ def keep_named_values(question: str, values: Iterable[str], rows: list[list[Any]
 def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> ShapedRows | None:
     """The total and/or count the (normalised) question asks for instead of the rows; None
     when it asks for the rows."""
-    if _ROWS_WANTED.search(question) or not columns:
+    if _ROWS_WANTED.search(question) or _RANKING.search(question) or not columns:
         return None
     wants_total, wants_count = bool(_TOTAL.search(question)), bool(_HOW_MANY.search(question))
     amount = _amount_column(question, columns, rows)

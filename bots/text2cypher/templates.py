@@ -119,7 +119,7 @@ FUND = ("Fund",)
 
 def _shared_with(name: str, title_zh: str, said: str, match: str, shown: str) -> Template:
     """Companies sharing something with the named one: a value (地址) or a party (法定代表人)."""
-    pattern = (rf"(同一|相同|一样).{{0,3}}({said})|({said}).{{0,2}}(相同|一样)|"
+    pattern = (rf"(同一|相同|一样|共同).{{0,3}}({said})|({said}).{{0,2}}(相同|一样)|"
                rf"共用.{{0,2}}({said})|({said}).{{0,10}}(还有哪|也在用|也用|也登记)|"
                rf"({said}).{{0,6}}(还在|还控制|还担任|另外|其他|别的)")
     return Template(
@@ -137,6 +137,9 @@ TEMPLATES: tuple[Template, ...] = (
     _shared_with("same_legal_rep", "同一法定代表人的企业", "法定代表人|法人",
                  "MATCH (p:Person)-[:IS_LEGAL_REP]->(c) MATCH (p)-[:IS_LEGAL_REP]->(o:Company) "
                  "WHERE o <> c", "p.name AS 法定代表人"),
+    _shared_with("same_officer", "有共同任职人员的企业", "高管|董事|监事|任职|董监高",
+                 "MATCH (p:Person)-[:SERVES_AS]->(c) MATCH (p)-[:SERVES_AS]->(o:Company) "
+                 "WHERE o <> c", "p.name AS 共同任职人员"),
     _shared_with("same_controller", "同一实际控制人的企业", "实际控制人|实控人|控制人|老板",
                  "MATCH (x)-[:CONTROLS]->(c) MATCH (x)-[:CONTROLS]->(o:Company) WHERE o <> c",
                  "collect(DISTINCT x.name) AS 实际控制人"),
@@ -228,6 +231,21 @@ TEMPLATES: tuple[Template, ...] = (
     Template("funds_managed", "管理的基金", (r"基金",), HOLDER,
              cypher="MATCH (m:Company|Person {id: $id})-[:MANAGES]->(f:Fund) "
                     "RETURN f.name AS 基金, f.status AS 状态, f.size AS 规模_万元 ORDER BY f.id"),
+    Template("product_issuer", "产品发行方",
+             (r"(谁|哪家|哪个|什么机构|哪一家).{0,4}(发行|推出|发的)|发行(人|方|机构)",),
+             ("Product",),
+             cypher="MATCH (i)-[:ISSUES]->(p:Product {id: $id}) "
+                    "RETURN i.name AS 发行方, i.id AS 编号"),
+    Template("event_parties", "风险事件涉及的主体",
+             (r"涉及|牵涉|涉事|主体|哪些(企业|公司|人)|谁",), ("RiskEvent",),
+             cypher="MATCH (e:RiskEvent {id: $id})-[:INVOLVES]->(x) "
+                    "RETURN x.name AS 涉及主体, x.id AS 编号"),
+    Template("event_profile", "风险事件信息",
+             (r"什么时候|哪天|何时|日期|时间|严重|等级|类型|情况|详情|怎么回事|来源|描述|是什么",),
+             ("RiskEvent",),
+             cypher="MATCH (e:RiskEvent {id: $id}) "
+                    "RETURN e.name AS 风险事件, e.kind AS 类型, e.severity AS 严重程度, "
+                    "e.occurred_on AS 发生日期, e.source AS 来源, e.description AS 描述"),
     Template("product_profile", "金融产品信息", (r"状态|期限|收益|规模|发行|类型|情况",),
              ("Product",),
              cypher="MATCH (p:Product {id: $id}) "
@@ -242,6 +260,11 @@ TEMPLATES: tuple[Template, ...] = (
              cypher="MATCH (c:Company {id: $id})-[:ISSUES]->(p:Product) "
                     "RETURN p.name AS 产品, p.kind AS 类型, p.status AS 状态, "
                     "p.expected_return AS 预期年化收益率 ORDER BY p.id"),
+    Template("fund_profile", "基金信息", (r"^(?!.*产品).*(状态|规模|成立|类型|备案|多大)",),
+             FUND,
+             cypher="MATCH (f:Fund {id: $id}) "
+                    "RETURN f.name AS 基金, f.status AS 状态, f.kind AS 类型, f.size AS 规模_万元, "
+                    "f.founded_on AS 成立日期, f.filing_code AS 备案编码"),
     Template("fund_products", "基金产品及状态", (r"产品|状态|份额",), FUND,
              cypher="MATCH (f:Fund {id: $id})-[:ISSUES]->(p:Product) "
                     "RETURN p.name AS 产品, p.status AS 状态 ORDER BY p.id"),

@@ -141,3 +141,35 @@ def test_register_questions_on_the_demo_city(demo_graph: GraphStore, question: s
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
     assert answer.status == "answered" and answer.source == "frame"
     assert rows_match(_gold(demo_graph, gold), answer.rows)
+
+
+def test_a_singular_ranking_names_every_entity_tied_at_the_top(demo_graph: GraphStore) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                             "哪家公司管理的基金最多")
+    gold = _gold(demo_graph, "MATCH (m:Company)-[:MANAGES]->(f:Fund) WITH m, count(f) AS k "
+                             "WITH max(k) AS top, collect([m.name, k]) AS all UNWIND all AS r "
+                             "WITH r, top WHERE r[1] = top RETURN r[0], r[1]")
+    assert answer.source == "frame" and rows_match(gold, answer.rows)
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("有风险事件记录的企业一共有多少家",
+     "MATCH (:RiskEvent)-[:INVOLVES]->(c:Company) RETURN count(DISTINCT c)"),
+    ("企业数量最多的三个街道各有多少家",
+     "MATCH (c:Company)-[:LOCATED_IN]->(s:Street) RETURN s.name, count(c) AS k "
+     "ORDER BY k DESC LIMIT 3"),
+    ("各类型基金的数量和平均规模",
+     "MATCH (f:Fund) RETURN f.kind, count(f), avg(f.size)"),
+])
+def test_counts_by_relationship_region_and_average(demo_graph: GraphStore, question: str,
+                                                   gold: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)
+
+
+def test_a_named_street_is_a_condition_not_a_breakdown(demo_graph: GraphStore) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                             "北站街道有哪些制造业企业")
+    gold = _gold(demo_graph, "MATCH (c:Company {industry: '制造业'})-[:LOCATED_IN]->"
+                             "(:Street {name: '北站街道'}) RETURN c.name")
+    assert answer.source == "frame" and rows_match(gold, answer.rows)

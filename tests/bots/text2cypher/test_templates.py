@@ -116,3 +116,26 @@ def test_contagion_along_named_relations_only(demo_graph: GraphStore, index: Men
     assert answer.params["relations"] == ("GUARANTEES",) and answer.params["max_hops"] == 2
     assert answer.subgraph is not None
     assert {e.type for e in answer.subgraph.edges} <= {"GUARANTEES", "INVOLVES"}
+
+
+@pytest.mark.parametrize(("question", "template"), [
+    ("东篱成长2号现在是什么状态", "fund_profile"),
+    ("东篱成长2号的产品是什么状态", "fund_products"),
+    ("滨江天天盈是哪家机构发行的", "product_issuer"),
+    ("实际控制的公司都有哪些？我说的是周德明", "controlled_companies"),
+    ("吴立新直接或间接持有哪些企业", "penetrated_holdings"),
+])
+def test_more_wordings_pick_their_template(index: MentionIndex, question: str,
+                                           template: str) -> None:
+    match = match_template(question, index.find(normalise(question)))
+    assert match is not None and match.template == template
+
+
+def test_a_party_kind_and_a_ranking_shape_the_rows(demo_graph: GraphStore,
+                                                   index: MentionIndex) -> None:
+    people = answer_question(demo_graph, index, "市民银行的自然人股东有哪些")
+    top = answer_question(demo_graph, index, "市民银行持股比例最高的前两位股东")
+    gold = demo_graph.read("MATCH (h)-[r:HOLDS_SHARES]->(:Company {name: '滨江市民银行'}) "
+                           "RETURN h.name AS n, r.ratio AS r ORDER BY r DESC LIMIT 2")
+    assert people.params["kind"] == "Person"
+    assert rows_match([[g["n"], g["r"]] for g in gold], top.rows)

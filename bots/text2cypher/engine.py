@@ -49,7 +49,7 @@ _ORGANISATION = re.compile(r"[一-龥]{2,12}?(?:集团|有限公司|股份公司
 _PLACE = re.compile(r"([一-龥]{1,6}?(?:新区|区|县|街道|镇|乡))(?:有|的|内|里|注册|辖区|范围)")
 _NOT_PLACES = frozenset({"全区", "本区", "辖区", "地区", "园区", "城区", "市区", "社区", "小区",
                          "该区", "全县", "本县"})
-_BORN = re.compile(r"(\d{4}|\d{2})年(?:出生|生|的)|生于(\d{4})")
+_BORN = re.compile(r"(\d{4}|\d{2})年(?:出生|生|的|那个|那位)|生于(\d{4})")
 _GENDER = re.compile(r"(男|女)(?:性|士)")
 _LABEL_ZH = {"Company": "企业", "Person": "自然人", "Fund": "基金", "Product": "金融产品",
              "RiskEvent": "风险事件", "District": "区县"}
@@ -186,10 +186,14 @@ def _blanked(text: str, mentions: list[Mention]) -> str:
     return text
 
 
-def _unresolved_name(text: str, mentions: list[Mention]) -> bool:
+def _unresolved_name(text: str, mentions: list[Mention], vocabulary: GraphVocabulary) -> bool:
     """Whether the question names an organisation no mention resolved (「某某实业集团」): a
-    register-wide answer would then answer a different question."""
+    register-wide answer would then answer a different question. A kind of company
+    (「股份有限公司」) is not a name."""
+    kinds = [v for v in vocabulary.all_values() if len(v) >= 4]
     for match in _ORGANISATION.finditer(text):
+        if any(k in match.group(0) for k in kinds):
+            continue
         if not any(m.start < match.end() and match.start() < m.end and m.candidates[0].label
                    not in _REGION_LABELS for m in mentions):
             return True
@@ -240,7 +244,7 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
     mentions = index.find(text)
     regions = [c.id for m in mentions for c in m.candidates if c.label in _REGION_LABELS]
     anchored = any(c.label not in _REGION_LABELS for m in mentions for c in m.candidates) or (
-        _unresolved_name(text, mentions))
+        _unresolved_name(text, mentions, vocabulary))
     frame = None if anchored else parse_frame(
         _blanked(text, mentions), store.ontology, vocabulary, regions[-1] if regions else None)
     if frame is not None and (place := _unknown_place(text, mentions)):

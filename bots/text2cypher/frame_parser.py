@@ -18,13 +18,17 @@ from datetime import date
 
 from bots.text2cypher.frames import (
     DISTRICT,
+    PARTY,
     STREET,
     Aggregate,
     Companion,
     Condition,
     ListFrame,
     Op,
+    RelatedCondition,
     Tally,
+    label_lineage,
+    label_properties,
 )
 from bots.text2cypher.vocabulary import VALUE_PROPERTIES, GraphVocabulary
 from kg.ontology import Ontology, city_now
@@ -33,7 +37,7 @@ CLASS_WORDS: tuple[tuple[str, str], ...] = (
     ("金融产品", "Product"), ("理财产品", "Product"), ("风险事件", "RiskEvent"),
     ("自然人", "Person"), ("基金", "Fund"), ("产品", "Product"), ("事件", "RiskEvent"),
     ("企业", "Company"), ("公司", "Company"), ("机构", "Company"), ("个人", "Person"),
-    ("人", "Person"),
+    ("担保方", PARTY), ("担保主体", PARTY), ("担保人", PARTY), ("主体", PARTY), ("人", "Person"),
 )
 COUNTERS = {"家": "Company", "只": "Fund", "款": "Product", "起": "RiskEvent", "位": "Person",
             "名": "Person"}
@@ -45,7 +49,7 @@ _COUNTED_CLASS = re.compile(
 _ASKED_COUNTER = re.compile(r"(?:哪|每)([家只位款])")
 # Nouns naming the other end of a relationship; blanked before the listed class is sought.
 _ROLE_NOUNS = re.compile(
-    r"法定代表人|实际控制人|控制人|管理人|投资人|投资者|股东|担保人|发行人|高管|法人")
+    r"法定代表人|实际控制人|控制人|管理人|投资人|投资者|股东|发行人|高管|法人")
 PROPERTY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "registered_capital": ("注册资本", "注册资金"),
     "size": ("规模", "管理规模", "发行规模"),
@@ -100,7 +104,7 @@ COMPANION_WORDS: tuple[RelationWord, ...] = (
 )
 _SUM_WORDS = re.compile(r"总额|金额|总金额|合计|多少钱|资金|总计")
 _COMPANION_SPLIT = re.compile(
-    r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内)|和它们的|并列出|并给出|同时列出|附上")
+    r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内|以后|以前|之后|之前)|和它们的|并列出|并给出|同时列出|附上")
 _SUPERLATIVE = re.compile(
     r"最(高|大|多|新|晚|近|低|小|少|早)|排名|排行|前\d|前[一二两三四五六七八九十]")
 _ASCENDING = frozenset("低小少早")
@@ -121,11 +125,15 @@ _PLURAL = re.compile(r"哪些|有哪|排名|排行|几|列出|名单|清单")
 _COUNT = re.compile(r"多少|几(?:家|个|只|起|位|名|款)|数量|总数|一共|共有|总共|共计")
 _REGION_WORDS = re.compile(r"区县|区|县|地区|辖区")
 _HAVING = re.compile(
-    r"有(?P<w>[一-龥]{1,6}?)(?:记录|关系|行为|经历)?的(?:企业|公司|人|自然人|基金|产品)")
+    r"有(?P<w>[一-龥]{1,6}?)(?:记录|关系|行为|经历)?的(?:企业|公司|人|自然人|基金|产品)|"
+    r"(?:企业|公司|人|基金|产品)(?:发生过|有过|出过|涉及过?|卷入过?)(?P<x>[一-龥]{2,6})|"
+    r"(?:担任|当过?|做过?)(?:企业|公司)?的?(?P<y>法定代表人|法人|高管|董事|监事|股东|实际控制人)")
+_BIRTH = re.compile(r"(\d{4})年(?P<rel>及以后|以后|之后|后|及以前|以前|之前|前)?(?:出生|生)")
+_NEGATED = re.compile(r"(?:不是|非|不为|除了?|排除|不在)“?$")
 _ROWS_ASKED = re.compile(r"哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
 _SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁")
 _LISTING = re.compile(r"哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
-_GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县)|"
+_GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县)|分(?P<h>区县|街道|行业|状态|类型)|"
                     r"(?P<g>街道|区县)(?:是哪|有哪|分别|各)|"
                     r"按(?:照)?(?P<a>[一-龥]{1,8}?)(?:统计|分布|分组|汇总|划分|分类|来看|看|分)|"
                     r"每(?:个|一个|一)?(?P<e>[一-龥]{1,5}?)(?:各|分别)?(?:有|的)|"
@@ -146,7 +154,7 @@ _NUMBER = re.compile(
     rf"(?:在|为|是|达|达到)?(?P<op1>{_BEFORE_OPS})?(?P<num>\d+(?:\.\d+)?)"
     rf"(?P<unit>%|％|亿元|亿|万元|万|元|个月|月|年)?(?P<op2>{_AFTER_OPS})?")
 _DATE = re.compile(
-    r"(?P<y>\d{4})年(?:(?P<m>\d{1,2})月)?(?P<part>上半年|下半年|第?[一二三四1-4]季度)?"
+    r"(?P<y>\d{4})年(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号])?)?(?P<part>上半年|下半年|第?[一二三四1-4]季度)?"
     r"(?P<rel>以来|之后|以后|起|后|之前|以前|前)?")
 _RECENT = re.compile(r"(?:近|最近|过去)(?P<n>\d+|[一二两三四五六七八九十半])(?:个)?(?P<u>年|月)")
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
@@ -165,7 +173,7 @@ def chinese_number(text: str) -> int:
 
 def _property_words(ontology: Ontology, label: str) -> dict[str, tuple[str, ...]]:
     words: dict[str, tuple[str, ...]] = {}
-    for name, prop in ontology.node_properties(label).items():
+    for name, prop in label_properties(ontology, label).items():
         base = re.sub(r"（.*?）|\(.*?\)", "", prop.label_zh)
         found = tuple(dict.fromkeys(w for w in (*PROPERTY_SYNONYMS.get(name, ()), base) if w))
         if name not in ("id", "name", "aliases", "description", "source") and found:
@@ -194,17 +202,54 @@ def _listed_label(main: str) -> str | None:
 
 
 def _value_conditions(text: str, label: str, vocabulary: GraphVocabulary,
-                      words: dict[str, tuple[str, ...]]) -> list[Condition]:
+                      words: dict[str, tuple[str, ...]], taken: str = "") -> list[Condition]:
+    """Conditions on the listed entities' own text properties; values inside ``taken`` (the
+    related entities' values already read) are not read again."""
     found = []
     for prop in VALUE_PROPERTIES.get(label, ()):
         near = "|".join(map(re.escape, words.get(prop, ())))
         named = [v for v in vocabulary.values.get(label, {}).get(prop, [])
-                 if _names_value(text, v, near)]
+                 if _names_value(text, v, near) and v not in taken]
         if len(named) == 1:
-            found.append(Condition(prop=prop, op="=", value=named[0]))
+            at = text.find(named[0])
+            negated = at > 0 and _NEGATED.search(text[max(0, at - 4):at]) is not None
+            found.append(Condition(prop=prop, op="<>" if negated else "=", value=named[0]))
         elif named:
             found.append(Condition(prop=prop, op="IN", value=sorted(named)))
     return found
+
+
+def _related_conditions(text: str, label: str, ontology: Ontology,
+                        vocabulary: GraphVocabulary) -> list[RelatedCondition]:
+    """Conditions on entities of another class that one relationship links to the listed
+    ones (「被列为失信被执行人的企业」: a RiskEvent of that kind INVOLVES the company)."""
+    found = []
+    lineage = label_lineage(ontology, label)
+    for other, props in VALUE_PROPERTIES.items():
+        if other in lineage or (label == PARTY and other in ("Company", "Person")):
+            continue
+        links = [(r.name, bool(lineage & set(r.domain))) for r in ontology.relationships.values()
+                 if (lineage & set(r.domain) and other in r.range)
+                 or (lineage & set(r.range) and other in r.domain)]
+        if len(links) != 1:
+            continue
+        for prop in props:
+            named = [v for v in vocabulary.values.get(other, {}).get(prop, [])
+                     if len(v) >= 3 and v in text]
+            if named:
+                found.append(RelatedCondition(rel=links[0][0], outgoing=links[0][1], other=other,
+                                              prop=prop, value=named[0]))
+    return found
+
+
+def _birth_conditions(text: str, label: str, ontology: Ontology) -> list[Condition]:
+    """「1990年及以后出生」 as a condition on the birth year of the listed people."""
+    born = _BIRTH.search(text)
+    if born is None or "birth_year" not in label_properties(ontology, label):
+        return []
+    relation = born.group("rel") or ""
+    op: Op = ">=" if "后" in relation else ("<" if "前" in relation else "=")
+    return [Condition(prop="birth_year", op=op, value=int(born.group(1)))]
 
 
 def _names_value(text: str, value: str, near: str) -> bool:
@@ -212,10 +257,11 @@ def _names_value(text: str, value: str, near: str) -> bool:
     class word (「房地产企业」), or (one character long) beside its property's word
     (「低风险」)."""
     if len(value) >= 2:
-        stem = value.removesuffix("业")
+        stem = re.sub(r"(?:业|产品|基金|理财)$", "", value)
         short = value.replace("和", "").replace("、", "")
         return value in text or (len(short) >= 3 and short in text) or (
-            len(stem) >= 2 and re.search(rf"{re.escape(stem)}(?:企业|公司|行业|类)", text)
+            len(stem) >= 2 and re.search(
+                rf"{re.escape(stem)}(?:类|型)?的?(?:企业|公司|行业|类|产品|基金)", text)
             is not None)
     return bool(near) and re.search(
         rf"(?:{near})(?:为|是)?“?{value}|{value}等?(?:{near})", text) is not None
@@ -234,7 +280,7 @@ def _scaled(number: float, unit: str | None, label_zh: str, prop: str) -> float:
 def _numeric_conditions(text: str, label: str, ontology: Ontology,
                         words: dict[str, tuple[str, ...]]) -> list[Condition]:
     found = []
-    props = ontology.node_properties(label)
+    props = label_properties(ontology, label)
     for name, prop in props.items():
         if prop.datatype not in ("double", "integer") or name not in words:
             continue
@@ -257,6 +303,9 @@ def _numeric_conditions(text: str, label: str, ontology: Ontology,
 def _period(match: re.Match[str]) -> tuple[date, date]:
     year = int(match.group("y"))
     month, part = match.group("m"), match.group("part") or ""
+    if match.group("d"):
+        day = date(year, int(month), int(match.group("d")))
+        return day, day
     if month:
         m = int(month)
         end = date(year + (m == 12), m % 12 + 1, 1)
@@ -274,7 +323,7 @@ def _period(match: re.Match[str]) -> tuple[date, date]:
 
 def _date_conditions(text: str, label: str, ontology: Ontology,
                      words: dict[str, tuple[str, ...]]) -> list[Condition]:
-    dated = [n for n, p in ontology.node_properties(label).items() if p.datatype == "date"]
+    dated = [n for n, p in label_properties(ontology, label).items() if p.datatype == "date"]
     named = [n for n in dated if any(w in text for w in words.get(n, ()))]
     if not (named or dated):
         return []
@@ -316,7 +365,7 @@ def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]]) -> str |
 def _direction(ontology: Ontology, word: RelationWord, label: str) -> bool | None:
     """Outgoing (True), incoming (False), or None when the label sits at neither end."""
     rel = ontology.relationships[word.rel]
-    lineage = set(ontology.ancestors(label))
+    lineage = label_lineage(ontology, label)
     at_start, at_end = bool(lineage & set(rel.domain)), bool(lineage & set(rel.range))
     if word.incoming is not None:
         wanted = not word.incoming
@@ -359,7 +408,7 @@ def _sorted_by(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology,
     asked = _SORT.search(text)
     if asked is None:
         return None
-    props = ontology.node_properties(label)
+    props = label_properties(ontology, label)
     said = asked.group("w")
     named = [n for n, ws in words.items() if any(w in said for w in ws)]
     if not named and re.search(r"时间|日期|先后", said + asked.group("dir")):
@@ -376,7 +425,7 @@ def _order(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, lab
         return None, True
     descending = (match.group(1) or "") not in _ASCENDING
     before = text[:match.start()]
-    props = ontology.node_properties(label)
+    props = label_properties(ontology, label)
     best: tuple[int, str] | None = None
     for name, said in words.items():
         if props[name].datatype not in ("double", "integer", "date"):
@@ -414,7 +463,7 @@ def _aggregates(main: str, label: str, ontology: Ontology, words: dict[str, tupl
     """Sums and averages of numeric properties a count or breakdown also asks for
     (「总规模」, 「平均注册资本」)."""
     found = []
-    for name, prop in ontology.node_properties(label).items():
+    for name, prop in label_properties(ontology, label).items():
         if prop.datatype not in ("double", "integer") or name not in words:
             continue
         said = "|".join(map(re.escape, words[name]))
@@ -436,7 +485,10 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     if label is None:
         return None
     words = _property_words(ontology, label)
-    conditions = (_value_conditions(main, label, vocabulary, words)
+    related = _related_conditions(main, label, ontology, vocabulary)
+    taken = " ".join(r.value for r in related)
+    conditions = (_value_conditions(main, label, vocabulary, words, taken)
+                  + _birth_conditions(main, label, ontology)
                   + _numeric_conditions(main, label, ontology, words)
                   + _date_conditions(main, label, ontology, words))
     group_by = _group_by(main, label, words)
@@ -447,10 +499,6 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     tally = None
     if group_by:
         order_by = "tally" if order_by else None
-    elif having := _HAVING.search(main):
-        tally = _tally(having.group("w"), label, ontology)
-        if tally is not None:
-            tally = tally.model_copy(update={"at_least": 1.0})
     elif order_by == "tally" or _AT_LEAST.search(main) or _AMOUNT_OVER.search(main) or (
             order_by is None and "各" in main and _COUNT.search(main)):
         tally = _tally(main, label, ontology)
@@ -459,6 +507,11 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
         else:
             tally = _tally_threshold(main, tally)
             order_by = order_by or "tally"
+    elif having := _HAVING.search(main):
+        said = next(g for g in having.groups() if g)
+        tally = _tally(said, label, ontology)
+        if tally is not None:
+            tally = tally.model_copy(update={"at_least": 1.0})
     limit_match = _LIMIT.search(main)
     limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None
     if ranked and order_by and not limit and not (tally and tally.at_least):
@@ -466,10 +519,11 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     count_only = (not (group_by or order_by == "tally" or (order_by and ranked))
                   and bool(_COUNT.search(main))
                   and not _ROWS_ASKED.search(main))
-    if not (conditions or district_id or group_by or order_by or count_only
+    if not (conditions or related or district_id or group_by or order_by or count_only
             or _LISTING.search(main)):
         return None
-    return ListFrame(label=label, conditions=conditions, district_id=district_id, tally=tally,
+    return ListFrame(label=label, conditions=conditions, related=related,
+                     district_id=district_id, tally=tally,
                      group_by=group_by, count_only=count_only, order_by=order_by,
                      descending=descending, limit=limit or None,
                      aggregates=_aggregates(main, label, ontology, words)

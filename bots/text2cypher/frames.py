@@ -15,9 +15,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from kg.ontology import Ontology
+from kg.ontology import Ontology, PropertyDef
 
-Op = Literal["=", ">=", "<=", ">", "<", "IN"]
+Op = Literal["=", "<>", ">=", "<=", ">", "<", "IN"]
+PARTY = "Party"
+"""The pseudo-label of 「担保方」, 「主体」: a company or a person."""
+PARTY_LABELS = ("Company", "Person")
 DISTRICT = "district"
 STREET = "street"
 """The pseudo-properties a breakdown by district or street groups on (through LOCATED_IN)."""
@@ -38,6 +41,17 @@ class Condition(BaseModel):
     op: Op
     value: str | float | int | list[str]
     is_date: bool = Field(default=False, description="compare as a date (value is ISO text)")
+
+
+class RelatedCondition(BaseModel):
+    """A condition on a related entity: 「被列为失信被执行人的企业」 → an INVOLVES from a
+    RiskEvent whose kind is 失信被执行."""
+
+    rel: str
+    outgoing: bool
+    other: str
+    prop: str
+    value: str
 
 
 class Tally(BaseModel):
@@ -73,6 +87,7 @@ class ListFrame(BaseModel):
 
     label: str
     conditions: list[Condition] = Field(default_factory=list)
+    related: list[RelatedCondition] = Field(default_factory=list)
     district_id: str | None = Field(default=None, description="a district or street id")
     tally: Tally | None = None
     group_by: str | None = None
@@ -91,18 +106,35 @@ class CompiledFrame(BaseModel):
     params: dict[str, Any]
 
 
+def label_properties(ontology: Ontology, label: str) -> dict[str, PropertyDef]:
+    """The properties of a label, or those a company and a person share for 「主体」."""
+    if label != PARTY:
+        return ontology.node_properties(label)
+    first, *others = (ontology.node_properties(lab) for lab in PARTY_LABELS)
+    return {k: v for k, v in first.items() if all(k in o for o in others)}
+
+
+def label_lineage(ontology: Ontology, label: str) -> set[str]:
+    """The classes a label is (for a party, those of a company and of a person)."""
+    labels = PARTY_LABELS if label == PARTY else (label,)
+    return {a for lab in labels for a in ontology.ancestors(lab)}
+
+
 def _check(frame: ListFrame, ontology: Ontology) -> None:
-    props = ontology.node_properties(frame.label)
+    props = label_properties(ontology, frame.label)
     used = [c.prop for c in frame.conditions] + [a.prop for a in frame.aggregates]
     used += [p for p in (frame.group_by,) if p and p not in (DISTRICT, STREET)]
     used += _sorted_property(frame)
     unknown = [p for p in used if p not in props]
+    unknown += [f"{r.other}.{r.prop}" for r in frame.related
+                if r.prop not in ontology.node_properties(r.other)]
     if unknown:
         raise ValueError(f"{frame.label} has no properties {unknown}")
-    for rel in [frame.tally.rel] if frame.tally else []:
-        ontology.relationships[rel]
-    for companion in frame.companions:
-        ontology.relationships[companion.rel]
+    rels = [r.rel for r in frame.related] + [c.rel for c in frame.companions]
+    rels += [frame.tally.rel] if frame.tally else []
+    missing = [r for r in rels if r not in ontology.relationships]
+    if missing:
+        raise ValueError(f"unknown relationship types {missing}")
 
 
 def _sorted_property(frame: ListFrame) -> list[str]:
@@ -121,6 +153,11 @@ def _where(frame: ListFrame, params: dict[str, Any]) -> str:
         params[name] = condition.value
         value = f"date(${name})" if condition.is_date else f"${name}"
         clauses.append(f"n.{condition.prop} {condition.op} {value}")
+    for i, related in enumerate(frame.related):
+        name = f"r{i}"
+        params[name] = related.value
+        clauses.append(f"EXISTS {{ MATCH (n){_arrow(related.rel, related.outgoing)}"
+                       f"(x:{related.other}) WHERE x.{related.prop} = ${name} }}")
     if frame.district_id:
         params["district"] = frame.district_id
         clauses.append("((n)-[:LOCATED_IN]->(:Region {id: $district}) OR "
@@ -129,12 +166,13 @@ def _where(frame: ListFrame, params: dict[str, Any]) -> str:
 
 
 def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
-    """The frame as one read-only Cypher query with parameters (ValueError or KeyError for
+    """The frame as one read-only Cypher query with parameters (ValueError for
     a property or relationship type the ontology does not know)."""
     _check(frame, ontology)
-    props = ontology.node_properties(frame.label)
+    props = label_properties(ontology, frame.label)
     params: dict[str, Any] = {}
-    head = f"MATCH (n:{frame.label}){_where(frame, params)}"
+    pattern = "|".join(PARTY_LABELS) if frame.label == PARTY else frame.label
+    head = f"MATCH (n:{pattern}){_where(frame, params)}"
     if frame.group_by:
         return _breakdown(frame, head, params, props)
     if frame.count_only and not frame.tally:

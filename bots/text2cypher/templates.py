@@ -119,7 +119,7 @@ FUND = ("Fund",)
 
 def _shared_with(name: str, title_zh: str, said: str, match: str, shown: str) -> Template:
     """Companies sharing something with the named one: a value (地址) or a party (法定代表人)."""
-    pattern = (rf"(同一|相同|一样|共同).{{0,3}}({said})|({said}).{{0,2}}(相同|一样)|"
+    pattern = (rf"(同一|相同|一样|共同|同属).{{0,3}}({said})|({said}).{{0,2}}(相同|一样)|"
                rf"共用.{{0,2}}({said})|({said}).{{0,10}}(还有哪|也在用|也用|也登记)|"
                rf"({said}).{{0,6}}(还在|还控制|还担任|另外|其他|别的)")
     return Template(
@@ -151,15 +151,21 @@ TEMPLATES: tuple[Template, ...] = (
              (r"循环持股|交叉持股|相互持股|持股.*闭环|闭环.*持股",), COMPANY,
              entity_optional=True, risk="circular_shareholding", id_param="company_id",
              flatten=_cross),
+    Template("guarantee_chains", "担保链", (r"担保链|担保链条|担保关系追踪|担保路径",), HOLDER,
+             risk="guarantee_chains", id_param="company_id", flatten=_chains),
     Template("contagion", "风险传导",
              (r"传导|波及|牵连|影响到|蔓延|受影响|敞口|"
               r"(如果|要是|一旦|假如|万一|若).{0,8}(出险|出事|违约|暴雷|爆雷|倒闭|破产|失联)",),
              ("RiskEvent", "Company", "Person", "Fund"), risk="contagion",
              id_param="source_id", flatten=_contagion),
-    Template("guarantee_chains", "担保链", (r"担保链|担保链条|担保关系追踪|担保路径",), HOLDER,
-             risk="guarantee_chains", id_param="company_id", flatten=_chains),
     Template("related_parties", "关联方", (r"关联",), COMPANY, risk="related_parties",
              id_param="company_id", flatten=_related),
+    Template("declared_controller", "登记的实际控制人",
+             (r"^(?!.*(最终|背后|穿透|说了算|幕后))"
+              r".*((实际控制人|实控人|控股股东|控制人)(是谁|是哪|有谁|为|叫|分别)|由谁控制|被谁控制|"
+              r"谁(是|在)?(实际)?控制)",), COMPANY,
+             cypher="MATCH (x)-[:CONTROLS]->(c:Company {id: $id}) "
+                    "RETURN x.name AS 实际控制人, x.id AS 编号"),
     Template("penetrated_holdings", "向下穿透持股",
              (r"〈E〉.*(往下穿透|向下穿透|直接或间接|直接和间接|间接持股|穿透后.{0,4}持股.{0,10}企业)",),
              HOLDER,
@@ -183,7 +189,7 @@ TEMPLATES: tuple[Template, ...] = (
              cypher="MATCH (i)-[r:INVESTS_IN]->(p:Product {id: $id}) "
                     "RETURN i.name AS 投资人, r.amount AS 金额_万元 ORDER BY i.id"),
     # -- simple lookups ---------------------------------------------------------------------
-    Template("controlled_companies", "实际控制的企业", (r"〈E〉.*控制",), HOLDER,
+    Template("controlled_companies", "实际控制的企业", (r"〈E〉.*(控制|实控)",), HOLDER,
              cypher="MATCH (p:Company|Person {id: $id})-[:CONTROLS]->(c) "
                     "RETURN c.name AS 企业, c.id AS 编号 ORDER BY c.id"),
     Template("legal_rep_companies", "担任法定代表人的企业",
@@ -258,7 +264,7 @@ TEMPLATES: tuple[Template, ...] = (
     Template("issued_products", "企业发行的产品",
              (r"(发行|发过|发的|推出|在售|卖的?).{0,8}(产品|计划|贷款|理财)|〈E〉.*产品",), COMPANY,
              cypher="MATCH (c:Company {id: $id})-[:ISSUES]->(p:Product) "
-                    "RETURN p.name AS 产品, p.kind AS 类型, p.status AS 状态, "
+                    "RETURN p.name AS 产品, p.kind AS 类型, p.status AS 状态, p.size AS 规模_万元, "
                     "p.expected_return AS 预期年化收益率 ORDER BY p.id"),
     Template("fund_profile", "基金信息", (r"^(?!.*产品).*(状态|规模|成立|类型|备案|多大)",),
              FUND,

@@ -173,3 +173,22 @@ def test_a_named_street_is_a_condition_not_a_breakdown(demo_graph: GraphStore) -
     gold = _gold(demo_graph, "MATCH (c:Company {industry: '制造业'})-[:LOCATED_IN]->"
                              "(:Street {name: '北站街道'}) RETURN c.name")
     assert answer.source == "frame" and rows_match(gold, answer.rows)
+
+
+def test_related_values_negations_birth_years_and_parties(ontology: Ontology) -> None:
+    events = {"severity": ["高", "中", "低"], "kind": ["失信被执行"]}
+    vocabulary = VOCABULARY.model_copy(
+        update={"values": {**VOCABULARY.values, "RiskEvent": events}})
+    listed = parse_frame(normalise("被列为失信被执行人的企业有哪些"), ontology, vocabulary)
+    negated = _frame(ontology, "状态不是“正常运作”的基金有哪些")
+    young = _frame(ontology, "1990年及以后出生的自然人有多少")
+    guarantors = _frame(ontology, "对外担保金额合计最高的前三个担保人")
+    assert listed is not None and [(r.rel, r.outgoing, r.other) for r in listed.related] == [
+        ("INVOLVES", False, "RiskEvent")]
+    assert negated is not None and negated.conditions == [
+        Condition(prop="status", op="<>", value="正常运作")]
+    assert young is not None and young.count_only and young.conditions == [
+        Condition(prop="birth_year", op=">=", value=1990)]
+    assert guarantors is not None and guarantors.label == "Party" and guarantors.limit == 3
+    compiled = compile_frame(guarantors, ontology)
+    assert "MATCH (n:Company|Person)" in compiled.cypher

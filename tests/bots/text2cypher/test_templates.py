@@ -28,7 +28,8 @@ def test_templates_are_many_named_once_and_cover_every_risk_query() -> None:
 
 
 @pytest.mark.parametrize(("question", "template"), [
-    ("城投公司的实控人是谁", "ultimate_controllers"),
+    ("城投公司的实控人是谁", "declared_controller"),
+    ("城投公司的最终控制人是谁", "ultimate_controllers"),
     ("宏达建设和谁互保", "guarantee_circles"),
     ("同德实业有没有交叉持股", "circular_shareholding"),
     ("恒信集团的关联企业", "related_parties"),

@@ -13,6 +13,7 @@ position word.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from nlu.incidents.words import Word
 
@@ -31,6 +32,10 @@ _NOT_TRIGGERS = frozenset({
     "不至", "迟到", "报到", "签到", "正在", "存在", "现在", "实在", "所在", "好在", "自在",
 })
 _JOINERS = frozenset({"与", "和", "及", "至", "距", "距离", "往", "、"})
+# Words for a capital, which jieba may tag as adverbs, and the words that link a place to one
+# inside it (「某国首都某市」, 「某地的某处」).
+_CAPITALS = frozenset({"首都", "首府", "省会"})
+_LINKS = _CAPITALS | {"的"}
 _NOMINAL = ("n", "s", "f", "m", "q", "j", "b", "r", "eng", "l", "a", "z")
 _STOP_WORDS = frozenset({"时", "后", "前后", "期间", "之际", "之后", "之前", "等", "当时",
                          "过程", "这次", "此次", "本次", "一次", "事故", "事件", "情况"})
@@ -56,6 +61,13 @@ _LATIN = re.compile(r"[0-9０-９A-Za-zＡ-Ｚａ-ｚ.+]+")
 _ROAD = re.compile(r"(?:国道|省道|县道|高速|公路|线|号)")
 # Position words of time, not of place (「赶到现场前」).
 _NOT_HEADS = frozenset({"前", "后", "以前", "以后", "之前", "之后", "中", "时", "期间"})
+# What follows a phrase that 从 (a source), 向 (a recipient) or 往 (a destination) governs
+# when it is not a site: the verb of learning or giving, or 「的」 before the vehicle.
+_ROLES = {
+    "从": re.compile(r"(?:了解|获悉|得知|得到|获得|获取|证实)"),
+    "向": re.compile(r"(?:送去|送上|通报|报告|汇报|致以|发出|表示|捐)"),
+    "往": re.compile(r"的"),
+}
 _MAX_WORDS = 14
 _MAX_CHARS = 30
 
@@ -69,10 +81,19 @@ def is_trigger(word: Word, before: Word | None = None) -> bool:
     return word.text in _TRIGGERS or bool(_TRIGGER_END.match(word.text))
 
 
-def find_frames(words: list[Word], is_place: list[bool]) -> list[tuple[int, int]]:
-    """The word ranges (first, after last) of the place phrases that locative words govern;
-    ``is_place`` marks the words that name places by themselves (place names, units)."""
-    found: list[tuple[int, int]] = []
+class Frame(NamedTuple):
+    """The word range (first, after last) of a phrase a locative word governs, and whether it
+    is a site (not a source, a recipient or a vehicle's destination: 「从某局了解到」)."""
+
+    first: int
+    last: int
+    site: bool = True
+
+
+def find_frames(words: list[Word], is_place: list[bool]) -> list[Frame]:
+    """The place phrases that locative words govern; ``is_place`` marks the words that name
+    places by themselves (place names, units)."""
+    found: list[Frame] = []
     i = 0
     while i < len(words):
         if not is_trigger(words[i], words[i - 1] if i else None):
@@ -81,7 +102,7 @@ def find_frames(words: list[Word], is_place: list[bool]) -> list[tuple[int, int]
         last = phrase_end(words, i + 1, is_place)
         first = phrase_start(words, i + 1, last)
         if last > first and _names_a_place(words, first, last, is_place):
-            found.append((first, last))
+            found.append(Frame(first, last, site=not _not_a_site(words, i, last)))
             i = last
         else:
             i += 1
@@ -101,8 +122,9 @@ def phrase_end(words: list[Word], first: int, is_place: list[bool]) -> int:
             break
         if _TIME.match(word.text) and j + 1 < len(words) and _TIME_UNIT.match(words[j + 1].text):
             break
-        if (word.flag.startswith(_NOMINAL) or word.text in _JOINERS or word.text == "的"
+        if (word.flag.startswith(_NOMINAL) or word.text in _JOINERS or word.text in _LINKS
                 or (word.flag.startswith("x") and _LATIN.fullmatch(word.text))
+                or _is_position(word)
                 or (j + 1 < len(words) and words[j + 1].text == "方向")):
             j += 1
             continue
@@ -120,7 +142,8 @@ def phrase_start(words: list[Word], first: int, last: int) -> int:
     while first < last - 1:
         word = words[first]
         numbered = _LATIN.fullmatch(word.text) and _ROAD.match(words[first + 1].text)
-        if numbered or not (word.flag.startswith(("m", "q", "a", "uj", "c", "p", "d"))
+        if numbered or word.text in _CAPITALS or not (
+                word.flag.startswith(("m", "q", "a", "uj", "c", "p", "d"))
                             or word.text == "的"):
             break
         first += 1
@@ -132,12 +155,26 @@ def is_scene(word: str) -> bool:
     return bool(_SCENE_END.search(word))
 
 
+def _is_position(word: Word) -> bool:
+    """Whether a fixed expression that jieba does not tag as a noun is a position word
+    (「入口处」, tagged as an idiom)."""
+    return word.flag in ("i", "l") and bool(_POSITION_END.search(word.text))
+
+
 def _is_head(word: Word, is_place: bool) -> bool:
     """Whether a phrase may end with the word: a place, a scene or facility, a position."""
     if word.text in _NOT_HEADS:
         return False
     return (is_place or word.flag == "f" or word.flag == "s" or bool(_SCENE_END.search(word.text))
             or bool(_POSITION_END.search(word.text)))
+
+
+def _not_a_site(words: list[Word], trigger: int, last: int) -> bool:
+    """Whether the governed phrase is a source, a recipient or a vehicle's destination rather
+    than a site: 「从某局了解到」, 「向某市送去祝福」, 「开往某地的客车」."""
+    after = "".join(w.text for w in words[last : last + 2])
+    role = _ROLES.get(words[trigger].text[-1])
+    return bool(role and role.match(after))
 
 
 def _names_a_place(words: list[Word], first: int, last: int, is_place: list[bool]) -> bool:

@@ -32,8 +32,15 @@ from pydantic import BaseModel, Field
 
 from kg.gazetteer import Gazetteer
 from nlu.address import normalise_address
-from nlu.incidents.place_context import after_locative, is_aside, is_attribute, is_dateline
-from nlu.incidents.place_frames import find_frames, phrase_end
+from nlu.incidents.place_context import (
+    after_locative,
+    is_aside,
+    is_attribute,
+    is_dateline,
+    is_organisation,
+    opening_scenes,
+)
+from nlu.incidents.place_frames import find_frames, is_scene, phrase_end
 from nlu.incidents.spans import Span
 from nlu.incidents.words import Word, cut
 
@@ -47,11 +54,13 @@ _GENERIC = frozenset({
     "现场", "事故现场", "事发现场", "火灾现场", "爆炸现场", "当地", "灾区", "震区", "震中",
     "重灾区", "医院", "当地医院", "家中", "火场", "全市", "全县", "全省", "市区", "城区",
 })
-# Common words jieba tags as place names (seen on the CEC dev split), and words for a kind of
-# area, which name no place by themselves (「多个城市」, 「20个乡镇」).
+# Common words jieba tags as place names (verbs, adjectives and figures of speech such as
+# 「波及」, 「上门」, 「火海」), and words for a kind of area, which name no place by themselves
+# (「多个城市」, 「20个乡镇」).
 _NOT_PLACES = frozenset({
     "深度", "东西", "扎根", "中断", "长龙", "地区", "道路", "街道", "路面", "城市", "乡镇", "地市",
     "省市", "省区", "县区", "度区", "辖区", "市县", "村镇", "社区", "山区", "林区", "景区",
+    "波及", "上门", "云集", "焦黑", "火海", "碧海", "家乡", "山林",
 })
 # A news agency's name, which jieba may join to the dateline's city (「新华网」+「杭州」).
 _AGENCY = re.compile(r"(?:社|网)$")
@@ -60,12 +69,16 @@ _NUMBERED_ROAD = re.compile(r"(?:国道|省道|县道|高速|公路|线)")
 _NAMED_ROAD = re.compile(r"大道|大街|高速公路|高速路?|公路|国道|环路|隧道|大桥")
 # A pronoun that stands for a place named before (「该」+「路段」, 「我省」).
 _DEICTIC = re.compile(r"该|我省|我市|本市|本省|该省|该市|该县|该区|该州")
+# What follows a city in a paper's dateline (「本报某市讯」, 「某市电」).
+_DATELINE_WORDS = frozenset("讯电")
 _LIST_JOINERS = frozenset({"、", "和", "及", "与", "以及"})
 # Words that make listed places one location: where they meet (「甲路与乙路的十字路口」).
 _JUNCTION = re.compile(r"交界|交叉|交汇|路口|两地|相交|十字")
 _SINGLE_UNITS = frozenset("省市州县区镇乡村路街巷桥岛")
 _NOUNISH = ("n", "nz", "nr", "nrt", "ns", "j", "nt")
 _PLACE_TAGS = frozenset({"ns"})
+# Parts of speech of a noun that a place before it qualifies.
+_QUALIFIED = frozenset({"n", "nt", "nz", "j", "r", "s"})
 
 
 class _Found(NamedTuple):
@@ -105,12 +118,16 @@ def find_places(text: str, gazetteer: Gazetteer | None = None,
     places = [_is_place(w) for w in words]
     found: list[_Found] = []
     taken = [False] * len(words)
-    for first, last in find_frames(words, places):
+    for first, last, site in find_frames(words, places):
+        taken[first:last] = [True] * (last - first)
+        if not site:
+            continue
+        if (places[last - 1] or words[last - 1].text == "当地") and is_attribute(
+                text, words[last - 1].end):
+            continue  # 「在当地时间……」, 「在某市消防支队与……」: the whole list qualifies a noun
         found.extend(
             _Found(words[a].start, words[b - 1].end, generic=not _names_one(words, places, a, b))
-            for a, b in _split_list(words, first, last)
-            if not (places[b - 1] and is_attribute(text, words[b - 1].end)))
-        taken[first:last] = [True] * (last - first)
+            for a, b in _split_list(words, first, last))
     i = 0
     while i < len(words):
         word = words[i]
@@ -126,6 +143,8 @@ def find_places(text: str, gazetteer: Gazetteer | None = None,
             j = max(phrase_end(words, start, places), i + 1)
             found.extend(_names(text, words, start, j))
             i = j
+    found.extend(_Found(start, end, generic=True) for start, end in opening_scenes(text)
+                 if not any(f.start < end and start < f.end for f in found))
     return [_mention(text, f, gazetteer, min_confidence) for f in sorted(found)]
 
 
@@ -180,19 +199,59 @@ def _name_start(words: list[Word], i: int) -> int:
 
 def _names(text: str, words: list[Word], first: int, last: int) -> list[_Found]:
     """The place phrase of words ``first`` to ``last``: without a news agency's name before it,
-    split into its listed places, less those that only qualify a noun or are an aside."""
+    split into its listed places, less those that only qualify a noun or are an aside. When the
+    last place qualifies a noun, so do the ones listed with it (「甲省和乙市领导」)."""
     if first < last - 1 and _AGENCY.search(words[first].text):
         first += 1
+    ranges = _split_list(words, first, last)
+    if not ranges or _modifies_noun(words, last):
+        return []
+    if is_attribute(text, words[ranges[-1][1] - 1].end) and not is_dateline(
+            text, words[ranges[-1][0]].start, words[ranges[-1][1] - 1].end):
+        return []
     found = []
-    for a, b in _split_list(words, first, last):
+    for a, b in ranges:
         start, end = words[a].start, words[b - 1].end
-        if end - start < 2:
+        if end - start < 2 or _qualifies(text, words, a, b) or _is_person(words, a, b):
             continue
         if is_dateline(text, start, end):
             found.append(_Found(start, end, dateline=True))
-        elif not (is_attribute(text, end) or is_aside(text, start)):
+        elif not is_aside(text, start):
             found.append(_Found(start, end))
     return found
+
+
+def _modifies_noun(words: list[Word], last: int) -> bool:
+    """Whether the noun right after a phrase is what the phrase qualifies (「某地华商」, 「某市
+    民警」, 「某路南北双向」) unless the phrase ends in a site (「某幼儿园部分儿童」)."""
+    if last >= len(words) or is_scene(words[last - 1].text):
+        return False
+    # jieba may tag 「发生爆炸」 as one noun: the event, which the place does not qualify.
+    return words[last].flag in _QUALIFIED and not words[last].text.startswith("发生")
+
+
+def _qualifies(text: str, words: list[Word], first: int, last: int) -> bool:
+    """Whether a phrase outside a locative frame names an organisation or a person rather than
+    a site: it ends in an authority's name (「某省教育厅」), or a place in it qualifies the
+    noun after it (「某国总统某某」, 「某国国家情报中心」)."""
+    if is_organisation(text[words[first].start : words[last - 1].end]):
+        return True
+    return any(is_attribute(text, words[k].end) for k in range(first, last - 1))
+
+
+def _is_person(words: list[Word], first: int, last: int) -> bool:
+    """Whether a lone place name is part of a person's name, as jieba may cut one (surname
+    「陈」 + 「新峰」, 「罗沙」 + 「利」): a person's name or a lone character sits right against
+    it."""
+    if last - first != 1 or words[first].flag not in _PLACE_TAGS:
+        return False
+    before = words[first - 1] if first else None
+    after = words[last] if last < len(words) else None
+    return bool(
+        (before is not None and before.flag.startswith("nr") and len(before.text) == 1)
+        or (after is not None and (after.flag.startswith("nr") or (
+            len(after.text) == 1 and after.flag in ("n", "nr", "ng")
+            and after.text not in _SINGLE_UNITS and after.text not in _DATELINE_WORDS))))
 
 
 def _split_list(words: list[Word], first: int, last: int) -> list[tuple[int, int]]:

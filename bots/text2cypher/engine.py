@@ -47,6 +47,7 @@ Status = Literal["answered", "clarify", "not_found", "unanswered", "refused"]
 _REGION_LABELS = frozenset({"District", "Street"})
 _ORGANISATION = re.compile(r"[一-龥]{2,12}?(?:集团|有限公司|股份公司|银行|小贷|城投|置业|实业)")
 _PLACE = re.compile(r"([一-龥]{1,6}?(?:新区|区|县|街道|镇|乡))(?:有|的|内|里|注册|辖区|范围)")
+_GENERIC_PLACE = re.compile(r"区县|各|每|哪|几|统计")
 _NOT_PLACES = frozenset({"全区", "本区", "辖区", "地区", "园区", "城区", "市区", "社区", "小区",
                          "该区", "全县", "本县"})
 _BORN = re.compile(r"(\d{4}|\d{2})年(?:出生|生|的|那个|那位)|生于(\d{4})")
@@ -206,7 +207,7 @@ def _unknown_place(text: str, mentions: list[Mention]) -> str | None:
     for match in _PLACE.finditer(text):
         place = match.group(1)
         covered = any(m.end == match.end(1) for m in mentions)
-        if place not in _NOT_PLACES and not covered:
+        if place not in _NOT_PLACES and not covered and not _GENERIC_PLACE.search(place):
             return place
     return None
 

@@ -123,6 +123,7 @@ _AMOUNT_OVER = re.compile(r"(?:金额|总额|合计|累计|总共).{0,4}?"
                           r"(?P<op>超过|多于|大于|高于|不低于|不少于|至少)(?P<num>\d+(?:\.\d+)?)(?P<unit>亿元|亿|万元|万)")
 _PLURAL = re.compile(r"哪些|有哪|排名|排行|几|列出|名单|清单")
 _COUNT = re.compile(r"多少|几(?:家|个|只|起|位|名|款)|数量|总数|一共|共有|总共|共计")
+_EACH = re.compile(r"各有(?:几|多少)|分别有(?:几|多少)|各(?:多少|几)(?:家|起|只|个|款)")
 _REGION_WORDS = re.compile(r"区县|区|县|地区|辖区")
 _HAVING = re.compile(
     r"有(?P<w>[一-龥]{1,6}?)(?:记录|关系|行为|经历)?的(?:企业|公司|人|自然人|基金|产品)|"
@@ -155,7 +156,7 @@ _NUMBER = re.compile(
     rf"(?P<unit>%|％|亿元|亿|万元|万|元|个月|月|年)?(?P<op2>{_AFTER_OPS})?")
 _DATE = re.compile(
     r"(?P<y>\d{4})年(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号])?)?(?P<part>上半年|下半年|第?[一二三四1-4]季度)?"
-    r"(?P<rel>以来|之后|以后|起|后|之前|以前|前)?")
+    r"(?P<rel>以来|及以后|之后|以后|起|后|及以前|之前|以前|前)?")
 _RECENT = re.compile(r"(?:近|最近|过去)(?P<n>\d+|[一二两三四五六七八九十半])(?:个)?(?P<u>年|月)")
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9, "十": 10}
@@ -189,6 +190,8 @@ def _listed_label(main: str) -> str | None:
     which = _ASKED_COUNTER.search(blanked)
     if which:
         return COUNTERS[which.group(1)]
+    if blanked.startswith("谁"):
+        return "Person"
     best: tuple[int, str] | None = None
     for word, label in CLASS_WORDS:
         at = blanked.rfind(word)
@@ -339,27 +342,38 @@ def _date_conditions(text: str, label: str, ontology: Ontology,
         return []
     start, end = _period(match)
     relation = match.group("rel") or ""
-    if relation in ("以来", "之后", "以后", "起", "后"):
+    if relation in ("以来", "及以后", "之后", "以后", "起", "后"):
         return [Condition(prop=prop, op=">=", value=start.isoformat(), is_date=True)]
-    if relation in ("之前", "以前", "前"):
+    if relation in ("及以前", "之前", "以前", "前"):
         return [Condition(prop=prop, op="<", value=start.isoformat(), is_date=True)]
     return [Condition(prop=prop, op=">=", value=start.isoformat(), is_date=True),
             Condition(prop=prop, op="<=", value=end.isoformat(), is_date=True)]
 
 
 def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]]) -> str | None:
-    match = _GROUP.search(text)
-    if match is None:
+    match, each = _GROUP.search(text), _EACH.search(text)
+    if match is not None:
+        said = next((g for g in match.groups() if g), "")
+    elif each is not None:
+        said = text[:each.start()]
+    else:
         return None
-    said = next((g for g in match.groups() if g), "")
     if "街道" in said:
         return STREET
     if _REGION_WORDS.search(said):
         return DISTRICT
+    return _named_property(said, label, words)
+
+
+def _named_property(said: str, label: str, words: dict[str, tuple[str, ...]]) -> str | None:
+    """The text property the words name, by the longest word (「风险事件类型」 names 类型,
+    not the 风险 of 严重程度)."""
+    best: tuple[int, str] | None = None
     for prop in VALUE_PROPERTIES.get(label, ()):
-        if any(w in said for w in words.get(prop, ())):
-            return prop
-    return None
+        for word in words.get(prop, ()):
+            if word in said and (best is None or len(word) > best[0]):
+                best = (len(word), prop)
+    return best[1] if best else None
 
 
 def _direction(ontology: Ontology, word: RelationWord, label: str) -> bool | None:
@@ -440,6 +454,15 @@ def _order(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, lab
         dated = [n for n, p in props.items() if p.datatype == "date"]
         return (dated[0] if dated else None), descending
     return "tally", descending
+
+
+def _asked_properties(text: str, label: str, ontology: Ontology,
+                      words: dict[str, tuple[str, ...]]) -> list[str]:
+    """The listed entities' properties the question names, to show beside each
+    (「…有哪些，预期收益率多少」)."""
+    props = label_properties(ontology, label)
+    return [name for name, said in words.items()
+            if name in props and any(len(w) >= 2 and w in text for w in said)]
 
 
 def _tally_threshold(main: str, tally: Tally) -> Tally:
@@ -523,6 +546,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
             or _LISTING.search(main)):
         return None
     return ListFrame(label=label, conditions=conditions, related=related,
+                     shown=_asked_properties(main + tail, label, ontology, words),
                      district_id=district_id, tally=tally,
                      group_by=group_by, count_only=count_only, order_by=order_by,
                      descending=descending, limit=limit or None,

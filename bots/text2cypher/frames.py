@@ -96,6 +96,7 @@ class ListFrame(BaseModel):
     descending: bool = True
     limit: int | None = Field(default=None, ge=1, le=1000)
     aggregates: list[Aggregate] = Field(default_factory=list)
+    shown: list[str] = Field(default_factory=list, description="properties the question names")
     companions: list[Companion] = Field(default_factory=list)
 
 
@@ -124,7 +125,7 @@ def _check(frame: ListFrame, ontology: Ontology) -> None:
     props = label_properties(ontology, frame.label)
     used = [c.prop for c in frame.conditions] + [a.prop for a in frame.aggregates]
     used += [p for p in (frame.group_by,) if p and p not in (DISTRICT, STREET)]
-    used += _sorted_property(frame)
+    used += _sorted_property(frame) + frame.shown
     unknown = [p for p in used if p not in props]
     unknown += [f"{r.other}.{r.prop}" for r in frame.related
                 if r.prop not in ontology.node_properties(r.other)]
@@ -200,7 +201,7 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
         parts.append(f"WITH {carried} ORDER BY n.id LIMIT $limit")
     columns = ["n.name AS 名称", "n.id AS 编号"]
     shown = [c.prop for c in frame.conditions]
-    shown += _sorted_property(frame)
+    shown += _sorted_property(frame) + frame.shown
     shown += [p for p in DEFAULT_COLUMNS.get(frame.label, ()) if p in props]
     for prop in dict.fromkeys(p for p in shown if p not in ("name", "id")):
         columns.append(f"n.{prop} AS {_column(props[prop].label_zh)}")

@@ -1,37 +1,41 @@
 """A register-wide question in Chinese → :class:`~bots.text2cypher.frames.ListFrame`.
 
-The question is read for: what is listed (the last class word: 企业, 基金, 金融产品, 风险事件,
-人 — or a counter: 家, 只, 起); conditions on its properties, found from the ontology's
-property labels and their usual synonyms (「注册资本超过1亿」, 「预期年化收益率不低于15%」,
-「2023年上半年成立」) and from the graph's own values (「制造业」, 「延期兑付」, 「低风险等级」);
-a breakdown (「按行业统计」); a ranking (「最高的10家」, 「前5」) on a property or on a count or sum
-over a relationship (「对外担保总额最高」, 「担任法定代表人最多」); a count alone (「一共有几起」);
-and related entities to show beside each (「及其管理人」). Directions of relationships come
-from the ontology's domains and ranges. None when the question is not about the register.
+The question is read for: what is listed (the class word it asks about: 企业, 基金, 金融产品,
+风险事件, 人, 担保方 — or a counter: 家, 只, 起); the conditions on it
+(:mod:`bots.text2cypher.frame_conditions`); a breakdown (「按行业统计」, 「分区县」); a ranking
+(「最高的10家」, 「前5」) or a sort (「按时间先后」) on a property, or on a count or sum over a
+relationship (「对外担保总额最高」, 「担任法定代表人最多」); a floor on that count or sum
+(「5家以上」); a count alone (「一共有几起」), with sums or averages beside it; and related
+entities to show beside each (「及其管理人」). Directions of relationships come from the
+ontology's domains and ranges. None when the question is not about the register.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 
+from bots.text2cypher.frame_conditions import (
+    birth_conditions,
+    chinese_number,
+    date_conditions,
+    numeric_conditions,
+    related_conditions,
+    value_conditions,
+)
 from bots.text2cypher.frames import (
     DISTRICT,
     PARTY,
     STREET,
     Aggregate,
     Companion,
-    Condition,
     ListFrame,
-    Op,
-    RelatedCondition,
     Tally,
     label_lineage,
     label_properties,
 )
 from bots.text2cypher.vocabulary import VALUE_PROPERTIES, GraphVocabulary
-from kg.ontology import Ontology, city_now
+from kg.ontology import Ontology
 
 CLASS_WORDS: tuple[tuple[str, str], ...] = (
     ("金融产品", "Product"), ("理财产品", "Product"), ("风险事件", "RiskEvent"),
@@ -114,7 +118,8 @@ _SORT_DESCENDING = frozenset({"从晚到早", "从大到小", "从高到低", "�
                               "由大到小"})
 _NUMERAL = r"\d+|[一二两三四五六七八九十]+"
 _COUNTED = r"(?:家|只|位|名|款|起|笔|个(?!月))"
-_LIMIT = re.compile(rf"前({_NUMERAL})|({_NUMERAL}){_COUNTED}(?!及?以上|以下)")
+LIMIT_WORDS = re.compile(rf"前({_NUMERAL})|({_NUMERAL}){_COUNTED}(?!及?以上|以下)")
+"""How many a question asks for: 「前5」, 「三家」 (group 1 or 2)."""
 _AT_LEAST = re.compile(rf"(?P<n1>{_NUMERAL}){_COUNTED}(?:及)?以上|"
                        rf"(?P<over>超过|多于|大于)(?P<n2>{_NUMERAL}){_COUNTED}|"
                        rf"(?:至少|不少于)(?P<n3>{_NUMERAL}){_COUNTED}")
@@ -129,8 +134,6 @@ _HAVING = re.compile(
     r"有(?P<w>[一-龥]{1,6}?)(?:记录|关系|行为|经历)?的(?:企业|公司|人|自然人|基金|产品)|"
     r"(?:企业|公司|人|基金|产品)(?:发生过|有过|出过|涉及过?|卷入过?)(?P<x>[一-龥]{2,6})|"
     r"(?:担任|当过?|做过?)(?:企业|公司)?的?(?P<y>法定代表人|法人|高管|董事|监事|股东|实际控制人)")
-_BIRTH = re.compile(r"(\d{4})年(?P<rel>及以后|以后|之后|后|及以前|以前|之前|前)?(?:出生|生)")
-_NEGATED = re.compile(r"(?:不是|非|不为|除了?|排除|不在)“?$")
 _ROWS_ASKED = re.compile(r"哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
 _SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁")
 _LISTING = re.compile(r"哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
@@ -142,36 +145,6 @@ _GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县)|�
                     r"(?:数量|最多|最少)|"
                     r"各(?P<b>[一-龥]{1,5}?)(?:的)?(?:企业|公司|基金|产品|事件)?(?:数量|分布|各有|有多少)|"
                     r"(?P<c>[一-龥]{2,5}?)分布")
-_OPS: dict[str, Op] = {
-    "不低于": ">=", "不少于": ">=", "不小于": ">=", "大于等于": ">=", "至少": ">=",
-    "及以上": ">=", "以上": ">=", "超过": ">", "高于": ">", "大于": ">", "多于": ">",
-    "不高于": "<=", "不超过": "<=", "不大于": "<=", "小于等于": "<=", "及以下": "<=",
-    "以下": "<=", "以内": "<=", "及以内": "<=", "低于": "<", "少于": "<", "小于": "<", "不到": "<",
-    "不足": "<", "未满": "<", "未达到": "<",
-}
-_BEFORE_OPS = "|".join(sorted((k for k in _OPS if "以" not in k), key=len, reverse=True))
-_AFTER_OPS = "及以上|以上|及以下|以下|及以内|以内"
-_NUMBER = re.compile(
-    rf"(?:在|为|是|达|达到)?(?P<op1>{_BEFORE_OPS})?(?P<num>\d+(?:\.\d+)?)"
-    rf"(?P<unit>%|％|亿元|亿|万元|万|元|个月|月|年)?(?P<op2>{_AFTER_OPS})?")
-_DATE = re.compile(
-    r"(?P<y>\d{4})年(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号])?)?(?P<part>上半年|下半年|第?[一二三四1-4]季度)?"
-    r"(?P<rel>以来|及以后|之后|以后|起|后|及以前|之前|以前|前)?")
-_RECENT = re.compile(r"(?:近|最近|过去)(?P<n>\d+|[一二两三四五六七八九十半])(?:个)?(?P<u>年|月)")
-_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9, "十": 10}
-
-
-def chinese_number(text: str) -> int:
-    """「10」, 「五」, 「十二」, 「二十」 as an int (the small numbers questions use)."""
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0)
-    return _CN_DIGITS.get(text, 0)
-
-
 def _property_words(ontology: Ontology, label: str) -> dict[str, tuple[str, ...]]:
     words: dict[str, tuple[str, ...]] = {}
     for name, prop in label_properties(ontology, label).items():
@@ -200,154 +173,8 @@ def _listed_label(main: str) -> str | None:
             blanked = blanked[:at] + "□" * len(word) + blanked[at + len(word):]
     if best is not None:
         return best[1]
-    counter = _LIMIT.search(main)
+    counter = LIMIT_WORDS.search(main)
     return COUNTERS.get(counter.group(0)[-1]) if counter else None
-
-
-def _value_conditions(text: str, label: str, vocabulary: GraphVocabulary,
-                      words: dict[str, tuple[str, ...]], taken: str = "") -> list[Condition]:
-    """Conditions on the listed entities' own text properties; values inside ``taken`` (the
-    related entities' values already read) are not read again."""
-    found = []
-    for prop in VALUE_PROPERTIES.get(label, ()):
-        near = "|".join(map(re.escape, words.get(prop, ())))
-        named = [v for v in vocabulary.values.get(label, {}).get(prop, [])
-                 if _names_value(text, v, near) and v not in taken]
-        if len(named) == 1:
-            at = text.find(named[0])
-            negated = at > 0 and _NEGATED.search(text[max(0, at - 4):at]) is not None
-            found.append(Condition(prop=prop, op="<>" if negated else "=", value=named[0]))
-        elif named:
-            found.append(Condition(prop=prop, op="IN", value=sorted(named)))
-    return found
-
-
-def _related_conditions(text: str, label: str, ontology: Ontology,
-                        vocabulary: GraphVocabulary) -> list[RelatedCondition]:
-    """Conditions on entities of another class that one relationship links to the listed
-    ones (「被列为失信被执行人的企业」: a RiskEvent of that kind INVOLVES the company)."""
-    found = []
-    lineage = label_lineage(ontology, label)
-    for other, props in VALUE_PROPERTIES.items():
-        if other in lineage or (label == PARTY and other in ("Company", "Person")):
-            continue
-        links = [(r.name, bool(lineage & set(r.domain))) for r in ontology.relationships.values()
-                 if (lineage & set(r.domain) and other in r.range)
-                 or (lineage & set(r.range) and other in r.domain)]
-        if len(links) != 1:
-            continue
-        for prop in props:
-            named = [v for v in vocabulary.values.get(other, {}).get(prop, [])
-                     if len(v) >= 3 and v in text]
-            if named:
-                found.append(RelatedCondition(rel=links[0][0], outgoing=links[0][1], other=other,
-                                              prop=prop, value=named[0]))
-    return found
-
-
-def _birth_conditions(text: str, label: str, ontology: Ontology) -> list[Condition]:
-    """「1990年及以后出生」 as a condition on the birth year of the listed people."""
-    born = _BIRTH.search(text)
-    if born is None or "birth_year" not in label_properties(ontology, label):
-        return []
-    relation = born.group("rel") or ""
-    op: Op = ">=" if "后" in relation else ("<" if "前" in relation else "=")
-    return [Condition(prop="birth_year", op=op, value=int(born.group(1)))]
-
-
-def _names_value(text: str, value: str, near: str) -> bool:
-    """Whether the text names a property value: in full, without a trailing 业 before a
-    class word (「房地产企业」), or (one character long) beside its property's word
-    (「低风险」)."""
-    if len(value) >= 2:
-        stem = re.sub(r"(?:业|产品|基金|理财)$", "", value)
-        short = value.replace("和", "").replace("、", "")
-        return value in text or (len(short) >= 3 and short in text) or (
-            len(stem) >= 2 and re.search(
-                rf"{re.escape(stem)}(?:类|型)?的?(?:企业|公司|行业|类|产品|基金)", text)
-            is not None)
-    return bool(near) and re.search(
-        rf"(?:{near})(?:为|是)?“?{value}|{value}等?(?:{near})", text) is not None
-
-
-def _scaled(number: float, unit: str | None, label_zh: str, prop: str) -> float:
-    if "万元" in label_zh:
-        return number * {"亿元": 10000, "亿": 10000, "元": 0.0001}.get(unit or "", 1)
-    if "月" in label_zh and unit == "年":
-        return number * 12
-    if prop == "expected_return" and (unit in ("%", "％") or number > 1):
-        return number / 100
-    return number
-
-
-def _numeric_conditions(text: str, label: str, ontology: Ontology,
-                        words: dict[str, tuple[str, ...]]) -> list[Condition]:
-    found = []
-    props = label_properties(ontology, label)
-    for name, prop in props.items():
-        if prop.datatype not in ("double", "integer") or name not in words:
-            continue
-        for word in sorted(words[name], key=len, reverse=True):
-            at = text.find(word)
-            if at < 0:
-                continue
-            number = _NUMBER.match(text, at + len(word))
-            if number is None or not number.group("num"):
-                break
-            op = _OPS.get(number.group("op1") or number.group("op2") or "", "=")
-            value = _scaled(float(number.group("num")), number.group("unit"), prop.label_zh,
-                            name)
-            found.append(Condition(prop=name, op=op,
-                                   value=int(value) if prop.datatype == "integer" else value))
-            break
-    return found
-
-
-def _period(match: re.Match[str]) -> tuple[date, date]:
-    year = int(match.group("y"))
-    month, part = match.group("m"), match.group("part") or ""
-    if match.group("d"):
-        day = date(year, int(month), int(match.group("d")))
-        return day, day
-    if month:
-        m = int(month)
-        end = date(year + (m == 12), m % 12 + 1, 1)
-        return date(year, m, 1), date.fromordinal(end.toordinal() - 1)
-    if part == "上半年":
-        return date(year, 1, 1), date(year, 6, 30)
-    if part == "下半年":
-        return date(year, 7, 1), date(year, 12, 31)
-    if part:
-        q = chinese_number(part.strip("第季度")) or 1
-        end = date(year + (q == 4), (q * 3) % 12 + 1, 1)
-        return date(year, q * 3 - 2, 1), date.fromordinal(end.toordinal() - 1)
-    return date(year, 1, 1), date(year, 12, 31)
-
-
-def _date_conditions(text: str, label: str, ontology: Ontology,
-                     words: dict[str, tuple[str, ...]]) -> list[Condition]:
-    dated = [n for n, p in label_properties(ontology, label).items() if p.datatype == "date"]
-    named = [n for n in dated if any(w in text for w in words.get(n, ()))]
-    if not (named or dated):
-        return []
-    prop = (named or dated)[0]
-    recent = _RECENT.search(text)
-    if recent:
-        amount = 0.5 if recent.group("n") == "半" else chinese_number(recent.group("n"))
-        days = round(amount * (365 if recent.group("u") == "年" else 30.5))
-        since = date.fromordinal(city_now().date().toordinal() - days)
-        return [Condition(prop=prop, op=">=", value=since.isoformat(), is_date=True)]
-    match = _DATE.search(text)
-    if match is None:
-        return []
-    start, end = _period(match)
-    relation = match.group("rel") or ""
-    if relation in ("以来", "及以后", "之后", "以后", "起", "后"):
-        return [Condition(prop=prop, op=">=", value=start.isoformat(), is_date=True)]
-    if relation in ("及以前", "之前", "以前", "前"):
-        return [Condition(prop=prop, op="<", value=start.isoformat(), is_date=True)]
-    return [Condition(prop=prop, op=">=", value=start.isoformat(), is_date=True),
-            Condition(prop=prop, op="<=", value=end.isoformat(), is_date=True)]
 
 
 def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]]) -> str | None:
@@ -508,12 +335,12 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     if label is None:
         return None
     words = _property_words(ontology, label)
-    related = _related_conditions(main, label, ontology, vocabulary)
+    related = related_conditions(main, label, ontology, vocabulary)
     taken = " ".join(r.value for r in related)
-    conditions = (_value_conditions(main, label, vocabulary, words, taken)
-                  + _birth_conditions(main, label, ontology)
-                  + _numeric_conditions(main, label, ontology, words)
-                  + _date_conditions(main, label, ontology, words))
+    conditions = (value_conditions(main, label, vocabulary, words, taken)
+                  + birth_conditions(main, label, ontology)
+                  + numeric_conditions(main, label, ontology, words)
+                  + date_conditions(main, label, ontology, words))
     group_by = _group_by(main, label, words)
     order_by, descending = _order(main, words, ontology, label)
     ranked = order_by is not None
@@ -535,7 +362,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
         tally = _tally(said, label, ontology)
         if tally is not None:
             tally = tally.model_copy(update={"at_least": 1.0})
-    limit_match = _LIMIT.search(main)
+    limit_match = LIMIT_WORDS.search(main)
     limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None
     if ranked and order_by and not limit and not (tally and tally.at_least):
         limit = 1 if _SINGULAR.search(main) or not _PLURAL.search(main) else 10

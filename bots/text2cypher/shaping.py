@@ -15,15 +15,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bots.text2cypher.frame_parser import chinese_number
+from bots.text2cypher.frame_conditions import chinese_number
+from bots.text2cypher.frame_parser import LIMIT_WORDS
 
 _TOTAL = re.compile(r"总额|合计|总计|总共|一共|累计|共计|加起来|总金额|总规模")
 _HOW_MANY = re.compile(
     r"多少(?:个(?!月)|位|名|家|只|笔|款)|几(?:个(?!月)|位|名|家|只|笔|款)|有多少[^钱万元]|数量|人数")
 _RANKING = re.compile(
     r"最(?:高|大|多)|(?P<low>最(?:低|小|少))|前[0-9一二两三四五六七八九十]|排名|第一大|头号")
-_COUNT_ASKED = re.compile(r"前([0-9]+|[一二两三四五六七八九十]+)|([0-9]+|[一二两三四五六七八九十]+)"
-                          r"(?:位|名|个|家|只|笔|款)")
 _MEMBERS = re.compile(r"(?:哪些|有哪)(?:企业|公司|主体)|(?:圈内|环上|链上|圈里)(?:企业|公司|成员)|"
                       r"(?:企业|公司|主体|成员)(?:有哪些|都有谁|是哪些)|"
                       r"涉及哪|到哪些|哪些.{0,4}(?:企业|公司)|哪几家|哪几个")
@@ -98,7 +97,7 @@ def ranked_rows(question: str, columns: list[str], rows: list[list[Any]]
     column = (named or numeric)[0]
     ascending = bool(wording.group("low"))
     ordered = sorted(rows, key=lambda r: float(r[column]), reverse=not ascending)
-    count = _COUNT_ASKED.search(question)
+    count = LIMIT_WORDS.search(question)
     return ordered[:chinese_number(count.group(1) or count.group(2))] if count else ordered[:1]
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from bots.text2cypher.engine import answer_question
 from bots.text2cypher.evaluation import rows_match
-from bots.text2cypher.frame_parser import chinese_number, parse_frame
+from bots.text2cypher.frame_conditions import chinese_number
+from bots.text2cypher.frame_parser import parse_frame
 from bots.text2cypher.frames import Condition, ListFrame, compile_frame
 from bots.text2cypher.shaping import shape_rows
 from bots.text2cypher.templates import normalise

@@ -1,0 +1,203 @@
+"""The conditions a register-wide question sets on the entities it lists: values of their
+text properties (「制造业」, 「不是“正常运作”」), numbers with their units and comparisons
+(「注册资本超过1亿元」, 「收益率不低于15%」), dates and periods (「2023年上半年」, 「近两年」),
+birth years (「1990年及以后出生」), and values of an entity one relationship away
+(「被列为失信被执行人的企业」).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bots.text2cypher.frames import (
+    PARTY,
+    Condition,
+    Op,
+    RelatedCondition,
+    label_lineage,
+    label_properties,
+)
+from bots.text2cypher.vocabulary import VALUE_PROPERTIES, GraphVocabulary
+from kg.ontology import Ontology, city_now
+
+_BIRTH = re.compile(r"(\d{4})年(?P<rel>及以后|以后|之后|后|及以前|以前|之前|前)?(?:出生|生)")
+_NEGATED = re.compile(r"(?:不是|非|不为|除了?|排除|不在)“?$")
+_OPS: dict[str, Op] = {
+    "不低于": ">=", "不少于": ">=", "不小于": ">=", "大于等于": ">=", "至少": ">=",
+    "及以上": ">=", "以上": ">=", "超过": ">", "高于": ">", "大于": ">", "多于": ">",
+    "不高于": "<=", "不超过": "<=", "不大于": "<=", "小于等于": "<=", "及以下": "<=",
+    "以下": "<=", "以内": "<=", "及以内": "<=", "低于": "<", "少于": "<", "小于": "<", "不到": "<",
+    "不足": "<", "未满": "<", "未达到": "<",
+}
+_BEFORE_OPS = "|".join(sorted((k for k in _OPS if "以" not in k), key=len, reverse=True))
+_AFTER_OPS = "及以上|以上|及以下|以下|及以内|以内"
+_NUMBER = re.compile(
+    rf"(?:在|为|是|达|达到)?(?P<op1>{_BEFORE_OPS})?(?P<num>\d+(?:\.\d+)?)"
+    rf"(?P<unit>%|％|亿元|亿|万元|万|元|个月|月|年)?(?P<op2>{_AFTER_OPS})?")
+_DATE = re.compile(
+    r"(?P<y>\d{4})年(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号])?)?(?P<part>上半年|下半年|第?[一二三四1-4]季度)?"
+    r"(?P<rel>以来|及以后|之后|以后|起|后|及以前|之前|以前|前)?")
+_RECENT = re.compile(r"(?:近|最近|过去)(?P<n>\d+|[一二两三四五六七八九十半])(?:个)?(?P<u>年|月)")
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9, "十": 10}
+
+
+def chinese_number(text: str) -> int:
+    """「10」, 「五」, 「十二」, 「二十」 as an int (the small numbers questions use)."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0)
+    return _CN_DIGITS.get(text, 0)
+
+
+def value_conditions(text: str, label: str, vocabulary: GraphVocabulary,
+                      words: dict[str, tuple[str, ...]], taken: str = "") -> list[Condition]:
+    """Conditions on the listed entities' own text properties; values inside ``taken`` (the
+    related entities' values already read) are not read again."""
+    found = []
+    for prop in VALUE_PROPERTIES.get(label, ()):
+        near = "|".join(map(re.escape, words.get(prop, ())))
+        named = [v for v in vocabulary.values.get(label, {}).get(prop, [])
+                 if _names_value(text, v, near) and v not in taken]
+        if len(named) == 1:
+            at = text.find(named[0])
+            negated = at > 0 and _NEGATED.search(text[max(0, at - 4):at]) is not None
+            found.append(Condition(prop=prop, op="<>" if negated else "=", value=named[0]))
+        elif named:
+            found.append(Condition(prop=prop, op="IN", value=sorted(named)))
+    return found
+
+
+def related_conditions(text: str, label: str, ontology: Ontology,
+                        vocabulary: GraphVocabulary) -> list[RelatedCondition]:
+    """Conditions on entities of another class that one relationship links to the listed
+    ones (「被列为失信被执行人的企业」: a RiskEvent of that kind INVOLVES the company)."""
+    found = []
+    lineage = label_lineage(ontology, label)
+    for other, props in VALUE_PROPERTIES.items():
+        if other in lineage or (label == PARTY and other in ("Company", "Person")):
+            continue
+        links = [(r.name, bool(lineage & set(r.domain))) for r in ontology.relationships.values()
+                 if (lineage & set(r.domain) and other in r.range)
+                 or (lineage & set(r.range) and other in r.domain)]
+        if len(links) != 1:
+            continue
+        for prop in props:
+            named = [v for v in vocabulary.values.get(other, {}).get(prop, [])
+                     if len(v) >= 3 and v in text]
+            if named:
+                found.append(RelatedCondition(rel=links[0][0], outgoing=links[0][1], other=other,
+                                              prop=prop, value=named[0]))
+    return found
+
+
+def birth_conditions(text: str, label: str, ontology: Ontology) -> list[Condition]:
+    """「1990年及以后出生」 as a condition on the birth year of the listed people."""
+    born = _BIRTH.search(text)
+    if born is None or "birth_year" not in label_properties(ontology, label):
+        return []
+    relation = born.group("rel") or ""
+    op: Op = ">=" if "后" in relation else ("<" if "前" in relation else "=")
+    return [Condition(prop="birth_year", op=op, value=int(born.group(1)))]
+
+
+def _names_value(text: str, value: str, near: str) -> bool:
+    """Whether the text names a property value: in full, without a trailing 业 before a
+    class word (「房地产企业」), or (one character long) beside its property's word
+    (「低风险」)."""
+    if len(value) >= 2:
+        stem = re.sub(r"(?:业|产品|基金|理财)$", "", value)
+        short = value.replace("和", "").replace("、", "")
+        return value in text or (len(short) >= 3 and short in text) or (
+            len(stem) >= 2 and re.search(
+                rf"{re.escape(stem)}(?:类|型)?的?(?:企业|公司|行业|类|产品|基金)", text)
+            is not None)
+    return bool(near) and re.search(
+        rf"(?:{near})(?:为|是)?“?{value}|{value}等?(?:{near})", text) is not None
+
+
+def _scaled(number: float, unit: str | None, label_zh: str, prop: str) -> float:
+    if "万元" in label_zh:
+        return number * {"亿元": 10000, "亿": 10000, "元": 0.0001}.get(unit or "", 1)
+    if "月" in label_zh and unit == "年":
+        return number * 12
+    if prop == "expected_return" and (unit in ("%", "％") or number > 1):
+        return number / 100
+    return number
+
+
+def numeric_conditions(text: str, label: str, ontology: Ontology,
+                        words: dict[str, tuple[str, ...]]) -> list[Condition]:
+    """Comparisons of the listed entities' numeric properties, in the property's own unit
+    (「注册资本超过1亿元」 → registered_capital > 10000 万元; 「收益率不低于15%」 → ≥ 0.15)."""
+    found = []
+    props = label_properties(ontology, label)
+    for name, prop in props.items():
+        if prop.datatype not in ("double", "integer") or name not in words:
+            continue
+        for word in sorted(words[name], key=len, reverse=True):
+            at = text.find(word)
+            if at < 0:
+                continue
+            number = _NUMBER.match(text, at + len(word))
+            if number is None or not number.group("num"):
+                break
+            op = _OPS.get(number.group("op1") or number.group("op2") or "", "=")
+            value = _scaled(float(number.group("num")), number.group("unit"), prop.label_zh,
+                            name)
+            found.append(Condition(prop=name, op=op,
+                                   value=int(value) if prop.datatype == "integer" else value))
+            break
+    return found
+
+
+def _period(match: re.Match[str]) -> tuple[date, date]:
+    year = int(match.group("y"))
+    month, part = match.group("m"), match.group("part") or ""
+    if match.group("d"):
+        day = date(year, int(month), int(match.group("d")))
+        return day, day
+    if month:
+        m = int(month)
+        end = date(year + (m == 12), m % 12 + 1, 1)
+        return date(year, m, 1), date.fromordinal(end.toordinal() - 1)
+    if part == "上半年":
+        return date(year, 1, 1), date(year, 6, 30)
+    if part == "下半年":
+        return date(year, 7, 1), date(year, 12, 31)
+    if part:
+        q = chinese_number(part.strip("第季度")) or 1
+        end = date(year + (q == 4), (q * 3) % 12 + 1, 1)
+        return date(year, q * 3 - 2, 1), date.fromordinal(end.toordinal() - 1)
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def date_conditions(text: str, label: str, ontology: Ontology,
+                     words: dict[str, tuple[str, ...]]) -> list[Condition]:
+    """The date range a question sets (「2023年上半年」, 「2025年以来」, 「近两年」) on the date
+    property its verb names (成立 → founded_on, 发生 → occurred_on), else the only one."""
+    dated = [n for n, p in label_properties(ontology, label).items() if p.datatype == "date"]
+    named = [n for n in dated if any(w in text for w in words.get(n, ()))]
+    if not (named or dated):
+        return []
+    prop = (named or dated)[0]
+    recent = _RECENT.search(text)
+    if recent:
+        amount = 0.5 if recent.group("n") == "半" else chinese_number(recent.group("n"))
+        days = round(amount * (365 if recent.group("u") == "年" else 30.5))
+        since = date.fromordinal(city_now().date().toordinal() - days)
+        return [Condition(prop=prop, op=">=", value=since.isoformat(), is_date=True)]
+    match = _DATE.search(text)
+    if match is None:
+        return []
+    start, end = _period(match)
+    relation = match.group("rel") or ""
+    if relation in ("以来", "及以后", "之后", "以后", "起", "后"):
+        return [Condition(prop=prop, op=">=", value=start.isoformat(), is_date=True)]
+    if relation in ("及以前", "之前", "以前", "前"):
+        return [Condition(prop=prop, op="<", value=start.isoformat(), is_date=True)]
+    return [Condition(prop=prop, op=">=", value=start.isoformat(), is_date=True),
+            Condition(prop=prop, op="<=", value=end.isoformat(), is_date=True)]

@@ -53,7 +53,7 @@ _NOT_PLACES = frozenset({"全区", "本区", "辖区", "地区", "园区", "城�
 _BORN = re.compile(r"(\d{4}|\d{2})年(?:出生|生|的|那个|那位)|生于(\d{4})")
 _GENDER = re.compile(r"(男|女)(?:性|士)")
 _LABEL_ZH = {"Company": "企业", "Person": "自然人", "Fund": "基金", "Product": "金融产品",
-             "RiskEvent": "风险事件", "District": "区县"}
+             "RiskEvent": "风险事件", "District": "区县", "Street": "街道", "Party": "主体"}
 
 
 class GraphResult(BaseModel):
@@ -180,8 +180,8 @@ def _run_llm(guard: CypherGuard, llm: Completer | None, question: str) -> GraphR
 
 
 def _blanked(text: str, mentions: list[Mention]) -> str:
-    """The text with the region names blanked (「北站街道有哪些…」 names a street, it does not
-    ask for a breakdown by street)."""
+    """The text with the names it mentions blanked (only region names reach here: 「北站街道有
+    哪些…」 names a street, it does not ask for a breakdown by street)."""
     for mention in mentions:
         text = text[:mention.start] + "□" * (mention.end - mention.start) + text[mention.end:]
     return text
@@ -215,13 +215,16 @@ def _unknown_place(text: str, mentions: list[Mention]) -> str | None:
 def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, anchor: str | None
               ) -> GraphResult:
     """A template's rows kept to the values the question names, ranked and cut when it asks
-    for the top ones, or exploded into members when it asks which companies a circle or chain
-    involves."""
+    for the top ones, exploded into members when it asks which companies a circle or chain
+    involves, or totalled and counted when it asks for that."""
     rows = keep_named_values(text, vocabulary.all_values(), result.rows)
     rows = ranked_rows(text, result.columns, rows) or rows
     members = members_asked(text, rows, anchor)
     if members is not None:
         return result.model_copy(update={"columns": ["成员"], "rows": members})
+    shaped = shape_rows(text, result.columns, rows)
+    if shaped is not None:
+        return result.model_copy(update=shaped.model_dump())
     return result.model_copy(update={"rows": rows})
 
 
@@ -288,7 +291,4 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
         return GraphResult(question=question, status="not_found", source=template.name,
                            title_zh=template.title_zh, params=params, message=exc.message)
     result = _reshaped(result, text, vocabulary, anchor)
-    shaped = shape_rows(text, result.columns, result.rows)
-    if shaped is not None:
-        result = result.model_copy(update=shaped.model_dump())
     return result.model_copy(update={"question": question})

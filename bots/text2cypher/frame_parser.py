@@ -288,8 +288,17 @@ def _asked_properties(text: str, label: str, ontology: Ontology,
     """The listed entities' properties the question names, to show beside each
     (「…有哪些，预期收益率多少」)."""
     props = label_properties(ontology, label)
+    every = [w for said in words.values() for w in said]
     return [name for name, said in words.items()
-            if name in props and any(len(w) >= 2 and w in text for w in said)]
+            if name in props and any(len(w) >= 2 and _stands_alone(w, text, every)
+                                     for w in said)]
+
+
+def _stands_alone(word: str, text: str, every: list[str]) -> bool:
+    """Whether the word is in the text other than inside a longer property word there
+    (「注册」 inside 「注册资本」 names the capital, not the founding date)."""
+    longer = [w for w in every if word in w and w != word and w in text]
+    return word in re.sub("|".join(map(re.escape, longer)), "□", text) if longer else word in text
 
 
 def _tally_threshold(main: str, tally: Tally) -> Tally:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from bots.guarded_rewrite import Completer
+from bots.text2cypher.clauses import side_by_side, two_parts
 from bots.text2cypher.frame_parser import parse_frame
 from bots.text2cypher.frames import ListFrame, compile_frame
 from bots.text2cypher.llm_cypher import LLMCypherError, write_cypher
@@ -240,10 +241,41 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
                     vocabulary: GraphVocabulary | None = None) -> GraphResult:
     """Answer ``question`` from the graph: a register-wide frame when it asks across the
     register, a template when one covers it, else the LLM's guarded Cypher; a clarifying
-    answer for an ambiguous name, "not found" for an unknown one. Unsafe Cypher is never
-    run. ``vocabulary`` (the graph's values and titles) defaults to the store's cached one."""
+    answer for an ambiguous name, "not found" for an unknown one. A question in two parts
+    gets both answers side by side. Unsafe Cypher is never run. ``vocabulary`` (the graph's
+    values and titles) defaults to the store's cached one."""
     guard = guard or CypherGuard(store)
     vocabulary = vocabulary or vocabulary_of(store)
+    parts = two_parts(question, index)
+    if parts is not None:
+        answers = [_answer_one(store, index, part, llm, guard, vocabulary) for part in parts]
+        joined = _joined(question, answers)
+        if joined is not None:
+            return joined
+    return _answer_one(store, index, question, llm, guard, vocabulary)
+
+
+def _joined(question: str, answers: list[GraphResult]) -> GraphResult | None:
+    """Two parts' answers as one table, or None when either part went unanswered or their
+    rows do not line up."""
+    first, second = answers
+    if first.status != "answered" or second.status != "answered" or first.source == second.source:
+        return None
+    table = side_by_side((first.columns, first.rows), (second.columns, second.rows))
+    if table is None:
+        return None
+    return first.model_copy(update={
+        "question": question, "source": f"{first.source}+{second.source}",
+        "title_zh": f"{first.title_zh}；{second.title_zh}",
+        "cypher": "\n".join(c for c in (first.cypher, second.cypher) if c),
+        "params": {"第一问": first.params, "第二问": second.params},
+        "columns": table[0], "rows": table[1],
+        "truncated": first.truncated or second.truncated})
+
+
+def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Completer | None,
+                guard: CypherGuard, vocabulary: GraphVocabulary) -> GraphResult:
+    """One question (in one part) through the frames, the templates, then the LLM."""
     text = normalise(question)
     mentions = index.find(text)
     regions = [c.id for m in mentions for c in m.candidates if c.label in _REGION_LABELS]

@@ -192,7 +192,7 @@ def _unresolved_name(text: str, mentions: list[Mention], vocabulary: GraphVocabu
     """Whether the question names an organisation no mention resolved (「某某实业集团」): a
     register-wide answer would then answer a different question. A kind of company
     (「股份有限公司」) is not a name."""
-    kinds = [v for v in vocabulary.all_values() if len(v) >= 4]
+    kinds = [v for v in vocabulary.all_values if len(v) >= 4]
     for match in _ORGANISATION.finditer(text):
         if any(k in match.group(0) for k in kinds):
             continue
@@ -218,7 +218,7 @@ def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, ancho
     """A template's rows kept to the values the question names, ranked and cut when it asks
     for the top ones, exploded into members when it asks which companies a circle or chain
     involves, or totalled and counted when it asks for that."""
-    rows = keep_named_values(text, vocabulary.all_values(), result.rows)
+    rows = keep_named_values(text, vocabulary.all_values, result.rows)
     rows = ranked_rows(text, result.columns, rows) or rows
     members = members_asked(text, rows, anchor)
     if members is not None:
@@ -291,11 +291,11 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
         assert frame is not None
         return _run_frame(guard, frame, question)
     match: TemplateMatch | None = match_template(question, mentions, vocabulary.titles)
-    if match is None and frame is not None and _intent_needing_entity(text) is None:
-        return _run_frame(guard, frame, question)
     if match is None:
-        result = _run_llm(guard, llm, question)
         wanted = _intent_needing_entity(text)
+        if frame is not None and wanted is None:
+            return _run_frame(guard, frame, question)
+        result = _run_llm(guard, llm, question)
         if result.status != "answered" and wanted is not None and not any(
                 _fitting(wanted, m) for m in mentions):
             kinds = "、".join(_LABEL_ZH.get(label, label) for label in wanted.entity)

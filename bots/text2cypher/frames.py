@@ -121,7 +121,9 @@ def label_lineage(ontology: Ontology, label: str) -> set[str]:
     return {a for lab in labels for a in ontology.ancestors(lab)}
 
 
-def _check(frame: ListFrame, ontology: Ontology) -> None:
+def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, PropertyDef]:
+    """The listed label's properties, once every property and relationship type the frame
+    uses is known to the ontology (ValueError naming those that are not)."""
     props = label_properties(ontology, frame.label)
     used = [c.prop for c in frame.conditions] + [a.prop for a in frame.aggregates]
     used += [p for p in (frame.group_by,) if p and p not in (DISTRICT, STREET)]
@@ -136,6 +138,7 @@ def _check(frame: ListFrame, ontology: Ontology) -> None:
     missing = [r for r in rels if r not in ontology.relationships]
     if missing:
         raise ValueError(f"unknown relationship types {missing}")
+    return props
 
 
 def _sorted_property(frame: ListFrame) -> list[str]:
@@ -169,8 +172,7 @@ def _where(frame: ListFrame, params: dict[str, Any]) -> str:
 def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
     """The frame as one read-only Cypher query with parameters (ValueError for
     a property or relationship type the ontology does not know)."""
-    _check(frame, ontology)
-    props = label_properties(ontology, frame.label)
+    props = _checked_properties(frame, ontology)
     params: dict[str, Any] = {}
     pattern = "|".join(PARTY_LABELS) if frame.label == PARTY else frame.label
     head = f"MATCH (n:{pattern}){_where(frame, params)}"

@@ -326,15 +326,28 @@ def _fits(template: Template, mention: Mention | None) -> bool:
     return any(c.label in template.entity for c in mention.candidates)
 
 
+def _share(text: str) -> float | None:
+    """The share a question names: 「25%以上」, 「超过25%」 → 0.25."""
+    share = _SHARE.search(text)
+    return min(float(share.group(1) or share.group(2)) / 100, 1.0) if share else None
+
+
 def _threshold(text: str) -> float | None:
     """The share a penetration question asks about: 「25%以上」 → 0.25; all ultimate holders
     (0) when it asks for the holders and their ratios rather than the controller."""
-    share = _SHARE.search(text)
-    if share:
-        return min(float(share.group(1) or share.group(2)) / 100, 1.0)
+    share = _share(text)
+    if share is not None:
+        return share
     if _ALL_HOLDERS.search(text) and not _CONTROLLER.search(text):
         return 0.0
     return None
+
+
+def _asked_title(text: str, titles: Sequence[str]) -> str | None:
+    """The one job title a question asks who holds (「行长是谁」), not titles it lists."""
+    return next((t for t in titles if re.search(
+        rf"{re.escape(t)}(是谁|是哪位|叫什么|是什么人|由谁担任)|谁(是|担任|在当).{{0,12}}{re.escape(t)}",
+        text)), None)
 
 
 def _party_kind(text: str) -> str | None:
@@ -353,22 +366,23 @@ def _contagion_relations(text: str) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(named)) or None
 
 
+def _lookup_params(cypher: str, text: str, titles: Sequence[str]) -> dict[str, Any]:
+    """A value read from the question for each parameter the lookup's Cypher declares."""
+    readers: dict[str, Callable[[], Any]] = {
+        "severity": lambda: next(s for s in "高中低" if s in text),
+        "title": lambda: _asked_title(text, titles),
+        "threshold": lambda: _share(text),
+        "kind": lambda: _party_kind(text),
+    }
+    return {name: read() for name, read in readers.items() if f"${name}" in cypher}
+
+
 def _extra_params(template: Template, text: str, titles: Sequence[str]) -> dict[str, Any]:
     params: dict[str, Any] = dict(template.constants)
-    if template.name == "risk_events_by_severity":
-        params["severity"] = next(s for s in "高中低" if s in text)
-    if template.name == "officers":
-        params["title"] = next((t for t in titles if re.search(
-            rf"{re.escape(t)}(是谁|是哪位|叫什么|是什么人|由谁担任)|谁(是|担任|在当).{{0,12}}{re.escape(t)}",
-            text)), None)
+    if template.cypher is not None:
+        params.update(_lookup_params(template.cypher, text, titles))
     if template.risk == "ultimate_controllers" and (threshold := _threshold(text)) is not None:
         params["threshold"] = threshold
-    if template.name == "penetrated_holdings":
-        share = _SHARE.search(text)
-        params["threshold"] = (min(float(share.group(1) or share.group(2)) / 100, 1.0)
-                               if share else None)
-    if template.cypher is not None and "$kind" in template.cypher:
-        params["kind"] = _party_kind(text)
     if template.risk == "contagion" and (relations := _contagion_relations(text)):
         params["relations"] = relations
     hops = _HOPS.search(text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import weakref
+from functools import cached_property
 
 from pydantic import BaseModel, Field
 
@@ -52,8 +53,10 @@ class GraphVocabulary(BaseModel):
         titles = sorted((str(r["v"]) for r in rows if str(r["v"]).strip()), key=len, reverse=True)
         return cls(values=values, titles=titles)
 
+    @cached_property
     def all_values(self) -> list[str]:
-        """Every value of every condition property, longest first."""
+        """Every value of every condition property, longest first (worked out once per
+        vocabulary, which serves every question for up to :data:`MAX_AGE_S`)."""
         return sorted({v for props in self.values.values() for vs in props.values() for v in vs},
                       key=len, reverse=True)
 

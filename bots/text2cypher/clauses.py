@@ -13,8 +13,8 @@ from typing import Any
 
 from kg.mentions import MentionIndex
 
-_BREAK = re.compile(r"[？?；;。！!]+|[，,](?=.{0,12}(?:谁|多少|哪|什么|几|吗|如何|怎样))")
-_ASKS = re.compile(r"谁|多少|哪|什么|几|吗|如何|怎样|有没有|是否")
+_BREAK = re.compile(r"[？?；;。！!]+|[，,](?=.{0,12}(?:谁|多少|多大|哪|什么|几|吗|如何|怎样))")
+_ASKS = re.compile(r"谁|多少|多大|多高|多长|多久|哪|什么|几|吗|如何|怎样|有没有|是否|何时")
 _BOTH = re.compile(r"^(?P<subject>.+?的)(?P<a>[一-龥]{2,6})(?:和|与|及|、)(?P<b>[一-龥]{2,6}?)"
                    r"(?:分别|各自)?(?P<ask>是谁|是什么|是多少|有哪些|是哪些)")
 # A second part that only asks for the figure of the first (「持股多少」, 「穿透比例多少」) or

@@ -20,9 +20,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from bots.guarded_rewrite import Completer
+from bots.text2cypher.asked_columns import with_asked_columns
 from bots.text2cypher.clauses import side_by_side, two_parts
+from bots.text2cypher.edge_frames import compile_edge_frame, parse_edge_frame
 from bots.text2cypher.frame_parser import parse_frame
-from bots.text2cypher.frames import ListFrame, compile_frame
+from bots.text2cypher.frames import CompiledFrame, ListFrame, compile_frame
 from bots.text2cypher.llm_cypher import LLMCypherError, write_cypher
 from bots.text2cypher.shaping import keep_named_values, members_asked, ranked_rows, shape_rows
 from bots.text2cypher.templates import (
@@ -53,6 +55,7 @@ _NOT_PLACES = frozenset({"全区", "本区", "辖区", "地区", "园区", "城�
                          "该区", "全县", "本县"})
 _BORN = re.compile(r"(\d{4}|\d{2})年(?:出生|生|的|那个|那位)|生于(\d{4})")
 _GENDER = re.compile(r"(男|女)(?:性|士)")
+_EDGE_TITLE = "逐笔关系"
 _LABEL_ZH = {"Company": "企业", "Person": "自然人", "Fund": "基金", "Product": "金融产品",
              "RiskEvent": "风险事件", "District": "区县", "Street": "街道", "Party": "主体"}
 
@@ -101,10 +104,15 @@ def _run_template(store: GraphStore, guard: CypherGuard, template: Template,
 
 
 def _run_frame(guard: CypherGuard, frame: ListFrame, question: str) -> GraphResult:
-    compiled = compile_frame(frame, guard.store.ontology)
+    return _run_compiled(guard, compile_frame(frame, guard.store.ontology), question, "frame",
+                         _frame_title(frame))
+
+
+def _run_compiled(guard: CypherGuard, compiled: CompiledFrame, question: str, source: str,
+                  title_zh: str) -> GraphResult:
     ran = guard.run(compiled.cypher, compiled.params)
-    return GraphResult(question=question, status="answered", source="frame",
-                       title_zh=_frame_title(frame), cypher=ran.cypher, params=ran.params,
+    return GraphResult(question=question, status="answered", source=source,
+                       title_zh=title_zh, cypher=ran.cypher, params=ran.params,
                        columns=ran.columns, rows=ran.rows, truncated=ran.truncated,
                        subgraph=ran.subgraph if ran.subgraph.nodes else None)
 
@@ -281,6 +289,10 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
     regions = [c.id for m in mentions for c in m.candidates if c.label in _REGION_LABELS]
     anchored = any(c.label not in _REGION_LABELS for m in mentions for c in m.candidates) or (
         _unresolved_name(text, mentions, vocabulary))
+    edges = None if anchored or regions else parse_edge_frame(text, store.ontology)
+    if edges is not None:
+        return _run_compiled(guard, compile_edge_frame(edges, store.ontology), question,
+                             "edge_frame", _EDGE_TITLE)
     frame = None if anchored else parse_frame(
         _blanked(text, mentions), store.ontology, vocabulary, regions[-1] if regions else None)
     if frame is not None and (place := _unknown_place(text, mentions)):
@@ -323,4 +335,5 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
         return GraphResult(question=question, status="not_found", source=template.name,
                            title_zh=template.title_zh, params=params, message=exc.message)
     result = _reshaped(result, text, vocabulary, anchor)
-    return result.model_copy(update={"question": question})
+    columns, rows = with_asked_columns(store, text, result.columns, result.rows)
+    return result.model_copy(update={"question": question, "columns": columns, "rows": rows})

@@ -19,7 +19,7 @@ from bots.text2cypher.frames import (
     label_properties,
 )
 from bots.text2cypher.vocabulary import VALUE_PROPERTIES, GraphVocabulary
-from kg.ontology import Ontology, city_now
+from kg.ontology import Ontology, PropertyDef, city_now
 
 _BIRTH = re.compile(r"(\d{4})年(?P<rel>及以后|以后|之后|后|及以前|以前|之前|前)?(?:出生|生)")
 _NEGATED = re.compile(r"(?:不是|非|不为|除了?|排除|不在)“?$")
@@ -119,12 +119,12 @@ def _names_value(text: str, value: str, near: str) -> bool:
         rf"(?:{near})(?:为|是)?“?{value}|{value}等?(?:{near})", text) is not None
 
 
-def _scaled(number: float, unit: str | None, label_zh: str, prop: str) -> float:
+def _scaled(number: float, unit: str | None, label_zh: str) -> float:
     if "万元" in label_zh:
         return number * {"亿元": 10000, "亿": 10000, "元": 0.0001}.get(unit or "", 1)
     if "月" in label_zh and unit == "年":
         return number * 12
-    if prop == "expected_return" and (unit in ("%", "％") or number > 1):
+    if re.search("率|比例", label_zh) and (unit in ("%", "％") or number > 1):
         return number / 100
     return number
 
@@ -133,8 +133,14 @@ def numeric_conditions(text: str, label: str, ontology: Ontology,
                         words: dict[str, tuple[str, ...]]) -> list[Condition]:
     """Comparisons of the listed entities' numeric properties, in the property's own unit
     (「注册资本超过1亿元」 → registered_capital > 10000 万元; 「收益率不低于15%」 → ≥ 0.15)."""
+    return compared_numbers(text, label_properties(ontology, label), words)
+
+
+def compared_numbers(text: str, props: dict[str, PropertyDef],
+                     words: dict[str, tuple[str, ...]]) -> list[Condition]:
+    """Comparisons of the numeric ``props`` the text names by ``words``, in each property's
+    own unit; shared by entities' properties and relationships' (「单笔金额在1000万元以上」)."""
     found = []
-    props = label_properties(ontology, label)
     for name, prop in props.items():
         if prop.datatype not in ("double", "integer") or name not in words:
             continue
@@ -146,8 +152,7 @@ def numeric_conditions(text: str, label: str, ontology: Ontology,
             if number is None or not number.group("num"):
                 break
             op = _OPS.get(number.group("op1") or number.group("op2") or "", "=")
-            value = _scaled(float(number.group("num")), number.group("unit"), prop.label_zh,
-                            name)
+            value = _scaled(float(number.group("num")), number.group("unit"), prop.label_zh)
             found.append(Condition(prop=name, op=op,
                                    value=int(value) if prop.datatype == "integer" else value))
             break

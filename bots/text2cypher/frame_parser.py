@@ -38,11 +38,14 @@ from bots.text2cypher.vocabulary import VALUE_PROPERTIES, GraphVocabulary
 from kg.ontology import Ontology
 
 CLASS_WORDS: tuple[tuple[str, str], ...] = (
-    ("金融产品", "Product"), ("理财产品", "Product"), ("风险事件", "RiskEvent"),
+    ("金融产品", "Product"), ("理财产品", "Product"), ("贷款产品", "LoanProduct"),
+    ("风险事件", "RiskEvent"),
     ("自然人", "Person"), ("基金", "Fund"), ("产品", "Product"), ("事件", "RiskEvent"),
     ("企业", "Company"), ("公司", "Company"), ("机构", "Company"), ("个人", "Person"),
     ("担保方", PARTY), ("担保主体", PARTY), ("担保人", PARTY), ("主体", PARTY), ("人", "Person"),
 )
+SUBCLASSES = {"LoanProduct": "Product"}
+"""A class word more specific than its counter: 「哪款贷款产品」 lists loan products."""
 COUNTERS = {"家": "Company", "只": "Fund", "款": "Product", "起": "RiskEvent", "位": "Person",
             "名": "Person"}
 _ASKED_CLASS = re.compile(
@@ -51,6 +54,9 @@ _COUNTED_CLASS = re.compile(
     rf"(?:\d+|[一二两三四五六七八九十]+)(?:个|家|只|位|名|款|起)"
     rf"({'|'.join(word for word, _ in CLASS_WORDS)})")
 _ASKED_COUNTER = re.compile(r"(?:哪|每)([家只位款])")
+_WHO = re.compile(r"(?<!□)(?:的|是)谁")
+"""「最多的是谁」 asks for a person when no class word comes before it (「担保主体是谁」 asks for
+a party); 「□是谁」 asks for a role's holder (blanked)."""
 # Nouns naming the other end of a relationship; blanked before the listed class is sought.
 _ROLE_NOUNS = re.compile(
     r"法定代表人|实际控制人|控制人|管理人|投资人|投资者|股东|发行人|高管|法人")
@@ -68,6 +74,9 @@ PROPERTY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "kind": ("类型", "种类", "类别"),
     "severity": ("严重程度", "风险等级", "严重", "等级", "风险"),
     "gender": ("性别", "性"),
+    "rate_min": ("利率下限", "最低利率", "最低年利率"),
+    "rate_max": ("利率上限", "最高利率", "最高年利率"),
+    "amount_max": ("最高额度", "贷款额度", "额度", "最高可贷", "最高能贷"),
 }
 
 
@@ -109,9 +118,9 @@ COMPANION_WORDS: tuple[RelationWord, ...] = (
 _SUM_WORDS = re.compile(r"总额|金额|总金额|合计|多少钱|资金|总计")
 _COMPANION_SPLIT = re.compile(
     r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内|以后|以前|之后|之前)|和它们的|并列出|并给出|同时列出|附上")
-_SUPERLATIVE = re.compile(
+SUPERLATIVE = re.compile(
     r"最(高|大|多|新|晚|近|低|小|少|早)|排名|排行|前\d|前[一二两三四五六七八九十]")
-_ASCENDING = frozenset("低小少早")
+ASCENDING = frozenset("低小少早")
 _SORT = re.compile(r"按(?:照)?(?P<w>[一-龥]{0,6}?)的?(?P<dir>先后|顺序|从早到晚|从晚到早|从大到小|"
                    r"从小到大|从高到低|从低到高|降序|升序|倒序|由高到低|由大到小|由低到高|由小到大)")
 _SORT_DESCENDING = frozenset({"从晚到早", "从大到小", "从高到低", "降序", "倒序", "由高到低",
@@ -134,10 +143,13 @@ _HAVING = re.compile(
     r"有(?P<w>[一-龥]{1,6}?)(?:记录|关系|行为|经历)?的(?:企业|公司|人|自然人|基金|产品)|"
     r"(?:企业|公司|人|基金|产品)(?:发生过|有过|出过|涉及过?|卷入过?)(?P<x>[一-龥]{2,6})|"
     r"(?:担任|当过?|做过?)(?:企业|公司)?的?(?P<y>法定代表人|法人|高管|董事|监事|股东|实际控制人)")
+_OTHER_END_ASKED = re.compile(r"(?:分别|各自)?(?:是|在)?哪(?:家|些|个|几家)(?:公司|企业)|什么公司")
+"""After 「担任法定代表人的有哪些人」: the question also asks which company each is tied to."""
 _ROWS_ASKED = re.compile(r"哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
 _SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁")
 _LISTING = re.compile(r"哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
 _GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县)|分(?P<h>区县|街道|行业|状态|类型)|"
+                    r"(?P<t>各类|每类|各种|每种|不同类型)|"
                     r"(?P<g>街道|区县)(?:是哪|有哪|分别|各)|"
                     r"按(?:照)?(?P<a>[一-龥]{1,8}?)(?:统计|分布|分组|汇总|划分|分类|来看|看|分)|"
                     r"每(?:个|一个|一)?(?P<e>[一-龥]{1,5}?)(?:各|分别)?(?:有|的)|"
@@ -145,7 +157,9 @@ _GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县)|�
                     r"(?:数量|最多|最少)|"
                     r"各(?P<b>[一-龥]{1,5}?)(?:的)?(?:企业|公司|基金|产品|事件)?(?:数量|分布|各有|有多少)|"
                     r"(?P<c>[一-龥]{2,5}?)分布")
-def _property_words(ontology: Ontology, label: str) -> dict[str, tuple[str, ...]]:
+def property_words(ontology: Ontology, label: str) -> dict[str, tuple[str, ...]]:
+    """The words a question may name each property of ``label`` by: its Chinese label (units
+    dropped) and the synonyms of :data:`PROPERTY_SYNONYMS`."""
     words: dict[str, tuple[str, ...]] = {}
     for name, prop in label_properties(ontology, label).items():
         base = re.sub(r"（.*?）|\(.*?\)", "", prop.label_zh)
@@ -160,17 +174,23 @@ def _listed_label(main: str) -> str | None:
     asked = _ASKED_CLASS.search(blanked) or _COUNTED_CLASS.search(blanked)
     if asked:
         return dict(CLASS_WORDS)[asked.group(1)]
-    which = _ASKED_COUNTER.search(blanked)
-    if which:
-        return COUNTERS[which.group(1)]
-    if blanked.startswith("谁"):
-        return "Person"
     best: tuple[int, str] | None = None
+    searched = blanked
     for word, label in CLASS_WORDS:
-        at = blanked.rfind(word)
+        at = searched.rfind(word)
         if at >= 0 and (best is None or at > best[0]):
             best = (at, label)
-            blanked = blanked[:at] + "□" * len(word) + blanked[at + len(word):]
+            searched = searched[:at] + "□" * len(word) + searched[at + len(word):]
+    which = _ASKED_COUNTER.search(blanked)
+    if which:
+        counted = COUNTERS[which.group(1)]
+        named = best[1] if best else None
+        return named if named and SUBCLASSES.get(named) == counted else counted
+    who = _WHO.search(blanked)
+    first_class = min((at for word, _ in CLASS_WORDS if (at := blanked.find(word)) >= 0),
+                      default=len(blanked))
+    if blanked.startswith("谁") or (who is not None and who.start() < first_class):
+        return "Person"
     if best is not None:
         return best[1]
     counter = LIMIT_WORDS.search(main)
@@ -180,7 +200,7 @@ def _listed_label(main: str) -> str | None:
 def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]]) -> str | None:
     match, each = _GROUP.search(text), _EACH.search(text)
     if match is not None:
-        said = next((g for g in match.groups() if g), "")
+        said = "类型" if match.group("t") else next((g for g in match.groups() if g), "")
     elif each is not None:
         said = text[:each.start()]
     else:
@@ -261,29 +281,32 @@ def _sorted_by(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology,
 
 def _order(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, label: str
            ) -> tuple[str | None, bool]:
-    match = _SUPERLATIVE.search(text)
-    if match is None:
+    superlatives = list(SUPERLATIVE.finditer(text))
+    if not superlatives:
         return None, True
-    descending = (match.group(1) or "") not in _ASCENDING
-    before = text[:match.start()]
     props = label_properties(ontology, label)
-    best: tuple[int, str] | None = None
-    for name, said in words.items():
-        if props[name].datatype not in ("double", "integer", "date"):
-            continue
-        for word in said:
-            at = before.rfind(word)
-            if at >= 0 and (best is None or at > best[0]):
-                best = (at, name)
-    if best is not None:
-        return best[1], descending
+    for match in superlatives:
+        descending = (match.group(1) or "") not in ASCENDING
+        before = text[:match.start()]
+        best: tuple[int, str] | None = None
+        for name, said in words.items():
+            if props[name].datatype not in ("double", "integer", "date"):
+                continue
+            for word in said:
+                at = before.rfind(word)
+                if at >= 0 and (best is None or at > best[0]):
+                    best = (at, name)
+        if best is not None:
+            return best[1], descending
+    match = superlatives[0]
+    descending = (match.group(1) or "") not in ASCENDING
     if (match.group(1) or "") in ("新", "晚", "近", "早"):
         dated = [n for n, p in props.items() if p.datatype == "date"]
         return (dated[0] if dated else None), descending
     return "tally", descending
 
 
-def _asked_properties(text: str, label: str, ontology: Ontology,
+def asked_properties(text: str, label: str, ontology: Ontology,
                       words: dict[str, tuple[str, ...]]) -> list[str]:
     """The listed entities' properties the question names, to show beside each
     (「…有哪些，预期收益率多少」)."""
@@ -343,7 +366,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     label = _listed_label(main)
     if label is None:
         return None
-    words = _property_words(ontology, label)
+    words = property_words(ontology, label)
     related = related_conditions(main, label, ontology, vocabulary)
     taken = " ".join(r.value for r in related)
     conditions = (value_conditions(main, label, vocabulary, words, taken)
@@ -356,6 +379,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     if order_by is None and (sort := _sorted_by(main, words, ontology, label)):
         order_by, descending = sort
     tally = None
+    companions = _companions(tail, label, ontology)
     if group_by:
         order_by = "tally" if order_by else None
     elif order_by == "tally" or _AT_LEAST.search(main) or _AMOUNT_OVER.search(main) or (
@@ -371,6 +395,9 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
         tally = _tally(said, label, ontology)
         if tally is not None:
             tally = tally.model_copy(update={"at_least": 1.0})
+            if _OTHER_END_ASKED.search(main, having.end()):
+                companions.insert(0, Companion(rel=tally.rel, outgoing=tally.outgoing,
+                                               column="关联主体"))
     limit_match = LIMIT_WORDS.search(main)
     limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None
     if ranked and order_by and not limit and not (tally and tally.at_least):
@@ -382,10 +409,10 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
             or _LISTING.search(main)):
         return None
     return ListFrame(label=label, conditions=conditions, related=related,
-                     shown=_asked_properties(main + tail, label, ontology, words),
+                     shown=asked_properties(main + tail, label, ontology, words),
                      district_id=district_id, tally=tally,
                      group_by=group_by, count_only=count_only, order_by=order_by,
                      descending=descending, limit=limit or None,
                      aggregates=_aggregates(main, label, ontology, words)
                      if group_by or count_only else [],
-                     companions=_companions(tail, label, ontology))
+                     companions=companions[:2])

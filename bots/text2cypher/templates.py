@@ -26,7 +26,8 @@ _SHARE = re.compile(r"(\d+(?:\.\d+)?)[%％](?:以上|及以上)?|超过(\d+(?:\.
 _ALL_HOLDERS = re.compile(r"最终股东|穿透后|穿透比例|所有股东|全部股东")
 _CONTROLLER = re.compile(r"实际控制|实控|控制人|说了算|受益")
 _PERSON_PARTY = re.compile(r"自然人|个人股东|基金经理|哪位|哪个人")
-_COMPANY_PARTY = re.compile(r"法人股东|机构股东|企业股东|公司股东|哪家|机构|私募管理人|管理公司")
+_COMPANY_PARTY = re.compile(
+    r"法人股东|企业法人|机构股东|企业股东|公司股东|哪家|哪些(?:企业|公司)|机构|私募管理人|管理公司")
 _ALONG = re.compile(r"关系|链条|路径|沿")
 _RELATION_WORDS = (("担保", "GUARANTEES"), ("持股|股权|股东", "HOLDS_SHARES"),
                    ("控制", "CONTROLS"), ("法定代表人|法人", "IS_LEGAL_REP"),
@@ -119,7 +120,7 @@ FUND = ("Fund",)
 
 def _shared_with(name: str, title_zh: str, said: str, match: str, shown: str) -> Template:
     """Companies sharing something with the named one: a value (地址) or a party (法定代表人)."""
-    pattern = (rf"(同一|相同|一样|共同|同属).{{0,3}}({said})|({said}).{{0,2}}(相同|一样)|"
+    pattern = (rf"(同一|相同|一样|共同|同属).{{0,5}}({said})|({said}).{{0,2}}(相同|一样)|"
                rf"共用.{{0,2}}({said})|({said}).{{0,10}}(还有哪|也在用|也用|也登记)|"
                rf"({said}).{{0,6}}(还在|还控制|还担任|另外|其他|别的)")
     return Template(
@@ -162,7 +163,7 @@ TEMPLATES: tuple[Template, ...] = (
              id_param="company_id", flatten=_related),
     Template("declared_controller", "登记的实际控制人",
              (r"^(?!.*(最终|背后|穿透|说了算|幕后))"
-              r".*((实际控制人|实控人|控股股东|控制人)(是谁|是哪|有谁|为|叫|分别)|由谁控制|被谁控制|"
+              r".*((实际控制[人方]|实控[人方]|控股股东|控制[人方])(是谁|是哪|有谁|为|叫|分别)|由谁控制|被谁控制|"
               r"谁(是|在)?(实际)?控制)",), COMPANY,
              cypher="MATCH (x)-[:CONTROLS]->(c:Company {id: $id}) "
                     "RETURN x.name AS 实际控制人, x.id AS 编号"),
@@ -181,6 +182,14 @@ TEMPLATES: tuple[Template, ...] = (
              (r"实际控制人|实控人|最终受益|最终控制|最终由谁控制|穿透|最终股东|背后.*(控制|说了算)|"
               r"受益股东|说了算|控股股东",),
              COMPANY, risk="ultimate_controllers", id_param="company_id", flatten=_ultimate),
+    Template("fund_direct_investors", "基金出资人", (r"出资",), FUND,
+             cypher="MATCH (f:Fund {id: $id}) OPTIONAL MATCH (f)-[:ISSUES]->(p:Product) "
+                    "WITH f, collect(p) AS shares "
+                    "WITH CASE WHEN EXISTS { MATCH ()-[:INVESTS_IN]->(f) } THEN [f] "
+                    "ELSE [f] + shares END AS targets "
+                    "UNWIND targets AS t MATCH (i)-[r:INVESTS_IN]->(t) "
+                    "RETURN i.name AS 出资人, i.id AS 编号, t.name AS 出资标的, "
+                    "r.amount AS 出资金额_万元 ORDER BY i.id"),
     Template("fund_investors", "基金投资人",
              (r"投资人|投资者|出资人|出资|谁投资了|认购|谁买|买了|购买|持有人",), FUND,
              risk="fund_exposure", id_param="fund_id", flatten=_investors),
@@ -196,7 +205,8 @@ TEMPLATES: tuple[Template, ...] = (
              (r"〈E〉.*(法定代表人|法人)",), ("Person",),
              cypher="MATCH (p:Person {id: $id})-[:IS_LEGAL_REP]->(c) "
                     "RETURN c.name AS 企业, c.id AS 编号 ORDER BY c.id"),
-    Template("legal_rep", "法定代表人", (r"法定代表人|法人",), ("Company", "Fund"),
+    Template("legal_rep", "法定代表人", (r"法定代表人|(?<!企业)法人(?!股东|单位)",),
+             ("Company", "Fund"),
              cypher="MATCH (p:Person)-[:IS_LEGAL_REP]->(c:Company|Fund {id: $id}) "
                     "RETURN p.name AS 法定代表人, p.id AS 编号"),
     Template("guarantees_both", "担保情况（对外担保与被担保）",
@@ -233,6 +243,7 @@ TEMPLATES: tuple[Template, ...] = (
              (r"〈E〉.*(投了|投资了|认购了|买了|买过|投过|认购过|购买|出资了).*(基金|产品|理财)",),
              HOLDER,
              cypher="MATCH (i:Company|Person {id: $id})-[r:INVESTS_IN]->(t) "
+                    "WHERE $target IS NULL OR $target IN labels(t) "
                     "RETURN t.name AS 投资标的, r.amount AS 金额_万元 ORDER BY t.id"),
     Template("funds_managed", "管理的基金", (r"基金",), HOLDER,
              cypher="MATCH (m:Company|Person {id: $id})-[:MANAGES]->(f:Fund) "
@@ -245,19 +256,25 @@ TEMPLATES: tuple[Template, ...] = (
     Template("event_parties", "风险事件涉及的主体",
              (r"涉及|牵涉|涉事|主体|哪些(企业|公司|人)|谁",), ("RiskEvent",),
              cypher="MATCH (e:RiskEvent {id: $id})-[:INVOLVES]->(x) "
+                    "WHERE $kind IS NULL OR $kind IN labels(x) "
                     "RETURN x.name AS 涉及主体, x.id AS 编号"),
     Template("event_profile", "风险事件信息",
              (r"什么时候|哪天|何时|日期|时间|严重|等级|类型|情况|详情|怎么回事|来源|描述|是什么",),
              ("RiskEvent",),
              cypher="MATCH (e:RiskEvent {id: $id}) "
                     "RETURN e.name AS 风险事件, e.kind AS 类型, e.severity AS 严重程度, "
-                    "e.occurred_on AS 发生日期, e.source AS 来源, e.description AS 描述"),
-    Template("product_profile", "金融产品信息", (r"状态|期限|收益|规模|发行|类型|情况",),
+                    "e.occurred_on AS 发生日期, e.occurred_on.year AS 发生年份, "
+                    "e.source AS 来源, e.description AS 描述"),
+    Template("product_profile", "金融产品信息",
+             (r"状态|期限|收益|规模|发行|类型|情况|利率|额度|能贷|贷多少|客户|条件|门槛|申请",),
              ("Product",),
              cypher="MATCH (p:Product {id: $id}) "
                     "RETURN p.name AS 产品, p.status AS 状态, p.kind AS 类型, "
                     "p.expected_return AS 预期年化收益率, p.term_months AS 期限_月, "
-                    "p.size AS 规模_万元, p.issued_on AS 发布日期"),
+                    "p.size AS 规模_万元, p.issued_on AS 发布日期, p.issued_on.year AS 发布年份, "
+                    "p.rate_min AS 最低年利率, p.rate_max AS 最高年利率, "
+                    "p.amount_max AS 最高额度_万元, p.target_customers AS 目标客户, "
+                    "p.conditions AS 申请条件"),
     Template("positions", "个人任职", (r"〈E〉.*(任职|职务|担任)",), ("Person",),
              cypher="MATCH (p:Person {id: $id})-[s:SERVES_AS]->(c) "
                     "RETURN c.name AS 任职企业, s.title AS 职务 ORDER BY c.id"),
@@ -270,7 +287,8 @@ TEMPLATES: tuple[Template, ...] = (
              FUND,
              cypher="MATCH (f:Fund {id: $id}) "
                     "RETURN f.name AS 基金, f.status AS 状态, f.kind AS 类型, f.size AS 规模_万元, "
-                    "f.founded_on AS 成立日期, f.filing_code AS 备案编码"),
+                    "f.founded_on AS 成立日期, f.founded_on.year AS 成立年份, "
+                    "f.filing_code AS 备案编码"),
     Template("fund_products", "基金产品及状态", (r"产品|状态|份额",), FUND,
              cypher="MATCH (f:Fund {id: $id})-[:ISSUES]->(p:Product) "
                     "RETURN p.name AS 产品, p.status AS 状态 ORDER BY p.id"),
@@ -295,7 +313,8 @@ TEMPLATES: tuple[Template, ...] = (
                     "OPTIONAL MATCH (c)-[:LOCATED_IN]->(r) "
                     "OPTIONAL MATCH (r)-[:PART_OF]->(d:District) "
                     "RETURN c.name AS 企业, c.registered_capital AS 注册资本_万元, "
-                    "c.founded_on AS 成立日期, c.credit_code AS 统一社会信用代码, "
+                    "c.founded_on AS 成立日期, c.founded_on.year AS 成立年份, "
+                    "c.credit_code AS 统一社会信用代码, "
                     "c.industry AS 行业, c.status AS 状态, c.kind AS 类型, c.address AS 地址, "
                     "c.phone AS 电话, r.name AS 所在区域, coalesce(d.name, r.name) AS 区县"),
 )
@@ -358,6 +377,15 @@ def _party_kind(text: str) -> str | None:
     return "Company" if _COMPANY_PARTY.search(text) else None
 
 
+def _target_kind(text: str) -> str | None:
+    """What an investment question restricts the targets to: products (「买过哪些产品」) or
+    funds (「投了哪些基金」); None when it names both or neither."""
+    product, fund = bool(re.search(r"产品|理财", text)), "基金" in text
+    if product == fund:
+        return None
+    return "Product" if product else "Fund"
+
+
 def _contagion_relations(text: str) -> tuple[str, ...] | None:
     """The relationship types a contagion question restricts the spread to (「沿担保关系」)."""
     if not _ALONG.search(text):
@@ -373,6 +401,7 @@ def _lookup_params(cypher: str, text: str, titles: Sequence[str]) -> dict[str, A
         "title": lambda: _asked_title(text, titles),
         "threshold": lambda: _share(text),
         "kind": lambda: _party_kind(text),
+        "target": lambda: _target_kind(text),
     }
     return {name: read() for name, read in readers.items() if f"${name}" in cypher}
 

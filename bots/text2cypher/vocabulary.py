@@ -20,6 +20,7 @@ VALUE_PROPERTIES: dict[str, tuple[str, ...]] = {
     "Company": ("industry", "status", "kind"),
     "Fund": ("status", "kind"),
     "Product": ("status", "kind"),
+    "LoanProduct": ("status", "kind"),
     "RiskEvent": ("severity", "kind"),
     "Person": ("gender",),
 }

@@ -61,6 +61,15 @@ def _frame(ontology: Ontology, question: str) -> ListFrame | None:
     ("哪个行业的企业数量最多？",
      {"label": "Company", "group_by": "industry", "order_by": "tally", "limit": 1}),
     ("规模最大的5只基金及其管理人", {"label": "Fund", "order_by": "size", "limit": 5}),
+    ("在售的贷款产品里，利率下限最低的是哪款",
+     {"label": "LoanProduct", "order_by": "rate_min", "descending": False, "limit": 1}),
+    ("最高额度最高的贷款产品是哪款", {"label": "LoanProduct", "order_by": "amount_max"}),
+    ("利率上限超过10%的贷款产品有哪些",
+     {"label": "LoanProduct", "conditions": [Condition(prop="rate_max", op=">", value=0.1)]}),
+    ("各类私募基金分别有多少只，总规模多少", {"label": "Fund", "group_by": "kind"}),
+    ("担任法定代表人最多的是谁？一共当了几家公司的法人",
+     {"label": "Person", "order_by": "tally", "limit": 1}),
+    ("对外担保总金额排名前三的担保主体是谁", {"label": "Party", "order_by": "tally", "limit": 3}),
 ])
 def test_questions_parse_into_frames(ontology: Ontology, question: str,
                                      expected: dict[str, Any]) -> None:
@@ -166,6 +175,13 @@ def test_counts_by_relationship_region_and_average(demo_graph: GraphStore, quest
                                                    gold: str) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
     assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)
+
+
+def test_who_ties_a_listed_party_to_the_other_end_when_asked(ontology: Ontology) -> None:
+    frame = _frame(ontology, "1995年及以后出生、担任企业法定代表人的有哪些人？分别是哪家公司")
+    assert frame is not None and frame.label == "Person"
+    assert frame.tally is not None and frame.tally.rel == "IS_LEGAL_REP"
+    assert [(c.rel, c.outgoing) for c in frame.companions] == [("IS_LEGAL_REP", True)]
 
 
 def test_a_named_street_is_a_condition_not_a_breakdown(demo_graph: GraphStore) -> None:

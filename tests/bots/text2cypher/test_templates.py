@@ -140,3 +140,57 @@ def test_a_party_kind_and_a_ranking_shape_the_rows(demo_graph: GraphStore,
                            "RETURN h.name AS n, r.ratio AS r ORDER BY r DESC LIMIT 2")
     assert people.params["kind"] == "Person"
     assert rows_match([[g["n"], g["r"]] for g in gold], top.rows)
+
+
+@pytest.mark.parametrize(("question", "template"), [
+    ("市民小贷的实际控制方是谁", "declared_controller"),
+    ("市民银行的股东里有哪些是企业法人", "shareholders"),
+    ("哪些公司和恒信集团有同一个人在任高管", "same_officer"),
+    ("沃土绿色发展基金的出资人有哪些", "fund_direct_investors"),
+    ("市民易贷的年利率区间是多少", "product_profile"),
+])
+def test_wordings_added_for_roles_parties_and_loan_terms(index: MentionIndex, question: str,
+                                                         template: str) -> None:
+    match = match_template(question, index.find(normalise(question)))
+    assert match is not None and match.template == template
+
+
+def test_corporate_shareholders_and_product_targets_narrow_the_rows(
+        demo_graph: GraphStore, index: MentionIndex) -> None:
+    corporate = answer_question(demo_graph, index, "市民银行的股东里有哪些是企业法人？")
+    assert corporate.params["kind"] == "Company"
+    bought = answer_question(demo_graph, index, "蒋振华买过哪些产品？各投了多少钱")
+    gold = demo_graph.read("MATCH (:Person {name: '蒋振华'})-[r:INVESTS_IN]->(x:Product) "
+                           "RETURN x.name AS n, r.amount AS a")
+    assert rows_match([[g["n"], g["a"]] for g in gold], bought.rows)
+
+
+def test_a_fund_without_direct_partners_lists_its_share_buyers(demo_graph: GraphStore,
+                                                               index: MentionIndex) -> None:
+    partnership = answer_question(demo_graph, index, "沃土绿色发展基金的出资人有哪些")
+    direct = demo_graph.read("MATCH (i)-[:INVESTS_IN]->(f:Fund) WHERE f.name CONTAINS '沃土绿色' "
+                             "RETURN i.name AS n")
+    assert rows_match([[d["n"]] for d in direct], [[row[0]] for row in partnership.rows])
+    contract = answer_question(demo_graph, index, "鑫盛财富优选一号私募基金的出资人及金额")
+    buyers = demo_graph.read("MATCH (f:Fund {name: '鑫盛财富优选一号私募基金'})-[:ISSUES]->()"
+                             "<-[r:INVESTS_IN]-(i) RETURN i.name AS n, r.amount AS a")
+    assert buyers and rows_match([[b["n"], b["a"]] for b in buyers],
+                                 [[row[0], row[3]] for row in contract.rows])
+
+
+def test_facts_asked_about_the_listed_entities_are_added(demo_graph: GraphStore,
+                                                         index: MentionIndex) -> None:
+    status = answer_question(demo_graph, index,
+                             "1970年出生的王芳担任法人的公司叫什么，现在什么状态？")
+    gold = demo_graph.read("MATCH (:Person {name: '王芳', birth_year: 1970})-[:IS_LEGAL_REP]->(c) "
+                           "RETURN c.name AS n, c.status AS s")
+    assert "状态" in status.columns and rows_match([[g["n"], g["s"]] for g in gold], status.rows)
+    district = answer_question(demo_graph, index,
+                               "1982年出生的陈静是哪个公司的法人？这家公司在哪个区")
+    assert district.columns[-1] == "区县" and all(row[-1] for row in district.rows)
+
+
+def test_a_second_part_asking_how_big_is_answered_beside_the_first(
+        demo_graph: GraphStore, index: MentionIndex) -> None:
+    answer = answer_question(demo_graph, index, "恒信城市更新基金是谁在管？基金规模多大？")
+    assert answer.source == "fund_manager+fund_profile" and "规模_万元" in answer.columns

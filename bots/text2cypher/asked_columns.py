@@ -1,0 +1,64 @@
+"""Facts a question asks about the entities a template listed, added beside them.
+
+A template answers the question's relation (「1970年出生的王芳担任法人的公司」); the question
+often also asks something of each entity found (「现在什么状态」, 「这家公司在哪个区」). The
+listed entities' properties the question names (by the ontology's Chinese labels) and their
+district are read by id and added as columns; the rows themselves never change.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bots.text2cypher.frame_parser import asked_properties, property_words
+from kg.store import GraphStore
+
+ID_COLUMN = "编号"
+_LISTED_LABELS = ("LoanProduct", "Company", "Person", "Fund", "Product", "RiskEvent")
+_DISTRICT_ASKED = re.compile(r"哪个区|哪一个区|什么区|哪个区县|所在区|所属区|区县")
+_DISTRICT_COLUMN = "区县"
+
+
+def with_asked_columns(store: GraphStore, text: str, columns: list[str],
+                       rows: list[list[Any]]) -> tuple[list[str], list[list[Any]]]:
+    """``columns`` and ``rows`` with a column for each property of the listed entities that
+    the (normalised) question names and the rows lack, and their district when it asks
+    where they are; unchanged when the rows carry no entity ids."""
+    if ID_COLUMN not in columns or not rows:
+        return columns, rows
+    at = columns.index(ID_COLUMN)
+    ids = [row[at] for row in rows]
+    found = store.read(
+        "MATCH (n) WHERE n.id IN $ids "
+        "OPTIONAL MATCH (n)-[:LOCATED_IN]->(r) OPTIONAL MATCH (r)-[:PART_OF]->(d:District) "
+        "RETURN n.id AS id, labels(n) AS labels, properties(n) AS props, "
+        "coalesce(d.name, r.name) AS district", ids=ids)
+    if not found:
+        return columns, rows
+    label = next((lab for lab in _LISTED_LABELS if lab in found[0]["labels"]), None)
+    if label is None:
+        return columns, rows
+    ontology = store.ontology
+    props = ontology.node_properties(label)
+    added: list[tuple[str, str]] = []
+    for name in asked_properties(text, label, ontology, property_words(ontology, label)):
+        title = re.sub(r"（.*?）|\(.*?\)", "", props[name].label_zh)
+        if not any(title in column for column in columns):
+            added.append((name, title))
+    by_id = {r["id"]: r for r in found}
+    extra = [title for _, title in added]
+    district = (_DISTRICT_ASKED.search(text) is not None and _DISTRICT_COLUMN not in columns
+                and any(r["district"] for r in found))
+    if district:
+        extra.append(_DISTRICT_COLUMN)
+    if not extra:
+        return columns, rows
+    widened = []
+    for row, entity_id in zip(rows, ids, strict=True):
+        fact = by_id.get(entity_id)
+        cells = [fact["props"].get(name) if fact else None for name, _ in added]
+        if district:
+            cells.append(fact["district"] if fact else None)
+        widened.append([*row, *cells])
+    return columns + extra, widened

@@ -1,0 +1,135 @@
+"""Questions about single relationships across the register: guarantees, investments and
+shareholdings one by one, filtered and ranked on their own amount or ratio.
+
+「单笔担保金额最大的两笔」, 「自然人为企业担保、单笔金额在1000万元以上的有哪些」 and
+「持股比例超过50%的持股关系」 ask for relationships, not for the entities at their ends (a
+company's total guarantees are a :class:`~bots.text2cypher.frames.ListFrame` tally). The
+question is read into an :class:`EdgeFrame` and compiled to one parameterised read-only query;
+relationship types, end labels and properties are checked against the ontology.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bots.text2cypher.frame_conditions import chinese_number, compared_numbers
+from bots.text2cypher.frame_parser import ASCENDING, LIMIT_WORDS, SUPERLATIVE
+from bots.text2cypher.frames import CompiledFrame, Condition
+from kg.ontology import Ontology
+
+
+class EdgeKind(BaseModel):
+    """A relationship a question may list one by one: its words, the property that measures
+    it, the words naming that property, and the titles of the answer's columns."""
+
+    rel: str
+    pattern: str
+    measure: str
+    measure_words: tuple[str, ...]
+    columns: tuple[str, str, str]
+
+
+EDGE_KINDS: tuple[EdgeKind, ...] = (
+    EdgeKind(rel="GUARANTEES", pattern="担保", measure="amount",
+             measure_words=("担保金额", "单笔金额", "金额", "额度"),
+             columns=("担保人", "被担保人", "金额_万元")),
+    EdgeKind(rel="HOLDS_SHARES", pattern="持股|股权|控股", measure="ratio",
+             measure_words=("持股比例", "股权比例", "比例", "持股"),
+             columns=("股东", "被持股企业", "持股比例")),
+    EdgeKind(rel="INVESTS_IN", pattern="投资|认购|出资|买入|购买", measure="amount",
+             measure_words=("投资金额", "认购金额", "出资金额", "单笔金额", "金额"),
+             columns=("投资人", "投资标的", "金额_万元")),
+)
+_ONE_BY_ONE = re.compile(
+    r"单笔|每笔|哪(?:几)?笔|(?:\d+|[一二两三四五六七八九十]+)笔|"
+    r"(?:担保|持股|投资|认购)(?:关系|记录|明细)")
+_PARTY_WORDS = {"自然人": "Person", "个人": "Person", "企业": "Company", "公司": "Company",
+                "机构": "Company", "基金": "Fund", "产品": "Product"}
+_PARTY = "|".join(_PARTY_WORDS)
+_ENDS = re.compile(rf"(?P<start>{_PARTY})(?:之间)?(?:为|给|向|对)(?P<end>{_PARTY})?")
+
+
+class EdgeFrame(BaseModel):
+    """Which relationships a question lists: their type, the labels at their ends, the
+    conditions on their measure, and how they are ordered and cut."""
+
+    rel: str
+    start: str | None = None
+    end: str | None = None
+    conditions: list[Condition] = Field(default_factory=list)
+    descending: bool | None = Field(default=None, description="ranked on the measure when set")
+    limit: int | None = Field(default=None, ge=1, le=1000)
+
+
+def _kind(rel: str) -> EdgeKind:
+    return next(k for k in EDGE_KINDS if k.rel == rel)
+
+
+def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
+    """The relationships a (normalised) question lists one by one, or None when it does not
+    ask about single relationships."""
+    if not _ONE_BY_ONE.search(text):
+        return None
+    kind = next((k for k in EDGE_KINDS if re.search(k.pattern, text)), None)
+    if kind is None:
+        return None
+    rel = ontology.relationships[kind.rel]
+    start = end = None
+    ends = _ENDS.search(text)
+    if ends:
+        start = _PARTY_WORDS[ends.group("start")]
+        end = _PARTY_WORDS[ends.group("end")] if ends.group("end") else None
+    if start is not None and not set(ontology.ancestors(start)) & set(rel.domain):
+        start = None
+    if end is not None and not set(ontology.ancestors(end)) & set(rel.range):
+        end = None
+    props = {kind.measure: ontology.rel_properties(kind.rel)[kind.measure]}
+    conditions = compared_numbers(text, props, {kind.measure: kind.measure_words})
+    ranked = SUPERLATIVE.search(text)
+    descending = None if ranked is None else (ranked.group(1) or "") not in ASCENDING
+    counted = LIMIT_WORDS.search(text)
+    limit = chinese_number(counted.group(1) or counted.group(2)) if counted else None
+    if descending is not None and not limit:
+        limit = 1
+    if not (conditions or descending is not None):
+        return None
+    return EdgeFrame(rel=kind.rel, start=start, end=end, conditions=conditions,
+                     descending=descending, limit=limit or None)
+
+
+def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
+    """The frame as one read-only Cypher query with parameters (ValueError for a type,
+    label or property the ontology does not know)."""
+    if frame.rel not in ontology.relationships:
+        raise ValueError(f"unknown relationship type {frame.rel}")
+    kind = _kind(frame.rel)
+    known = ontology.rel_properties(frame.rel)
+    if kind.measure not in known or any(c.prop not in known for c in frame.conditions):
+        raise ValueError(f"{frame.rel} has no property {kind.measure}")
+    for label in (frame.start, frame.end):
+        if label is not None and label not in ontology.classes:
+            raise ValueError(f"unknown class {label}")
+    params: dict[str, Any] = {}
+    start = f":{frame.start}" if frame.start else ""
+    end = f":{frame.end}" if frame.end else ""
+    clauses = []
+    for i, condition in enumerate(frame.conditions):
+        params[f"v{i}"] = condition.value
+        clauses.append(f"r.{condition.prop} {condition.op} $v{i}")
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    order = "a.id, b.id"
+    if frame.descending is not None:
+        order = f"r.{kind.measure} {'DESC' if frame.descending else 'ASC'}, {order}"
+    limit = ""
+    if frame.limit:
+        params["limit"] = frame.limit
+        limit = " LIMIT $limit"
+    first, second, measured = kind.columns
+    return CompiledFrame(
+        cypher=f"MATCH (a{start})-[r:{frame.rel}]->(b{end}){where} "
+               f"RETURN a.name AS {first}, b.name AS {second}, r.{kind.measure} AS {measured} "
+               f"ORDER BY {order}{limit}",
+        params=params)

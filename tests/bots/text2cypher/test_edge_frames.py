@@ -1,0 +1,80 @@
+"""Single relationships listed across the register: parsing (pure), compiling, and answers on
+the demo city."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bots.text2cypher.edge_frames import EdgeFrame, compile_edge_frame, parse_edge_frame
+from bots.text2cypher.engine import answer_question
+from bots.text2cypher.evaluation import rows_match
+from bots.text2cypher.frames import Condition
+from bots.text2cypher.templates import normalise
+from kg.mentions import MentionIndex
+from kg.ontology import Ontology, load_ontology
+from kg.store import GraphStore
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Ontology:
+    """The project's ontology."""
+    return load_ontology()
+
+
+def _edges(ontology: Ontology, question: str) -> EdgeFrame | None:
+    return parse_edge_frame(normalise(question), ontology)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("单笔担保金额最大的两笔", {"rel": "GUARANTEES", "descending": True, "limit": 2}),
+    ("自然人为企业担保、单笔金额在1000万元以上的有哪些",
+     {"rel": "GUARANTEES", "start": "Person", "end": "Company", "descending": None,
+      "conditions": [Condition(prop="amount", op=">=", value=1000.0)]}),
+    ("持股比例超过50%的持股关系有哪些",
+     {"rel": "HOLDS_SHARES", "conditions": [Condition(prop="ratio", op=">", value=0.5)]}),
+    ("单笔投资金额最小的一笔", {"rel": "INVESTS_IN", "descending": False, "limit": 1}),
+])
+def test_questions_about_single_relationships_parse(ontology: Ontology, question: str,
+                                                    expected: dict[str, Any]) -> None:
+    frame = _edges(ontology, question)
+    assert frame is not None
+    for field, value in expected.items():
+        assert getattr(frame, field) == value, field
+
+
+@pytest.mark.parametrize("question", [
+    "对外担保总额最高的企业是哪家", "担保金额超过1000万的企业有哪些", "单笔的情况怎么样"])
+def test_totals_per_entity_and_vague_questions_are_not_single_relationships(
+        ontology: Ontology, question: str) -> None:
+    assert _edges(ontology, question) is None
+
+
+def test_compiled_edges_carry_values_as_parameters_and_refuse_unknown_names(
+        ontology: Ontology) -> None:
+    frame = EdgeFrame(rel="GUARANTEES", start="Person",
+                      conditions=[Condition(prop="amount", op=">=", value=1000.0)],
+                      descending=True, limit=3)
+    compiled = compile_edge_frame(frame, ontology)
+    assert "1000" not in compiled.cypher and compiled.params == {"v0": 1000.0, "limit": 3}
+    with pytest.raises(ValueError):
+        compile_edge_frame(frame.model_copy(update={"start": "Nowhere"}), ontology)
+    with pytest.raises(ValueError):
+        compile_edge_frame(frame.model_copy(update={"rel": "NOPE"}), ontology)
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("单笔投资金额最大的3笔是谁投的什么",
+     "MATCH (i)-[r:INVESTS_IN]->(x) RETURN i.name, x.name, r.amount "
+     "ORDER BY r.amount DESC LIMIT 3"),
+    ("自然人为企业担保、单笔金额在1000万元以上的有哪些",
+     "MATCH (p:Person)-[g:GUARANTEES]->(c:Company) WHERE g.amount >= 1000 "
+     "RETURN p.name, c.name, g.amount"),
+])
+def test_single_relationships_on_the_demo_city(demo_graph: GraphStore, question: str,
+                                               gold: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    assert answer.status == "answered" and answer.source == "edge_frame"
+    expected = [list(r.values()) for r in demo_graph.read(gold)]
+    assert rows_match(expected, answer.rows, ordered="ORDER BY" in gold)

@@ -2,8 +2,9 @@
 
 A template answers the question's relation (「1970年出生的王芳担任法人的公司」); the question
 often also asks something of each entity found (「现在什么状态」, 「这家公司在哪个区」). The
-listed entities' properties the question names (by the ontology's Chinese labels) and their
-district are read by id and added as columns; the rows themselves never change.
+properties of the listed entities' classes that the question names (by the ontology's Chinese
+labels) and their district are read by id and added as columns; the rows themselves never
+change.
 """
 
 from __future__ import annotations
@@ -36,18 +37,17 @@ def with_asked_columns(store: GraphStore, text: str, columns: list[str],
         "coalesce(d.name, r.name) AS district", ids=ids)
     if not found:
         return columns, rows
-    label = next((lab for lab in _LISTED_LABELS if lab in found[0]["labels"]), None)
-    if label is None:
-        return columns, rows
+    labels = dict.fromkeys(lab for r in found for lab in _LISTED_LABELS if lab in r["labels"])
     ontology = store.ontology
-    props = ontology.node_properties(label)
-    added: list[tuple[str, str]] = []
-    for name in asked_properties(text, label, ontology, property_words(ontology, label)):
-        title = re.sub(r"（.*?）|\(.*?\)", "", props[name].label_zh)
-        if not any(title in column for column in columns):
-            added.append((name, title))
+    added: dict[str, str] = {}
+    for label in labels:
+        props = ontology.node_properties(label)
+        for name in asked_properties(text, label, ontology, property_words(ontology, label)):
+            title = re.sub(r"（.*?）|\(.*?\)", "", props[name].label_zh)
+            if not any(title in column for column in columns):
+                added.setdefault(name, title)
     by_id = {r["id"]: r for r in found}
-    extra = [title for _, title in added]
+    extra = list(added.values())
     district = (_DISTRICT_ASKED.search(text) is not None and _DISTRICT_COLUMN not in columns
                 and any(r["district"] for r in found))
     if district:
@@ -57,7 +57,7 @@ def with_asked_columns(store: GraphStore, text: str, columns: list[str],
     widened = []
     for row, entity_id in zip(rows, ids, strict=True):
         fact = by_id.get(entity_id)
-        cells = [fact["props"].get(name) if fact else None for name, _ in added]
+        cells = [fact["props"].get(name) if fact else None for name in added]
         if district:
             cells.append(fact["district"] if fact else None)
         widened.append([*row, *cells])

@@ -26,7 +26,14 @@ from bots.text2cypher.edge_frames import compile_edge_frame, parse_edge_frame
 from bots.text2cypher.frame_parser import parse_frame
 from bots.text2cypher.frames import CompiledFrame, ListFrame, compile_frame
 from bots.text2cypher.llm_cypher import LLMCypherError, write_cypher
-from bots.text2cypher.shaping import keep_named_values, members_asked, ranked_rows, shape_rows
+from bots.text2cypher.shaping import (
+    keep_named_entities,
+    keep_named_values,
+    kept_by_figures,
+    members_asked,
+    ranked_rows,
+    shape_rows,
+)
 from bots.text2cypher.templates import (
     TEMPLATES,
     Template,
@@ -49,6 +56,9 @@ log = logging.getLogger(__name__)
 Status = Literal["answered", "clarify", "not_found", "unanswered", "refused"]
 _REGION_LABELS = frozenset({"District", "Street"})
 _ORGANISATION = re.compile(r"[一-龥]{2,12}?(?:集团|有限公司|股份公司|银行|小贷|城投|置业|实业)")
+_ANY_ORGANISATION = re.compile(
+    r"^(?:[各每几哪一二两三四五六七八九十0-9]+家|哪些|所有|全部|多少家|有|的)+[一-龥]{0,2}$")
+"""「各家银行」, 「哪些集团」: a kind of organisation, not a name."""
 _PLACE = re.compile(r"([一-龥]{1,6}?(?:新区|区|县|街道|镇|乡))(?:有|的|内|里|注册|辖区|范围)")
 _GENERIC_PLACE = re.compile(r"区县|各|每|哪|几|统计")
 _NOT_PLACES = frozenset({"全区", "本区", "辖区", "地区", "园区", "城区", "市区", "社区", "小区",
@@ -202,7 +212,7 @@ def _unresolved_name(text: str, mentions: list[Mention], vocabulary: GraphVocabu
     (「股份有限公司」) is not a name."""
     kinds = [v for v in vocabulary.all_values if len(v) >= 4]
     for match in _ORGANISATION.finditer(text):
-        if any(k in match.group(0) for k in kinds):
+        if any(k in match.group(0) for k in kinds) or _ANY_ORGANISATION.match(match.group(0)):
             continue
         if not any(m.start < match.end() and match.start() < m.end and m.candidates[0].label
                    not in _REGION_LABELS for m in mentions):
@@ -221,12 +231,15 @@ def _unknown_place(text: str, mentions: list[Mention]) -> str | None:
     return None
 
 
-def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, anchor: str | None
-              ) -> GraphResult:
-    """A template's rows kept to the values the question names, ranked and cut when it asks
-    for the top ones, exploded into members when it asks which companies a circle or chain
-    involves, or totalled and counted when it asks for that."""
+def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, anchor: str | None,
+              others: list[str]) -> GraphResult:
+    """A template's rows kept to the values and the other entities the question names and to
+    the figures it sets, ranked and cut when it asks for the top ones, exploded into members
+    when it asks which companies a circle or chain involves, or totalled and counted when it
+    asks for that."""
     rows = keep_named_values(text, vocabulary.all_values, result.rows)
+    rows = keep_named_entities(others, rows)
+    rows = kept_by_figures(text, result.columns, rows)
     rows = ranked_rows(text, result.columns, rows) or rows
     members = members_asked(text, rows, anchor)
     if members is not None:
@@ -239,9 +252,11 @@ def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, ancho
 
 def _strong(frame: ListFrame | None) -> bool:
     """Whether a frame asks something of the register as a whole (a condition, a ranking, a
-    count or a breakdown), so it goes before the templates."""
+    count, a breakdown or a relationship its entities must have), so it goes before the
+    templates."""
     return frame is not None and bool(frame.conditions or frame.group_by or frame.order_by
-                                      or frame.count_only or frame.district_id)
+                                      or frame.count_only or frame.district_id
+                                      or (frame.tally and frame.tally.at_least is not None))
 
 
 def answer_question(store: GraphStore, index: MentionIndex, question: str,
@@ -334,6 +349,9 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
     except NotFoundError as exc:
         return GraphResult(question=question, status="not_found", source=template.name,
                            title_zh=template.title_zh, params=params, message=exc.message)
-    result = _reshaped(result, text, vocabulary, anchor)
     columns, rows = with_asked_columns(store, text, result.columns, result.rows)
-    return result.model_copy(update={"question": question, "columns": columns, "rows": rows})
+    result = result.model_copy(update={"columns": columns, "rows": rows})
+    others = [c.name for m in mentions if m is not match.mention for c in m.candidates
+              if c.label not in _REGION_LABELS and c.name != anchor]
+    result = _reshaped(result, text, vocabulary, anchor, others)
+    return result.model_copy(update={"question": question})

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel
 
 from bots.text2cypher.frames import (
     PARTY,
@@ -156,6 +159,51 @@ def compared_numbers(text: str, props: dict[str, PropertyDef],
             found.append(Condition(prop=name, op=op,
                                    value=int(value) if prop.datatype == "integer" else value))
             break
+    return found
+
+
+class Figure(BaseModel):
+    """A comparison with a share or an amount the question sets on a template's rows."""
+
+    op: Op
+    value: float
+    kind: Literal["share", "amount"]
+
+
+_HALF = re.compile(r"过半|超过一半|半数以上|一半以上")
+
+
+def figure_conditions(text: str) -> list[Figure]:
+    """Comparisons with a share (「持股10%以上」, 「持股过半」: a fraction) or an amount
+    (「超过1000万」: in 万元) that the (normalised) text sets, with their comparison word."""
+    found = [Figure(op=">", value=0.5, kind="share")] if _HALF.search(text) else []
+    for number in _NUMBER.finditer(text):
+        op_word = number.group("op1") or number.group("op2")
+        unit = number.group("unit") or ""
+        if not number.group("num") or not op_word or unit not in ("%", "％", "亿元", "亿",
+                                                                   "万元", "万"):
+            continue
+        share = unit in ("%", "％")
+        label_zh = "比例" if share else "金额（万元）"
+        found.append(Figure(op=_OPS[op_word],
+                            value=_scaled(float(number.group("num")), unit, label_zh),
+                            kind="share" if share else "amount"))
+    return found
+
+
+def absent_conditions(text: str, label: str, ontology: Ontology,
+                      words: dict[str, tuple[str, ...]]) -> list[Condition]:
+    """Properties the question says the listed entities lack (「没有备案编码的基金」,
+    「电话为空的企业」)."""
+    props = label_properties(ontology, label)
+    found = []
+    for name, said in words.items():
+        if name not in props:
+            continue
+        alternatives = "|".join(map(re.escape, sorted(said, key=len, reverse=True)))
+        if re.search(rf"(?:没有|没|无|缺少|缺失|未填写?|未登记)(?:{alternatives})|"
+                     rf"(?:{alternatives})(?:为空|缺失|空白|没填|未填)", text):
+            found.append(Condition(prop=name, op="IS NULL", value=""))
     return found
 
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from bots.text2cypher.frame_conditions import (
+    absent_conditions,
     birth_conditions,
     chinese_number,
     date_conditions,
@@ -39,12 +40,12 @@ from kg.ontology import Ontology
 
 CLASS_WORDS: tuple[tuple[str, str], ...] = (
     ("金融产品", "Product"), ("理财产品", "Product"), ("贷款产品", "LoanProduct"),
-    ("风险事件", "RiskEvent"),
+    ("风险事件", "RiskEvent"), ("银行", "Bank"),
     ("自然人", "Person"), ("基金", "Fund"), ("产品", "Product"), ("事件", "RiskEvent"),
     ("企业", "Company"), ("公司", "Company"), ("机构", "Company"), ("个人", "Person"),
     ("担保方", PARTY), ("担保主体", PARTY), ("担保人", PARTY), ("主体", PARTY), ("人", "Person"),
 )
-SUBCLASSES = {"LoanProduct": "Product"}
+SUBCLASSES = {"LoanProduct": "Product", "Bank": "Company"}
 """A class word more specific than its counter: 「哪款贷款产品」 lists loan products."""
 COUNTERS = {"家": "Company", "只": "Fund", "款": "Product", "起": "RiskEvent", "位": "Person",
             "名": "Person"}
@@ -53,7 +54,12 @@ _ASKED_CLASS = re.compile(
 _COUNTED_CLASS = re.compile(
     rf"(?:\d+|[一二两三四五六七八九十]+)(?:个|家|只|位|名|款|起)"
     rf"({'|'.join(word for word, _ in CLASS_WORDS)})")
-_ASKED_COUNTER = re.compile(r"(?:哪|每)([家只位款])")
+_CLASS_ALTERNATIVES = "|".join(word for word, _ in CLASS_WORDS)
+_EACH_CLASS = re.compile(rf"^(?:各|每)(?:家|个|只|位|类)?({_CLASS_ALTERNATIVES})")
+"""「各家银行分别有几款贷款产品」 lists the class right after 各/每 at the start."""
+_OTHER_END = re.compile(rf"几(?:家|个|只|位|名|款|起)({_CLASS_ALTERNATIVES})")
+"""The class counted at a tally's other end: 「几款贷款产品」."""
+_ASKED_COUNTER = re.compile(r"(?:哪|每|多少)([家只位款])")
 _WHO = re.compile(r"(?<!□)(?:的|是)谁")
 """「最多的是谁」 asks for a person when no class word comes before it (「担保主体是谁」 asks for
 a party); 「□是谁」 asks for a role's holder (blanked)."""
@@ -97,34 +103,38 @@ TALLY_WORDS: tuple[RelationWord, ...] = (
     RelationWord("法定代表人|法人", "IS_LEGAL_REP"),
     RelationWord("实际控制|控制", "CONTROLS"),
     RelationWord("股东", "HOLDS_SHARES", incoming=True),
-    RelationWord("持股|参股|对外投资", "HOLDS_SHARES"),
-    RelationWord("投资人|投资者|认购人", "INVESTS_IN", "amount", incoming=True),
+    RelationWord("持股|参股|入股|对外投资", "HOLDS_SHARES"),
+    RelationWord("投资人|投资者|认购人|出资|募集", "INVESTS_IN", "amount", incoming=True),
     RelationWord("投资|认购", "INVESTS_IN", "amount"),
     RelationWord("管理|管的|在管", "MANAGES"),
     RelationWord("发行|产品", "ISSUES"),
     RelationWord("风险事件|涉及|涉事", "INVOLVES"),
     RelationWord("高管|任职|董监高", "SERVES_AS"),
+    RelationWord("开户|账户", "OPENED_AT", incoming=True),
 )
 COMPANION_WORDS: tuple[RelationWord, ...] = (
-    RelationWord("管理人|管理机构", "MANAGES", incoming=True),
+    RelationWord("管理人|管理机构|谁管", "MANAGES", incoming=True),
     RelationWord("法定代表人|法人", "IS_LEGAL_REP", incoming=True),
     RelationWord("实际控制人|实控人", "CONTROLS", incoming=True),
     RelationWord("股东", "HOLDS_SHARES", incoming=True),
     RelationWord("投资人|投资者", "INVESTS_IN", incoming=True),
-    RelationWord("发行人|发行机构", "ISSUES", incoming=True),
+    RelationWord("发行人|发行机构|发行方|谁发", "ISSUES", incoming=True),
     RelationWord("涉及|涉事|相关", "INVOLVES", incoming=False),
     RelationWord("产品", "ISSUES", incoming=False),
 )
+_COMPANION_TITLES = {"谁发": "发行方", "谁管": "管理人"}
 _SUM_WORDS = re.compile(r"总额|金额|总金额|合计|多少钱|资金|总计")
 _COMPANION_SPLIT = re.compile(
-    r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内|以后|以前|之后|之前)|和它们的|并列出|并给出|同时列出|附上")
+    r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内|以后|以前|之后|之前)|和它们的|并列出|并给出|同时列出|附上|"
+    r"(?<=有哪些)(?=(?:分别)?(?:是|由)?谁)")
 SUPERLATIVE = re.compile(
     r"最(高|大|多|新|晚|近|低|小|少|早)|排名|排行|前\d|前[一二两三四五六七八九十]")
 ASCENDING = frozenset("低小少早")
 _SORT = re.compile(r"按(?:照)?(?P<w>[一-龥]{0,6}?)的?(?P<dir>先后|顺序|从早到晚|从晚到早|从大到小|"
-                   r"从小到大|从高到低|从低到高|降序|升序|倒序|由高到低|由大到小|由低到高|由小到大)")
+                   r"从小到大|从高到低|从低到高|降序|升序|倒序|由高到低|由大到小|由低到高|由小到大|"
+                   r"从多到少|从少到多|由多到少|由少到多)")
 _SORT_DESCENDING = frozenset({"从晚到早", "从大到小", "从高到低", "降序", "倒序", "由高到低",
-                              "由大到小"})
+                              "由大到小", "从多到少", "由多到少"})
 _NUMERAL = r"\d+|[一二两三四五六七八九十]+"
 _COUNTED = r"(?:家|只|位|名|款|起|笔|个(?!月))"
 LIMIT_WORDS = re.compile(rf"前({_NUMERAL})|({_NUMERAL}){_COUNTED}(?!及?以上|以下)")
@@ -142,11 +152,28 @@ _REGION_WORDS = re.compile(r"区县|区|县|地区|辖区")
 _HAVING = re.compile(
     r"有(?P<w>[一-龥]{1,6}?)(?:记录|关系|行为|经历)?的(?:企业|公司|人|自然人|基金|产品)|"
     r"(?:企业|公司|人|基金|产品)(?:发生过|有过|出过|涉及过?|卷入过?)(?P<x>[一-龥]{2,6})|"
-    r"(?:担任|当过?|做过?)(?:企业|公司)?的?(?P<y>法定代表人|法人|高管|董事|监事|股东|实际控制人)")
-_OTHER_END_ASKED = re.compile(r"(?:分别|各自)?(?:是|在)?哪(?:家|些|个|几家)(?:公司|企业)|什么公司")
-"""After 「担任法定代表人的有哪些人」: the question also asks which company each is tied to."""
+    r"(?:担任|当过?|做过?)(?:企业|公司)?的?(?P<y>法定代表人|法人|高管|董事|监事|股东|实际控制人)|"
+    r"(?:发生过|有过|出过|涉及过?|卷入过?)(?P<z>[一-龥]{2,6}?)的(?:企业|公司|人|基金|产品)")
+_OTHER_END_ASKED = re.compile(
+    r"(?:分别|各自)?(?:是|在)?哪(?:家|些|个|几家)(?:公司|企业)|什么公司")
+"""After 「担任法定代表人的有哪些人」: the question also asks which company each is tied to
+(「分别是哪家公司」)."""
+ROLE_RELATIONS: tuple[tuple[str, str], ...] = (
+    ("法定代表人|法人", "IS_LEGAL_REP"), ("实际控制人|实控人", "CONTROLS"),
+    ("股东", "HOLDS_SHARES"), ("投资人|投资者", "INVESTS_IN"), ("管理人", "MANAGES"),
+    ("担保人|担保方", "GUARANTEES"), ("高管", "SERVES_AS"))
+"""Roles a question may list parties by, with the relationship the role holds."""
+PERSON_ROLES = {"法定代表人": "Person", "法人": "Person", "高管": "Person", "实际控制人": "Person",
+                "实控人": "Person"}
+"""Roles held by persons when the question names no class (「女性的实际控制人」)."""
+_ROLE_AS_CLASS = re.compile(
+    r"(?<!公司)(?<!企业)(?<!集团)(?<!银行)(?<!基金)(?<!产品)"
+    r"的(?P<role>法定代表人|法人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方|高管)"
+    r"(?:有|中|里|一共|共|总共|数量|人数|名单|都有|$)")
+"""A role listed across the register (「女性的实际控制人有哪些」), not one entity's role
+(「某公司的股东有哪些」)."""
 _ROWS_ASKED = re.compile(r"哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
-_SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁")
+_SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁|^谁")
 _LISTING = re.compile(r"哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
 _GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县)|分(?P<h>区县|街道|行业|状态|类型)|"
                     r"(?P<t>各类|每类|各种|每种|不同类型)|"
@@ -171,6 +198,9 @@ def property_words(ontology: Ontology, label: str) -> dict[str, tuple[str, ...]]
 
 def _listed_label(main: str) -> str | None:
     blanked = _ROLE_NOUNS.sub("□", main)
+    each = _EACH_CLASS.search(blanked)
+    if each:
+        return dict(CLASS_WORDS)[each.group(1)]
     asked = _ASKED_CLASS.search(blanked) or _COUNTED_CLASS.search(blanked)
     if asked:
         return dict(CLASS_WORDS)[asked.group(1)]
@@ -194,7 +224,10 @@ def _listed_label(main: str) -> str | None:
     if best is not None:
         return best[1]
     counter = LIMIT_WORDS.search(main)
-    return COUNTERS.get(counter.group(0)[-1]) if counter else None
+    if counter:
+        return COUNTERS.get(counter.group(0)[-1])
+    role = _ROLE_AS_CLASS.search(main)
+    return (PERSON_ROLES.get(role.group("role"), PARTY)) if role else None
 
 
 def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]]) -> str | None:
@@ -259,7 +292,9 @@ def _companions(tail: str, label: str, ontology: Ontology) -> list[Companion]:
             continue
         outgoing = _direction(ontology, word, label)
         if outgoing is not None:
-            found.append(Companion(rel=word.rel, outgoing=outgoing, column=match.group(0)))
+            said = match.group(0)
+            found.append(Companion(rel=word.rel, outgoing=outgoing,
+                                   column=_COMPANION_TITLES.get(said, said)))
     return found[:2]
 
 
@@ -274,9 +309,11 @@ def _sorted_by(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology,
     named = [n for n, ws in words.items() if any(w in said for w in ws)]
     if not named and re.search(r"时间|日期|先后", said + asked.group("dir")):
         named = [n for n, p in props.items() if p.datatype == "date"]
+    descending = asked.group("dir") in _SORT_DESCENDING
     if not named:
-        return None
-    return named[0], asked.group("dir") in _SORT_DESCENDING
+        counted = re.search(r"数量|数|多少|多到少|少到多", said + asked.group("dir"))
+        return ("tally", descending) if counted else None
+    return named[0], descending
 
 
 def _order(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, label: str
@@ -324,6 +361,33 @@ def _stands_alone(word: str, text: str, every: list[str]) -> bool:
     return word in re.sub("|".join(map(re.escape, longer)), "□", text) if longer else word in text
 
 
+def _other_end(main: str, tally: Tally, ontology: Ontology) -> Tally:
+    """The tally counting only the class the question names at the other end (「几款贷款
+    产品」), when that class can stand there."""
+    counted = _OTHER_END.search(main)
+    if counted is None:
+        return tally
+    other = dict(CLASS_WORDS)[counted.group(1)]
+    rel = ontology.relationships[tally.rel]
+    ends = rel.range if tally.outgoing else rel.domain
+    if other in (PARTY,) or not set(ontology.ancestors(other)) & set(ends):
+        return tally
+    return tally.model_copy(update={"other": other})
+
+
+def _role_tally(main: str, label: str, ontology: Ontology) -> Tally | None:
+    """A role the listed entities must hold, when the question lists them by it
+    (「1990年以后出生的法定代表人有多少位」 lists persons who are a legal representative)."""
+    role = _ROLE_AS_CLASS.search(main)
+    if role is None:
+        return None
+    rel = next(r for pattern, r in ROLE_RELATIONS if re.fullmatch(pattern, role.group("role")))
+    if not label_lineage(ontology, label) & set(ontology.relationships[rel].domain):
+        return None
+    return Tally(rel=rel, outgoing=True, function="count", column=f"{role.group('role')}关系数",
+                 at_least=1.0)
+
+
 def _tally_threshold(main: str, tally: Tally) -> Tally:
     """The tally with the floor the question sets: 「5家以上」 (≥ 5), 「超过3家」 (> 3), or for
     a sum 「累计金额超过1500万元」 (> 1500 万元)."""
@@ -357,6 +421,42 @@ def _aggregates(main: str, label: str, ontology: Ontology, words: dict[str, tupl
     return found
 
 
+def _having(main: str, label: str, ontology: Ontology) -> tuple[Tally, int] | None:
+    """The relationship the listed entities must have (「发生过风险事件的」, 「担任法定代表人
+    的」) and where its wording ends."""
+    having = _HAVING.search(main)
+    if having is None:
+        return None
+    tally = _tally(next(g for g in having.groups() if g), label, ontology)
+    return (tally.model_copy(update={"at_least": 1.0}), having.end()) if tally else None
+
+
+def _relationship_tally(main: str, label: str, ontology: Ontology, group_by: str | None,
+                        order_by: str | None, companions: list[Companion]
+                        ) -> tuple[Tally | None, str | None]:
+    """The count or sum over a relationship the question ranks, floors or requires, and the
+    order it then implies; ``companions`` gains the other end when the question asks for it
+    (「分别是哪家公司」)."""
+    if group_by:
+        held = _having(main, label, ontology)
+        return (held[0] if held else None), ("tally" if order_by else None)
+    if order_by == "tally" or _AT_LEAST.search(main) or _AMOUNT_OVER.search(main) or (
+            order_by is None and "各" in main and _COUNT.search(main)):
+        tally = _tally(main, label, ontology)
+        if tally is None:
+            return _role_tally(main, label, ontology), None
+        tally = _other_end(main, _tally_threshold(main, tally), ontology)
+        return tally, order_by or "tally"
+    held = _having(main, label, ontology)
+    if held is not None:
+        tally, end = held
+        if _OTHER_END_ASKED.search(main, end):
+            companions.insert(0, Companion(rel=tally.rel, outgoing=tally.outgoing,
+                                           column="关联主体"))
+        return tally, order_by
+    return _role_tally(main, label, ontology), order_by
+
+
 def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                 district_id: str | None = None) -> ListFrame | None:
     """The register-wide frame a (normalised) question asks for, or None when it asks
@@ -372,32 +472,15 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     conditions = (value_conditions(main, label, vocabulary, words, taken)
                   + birth_conditions(main, label, ontology)
                   + numeric_conditions(main, label, ontology, words)
-                  + date_conditions(main, label, ontology, words))
+                  + date_conditions(main, label, ontology, words)
+                  + absent_conditions(main, label, ontology, words))
     group_by = _group_by(main, label, words)
     order_by, descending = _order(main, words, ontology, label)
     ranked = order_by is not None
     if order_by is None and (sort := _sorted_by(main, words, ontology, label)):
         order_by, descending = sort
-    tally = None
     companions = _companions(tail, label, ontology)
-    if group_by:
-        order_by = "tally" if order_by else None
-    elif order_by == "tally" or _AT_LEAST.search(main) or _AMOUNT_OVER.search(main) or (
-            order_by is None and "各" in main and _COUNT.search(main)):
-        tally = _tally(main, label, ontology)
-        if tally is None:
-            order_by = None
-        else:
-            tally = _tally_threshold(main, tally)
-            order_by = order_by or "tally"
-    elif having := _HAVING.search(main):
-        said = next(g for g in having.groups() if g)
-        tally = _tally(said, label, ontology)
-        if tally is not None:
-            tally = tally.model_copy(update={"at_least": 1.0})
-            if _OTHER_END_ASKED.search(main, having.end()):
-                companions.insert(0, Companion(rel=tally.rel, outgoing=tally.outgoing,
-                                               column="关联主体"))
+    tally, order_by = _relationship_tally(main, label, ontology, group_by, order_by, companions)
     limit_match = LIMIT_WORDS.search(main)
     limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None
     if ranked and order_by and not limit and not (tally and tally.at_least):

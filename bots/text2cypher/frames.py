@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from kg.ontology import Ontology, PropertyDef
 
-Op = Literal["=", "<>", ">=", "<=", ">", "<", "IN"]
+Op = Literal["=", "<>", ">=", "<=", ">", "<", "IN", "IS NULL"]
 PARTY = "Party"
 """The pseudo-label of 「担保方」, 「主体」: a company or a person."""
 PARTY_LABELS = ("Company", "Person")
@@ -35,7 +35,8 @@ DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 class Condition(BaseModel):
-    """One condition on the listed entities' property: ``n.prop op value``."""
+    """One condition on the listed entities' property: ``n.prop op value`` (``value`` unused
+    for ``IS NULL``)."""
 
     prop: str
     op: Op
@@ -63,6 +64,7 @@ class Tally(BaseModel):
     prop: str | None = Field(default=None, description="the relationship property summed")
     column: str
     at_least: float | None = Field(default=None, ge=0, description="keep rows whose tally ≥ this")
+    other: str | None = Field(default=None, description="the label counted at the other end")
     strictly: bool = Field(default=False, description="keep rows whose tally > at_least")
 
 
@@ -135,6 +137,8 @@ def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, Prope
         raise ValueError(f"{frame.label} has no properties {unknown}")
     rels = [r.rel for r in frame.related] + [c.rel for c in frame.companions]
     rels += [frame.tally.rel] if frame.tally else []
+    if frame.tally and frame.tally.other and frame.tally.other not in ontology.classes:
+        raise ValueError(f"unknown class {frame.tally.other}")
     missing = [r for r in rels if r not in ontology.relationships]
     if missing:
         raise ValueError(f"unknown relationship types {missing}")
@@ -153,6 +157,9 @@ def _arrow(rel: str, outgoing: bool, var: str = "") -> str:
 def _where(frame: ListFrame, params: dict[str, Any]) -> str:
     clauses = []
     for i, condition in enumerate(frame.conditions):
+        if condition.op == "IS NULL":
+            clauses.append(f"n.{condition.prop} IS NULL")
+            continue
         name = f"v{i}"
         params[name] = condition.value
         value = f"date(${name})" if condition.is_date else f"${name}"
@@ -221,7 +228,9 @@ def _tallied(tally: Tally, params: dict[str, Any]) -> list[str]:
     tally's floor."""
     measure = (f"sum(coalesce(r.{tally.prop}, 0))" if tally.function == "sum"
                else "count(DISTINCT t)")
-    clauses = [f"MATCH (n){_arrow(tally.rel, tally.outgoing, 'r')}(t) WITH n, {measure} AS tally"]
+    other = f":{tally.other}" if tally.other else ""
+    clauses = [f"MATCH (n){_arrow(tally.rel, tally.outgoing, 'r')}(t{other}) "
+               f"WITH n, {measure} AS tally"]
     if tally.at_least is not None:
         params["at_least"] = tally.at_least
         compare = ">" if tally.strictly else ">="
@@ -246,7 +255,13 @@ def _top_with_ties(frame: ListFrame, carried: str, order: str) -> str:
 
 def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
                props: dict[str, Any]) -> CompiledFrame:
-    """Counts per value of the grouped property, or per district or street."""
+    """Counts per value of the grouped property, or per district or street, of the entities
+    holding the frame's relationship when it has one (「各区发生过风险事件的企业」)."""
+    if frame.tally is not None and frame.tally.at_least is not None:
+        params["at_least"] = frame.tally.at_least
+        other = f":{frame.tally.other}" if frame.tally.other else ""
+        head += (f" WITH n WHERE COUNT {{ (n){_arrow(frame.tally.rel, frame.tally.outgoing)}"
+                 f"({other}) }} >= $at_least")
     ascending = frame.order_by == "tally" and not frame.descending
     order = f"数量 {'ASC' if ascending else 'DESC'}"
     limit = ""

@@ -9,26 +9,32 @@ them.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel
 
-from bots.text2cypher.frame_conditions import chinese_number
+from bots.text2cypher.frame_conditions import chinese_number, figure_conditions
 from bots.text2cypher.frame_parser import LIMIT_WORDS
 
 _TOTAL = re.compile(r"总额|合计|总计|总共|一共|累计|共计|加起来|总金额|总规模")
 _HOW_MANY = re.compile(
-    r"多少(?:个(?!月)|位|名|家|只|笔|款)|几(?:个(?!月)|位|名|家|只|笔|款)|有多少[^钱万元]|数量|人数")
+    r"多少(?:个(?!月)|位|名|家|只|笔|款|人)|几(?:个(?!月)|位|名|家|只|笔|款)|有多少[^钱万元]|数量|人数")
 _RANKING = re.compile(
     r"最(?:高|大|多)|(?P<low>最(?:低|小|少))|前[0-9一二两三四五六七八九十]|排名|第一大|头号")
 _MEMBERS = re.compile(r"(?:哪些|有哪)(?:企业|公司|主体)|(?:圈内|环上|链上|圈里)(?:企业|公司|成员)|"
                       r"(?:企业|公司|主体|成员)(?:有哪些|都有谁|是哪些)|"
-                      r"涉及哪|到哪些|哪些.{0,4}(?:企业|公司)|哪几家|哪几个")
+                      r"涉及哪|到哪些|哪些.{0,4}(?:企业|公司)|哪几家|哪几个|有没有.{2,16}的(?:企业|公司)$")
 _FIGURES = re.compile(r"多长|几层|几跳|长度|比例|金额|多少钱|总额")
 _REACH = re.compile(r"到哪|能到|波及|牵连|影响|往下|顺着")
 _ALREADY_TOTAL = re.compile(r"总额|合计|总计")
+_SHARE_COLUMN = re.compile(r"比例")
+_AMOUNT_COLUMN = re.compile(r"金额|万元")
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "=": operator.eq,
+    "<>": operator.ne}
 _ROWS_WANTED = re.compile(r"各|分别|哪些|哪几|名单|清单|列出|明细|是谁|都有谁|有谁")
 
 
@@ -61,6 +67,38 @@ def keep_named_values(question: str, values: Iterable[str], rows: list[list[Any]
     return [r for r in rows if any(v in named for v in r if isinstance(v, str))]
 
 
+def keep_named_entities(names: list[str], rows: list[list[Any]]) -> list[list[Any]]:
+    """The rows naming one of the other entities the question names (「国资运营公司穿透持有
+    市民银行多少」 keeps the row of 市民银行 among everything the holder reaches); all rows
+    when none of them names one."""
+    wanted = set(names)
+
+    def named(row: list[Any]) -> bool:
+        return any(cell in wanted if isinstance(cell, str)
+                   else isinstance(cell, list) and bool(wanted.intersection(map(str, cell)))
+                   for cell in row)
+
+    kept = [r for r in rows if named(r)]
+    return kept or rows
+
+
+def kept_by_figures(question: str, columns: list[str], rows: list[list[Any]]
+                    ) -> list[list[Any]]:
+    """The rows whose share or amount meets the comparisons the question sets (「持股10%以上的
+    股东」, 「控股（持股过半）的子公司」, 「担保金额超过1000万的」); all rows when it sets none
+    or the rows carry no such figure."""
+    kept = rows
+    for figure in figure_conditions(question):
+        words = _SHARE_COLUMN if figure.kind == "share" else _AMOUNT_COLUMN
+        column = next((i for i, c in enumerate(columns) if words.search(c)), None)
+        if column is None:
+            continue
+        compare = _COMPARE[figure.op]
+        kept = [r for r in kept if isinstance(r[column], int | float)
+                and compare(float(r[column]), figure.value)]
+    return kept
+
+
 def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> ShapedRows | None:
     """The total and/or count the (normalised) question asks for instead of the rows; None
     when it asks for the rows."""
@@ -84,7 +122,8 @@ def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> Shap
 def ranked_rows(question: str, columns: list[str], rows: list[list[Any]]
                 ) -> list[list[Any]] | None:
     """The rows ordered by the figure a ranking question names and cut to its count
-    (「持股比例最高的前三位股东」); None when the question ranks nothing."""
+    (「持股比例最高的前三位股东」), with any tied at the cut; None when the question ranks
+    nothing."""
     wording = _RANKING.search(question)
     if wording is None or not rows:
         return None
@@ -98,7 +137,11 @@ def ranked_rows(question: str, columns: list[str], rows: list[list[Any]]
     ascending = bool(wording.group("low"))
     ordered = sorted(rows, key=lambda r: float(r[column]), reverse=not ascending)
     count = LIMIT_WORDS.search(question)
-    return ordered[:chinese_number(count.group(1) or count.group(2))] if count else ordered[:1]
+    cut = chinese_number(count.group(1) or count.group(2)) if count else 1
+    if cut <= 0 or cut >= len(ordered):
+        return ordered
+    last = float(ordered[cut - 1][column])
+    return [r for r in ordered[:cut]] + [r for r in ordered[cut:] if float(r[column]) == last]
 
 
 def members_asked(question: str, rows: list[list[Any]], anchor: str | None

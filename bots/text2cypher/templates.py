@@ -118,11 +118,15 @@ HOLDER = ("Company", "Person")
 FUND = ("Fund",)
 
 
-def _shared_with(name: str, title_zh: str, said: str, match: str, shown: str) -> Template:
-    """Companies sharing something with the named one: a value (地址) or a party (法定代表人)."""
+def _shared_with(name: str, title_zh: str, said: str, match: str, shown: str,
+                 also: str = "") -> Template:
+    """Companies sharing something with the named one: a value (地址) or a party (法定代表人);
+    ``also`` are wordings that say the sharing on their own (「交叉任职」)."""
     pattern = (rf"(同一|相同|一样|共同|同属).{{0,5}}({said})|({said}).{{0,2}}(相同|一样)|"
                rf"共用.{{0,2}}({said})|({said}).{{0,10}}(还有哪|也在用|也用|也登记)|"
                rf"({said}).{{0,6}}(还在|还控制|还担任|另外|其他|别的)")
+    if also:
+        pattern += f"|{also}"
     return Template(
         name, title_zh, (pattern,), COMPANY, cypher=f"MATCH (c:Company {{id: $id}}) {match} "
                         f"RETURN o.name AS 企业, o.id AS 编号, {shown} ORDER BY 编号")
@@ -140,7 +144,7 @@ TEMPLATES: tuple[Template, ...] = (
                  "WHERE o <> c", "p.name AS 法定代表人"),
     _shared_with("same_officer", "有共同任职人员的企业", "高管|董事|监事|任职|董监高",
                  "MATCH (p:Person)-[:SERVES_AS]->(c) MATCH (p)-[:SERVES_AS]->(o:Company) "
-                 "WHERE o <> c", "p.name AS 共同任职人员"),
+                 "WHERE o <> c", "p.name AS 共同任职人员", also="交叉任职|交叉兼职"),
     _shared_with("same_controller", "同一实际控制人的企业", "实际控制人|实控人|控制人|老板",
                  "MATCH (x)-[:CONTROLS]->(c) MATCH (x)-[:CONTROLS]->(o:Company) WHERE o <> c",
                  "collect(DISTINCT x.name) AS 实际控制人"),
@@ -168,7 +172,9 @@ TEMPLATES: tuple[Template, ...] = (
              cypher="MATCH (x)-[:CONTROLS]->(c:Company {id: $id}) "
                     "RETURN x.name AS 实际控制人, x.id AS 编号"),
     Template("penetrated_holdings", "向下穿透持股",
-             (r"〈E〉.*(往下穿透|向下穿透|直接或间接|直接和间接|间接持股|穿透后.{0,4}持股.{0,10}企业)",),
+             (r"〈E〉.*(往下穿透|向下穿透|直接或间接|直接和间接|直接加间接|间接持股|间接持有|"
+              r"穿透后.{0,4}持股.{0,10}企业|穿透(下来|持有|后持有)|(往下|向下).{0,6}穿)|"
+              r"穿透.{0,4}〈E〉.{0,10}(往下|向下)",),
              HOLDER,
              cypher="MATCH path = (h:Company|Person|Fund {id: $id})"
                     "-[:HOLDS_SHARES*1..6]->(c:Company) "
@@ -194,7 +200,8 @@ TEMPLATES: tuple[Template, ...] = (
              (r"投资人|投资者|出资人|出资|谁投资了|认购|谁买|买了|购买|持有人",), FUND,
              risk="fund_exposure", id_param="fund_id", flatten=_investors),
     Template("product_investors", "产品投资人",
-             (r"投资人|投资者|出资人|出资|谁投资了|认购|谁买|买了|购买|持有人|投了",), ("Product",),
+             (r"投资人|投资者|出资人|出资|谁投资了|认购|谁买|买了|购买|持有人|投了|投得|投的",),
+             ("Product",),
              cypher="MATCH (i)-[r:INVESTS_IN]->(p:Product {id: $id}) "
                     "RETURN i.name AS 投资人, r.amount AS 金额_万元 ORDER BY i.id"),
     # -- simple lookups ---------------------------------------------------------------------
@@ -281,8 +288,9 @@ TEMPLATES: tuple[Template, ...] = (
     Template("issued_products", "企业发行的产品",
              (r"(发行|发过|发的|推出|在售|卖的?).{0,8}(产品|计划|贷款|理财)|〈E〉.*产品",), COMPANY,
              cypher="MATCH (c:Company {id: $id})-[:ISSUES]->(p:Product) "
-                    "RETURN p.name AS 产品, p.kind AS 类型, p.status AS 状态, p.size AS 规模_万元, "
-                    "p.expected_return AS 预期年化收益率 ORDER BY p.id"),
+                    "WHERE $target IS NULL OR $target IN labels(p) "
+                    "RETURN p.name AS 产品, p.id AS 编号, p.kind AS 类型, p.status AS 状态, "
+                    "p.size AS 规模_万元, p.expected_return AS 预期年化收益率 ORDER BY p.id"),
     Template("fund_profile", "基金信息", (r"^(?!.*产品).*(状态|规模|成立|类型|备案|多大)",),
              FUND,
              cypher="MATCH (f:Fund {id: $id}) "
@@ -295,10 +303,11 @@ TEMPLATES: tuple[Template, ...] = (
     Template("shareholders", "股东及持股比例", (r"股东|股权结构|谁持有〈E〉|持有〈E〉",), COMPANY,
              cypher="MATCH (h)-[r:HOLDS_SHARES]->(c:Company {id: $id}) "
                     "WHERE $kind IS NULL OR $kind IN labels(h) "
-                    "RETURN h.name AS 股东, r.ratio AS 持股比例 ORDER BY r.ratio DESC"),
+                    "RETURN h.name AS 股东, h.id AS 编号, r.ratio AS 持股比例 "
+                    "ORDER BY r.ratio DESC"),
     Template("holdings", "对外持股",
-             (r"〈E〉.*(持有|持股|参股|对外投资|投资了|股权)",), HOLDER,
-             cypher="MATCH (h:Company|Person {id: $id})-[r:HOLDS_SHARES]->(c) "
+             (r"〈E〉.*(持有|持股|参股|入股|对外投资|投资了|股权)",), ("Company", "Person", "Fund"),
+             cypher="MATCH (h:Company|Person|Fund {id: $id})-[r:HOLDS_SHARES]->(c) "
                     "RETURN c.name AS 被持股企业, r.ratio AS 持股比例 ORDER BY r.ratio DESC"),
     Template("officers", "高管任职",
              (r"高管|董事|监事|总经理|管理层|管理人员|董监高|任职|行长|总裁|经理|总监|负责人|"
@@ -378,8 +387,11 @@ def _party_kind(text: str) -> str | None:
 
 
 def _target_kind(text: str) -> str | None:
-    """What an investment question restricts the targets to: products (「买过哪些产品」) or
-    funds (「投了哪些基金」); None when it names both or neither."""
+    """What a question about investments or issues restricts the targets to: loan products
+    (「贷款产品」), products (「买过哪些产品」) or funds (「投了哪些基金」); None when it names
+    both of the last two or none."""
+    if "贷款" in text:
+        return "LoanProduct"
     product, fund = bool(re.search(r"产品|理财", text)), "基金" in text
     if product == fund:
         return None

@@ -11,6 +11,7 @@ back with every candidate, so the caller can ask which one is meant.
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -27,6 +28,7 @@ LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "（�
 MIN_SHORT_FORM = 4
 """A short form (the name without the city prefix) must keep this many characters."""
 
+_ROLE_IN_NAME = re.compile(r"实际控制人|实控人|法定代表人|董事长|总经理|负责人")
 _NAMES = (
     "MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) AND n.name IS NOT NULL "
     "RETURN n.id AS id, n.name AS name, coalesce(n.aliases, []) AS aliases, labels(n) AS labels"
@@ -62,8 +64,9 @@ def _label(labels: Iterable[str]) -> str:
 
 
 def short_forms(name: str) -> list[str]:
-    """The name without the city prefix and/or without its legal form (「有限公司」), when
-    enough of it is left to be distinctive: how people shorten names in speech."""
+    """The name without the city prefix and/or without its legal form (「有限公司」), and an
+    event's name from the person it is about (「鼎盛集团实际控制人周德明失联」 → 「周德明失联」),
+    when enough of it is left to be distinctive: how people shorten names in speech."""
     bases = [name]
     for suffix in LEGAL_FORMS:
         if name.endswith(suffix) and len(name) - len(suffix) >= MIN_SHORT_FORM:
@@ -75,6 +78,9 @@ def short_forms(name: str) -> list[str]:
             if base.startswith(prefix) and len(base) - len(prefix) >= MIN_SHORT_FORM:
                 forms.append(base[len(prefix):])
                 break
+    role = _ROLE_IN_NAME.search(name)
+    if role and len(name) - role.end() >= MIN_SHORT_FORM:
+        forms.append(name[role.end():])
     return forms
 
 

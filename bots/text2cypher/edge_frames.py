@@ -1,5 +1,6 @@
-"""Questions about single relationships across the register: guarantees, investments and
-shareholdings one by one, filtered and ranked on their own amount or ratio.
+"""Questions about single relationships across the register: guarantees, investments,
+shareholdings and transfers between accounts one by one, filtered and ranked on their own amount
+or ratio.
 
 「单笔担保金额最大的两笔」, 「自然人为企业担保、单笔金额在1000万元以上的有哪些」 and
 「持股比例超过50%的持股关系」 ask for relationships, not for the entities at their ends (a
@@ -30,6 +31,10 @@ class EdgeKind(BaseModel):
     measure: str
     measure_words: tuple[str, ...]
     columns: tuple[str, str, str]
+    through: str | None = Field(default=None, description="the relationship by which each end "
+                                "holds the related node (accounts, for transfers)")
+    shown: tuple[tuple[str, str], ...] = Field(
+        default=(), description="more properties of the relationship shown, with their titles")
 
 
 EDGE_KINDS: tuple[EdgeKind, ...] = (
@@ -42,14 +47,19 @@ EDGE_KINDS: tuple[EdgeKind, ...] = (
     EdgeKind(rel="INVESTS_IN", pattern="投资|认购|出资|买入|购买", measure="amount",
              measure_words=("投资金额", "认购金额", "出资金额", "单笔金额", "金额"),
              columns=("投资人", "投资标的", "金额_万元")),
+    EdgeKind(rel="TRANSFERS", pattern="转账|转给|转了|转入|转出|转超过|打款|汇款|流水|转款",
+             measure="amount", measure_words=("转账金额", "单笔金额", "金额", "单笔转", "转"),
+             columns=("付款方", "收款方", "金额_万元"), through="HOLDS_ACCOUNT",
+             shown=(("time", "时间"),)),
 )
 _ONE_BY_ONE = re.compile(
     r"单笔|每笔|哪(?:几)?笔|(?:\d+|[一二两三四五六七八九十]+)笔|"
     r"(?:担保|持股|投资|认购)(?:关系|记录|明细)")
 _PARTY_WORDS = {"自然人": "Person", "个人": "Person", "企业": "Company", "公司": "Company",
-                "机构": "Company", "基金": "Fund", "产品": "Product"}
+                "单位": "Company", "机构": "Company", "基金": "Fund", "产品": "Product"}
 _PARTY = "|".join(_PARTY_WORDS)
-_ENDS = re.compile(rf"(?P<start>{_PARTY})(?:之间)?(?:为|给|向|对)(?P<end>{_PARTY})?")
+_ENDS = re.compile(
+    rf"(?P<start>{_PARTY})(?:账户)?(?:之间)?(?:为|给|向|对|往)(?P<end>{_PARTY})?")
 
 
 class EdgeFrame(BaseModel):
@@ -76,15 +86,17 @@ def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     kind = next((k for k in EDGE_KINDS if re.search(k.pattern, text)), None)
     if kind is None:
         return None
+    held = ontology.relationships[kind.through] if kind.through else None
     rel = ontology.relationships[kind.rel]
+    starts, ends_at = (held.domain, held.domain) if held else (rel.domain, rel.range)
     start = end = None
     ends = _ENDS.search(text)
     if ends:
         start = _PARTY_WORDS[ends.group("start")]
         end = _PARTY_WORDS[ends.group("end")] if ends.group("end") else None
-    if start is not None and not set(ontology.ancestors(start)) & set(rel.domain):
+    if start is not None and not set(ontology.ancestors(start)) & set(starts):
         start = None
-    if end is not None and not set(ontology.ancestors(end)) & set(rel.range):
+    if end is not None and not set(ontology.ancestors(end)) & set(ends_at):
         end = None
     props = {kind.measure: ontology.rel_properties(kind.rel)[kind.measure]}
     conditions = compared_numbers(text, props, {kind.measure: kind.measure_words})
@@ -128,8 +140,13 @@ def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
         params["limit"] = frame.limit
         limit = " LIMIT $limit"
     first, second, measured = kind.columns
+    path = f"(a{start})-[r:{frame.rel}]->(b{end})"
+    if kind.through:
+        path = (f"(a{start})-[:{kind.through}]->()-[r:{frame.rel}]->()"
+                f"<-[:{kind.through}]-(b{end})")
+    shown = "".join(f", r.{prop} AS {title}" for prop, title in kind.shown)
     return CompiledFrame(
-        cypher=f"MATCH (a{start})-[r:{frame.rel}]->(b{end}){where} "
-               f"RETURN a.name AS {first}, b.name AS {second}, r.{kind.measure} AS {measured} "
-               f"ORDER BY {order}{limit}",
+        cypher=f"MATCH {path}{where} "
+               f"RETURN a.name AS {first}, b.name AS {second}, r.{kind.measure} AS {measured}"
+               f"{shown} ORDER BY {order}{limit}",
         params=params)

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from bots.guarded_rewrite import Completer
+from bots.text2cypher.abbreviations import abbreviated_mentions, resolver_of
 from bots.text2cypher.asked_columns import with_asked_columns
 from bots.text2cypher.clauses import side_by_side, two_parts
 from bots.text2cypher.edge_frames import compile_edge_frame, parse_edge_frame
@@ -65,6 +66,8 @@ _NOT_PLACES = frozenset({"全区", "本区", "辖区", "地区", "园区", "城�
                          "该区", "全县", "本县"})
 _BORN = re.compile(r"(\d{4}|\d{2})年(?:出生|生|的|那个|那位)|生于(\d{4})")
 _GENDER = re.compile(r"(男|女)(?:性|士)")
+_COMMON_ASKED = re.compile(r"既.{1,16}又|同时.{0,4}(?:投|持有|担任|管理)|都(?:投|持有|担任)|共同")
+_EACH_ASKED = re.compile(r"各自|分别|各多少|各是|对比|比较|哪个更|哪家更|谁更|两家|两者|都是")
 _EDGE_TITLE = "逐笔关系"
 _LABEL_ZH = {"Company": "企业", "Person": "自然人", "Fund": "基金", "Product": "金融产品",
              "RiskEvent": "风险事件", "District": "区县", "Street": "街道", "Party": "主体"}
@@ -167,6 +170,53 @@ def _fitting(template: Template, mention: Mention | None) -> list[Candidate]:
     if mention is None:
         return []
     return [c for c in mention.candidates if c.label in template.entity]
+
+
+def _subjects(template: Template, candidates: list[Candidate], mentions: list[Mention],
+              mention: Mention, text: str) -> list[Candidate]:
+    """The entities a template is run for: every same-name person when the question asks about
+    each (「叫张伟的有好几个，各自是哪家公司的法人」), the entities it compares or asks what they
+    have in common (「瑞丰纺织和华晟电子，哪个注册资本更大」, 「既投了A又投了B的投资人」), else
+    the one it names."""
+    if not (_EACH_ASKED.search(text) or _COMMON_ASKED.search(text)):
+        return candidates[:1]
+    if len(candidates) > 1:
+        return candidates
+    peers = [fitting[0] for m in mentions if m is not mention
+             and len(fitting := _fitting(template, m)) == 1 and fitting[0] != candidates[0]]
+    return [*candidates, *peers]
+
+
+def _run_for_each(store: GraphStore, guard: CypherGuard, template: Template,
+                  params: dict[str, Any], subjects: list[Candidate], common: bool
+                  ) -> GraphResult:
+    """The template's rows for each subject, stacked, each row led by its subject (and a
+    person's birth year, which tells same-name persons apart); with ``common``, the first
+    subject's rows whose first value every subject's rows hold (「既投了A又投了B的投资人」)."""
+    born = dict.fromkeys(c.id for c in subjects)
+    people = [c.id for c in subjects if c.label == "Person"]
+    if people:
+        born.update({r["id"]: r["year"] for r in store.read(
+            "MATCH (p:Person) WHERE p.id IN $ids RETURN p.id AS id, p.birth_year AS year",
+            ids=people)})
+    stacked: GraphResult | None = None
+    rows: list[list[Any]] = []
+    shared: set[str] | None = None
+    for subject in subjects:
+        one = _run_template(store, guard, template, {**params, template.id_param: subject.id})
+        stacked = stacked or one
+        lead = [subject.name, born[subject.id]] if people else [subject.name]
+        rows += [[*lead, *row] for row in one.rows]
+        firsts = {str(row[0]) for row in one.rows}
+        shared = firsts if shared is None else shared & firsts
+    assert stacked is not None and shared is not None
+    if common:
+        kept = {str(row[0]): row for row in stacked.rows if str(row[0]) in shared}
+        return stacked.model_copy(update={"rows": list(kept.values()),
+                                          "params": {**params, "ids": [c.id for c in subjects]}})
+    lead_columns = ["主体", "出生年份"] if people else ["主体"]
+    return stacked.model_copy(update={"columns": [*lead_columns, *stacked.columns], "rows": rows,
+                                      "params": {**params, "ids": [c.id for c in subjects]}})
 
 
 def _intent_needing_entity(text: str) -> Template | None:
@@ -301,6 +351,8 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
     """One question (in one part) through the frames, the templates, then the LLM."""
     text = normalise(question)
     mentions = index.find(text)
+    mentions = sorted([*mentions, *abbreviated_mentions(text, mentions, resolver_of(store))],
+                      key=lambda m: m.start)
     regions = [c.id for m in mentions for c in m.candidates if c.label in _REGION_LABELS]
     anchored = any(c.label not in _REGION_LABELS for m in mentions for c in m.candidates) or (
         _unresolved_name(text, mentions, vocabulary))
@@ -333,9 +385,11 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
     template = template_named(match.template)
     params = dict(match.params)
     anchor: str | None = None
+    subjects: list[Candidate] = []
     if template.entity and match.mention is not None:
         candidates = _narrowed(store, _fitting(template, match.mention), text)
-        if len(candidates) > 1:
+        subjects = _subjects(template, candidates, mentions, match.mention, text)
+        if len(candidates) > 1 and len(subjects) < 2:
             listed = "；".join(f"{c.name}（{_LABEL_ZH.get(c.label, c.label)}，编号 {c.id}）"
                               for c in candidates)
             return GraphResult(question=question, status="clarify", source=template.name,
@@ -345,13 +399,16 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
         params[template.id_param] = candidates[0].id
         anchor = candidates[0].name
     try:
-        result = _run_template(store, guard, template, params)
+        result = (_run_for_each(store, guard, template, params, subjects,
+                                common=_COMMON_ASKED.search(text) is not None)
+                  if len(subjects) > 1 else _run_template(store, guard, template, params))
     except NotFoundError as exc:
         return GraphResult(question=question, status="not_found", source=template.name,
                            title_zh=template.title_zh, params=params, message=exc.message)
     columns, rows = with_asked_columns(store, text, result.columns, result.rows)
     result = result.model_copy(update={"columns": columns, "rows": rows})
+    ran_for = {anchor, *(c.name for c in subjects)}
     others = [c.name for m in mentions if m is not match.mention for c in m.candidates
-              if c.label not in _REGION_LABELS and c.name != anchor]
+              if c.label not in _REGION_LABELS and c.name not in ran_for]
     result = _reshaped(result, text, vocabulary, anchor, others)
     return result.model_copy(update={"question": question})

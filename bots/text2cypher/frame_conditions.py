@@ -207,6 +207,18 @@ def absent_conditions(text: str, label: str, ontology: Ontology,
     return found
 
 
+_ADDRESS_PART = re.compile(
+    r"(?:注册)?(?:地址|住所)(?:在|位于|是|为)(?P<v>[一-龥0-9]{2,12}?(?:路|街|大道|巷|弄|大厦|广场|园区))")
+
+
+def address_conditions(text: str, label: str, ontology: Ontology) -> list[Condition]:
+    """A road or building the listed entities' address is on (「注册地址在红星路的企业」)."""
+    part = _ADDRESS_PART.search(text)
+    if part is None or "address" not in label_properties(ontology, label):
+        return []
+    return [Condition(prop="address", op="CONTAINS", value=part.group("v"))]
+
+
 def _period(match: re.Match[str]) -> tuple[date, date]:
     year = int(match.group("y"))
     month, part = match.group("m"), match.group("part") or ""

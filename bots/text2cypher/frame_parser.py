@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bots.text2cypher.frame_conditions import (
     absent_conditions,
+    address_conditions,
     birth_conditions,
     chinese_number,
     date_conditions,
@@ -83,7 +84,11 @@ PROPERTY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "rate_min": ("利率下限", "最低利率", "最低年利率"),
     "rate_max": ("利率上限", "最高利率", "最高年利率"),
     "amount_max": ("最高额度", "贷款额度", "额度", "最高可贷", "最高能贷"),
+    "address": ("注册地址", "地址", "住所"),
+    "phone": ("联系电话", "电话", "手机号"),
 }
+_SHAREABLE = ("address", "phone")
+"""Properties whose shared values are a regulator's warning sign (one address, one phone)."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ _SORT_DESCENDING = frozenset({"从晚到早", "从大到小", "从高到低", "�
                               "由大到小", "从多到少", "由多到少"})
 _NUMERAL = r"\d+|[一二两三四五六七八九十]+"
 _COUNTED = r"(?:家|只|位|名|款|起|笔|个(?!月))"
-LIMIT_WORDS = re.compile(rf"前({_NUMERAL})|({_NUMERAL}){_COUNTED}(?!及?以上|以下)")
+LIMIT_WORDS = re.compile(rf"前({_NUMERAL})|(?<![同单每])({_NUMERAL}){_COUNTED}(?!及?以上|以下)")
 """How many a question asks for: 「前5」, 「三家」 (group 1 or 2)."""
 _AT_LEAST = re.compile(rf"(?P<n1>{_NUMERAL}){_COUNTED}(?:及)?以上|"
                        rf"(?P<over>超过|多于|大于)(?P<n2>{_NUMERAL}){_COUNTED}|"
@@ -243,6 +248,19 @@ def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]]) -> str |
     if _REGION_WORDS.search(said):
         return DISTRICT
     return _named_property(said, label, words)
+
+
+def _shared_value(text: str, words: dict[str, tuple[str, ...]]) -> str | None:
+    """The property whose values the question asks to find shared (「登记在同一个地址」,
+    「联系电话跟别的企业是重复的」, 「重名的人」)."""
+    if "重名" in text:
+        return "name"
+    for name in _SHAREABLE:
+        said = "|".join(map(re.escape, words.get(name, ())))
+        if said and re.search(rf"(?:同一个?|相同的?|共用)(?:{said})|"
+                              rf"(?:{said}).{{0,8}}(?:重复|相同|一样)", text):
+            return name
+    return None
 
 
 def _named_property(said: str, label: str, words: dict[str, tuple[str, ...]]) -> str | None:
@@ -473,8 +491,10 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                   + birth_conditions(main, label, ontology)
                   + numeric_conditions(main, label, ontology, words)
                   + date_conditions(main, label, ontology, words)
-                  + absent_conditions(main, label, ontology, words))
-    group_by = _group_by(main, label, words)
+                  + absent_conditions(main, label, ontology, words)
+                  + address_conditions(main, label, ontology))
+    shared = _shared_value(main, words)
+    group_by = shared or _group_by(main, label, words)
     order_by, descending = _order(main, words, ontology, label)
     ranked = order_by is not None
     if order_by is None and (sort := _sorted_by(main, words, ontology, label)):
@@ -494,7 +514,8 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     return ListFrame(label=label, conditions=conditions, related=related,
                      shown=asked_properties(main + tail, label, ontology, words),
                      district_id=district_id, tally=tally,
-                     group_by=group_by, count_only=count_only, order_by=order_by,
+                     group_by=group_by, shared_only=shared is not None,
+                     count_only=count_only, order_by=order_by,
                      descending=descending, limit=limit or None,
                      aggregates=_aggregates(main, label, ontology, words)
                      if group_by or count_only else [],

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from kg.ontology import Ontology, PropertyDef
 
-Op = Literal["=", "<>", ">=", "<=", ">", "<", "IN", "IS NULL"]
+Op = Literal["=", "<>", ">=", "<=", ">", "<", "IN", "IS NULL", "CONTAINS"]
 PARTY = "Party"
 """The pseudo-label of 「担保方」, 「主体」: a company or a person."""
 PARTY_LABELS = ("Company", "Person")
@@ -93,6 +93,7 @@ class ListFrame(BaseModel):
     district_id: str | None = Field(default=None, description="a district or street id")
     tally: Tally | None = None
     group_by: str | None = None
+    shared_only: bool = Field(default=False, description="only values several entities share")
     count_only: bool = False
     order_by: str | None = Field(default=None, description="a property, or 'tally'")
     descending: bool = True
@@ -255,7 +256,8 @@ def _top_with_ties(frame: ListFrame, carried: str, order: str) -> str:
 
 def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
                props: dict[str, Any]) -> CompiledFrame:
-    """Counts per value of the grouped property, or per district or street, of the entities
+    """Counts per value of the grouped property (only values several entities share, with
+    their names, when the frame asks for those), or per district or street, of the entities
     holding the frame's relationship when it has one (「各区发生过风险事件的企业」)."""
     if frame.tally is not None and frame.tally.at_least is not None:
         params["at_least"] = frame.tally.at_least
@@ -284,6 +286,13 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
             params=params)
     assert frame.group_by is not None
     column = _column(props[frame.group_by].label_zh)
+    if frame.shared_only:
+        return CompiledFrame(
+            cypher=f"{head} WITH n.{frame.group_by} AS value, collect(n.name) AS names "
+                   f"WHERE value IS NOT NULL AND size(names) > 1 "
+                   f"RETURN value AS {column}, size(names) AS 数量, names AS 名单 "
+                   f"ORDER BY {order}, {column}{limit}",
+            params=params)
     return CompiledFrame(
         cypher=f"{head} RETURN n.{frame.group_by} AS {column}, count(*) AS 数量"
                f"{_aggregated(frame, props)} "

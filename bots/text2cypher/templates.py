@@ -156,7 +156,9 @@ TEMPLATES: tuple[Template, ...] = (
              (r"循环持股|交叉持股|相互持股|持股.*闭环|闭环.*持股",), COMPANY,
              entity_optional=True, risk="circular_shareholding", id_param="company_id",
              flatten=_cross),
-    Template("guarantee_chains", "担保链", (r"担保链|担保链条|担保关系追踪|担保路径",), HOLDER,
+    Template("guarantee_chains", "担保链",
+             (r"担保链|担保链条|担保关系追踪|担保路径|(顺着|沿着?).{0,4}担保.{0,8}(往下|向下)|"
+              r"担保.{0,4}(下游|往下传|向下传)",), HOLDER,
              risk="guarantee_chains", id_param="company_id", flatten=_chains),
     Template("contagion", "风险传导",
              (r"传导|波及|牵连|影响到|蔓延|受影响|敞口|"
@@ -282,6 +284,15 @@ TEMPLATES: tuple[Template, ...] = (
                     "p.rate_min AS 最低年利率, p.rate_max AS 最高年利率, "
                     "p.amount_max AS 最高额度_万元, p.target_customers AS 目标客户, "
                     "p.conditions AS 申请条件"),
+    Template("transfers", "账户资金往来",
+             (r"〈E〉.*(转账|转给|转了|转入|转出|打款|打给|打了|汇款|汇给|流水|资金往来|收了|收到)",),
+             ("Company", "Person", "Fund"),
+             cypher="MATCH (x:Company|Person|Fund {id: $id})-[:HOLDS_ACCOUNT]->(a:Account)"
+                    "-[t:TRANSFERS]-(:Account)<-[:HOLDS_ACCOUNT]-(o) "
+                    "WITH x, o, t, startNode(t) = a AS paid "
+                    "RETURN CASE WHEN paid THEN x.name ELSE o.name END AS 付款方, "
+                    "CASE WHEN paid THEN o.name ELSE x.name END AS 收款方, "
+                    "t.amount AS 金额_万元, t.time AS 时间 ORDER BY 时间"),
     Template("positions", "个人任职", (r"〈E〉.*(任职|职务|担任)",), ("Person",),
              cypher="MATCH (p:Person {id: $id})-[s:SERVES_AS]->(c) "
                     "RETURN c.name AS 任职企业, s.title AS 职务 ORDER BY c.id"),

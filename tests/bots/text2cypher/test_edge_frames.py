@@ -78,3 +78,14 @@ def test_single_relationships_on_the_demo_city(demo_graph: GraphStore, question:
     assert answer.status == "answered" and answer.source == "edge_frame"
     expected = [list(r.values()) for r in demo_graph.read(gold)]
     assert rows_match(expected, answer.rows, ordered="ORDER BY" in gold)
+
+
+def test_transfers_between_account_holders(demo_graph: GraphStore) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                             "单位账户往个人账户单笔转超过1000万的有哪些")
+    gold = demo_graph.read(
+        "MATCH (c:Company)-[:HOLDS_ACCOUNT]->(:Account)-[t:TRANSFERS]->(:Account)"
+        "<-[:HOLDS_ACCOUNT]-(p:Person) WHERE t.amount > 1000 "
+        "RETURN c.name AS c, p.name AS p, t.amount AS a")
+    assert answer.source == "edge_frame"
+    assert rows_match([[g["c"], g["p"], g["a"]] for g in gold], answer.rows)

@@ -209,3 +209,48 @@ def test_related_values_negations_birth_years_and_parties(ontology: Ontology) ->
     assert guarantors is not None and guarantors.label == "Party" and guarantors.limit == 3
     compiled = compile_frame(guarantors, ontology)
     assert "MATCH (n:Company|Person)" in compiled.cypher
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("没有备案编码的基金",
+     {"label": "Fund", "conditions": [Condition(prop="filing_code", op="IS NULL", value="")]}),
+    ("注册地址在红星路的企业有多少家",
+     {"label": "Company", "count_only": True,
+      "conditions": [Condition(prop="address", op="CONTAINS", value="红星路")]}),
+    ("有没有好几家公司登记在同一个地址的情况", {"group_by": "address", "shared_only": True,
+                                         "limit": None}),
+    ("库里有哪些重名的人", {"label": "Person", "group_by": "name", "shared_only": True}),
+    ("四家银行按开户数量从多到少排一下",
+     {"label": "Bank", "order_by": "tally", "descending": True}),
+])
+def test_absences_addresses_shared_values_and_sorted_counts(
+        ontology: Ontology, question: str, expected: dict[str, Any]) -> None:
+    frame = _frame(ontology, question)
+    assert frame is not None
+    for field, value in expected.items():
+        assert getattr(frame, field) == value, field
+
+
+def test_roles_and_counted_classes_become_tallies(ontology: Ontology) -> None:
+    legal_reps = _frame(ontology, "1990年及以后出生的法定代表人有多少位")
+    assert legal_reps is not None and legal_reps.label == "Person" and legal_reps.count_only
+    assert legal_reps.tally is not None and legal_reps.tally.rel == "IS_LEGAL_REP"
+    loans = _frame(ontology, "各家银行分别有几款贷款产品")
+    assert loans is not None and loans.label == "Bank"
+    assert loans.tally is not None and loans.tally.other == "LoanProduct"
+    owned = _frame(ontology, "某某公司的股东有哪些")
+    assert owned is None or owned.tally is None
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("各区发生过风险事件的企业各有多少家",
+     "MATCH (:RiskEvent)-[:INVOLVES]->(c:Company)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..1]->"
+     "(d:District) RETURN d.name, count(DISTINCT c)"),
+    ("哪些企业的联系电话跟别的企业是重复的",
+     "MATCH (c:Company) WITH c.phone AS phone, collect(c.name) AS names "
+     "WHERE size(names) > 1 RETURN phone, names"),
+])
+def test_breakdowns_of_holders_and_shared_values_on_the_demo_city(
+        demo_graph: GraphStore, question: str, gold: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)

@@ -194,3 +194,48 @@ def test_a_second_part_asking_how_big_is_answered_beside_the_first(
         demo_graph: GraphStore, index: MentionIndex) -> None:
     answer = answer_question(demo_graph, index, "恒信城市更新基金是谁在管？基金规模多大？")
     assert answer.source == "fund_manager+fund_profile" and "规模_万元" in answer.columns
+
+
+def test_a_shortened_name_no_stored_form_covers_is_resolved(demo_graph: GraphStore,
+                                                            index: MentionIndex) -> None:
+    answer = answer_question(demo_graph, index, "城投发了哪些产品？")
+    assert answer.source == "issued_products"
+    assert answer.params["id"] == demo_graph.read(
+        "MATCH (c:Company {name: '滨江城市建设投资有限公司'}) RETURN c.id AS id")[0]["id"]
+    officers = answer_question(demo_graph, index, "远航物流的高管都有谁？")
+    assert officers.source == "officers" and "ids" not in officers.params
+
+
+def test_each_same_name_person_compared_entities_and_common_investors(
+        demo_graph: GraphStore, index: MentionIndex) -> None:
+    each = answer_question(demo_graph, index, "叫张伟的有好几个，各自是哪家公司的法人")
+    gold = demo_graph.read("MATCH (p:Person {name: '张伟'})-[:IS_LEGAL_REP]->(c) "
+                           "RETURN p.birth_year AS y, c.name AS c")
+    assert each.columns[:2] == ["主体", "出生年份"]
+    assert rows_match([[g["y"], g["c"]] for g in gold], each.rows)
+    both = answer_question(demo_graph, index, "瑞丰纺织和华晟电子，哪个注册资本更大？各多少")
+    assert len(both.rows) == 2
+    common = answer_question(demo_graph, index, "既投了聚鑫第3期又投了鑫盛优选一号的投资人是谁")
+    gold = demo_graph.read(
+        "MATCH (:Product {name: '聚鑫稳健收益一号第3期'})<-[:INVESTS_IN]-(i)-[:INVESTS_IN]->"
+        "(:Product {name: '鑫盛优选一号'}) RETURN i.name AS n")
+    assert gold and rows_match([[g["n"]] for g in gold], [[r[0]] for r in common.rows])
+
+
+def test_transfers_downstream_guarantees_and_an_events_short_name(
+        demo_graph: GraphStore, index: MentionIndex) -> None:
+    paid = answer_question(demo_graph, index, "鑫盛财富的账户一共往孙立伟个人账户转了多少钱")
+    gold = demo_graph.read(
+        "MATCH (:Company {name: '滨江鑫盛财富投资管理有限公司'})-[:HOLDS_ACCOUNT]->(:Account)"
+        "-[t:TRANSFERS]->(:Account)<-[:HOLDS_ACCOUNT]-(:Person {name: '孙立伟'}) "
+        "RETURN sum(t.amount) AS s")
+    assert paid.source == "transfers" and rows_match([[gold[0]["s"]]], paid.rows)
+    reached = answer_question(demo_graph, index,
+                              "从宏达建设出发，顺着担保关系往下传三层以内，会牵连到哪些企业")
+    gold = demo_graph.read(
+        "MATCH (c:Company {name: '滨江宏达建设工程有限公司'})-[:GUARANTEES*1..3]->(t:Company) "
+        "WHERE t <> c RETURN DISTINCT t.name AS n")
+    assert reached.source == "guarantee_chains"
+    assert rows_match([[g["n"]] for g in gold], reached.rows)
+    event = answer_question(demo_graph, index, "周德明失联那件事牵扯到哪些企业？")
+    assert event.source == "event_parties" and event.params["kind"] == "Company"

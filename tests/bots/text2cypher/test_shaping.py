@@ -1,0 +1,43 @@
+"""Shaping a template's rows (pure): figures set on them, other named entities, ties at a
+ranking's cut."""
+
+from __future__ import annotations
+
+from bots.text2cypher.frame_conditions import figure_conditions
+from bots.text2cypher.shaping import keep_named_entities, kept_by_figures, ranked_rows
+from bots.text2cypher.templates import normalise
+
+HOLDERS = [["甲公司", 0.38], ["韩海燕", 0.17], ["乙公司", 0.05]]
+
+
+def test_figures_read_as_fractions_and_ten_thousands() -> None:
+    share, = figure_conditions("持股10%以上的股东")
+    assert (share.op, share.value, share.kind) == (">=", 0.1, "share")
+    amount, = figure_conditions("担保金额超过1亿元的")
+    assert (amount.op, amount.value, amount.kind) == (">", 10000.0, "amount")
+    half, = figure_conditions("控股（持股过半）的子公司")
+    assert (half.op, half.value) == (">", 0.5)
+    assert figure_conditions("注册资本是多少") == []
+
+
+def test_rows_are_kept_to_the_figures_the_question_sets() -> None:
+    columns = ["股东", "持股比例"]
+    assert kept_by_figures(normalise("持股10%以上的股东有哪些"), columns, HOLDERS) == HOLDERS[:2]
+    assert kept_by_figures("持股过半的股东", columns, HOLDERS) == []
+    assert kept_by_figures("股东有哪些", columns, HOLDERS) == HOLDERS
+    assert kept_by_figures("金额超过100万的", columns, HOLDERS) == HOLDERS
+
+
+def test_rows_are_kept_to_another_named_entity_when_any_names_it() -> None:
+    assert keep_named_entities(["韩海燕"], HOLDERS) == [HOLDERS[1]]
+    assert keep_named_entities(["丙公司"], HOLDERS) == HOLDERS
+    circles = [[["甲公司", "乙公司"], 2], [["丙公司", "丁公司"], 2]]
+    assert keep_named_entities(["丁公司"], circles) == [circles[1]]
+
+
+def test_a_ranking_keeps_rows_tied_at_the_cut() -> None:
+    rows = [["a", 45.0], ["b", 20.0], ["c", 45.0], ["d", 45.0]]
+    top = ranked_rows("单笔投得最多的是谁", ["投资人", "金额_万元"], rows)
+    assert top is not None and sorted(r[0] for r in top) == ["a", "c", "d"]
+    two = ranked_rows("投得最多的前两位", ["投资人", "金额_万元"], rows)
+    assert two is not None and len(two) == 3

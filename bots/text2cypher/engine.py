@@ -123,7 +123,13 @@ def _run_frame(guard: CypherGuard, frame: ListFrame, question: str) -> GraphResu
 
 def _run_compiled(guard: CypherGuard, compiled: CompiledFrame, question: str, source: str,
                   title_zh: str) -> GraphResult:
-    ran = guard.run(compiled.cypher, compiled.params)
+    try:
+        ran = guard.run(compiled.cypher, compiled.params)
+    except UnsafeCypherError as exc:
+        log.error("the guard refused a %s query: %s", source, exc)
+        return GraphResult(question=question, status="refused", source=source,
+                           title_zh=title_zh, message=f"查询未通过安全检查，未执行：{exc.message}",
+                           refusal=exc.reason.value)
     return GraphResult(question=question, status="answered", source=source,
                        title_zh=title_zh, cypher=ran.cypher, params=ran.params,
                        columns=ran.columns, rows=ran.rows, truncated=ran.truncated,

@@ -36,7 +36,7 @@ _OPS: dict[str, Op] = {
 _BEFORE_OPS = "|".join(sorted((k for k in _OPS if "以" not in k), key=len, reverse=True))
 _AFTER_OPS = "及以上|以上|及以下|以下|及以内|以内"
 _NUMBER = re.compile(
-    rf"(?:在|为|是|达|达到)?(?P<op1>{_BEFORE_OPS})?(?P<num>\d+(?:\.\d+)?)"
+    rf"(?:在|为|是|达|达到|能到|能达到|可达|可以到)?(?P<op1>{_BEFORE_OPS})?(?P<num>\d+(?:\.\d+)?)"
     rf"(?P<unit>%|％|亿元|亿|万元|万|元|个月|月|年)?(?P<op2>{_AFTER_OPS})?")
 _DATE = re.compile(
     r"(?P<y>\d{4})年(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号])?)?(?P<part>上半年|下半年|第?[一二三四1-4]季度)?"

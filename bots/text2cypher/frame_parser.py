@@ -46,6 +46,9 @@ CLASS_WORDS: tuple[tuple[str, str], ...] = (
     ("企业", "Company"), ("公司", "Company"), ("机构", "Company"), ("个人", "Person"),
     ("担保方", PARTY), ("担保主体", PARTY), ("担保人", PARTY), ("主体", PARTY), ("人", "Person"),
 )
+IMPLIED_CLASSES: tuple[tuple[str, str], ...] = (("行业", "Company"), ("注册资本", "Company"))
+"""Words only one class's facts use, naming that class when the question names none
+(「平均注册资本最高的三个行业」 is about companies)."""
 SUBCLASSES = {"LoanProduct": "Product", "Bank": "Company"}
 """A class word more specific than its counter: 「哪款贷款产品」 lists loan products."""
 COUNTERS = {"家": "Company", "只": "Fund", "款": "Product", "起": "RiskEvent", "位": "Person",
@@ -177,11 +180,14 @@ _ROLE_AS_CLASS = re.compile(
     r"(?:有|中|里|一共|共|总共|数量|人数|名单|都有|$)")
 """A role listed across the register (「女性的实际控制人有哪些」), not one entity's role
 (「某公司的股东有哪些」)."""
+_SHARE_ASKED = re.compile(r"占(?:全部|所有|全市|总数)?.{0,6}?(?:比例|比重|百分之多少|几成)|占比")
 _ROWS_ASKED = re.compile(r"哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
 _SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁|^谁")
 _LISTING = re.compile(r"哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
 _GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县)|分(?P<h>区县|街道|行业|状态|类型)|"
                     r"(?P<t>各类|每类|各种|每种|不同类型)|"
+                    r"(?:最高|最低|最多|最少|最大|最小)的(?:\d+|[一二两三四五六七八九十])?个?"
+                    r"(?P<r>行业|区县|街道|类型|状态)|"
                     r"(?P<g>街道|区县)(?:是哪|有哪|分别|各)|"
                     r"按(?:照)?(?P<a>[一-龥]{1,8}?)(?:统计|分布|分组|汇总|划分|分类|来看|看|分)|"
                     r"每(?:个|一个|一)?(?P<e>[一-龥]{1,5}?)(?:各|分别)?(?:有|的)|"
@@ -229,10 +235,12 @@ def _listed_label(main: str) -> str | None:
     if best is not None:
         return best[1]
     counter = LIMIT_WORDS.search(main)
-    if counter:
-        return COUNTERS.get(counter.group(0)[-1])
+    if counter and counter.group(0)[-1] in COUNTERS:
+        return COUNTERS[counter.group(0)[-1]]
     role = _ROLE_AS_CLASS.search(main)
-    return (PERSON_ROLES.get(role.group("role"), PARTY)) if role else None
+    if role:
+        return PERSON_ROLES.get(role.group("role"), PARTY)
+    return next((label for word, label in IMPLIED_CLASSES if word in main), None)
 
 
 def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]]) -> str | None:
@@ -336,7 +344,9 @@ def _sorted_by(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology,
 
 def _order(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, label: str
            ) -> tuple[str | None, bool]:
-    superlatives = list(SUPERLATIVE.finditer(text))
+    every = [w for said in words.values() for w in said]
+    superlatives = [m for m in SUPERLATIVE.finditer(text)
+                    if not any(text.startswith(w, m.start()) for w in every)]
     if not superlatives:
         return None, True
     props = label_properties(ontology, label)
@@ -424,8 +434,8 @@ def _tally_threshold(main: str, tally: Tally) -> Tally:
 
 def _aggregates(main: str, label: str, ontology: Ontology, words: dict[str, tuple[str, ...]]
                 ) -> list[Aggregate]:
-    """Sums and averages of numeric properties a count or breakdown also asks for
-    (「总规模」, 「平均注册资本」)."""
+    """Sums, averages and medians of numeric properties a count or breakdown also asks for
+    (「总规模」, 「平均注册资本」, 「注册资本的中位数」)."""
     found = []
     for name, prop in label_properties(ontology, label).items():
         if prop.datatype not in ("double", "integer") or name not in words:
@@ -436,6 +446,8 @@ def _aggregates(main: str, label: str, ontology: Ontology, words: dict[str, tupl
         if re.search(rf"总(?:{said})|(?:{said})的?(?:合计|总额|总和|加总)|合计(?:{said})",
                      main):
             found.append(Aggregate(function="sum", prop=name))
+        if re.search(rf"(?:{said})的?中位数|中位数.{{0,2}}(?:{said})", main):
+            found.append(Aggregate(function="median", prop=name))
     return found
 
 
@@ -457,7 +469,8 @@ def _relationship_tally(main: str, label: str, ontology: Ontology, group_by: str
     (「分别是哪家公司」)."""
     if group_by:
         held = _having(main, label, ontology)
-        return (held[0] if held else None), ("tally" if order_by else None)
+        kept = order_by if order_by not in (None, "tally") else ("tally" if order_by else None)
+        return (held[0] if held else None), kept
     if order_by == "tally" or _AT_LEAST.search(main) or _AMOUNT_OVER.search(main) or (
             order_by is None and "各" in main and _COUNT.search(main)):
         tally = _tally(main, label, ontology)
@@ -515,6 +528,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                      shown=asked_properties(main + tail, label, ontology, words),
                      district_id=district_id, tally=tally,
                      group_by=group_by, shared_only=shared is not None,
+                     share=bool(conditions) and _SHARE_ASKED.search(main) is not None,
                      count_only=count_only, order_by=order_by,
                      descending=descending, limit=limit or None,
                      aggregates=_aggregates(main, label, ontology, words)

@@ -69,9 +69,9 @@ class Tally(BaseModel):
 
 
 class Aggregate(BaseModel):
-    """A sum or average of a numeric property that a count or breakdown also reports."""
+    """A sum, average or median of a numeric property that a count or breakdown also reports."""
 
-    function: Literal["sum", "avg"]
+    function: Literal["sum", "avg", "median"]
     prop: str
 
 
@@ -94,6 +94,8 @@ class ListFrame(BaseModel):
     tally: Tally | None = None
     group_by: str | None = None
     shared_only: bool = Field(default=False, description="only values several entities share")
+    share: bool = Field(default=False, description="the share of the label's entities that "
+                        "meet the conditions, instead of the entities")
     count_only: bool = False
     order_by: str | None = Field(default=None, description="a property, or 'tally'")
     descending: bool = True
@@ -186,9 +188,18 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
     head = f"MATCH (n:{pattern}){_where(frame, params)}"
     if frame.group_by:
         return _breakdown(frame, head, params, props)
+    if frame.share:
+        return _share(frame, pattern, head, params)
     if frame.count_only and not frame.tally:
         return CompiledFrame(cypher=f"{head} RETURN count(n) AS 数量{_aggregated(frame, props)}",
                              params=params)
+    return _listing(frame, head, params, props)
+
+
+def _listing(frame: ListFrame, head: str, params: dict[str, Any],
+             props: dict[str, PropertyDef]) -> CompiledFrame:
+    """The entities themselves (or their count after a tally), ranked, cut and shown with the
+    properties and companions the frame asks for."""
     parts = [head]
     carried = "n"
     if frame.tally:
@@ -222,6 +233,17 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
         columns.append(f"j{i}.name AS {_column(companion.column)}")
     parts.append(f"RETURN {', '.join(columns)} ORDER BY {order or 'n.id'}")
     return CompiledFrame(cypher=" ".join(parts), params=params)
+
+
+def _share(frame: ListFrame, pattern: str, head: str, params: dict[str, Any]) -> CompiledFrame:
+    """How many of the label's entities meet the frame's conditions, out of how many, and
+    the share (「吊销的企业占全部企业的比例」)."""
+    return CompiledFrame(
+        cypher=f"MATCH (every:{pattern}) WITH count(every) AS 总数 {head} "
+               "WITH 总数, count(n) AS 数量 "
+               "RETURN 数量, 总数, CASE WHEN 总数 = 0 THEN null "
+               "ELSE toFloat(数量) / 总数 END AS 占比",
+        params=params)
 
 
 def _tallied(tally: Tally, params: dict[str, Any]) -> list[str]:
@@ -264,8 +286,10 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
         other = f":{frame.tally.other}" if frame.tally.other else ""
         head += (f" WITH n WHERE COUNT {{ (n){_arrow(frame.tally.rel, frame.tally.outgoing)}"
                  f"({other}) }} >= $at_least")
-    ascending = frame.order_by == "tally" and not frame.descending
-    order = f"数量 {'ASC' if ascending else 'DESC'}"
+    ascending = frame.order_by is not None and not frame.descending
+    ordered = next((a for a in frame.aggregates if a.prop == frame.order_by), None)
+    key = _aggregate_column(ordered, props) if ordered else "数量"
+    order = f"{key} {'ASC' if ascending else 'DESC'}"
     limit = ""
     if frame.limit:
         params["limit"] = frame.limit
@@ -302,10 +326,21 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
 
 def _aggregated(frame: ListFrame, props: dict[str, Any]) -> str:
     """The RETURN items of the frame's sums and averages, each with a leading comma."""
-    names = {"sum": "合计", "avg": "平均"}
-    return "".join(
-        f", {a.function}(n.{a.prop}) AS {_column(names[a.function] + props[a.prop].label_zh)}"
-        for a in frame.aggregates)
+    return "".join(f", {_aggregate(a)} AS {_aggregate_column(a, props)}"
+                   for a in frame.aggregates)
+
+
+def _aggregate(aggregate: Aggregate) -> str:
+    if aggregate.function == "median":
+        return f"percentileCont(n.{aggregate.prop}, 0.5)"
+    return f"{aggregate.function}(n.{aggregate.prop})"
+
+
+def _aggregate_column(aggregate: Aggregate, props: dict[str, Any]) -> str:
+    label = props[aggregate.prop].label_zh
+    if aggregate.function == "median":
+        return _column(f"{label}中位数")
+    return _column({"sum": "合计", "avg": "平均"}[aggregate.function] + label)
 
 
 def _column(label_zh: str) -> str:

@@ -10,7 +10,7 @@ from bots.text2cypher.engine import answer_question
 from bots.text2cypher.evaluation import rows_match
 from bots.text2cypher.frame_conditions import chinese_number
 from bots.text2cypher.frame_parser import parse_frame
-from bots.text2cypher.frames import Condition, ListFrame, compile_frame
+from bots.text2cypher.frames import Aggregate, Condition, ListFrame, compile_frame
 from bots.text2cypher.shaping import shape_rows
 from bots.text2cypher.templates import normalise
 from bots.text2cypher.vocabulary import GraphVocabulary
@@ -254,3 +254,26 @@ def test_breakdowns_of_holders_and_shared_values_on_the_demo_city(
         demo_graph: GraphStore, question: str, gold: str) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
     assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)
+
+
+def test_shares_medians_and_breakdowns_ranked_by_an_average(ontology: Ontology) -> None:
+    share = _frame(ontology, "注销的企业占全部企业的比例是多少")
+    assert share is not None and share.share and share.conditions
+    median = _frame(ontology, "全市企业注册资本的中位数是多少万元")
+    assert median is not None and median.aggregates == [
+        Aggregate(function="median", prop="registered_capital")]
+    ranked = _frame(ontology, "平均注册资本最高的三个行业")
+    assert ranked is not None and ranked.group_by == "industry" and ranked.limit == 3
+    compiled = compile_frame(ranked, ontology).cypher
+    assert "ORDER BY `平均注册资本_万元` DESC" in compiled
+    loans = _frame(ontology, "单户最高额度能到1000万及以上的贷款产品")
+    assert loans is not None and loans.order_by is None and loans.conditions == [
+        Condition(prop="amount_max", op=">=", value=1000.0)]
+
+
+def test_a_share_on_the_demo_city(demo_graph: GraphStore) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                             "吊销的企业占全部企业的比例是多少")
+    gold = _gold(demo_graph, "MATCH (c:Company) RETURN toFloat(sum(CASE WHEN c.status = '吊销' "
+                             "THEN 1 ELSE 0 END)) / count(c)")
+    assert rows_match(gold, answer.rows)

@@ -239,3 +239,16 @@ def test_transfers_downstream_guarantees_and_an_events_short_name(
     assert rows_match([[g["n"]] for g in gold], reached.rows)
     event = answer_question(demo_graph, index, "周德明失联那件事牵扯到哪些企业？")
     assert event.source == "event_parties" and event.params["kind"] == "Company"
+
+
+def test_a_query_the_guard_refuses_is_an_answer_not_a_crash(demo_graph: GraphStore,
+                                                           index: MentionIndex) -> None:
+    from bots.text2cypher.engine import _run_compiled
+    from bots.text2cypher.frames import CompiledFrame
+    from kg.cypher_guard import CypherGuard
+
+    refused = _run_compiled(CypherGuard(demo_graph),
+                            CompiledFrame(cypher="MATCH (n) DETACH DELETE n", params={}),
+                            "删掉一切", "frame", "测试")
+    assert refused.status == "refused" and refused.refusal
+    assert demo_graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"] > 0

@@ -28,6 +28,7 @@ from bots.text2cypher.frame_parser import parse_frame
 from bots.text2cypher.frames import CompiledFrame, ListFrame, compile_frame
 from bots.text2cypher.llm_cypher import LLMCypherError, write_cypher
 from bots.text2cypher.shaping import (
+    drop_named_entities,
     keep_named_entities,
     keep_named_values,
     kept_by_figures,
@@ -56,17 +57,21 @@ log = logging.getLogger(__name__)
 
 Status = Literal["answered", "clarify", "not_found", "unanswered", "refused"]
 _REGION_LABELS = frozenset({"District", "Street"})
-_ORGANISATION = re.compile(r"[一-龥]{2,12}?(?:集团|有限公司|股份公司|银行|小贷|城投|置业|实业)")
-_ANY_ORGANISATION = re.compile(
-    r"^(?:[各每几哪一二两三四五六七八九十0-9]+家|哪些|所有|全部|多少家|有|的)+[一-龥]{0,2}$")
-"""「各家银行」, 「哪些集团」: a kind of organisation, not a name."""
+_ORGANISATION = re.compile(
+    r"[一-龥]{2,12}?(?P<form>集团|有限公司|股份公司|银行|小贷|城投|置业|实业)")
+_NOT_NAME = re.compile(
+    r"[的是和与及在各都了]|[哪几每各多少一二两三四五六七八九十0-9]+家|哪些|所有|全部")
+"""Words a name does not hold: what stands before the last of them is not part of the name
+(「各是哪家银行」 names no bank)."""
 _PLACE = re.compile(r"([一-龥]{1,6}?(?:新区|区|县|街道|镇|乡))(?:有|的|内|里|注册|辖区|范围)")
 _GENERIC_PLACE = re.compile(r"区县|各|每|哪|几|统计")
 _NOT_PLACES = frozenset({"全区", "本区", "辖区", "地区", "园区", "城区", "市区", "社区", "小区",
                          "该区", "全县", "本县"})
 _BORN = re.compile(r"(\d{4}|\d{2})年(?:出生|生|的|那个|那位)|生于(\d{4})")
 _GENDER = re.compile(r"(男|女)(?:性|士)")
-_COMMON_ASKED = re.compile(r"既.{1,16}又|同时.{0,4}(?:投|持有|担任|管理)|都(?:投|持有|担任)|共同")
+_EXCLUDED = re.compile(r"除了?$|除去$|不含$|不算$")
+_COMMON_ASKED = re.compile(
+    r"既.{1,16}又|同时.{0,4}(?:投|持有|担任|管理|买)|都(?:投|持有|担任|买|直接持股)|共同")
 _EACH_ASKED = re.compile(r"各自|分别|各多少|各是|对比|比较|哪个更|哪家更|谁更|两家|两者|都是")
 _EDGE_TITLE = "逐笔关系"
 _LABEL_ZH = {"Company": "企业", "Person": "自然人", "Fund": "基金", "Product": "金融产品",
@@ -268,7 +273,8 @@ def _unresolved_name(text: str, mentions: list[Mention], vocabulary: GraphVocabu
     (「股份有限公司」) is not a name."""
     kinds = [v for v in vocabulary.all_values if len(v) >= 4]
     for match in _ORGANISATION.finditer(text):
-        if any(k in match.group(0) for k in kinds) or _ANY_ORGANISATION.match(match.group(0)):
+        core = _NOT_NAME.split(match.group(0))[-1]
+        if any(k in match.group(0) for k in kinds) or len(core) - len(match["form"]) < 2:
             continue
         if not any(m.start < match.end() and match.start() < m.end and m.candidates[0].label
                    not in _REGION_LABELS for m in mentions):
@@ -288,13 +294,13 @@ def _unknown_place(text: str, mentions: list[Mention]) -> str | None:
 
 
 def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, anchor: str | None,
-              others: list[str]) -> GraphResult:
-    """A template's rows kept to the values and the other entities the question names and to
-    the figures it sets, ranked and cut when it asks for the top ones, exploded into members
-    when it asks which companies a circle or chain involves, or totalled and counted when it
-    asks for that."""
+              others: list[str], excluded: list[str]) -> GraphResult:
+    """A template's rows kept to the values and the other entities the question names (less
+    those it excludes: 「除了恒信集团」) and to the figures it sets, ranked and cut when it
+    asks for the top ones, exploded into members when it asks which companies a circle or
+    chain involves, or totalled and counted when it asks for that."""
     rows = keep_named_values(text, vocabulary.all_values, result.rows)
-    rows = keep_named_entities(others, rows)
+    rows = drop_named_entities(excluded, keep_named_entities(others, rows))
     rows = kept_by_figures(text, result.columns, rows)
     rows = ranked_rows(text, result.columns, rows) or rows
     members = members_asked(text, rows, anchor)
@@ -311,7 +317,8 @@ def _strong(frame: ListFrame | None) -> bool:
     count, a breakdown or a relationship its entities must have), so it goes before the
     templates."""
     return frame is not None and bool(frame.conditions or frame.group_by or frame.order_by
-                                      or frame.count_only or frame.district_id
+                                      or frame.count_only or frame.district_id or frame.related
+                                      or frame.lacking
                                       or (frame.tally and frame.tally.at_least is not None))
 
 
@@ -414,7 +421,11 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
     columns, rows = with_asked_columns(store, text, result.columns, result.rows)
     result = result.model_copy(update={"columns": columns, "rows": rows})
     ran_for = {anchor, *(c.name for c in subjects)}
-    others = [c.name for m in mentions if m is not match.mention for c in m.candidates
-              if c.label not in _REGION_LABELS and c.name not in ran_for]
-    result = _reshaped(result, text, vocabulary, anchor, others)
+    named = [m for m in mentions if m is not match.mention]
+    excluded = [c.name for m in named if _EXCLUDED.search(text[max(0, m.start - 3):m.start])
+                for c in m.candidates]
+    others = [c.name for m in named for c in m.candidates
+              if c.label not in _REGION_LABELS and c.name not in ran_for
+              and c.name not in excluded]
+    result = _reshaped(result, text, vocabulary, anchor, others, excluded)
     return result.model_copy(update={"question": question})

@@ -24,6 +24,7 @@ from bots.text2cypher.frames import (
 from bots.text2cypher.vocabulary import VALUE_PROPERTIES, GraphVocabulary
 from kg.ontology import Ontology, PropertyDef, city_now
 
+_GENERATION = re.compile(r"(?<!\d)([5-9][05])后")
 _BIRTH = re.compile(r"(\d{4})年(?P<rel>及以后|以后|之后|后|及以前|以前|之前|前)?(?:出生|生)")
 _NEGATED = re.compile(r"(?:不是|非|不为|除了?|排除|不在)“?$")
 _OPS: dict[str, Op] = {
@@ -98,9 +99,18 @@ def related_conditions(text: str, label: str, ontology: Ontology,
 
 
 def birth_conditions(text: str, label: str, ontology: Ontology) -> list[Condition]:
-    """「1990年及以后出生」 as a condition on the birth year of the listed people."""
+    """「1990年及以后出生」 as a condition on the birth year of the listed people; 「80后」 as
+    born in the 1980s, 「95后」 as born from 1995 to the decade's end."""
+    if "birth_year" not in label_properties(ontology, label):
+        return []
+    generation = _GENERATION.search(text)
+    if generation:
+        year = 1900 + int(generation.group(1))
+        decade_end = year - year % 10 + 9
+        return [Condition(prop="birth_year", op=">=", value=year),
+                Condition(prop="birth_year", op="<=", value=decade_end)]
     born = _BIRTH.search(text)
-    if born is None or "birth_year" not in label_properties(ontology, label):
+    if born is None:
         return []
     relation = born.group("rel") or ""
     op: Op = ">=" if "后" in relation else ("<" if "前" in relation else "=")
@@ -209,14 +219,24 @@ def absent_conditions(text: str, label: str, ontology: Ontology,
 
 _ADDRESS_PART = re.compile(
     r"(?:注册)?(?:地址|住所)(?:在|位于|是|为)(?P<v>[一-龥0-9]{2,12}?(?:路|街|大道|巷|弄|大厦|广场|园区))")
+_ADDRESS = re.compile(r"[一-龥]{0,8}?(?:路|街|大道|巷)\d+号(?:\d+(?:幢|栋|号楼))?(?:\d+室)?")
+_PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}-?\d{7,8}|1[3-9]\d{9})(?!\d)")
 
 
 def address_conditions(text: str, label: str, ontology: Ontology) -> list[Condition]:
-    """A road or building the listed entities' address is on (「注册地址在红星路的企业」)."""
-    part = _ADDRESS_PART.search(text)
-    if part is None or "address" not in label_properties(ontology, label):
-        return []
-    return [Condition(prop="address", op="CONTAINS", value=part.group("v"))]
+    """The address or phone the listed entities are registered with: a road or building
+    (「注册地址在红星路的企业」), an address written out (「江北区红星路300号2幢1108室这个
+    地址」) or a phone number (「0579-86031888这个号码」)."""
+    props = label_properties(ontology, label)
+    found = []
+    address = _ADDRESS.search(text) or _ADDRESS_PART.search(text)
+    if address is not None and "address" in props:
+        said = address.group("v") if "v" in address.groupdict() else address.group(0)
+        found.append(Condition(prop="address", op="CONTAINS", value=said))
+    phone = _PHONE.search(text)
+    if phone is not None and "phone" in props:
+        found.append(Condition(prop="phone", op="=", value=phone.group(0)))
+    return found
 
 
 def _period(match: re.Match[str]) -> tuple[date, date]:

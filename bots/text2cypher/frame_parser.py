@@ -49,6 +49,8 @@ CLASS_WORDS: tuple[tuple[str, str], ...] = (
 IMPLIED_CLASSES: tuple[tuple[str, str], ...] = (("行业", "Company"), ("注册资本", "Company"))
 """Words only one class's facts use, naming that class when the question names none
 (「平均注册资本最高的三个行业」 is about companies)."""
+_LOAN_WORDS = re.compile(r"贷|利率|额度")
+"""Products a question lists are loan products when it speaks of loans, rates or limits."""
 SUBCLASSES = {"LoanProduct": "Product", "Bank": "Company"}
 """A class word more specific than its counter: 「哪款贷款产品」 lists loan products."""
 COUNTERS = {"家": "Company", "只": "Fund", "款": "Product", "起": "RiskEvent", "位": "Person",
@@ -64,7 +66,7 @@ _EACH_CLASS = re.compile(rf"^(?:各|每)(?:家|个|只|位|类)?({_CLASS_ALTERNA
 _OTHER_END = re.compile(rf"几(?:家|个|只|位|名|款|起)({_CLASS_ALTERNATIVES})")
 """The class counted at a tally's other end: 「几款贷款产品」."""
 _ASKED_COUNTER = re.compile(r"(?:哪|每|多少)([家只位款])")
-_WHO = re.compile(r"(?<!□)(?:的|是)谁")
+_WHO = re.compile(r"(?<!□)(?:的|是|有)谁")
 """「最多的是谁」 asks for a person when no class word comes before it (「担保主体是谁」 asks for
 a party); 「□是谁」 asks for a role's holder (blanked)."""
 # Nouns naming the other end of a relationship; blanked before the listed class is sought.
@@ -84,8 +86,8 @@ PROPERTY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "kind": ("类型", "种类", "类别"),
     "severity": ("严重程度", "风险等级", "严重", "等级", "风险"),
     "gender": ("性别", "性"),
-    "rate_min": ("利率下限", "最低利率", "最低年利率"),
-    "rate_max": ("利率上限", "最高利率", "最高年利率"),
+    "rate_min": ("利率下限", "最低利率", "最低年利率", "利率区间", "利率范围"),
+    "rate_max": ("利率上限", "最高利率", "最高年利率", "利率区间", "利率范围"),
     "amount_max": ("最高额度", "贷款额度", "额度", "最高可贷", "最高能贷"),
     "address": ("注册地址", "地址", "住所"),
     "phone": ("联系电话", "电话", "手机号"),
@@ -130,22 +132,28 @@ COMPANION_WORDS: tuple[RelationWord, ...] = (
     RelationWord("涉及|涉事|相关", "INVOLVES", incoming=False),
     RelationWord("产品", "ISSUES", incoming=False),
 )
+DEFAULT_COMPANIONS: dict[str, tuple[Companion, ...]] = {
+    "LoanProduct": (Companion(rel="ISSUES", outgoing=False, column="发行银行"),)}
+"""Related entities always shown beside a listed one: a loan product's bank."""
 _COMPANION_TITLES = {"谁发": "发行方", "谁管": "管理人"}
 _SUM_WORDS = re.compile(r"总额|金额|总金额|合计|多少钱|资金|总计")
 _COMPANION_SPLIT = re.compile(
     r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内|以后|以前|之后|之前)|和它们的|并列出|并给出|同时列出|附上|"
-    r"(?<=有哪些)(?=(?:分别)?(?:是|由)?谁)")
+    r"(?<=有哪些)(?=(?:分别)?(?:是|由)?谁)|(?=(?:各|分别)(?:是|属于|归)哪)")
 SUPERLATIVE = re.compile(
     r"最(高|大|多|新|晚|近|低|小|少|早)|排名|排行|前\d|前[一二两三四五六七八九十]")
 ASCENDING = frozenset("低小少早")
 _SORT = re.compile(r"按(?:照)?(?P<w>[一-龥]{0,6}?)的?(?P<dir>先后|顺序|从早到晚|从晚到早|从大到小|"
                    r"从小到大|从高到低|从低到高|降序|升序|倒序|由高到低|由大到小|由低到高|由小到大|"
                    r"从多到少|从少到多|由多到少|由少到多)")
+_BARE_DIRECTION = re.compile(r"从高到低|从低到高|从大到小|从小到大|由高到低|由低到高|降序|升序")
+"""A direction given without what to sort on: a breakdown then sorts on the figure it sums."""
 _SORT_DESCENDING = frozenset({"从晚到早", "从大到小", "从高到低", "降序", "倒序", "由高到低",
                               "由大到小", "从多到少", "由多到少"})
 _NUMERAL = r"\d+|[一二两三四五六七八九十]+"
 _COUNTED = r"(?:家|只|位|名|款|起|笔|个(?!月))"
-LIMIT_WORDS = re.compile(rf"前({_NUMERAL})|(?<![同单每])({_NUMERAL}){_COUNTED}(?!及?以上|以下)")
+LIMIT_WORDS = re.compile(
+    rf"前({_NUMERAL})|(?<![同单每])({_NUMERAL}){_COUNTED}(?!及?以上|以下|[一-龥]{{0,4}}都没)")
 """How many a question asks for: 「前5」, 「三家」 (group 1 or 2)."""
 _AT_LEAST = re.compile(rf"(?P<n1>{_NUMERAL}){_COUNTED}(?:及)?以上|"
                        rf"(?P<over>超过|多于|大于)(?P<n2>{_NUMERAL}){_COUNTED}|"
@@ -176,15 +184,20 @@ PERSON_ROLES = {"法定代表人": "Person", "法人": "Person", "高管": "Pers
 """Roles held by persons when the question names no class (「女性的实际控制人」)."""
 _ROLE_AS_CLASS = re.compile(
     r"(?<!公司)(?<!企业)(?<!集团)(?<!银行)(?<!基金)(?<!产品)"
-    r"的(?P<role>法定代表人|法人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方|高管)"
+    r"的(?:私募|基金|个人|企业)?"
+    r"(?P<role>法定代表人|法人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方|高管)"
     r"(?:有|中|里|一共|共|总共|数量|人数|名单|都有|$)")
 """A role listed across the register (「女性的实际控制人有哪些」), not one entity's role
 (「某公司的股东有哪些」)."""
 _SHARE_ASKED = re.compile(r"占(?:全部|所有|全市|总数)?.{0,6}?(?:比例|比重|百分之多少|几成)|占比")
+_LACKING = re.compile(
+    r"(?:没有|没|无|未)(?:登记|任何)?(?:的)?(?P<a>实际控制人|实控人|股东|法定代表人|管理人|投资人)|"
+    r"(?P<b>实际控制人|实控人|股东|法定代表人|管理人|投资人)(?:都|也)?(?:没有|没|未)(?:登记|有)?")
 _ROWS_ASKED = re.compile(r"哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
-_SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁|^谁")
+_SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁|^谁|并列")
 _LISTING = re.compile(r"哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
-_GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县)|分(?P<h>区县|街道|行业|状态|类型)|"
+_GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县|区(?!县))|"
+                    r"分(?P<h>区县|街道|行业|状态|类型)|"
                     r"(?P<t>各类|每类|各种|每种|不同类型)|"
                     r"(?:最高|最低|最多|最少|最大|最小)的(?:\d+|[一二两三四五六七八九十])?个?"
                     r"(?P<r>行业|区县|街道|类型|状态)|"
@@ -208,13 +221,39 @@ def property_words(ontology: Ontology, label: str) -> dict[str, tuple[str, ...]]
 
 
 def _listed_label(main: str) -> str | None:
+    """The class a register-wide question lists (loan products rather than products when it
+    speaks of loans, rates or limits)."""
+    label = _named_class(main)
+    return "LoanProduct" if label == "Product" and _LOAN_WORDS.search(main) else label
+
+
+def _named_class(main: str) -> str | None:
+    """The class a register-wide question names: a role it ends on (「…的私募管理人有哪些」),
+    the class after 各/哪些/a count, a person when it asks who before naming a class, the
+    last class word, else what its counter or facts imply."""
+    role = _ROLE_AS_CLASS.search(main)
+    if role and role.end() >= len(main) - 4:
+        return PERSON_ROLES.get(role.group("role"), PARTY)
     blanked = _ROLE_NOUNS.sub("□", main)
-    each = _EACH_CLASS.search(blanked)
-    if each:
-        return dict(CLASS_WORDS)[each.group(1)]
-    asked = _ASKED_CLASS.search(blanked) or _COUNTED_CLASS.search(blanked)
-    if asked:
-        return dict(CLASS_WORDS)[asked.group(1)]
+    who = _WHO.search(blanked)
+    which = _ASKED_COUNTER.search(blanked)
+    first_class = min((at for word, _ in CLASS_WORDS if (at := blanked.find(word)) >= 0),
+                      default=len(blanked))
+    if blanked.startswith("谁") or (who is not None and who.start() < first_class
+                                    and (which is None or who.start() < which.start())):
+        return "Person"
+    for finder in (_EACH_CLASS, _ASKED_CLASS, _COUNTED_CLASS):
+        if found := finder.search(blanked):
+            return dict(CLASS_WORDS)[found.group(1)]
+    named = _last_class_word(blanked)
+    if which:
+        counted = COUNTERS[which.group(1)]
+        return named if named and SUBCLASSES.get(named) == counted else counted
+    return named or _implied_label(main)
+
+
+def _last_class_word(blanked: str) -> str | None:
+    """The class of the class word nearest the end (longer words first where they overlap)."""
     best: tuple[int, str] | None = None
     searched = blanked
     for word, label in CLASS_WORDS:
@@ -222,18 +261,12 @@ def _listed_label(main: str) -> str | None:
         if at >= 0 and (best is None or at > best[0]):
             best = (at, label)
             searched = searched[:at] + "□" * len(word) + searched[at + len(word):]
-    which = _ASKED_COUNTER.search(blanked)
-    if which:
-        counted = COUNTERS[which.group(1)]
-        named = best[1] if best else None
-        return named if named and SUBCLASSES.get(named) == counted else counted
-    who = _WHO.search(blanked)
-    first_class = min((at for word, _ in CLASS_WORDS if (at := blanked.find(word)) >= 0),
-                      default=len(blanked))
-    if blanked.startswith("谁") or (who is not None and who.start() < first_class):
-        return "Person"
-    if best is not None:
-        return best[1]
+    return best[1] if best else None
+
+
+def _implied_label(main: str) -> str | None:
+    """The class a question names by no class word: by its counter (「前三位」), a role it
+    lists (「女性的实际控制人」) or facts only one class has (「行业」)."""
     counter = LIMIT_WORDS.search(main)
     if counter and counter.group(0)[-1] in COUNTERS:
         return COUNTERS[counter.group(0)[-1]]
@@ -416,6 +449,21 @@ def _role_tally(main: str, label: str, ontology: Ontology) -> Tally | None:
                  at_least=1.0)
 
 
+def _lacking(main: str, label: str, ontology: Ontology) -> list[Companion]:
+    """Relationships the question says the listed entities lack (「没有登记实际控制人的企业」,
+    「一个股东都没登记」)."""
+    found = []
+    for said in _LACKING.finditer(main):
+        role = said.group("a") or said.group("b")
+        for word in COMPANION_WORDS:
+            if word.incoming and re.fullmatch(word.pattern, role):
+                outgoing = _direction(ontology, word, label)
+                if outgoing is not None:
+                    found.append(Companion(rel=word.rel, outgoing=outgoing, column=role))
+                break
+    return found
+
+
 def _tally_threshold(main: str, tally: Tally) -> Tally:
     """The tally with the floor the question sets: 「5家以上」 (≥ 5), 「超过3家」 (> 3), or for
     a sum 「累计金额超过1500万元」 (> 1500 万元)."""
@@ -443,7 +491,7 @@ def _aggregates(main: str, label: str, ontology: Ontology, words: dict[str, tupl
         said = "|".join(map(re.escape, words[name]))
         if re.search(rf"平均(?:{said})|(?:{said})(?:的)?平均", main):
             found.append(Aggregate(function="avg", prop=name))
-        if re.search(rf"总(?:{said})|(?:{said})的?(?:合计|总额|总和|加总)|合计(?:{said})",
+        if re.search(rf"总(?:{said})|(?:{said})的?(?:合计|总额|总和|加总|加起来)|合计(?:{said})",
                      main):
             found.append(Aggregate(function="sum", prop=name))
         if re.search(rf"(?:{said})的?中位数|中位数.{{0,2}}(?:{said})", main):
@@ -461,8 +509,8 @@ def _having(main: str, label: str, ontology: Ontology) -> tuple[Tally, int] | No
     return (tally.model_copy(update={"at_least": 1.0}), having.end()) if tally else None
 
 
-def _relationship_tally(main: str, label: str, ontology: Ontology, group_by: str | None,
-                        order_by: str | None, companions: list[Companion]
+def _relationship_tally(main: str, tail: str, label: str, ontology: Ontology,
+                        group_by: str | None, order_by: str | None, companions: list[Companion]
                         ) -> tuple[Tally | None, str | None]:
     """The count or sum over a relationship the question ranks, floors or requires, and the
     order it then implies; ``companions`` gains the other end when the question asks for it
@@ -481,7 +529,7 @@ def _relationship_tally(main: str, label: str, ontology: Ontology, group_by: str
     held = _having(main, label, ontology)
     if held is not None:
         tally, end = held
-        if _OTHER_END_ASKED.search(main, end):
+        if _OTHER_END_ASKED.search(main[end:] + tail):
             companions.insert(0, Companion(rel=tally.rel, outgoing=tally.outgoing,
                                            column="关联主体"))
         return tally, order_by
@@ -513,7 +561,10 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     if order_by is None and (sort := _sorted_by(main, words, ontology, label)):
         order_by, descending = sort
     companions = _companions(tail, label, ontology)
-    tally, order_by = _relationship_tally(main, label, ontology, group_by, order_by, companions)
+    companions += [c for c in DEFAULT_COMPANIONS.get(label, ())
+                   if not any(c.rel == have.rel for have in companions)]
+    tally, order_by = _relationship_tally(main, tail, label, ontology, group_by, order_by,
+                                          companions)
     limit_match = LIMIT_WORDS.search(main)
     limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None
     if ranked and order_by and not limit and not (tally and tally.at_least):
@@ -521,16 +572,20 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     count_only = (not (group_by or order_by == "tally" or (order_by and ranked))
                   and bool(_COUNT.search(main))
                   and not _ROWS_ASKED.search(main))
-    if not (conditions or related or district_id or group_by or order_by or count_only
+    lacking = _lacking(main, label, ontology)
+    aggregates = _aggregates(main, label, ontology, words) if group_by or count_only else []
+    bare = _BARE_DIRECTION.search(main)
+    if group_by and aggregates and order_by in (None, "tally") and bare:
+        order_by, descending = aggregates[0].prop, bare.group(0) in _SORT_DESCENDING
+    if not (conditions or related or lacking or district_id or group_by or order_by or count_only
             or _LISTING.search(main)):
         return None
-    return ListFrame(label=label, conditions=conditions, related=related,
+    return ListFrame(label=label, conditions=conditions, related=related, lacking=lacking,
                      shown=asked_properties(main + tail, label, ontology, words),
                      district_id=district_id, tally=tally,
                      group_by=group_by, shared_only=shared is not None,
                      share=bool(conditions) and _SHARE_ASKED.search(main) is not None,
                      count_only=count_only, order_by=order_by,
                      descending=descending, limit=limit or None,
-                     aggregates=_aggregates(main, label, ontology, words)
-                     if group_by or count_only else [],
+                     aggregates=aggregates,
                      companions=companions[:2])

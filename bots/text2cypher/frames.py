@@ -29,7 +29,7 @@ DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "Fund": ("status", "size"),
     "Product": ("status",),
     "RiskEvent": ("kind", "severity", "occurred_on"),
-    "Person": (),
+    "Person": ("birth_year",),
 }
 """Properties shown beside each listed entity's name, besides those the question used."""
 
@@ -90,6 +90,8 @@ class ListFrame(BaseModel):
     label: str
     conditions: list[Condition] = Field(default_factory=list)
     related: list[RelatedCondition] = Field(default_factory=list)
+    lacking: list[Companion] = Field(default_factory=list,
+                                     description="relationships the entities must not have")
     district_id: str | None = Field(default=None, description="a district or street id")
     tally: Tally | None = None
     group_by: str | None = None
@@ -139,6 +141,7 @@ def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, Prope
     if unknown:
         raise ValueError(f"{frame.label} has no properties {unknown}")
     rels = [r.rel for r in frame.related] + [c.rel for c in frame.companions]
+    rels += [lack.rel for lack in frame.lacking]
     rels += [frame.tally.rel] if frame.tally else []
     if frame.tally and frame.tally.other and frame.tally.other not in ontology.classes:
         raise ValueError(f"unknown class {frame.tally.other}")
@@ -172,6 +175,8 @@ def _where(frame: ListFrame, params: dict[str, Any]) -> str:
         params[name] = related.value
         clauses.append(f"EXISTS {{ MATCH (n){_arrow(related.rel, related.outgoing)}"
                        f"(x:{related.other}) WHERE x.{related.prop} = ${name} }}")
+    for lack in frame.lacking:
+        clauses.append(f"NOT EXISTS {{ MATCH (n){_arrow(lack.rel, lack.outgoing)}() }}")
     if frame.district_id:
         params["district"] = frame.district_id
         clauses.append("((n)-[:LOCATED_IN]->(:Region {id: $district}) OR "
@@ -299,7 +304,7 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
             cypher=f"{head} MATCH (n)-[:LOCATED_IN]->(r) "
                    "OPTIONAL MATCH (r)-[:PART_OF]->(up:District) "
                    "WITH n, CASE WHEN r:District THEN r ELSE up END AS d WHERE d IS NOT NULL "
-                   f"RETURN d.name AS 区县, count(DISTINCT n) AS 数量 "
+                   f"RETURN d.name AS 区县, count(DISTINCT n) AS 数量{_aggregated(frame, props)} "
                    f"ORDER BY {order}, 区县{limit}",
             params=params)
     if frame.group_by == STREET:

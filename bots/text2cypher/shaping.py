@@ -24,7 +24,8 @@ _HOW_MANY = re.compile(
     r"多少(?:个(?!月)|位|名|家|只|笔|款|人)|几(?:个(?!月)|位|名|家|只|笔|款)|有多少[^钱万元]|数量|人数")
 _RANKING = re.compile(
     r"最(?:高|大|多)|(?P<low>最(?:低|小|少))|前[0-9一二两三四五六七八九十]|排名|第一大|头号")
-_MEMBERS = re.compile(r"(?:哪些|有哪)(?:企业|公司|主体)|(?:圈内|环上|链上|圈里)(?:企业|公司|成员)|"
+_MEMBERS = re.compile(r"(?:哪些|有哪)(?:企业|公司|主体)|"
+                      r"(?:圈内|环上|链上|圈里)的?(?:企业|公司|成员)|"
                       r"(?:企业|公司|主体|成员)(?:有哪些|都有谁|是哪些)|"
                       r"涉及哪|到哪些|哪些.{0,4}(?:企业|公司)|哪几家|哪几个|有没有.{2,16}的(?:企业|公司)$")
 _FIGURES = re.compile(r"多长|几层|几跳|长度|比例|金额|多少钱|总额")
@@ -67,19 +68,24 @@ def keep_named_values(question: str, values: Iterable[str], rows: list[list[Any]
     return [r for r in rows if any(v in named for v in r if isinstance(v, str))]
 
 
+def _names_any(row: list[Any], names: set[str]) -> bool:
+    return any(cell in names if isinstance(cell, str)
+               else isinstance(cell, list) and bool(names.intersection(map(str, cell)))
+               for cell in row)
+
+
 def keep_named_entities(names: list[str], rows: list[list[Any]]) -> list[list[Any]]:
     """The rows naming one of the other entities the question names (「国资运营公司穿透持有
     市民银行多少」 keeps the row of 市民银行 among everything the holder reaches); all rows
     when none of them names one."""
-    wanted = set(names)
-
-    def named(row: list[Any]) -> bool:
-        return any(cell in wanted if isinstance(cell, str)
-                   else isinstance(cell, list) and bool(wanted.intersection(map(str, cell)))
-                   for cell in row)
-
-    kept = [r for r in rows if named(r)]
+    kept = [r for r in rows if _names_any(r, set(names))]
     return kept or rows
+
+
+def drop_named_entities(names: list[str], rows: list[list[Any]]) -> list[list[Any]]:
+    """The rows naming none of the entities the question excludes (「除了恒信集团，还控制
+    哪些企业」)."""
+    return [r for r in rows if not _names_any(r, set(names))] if names else rows
 
 
 def kept_by_figures(question: str, columns: list[str], rows: list[list[Any]]

@@ -277,3 +277,32 @@ def test_a_share_on_the_demo_city(demo_graph: GraphStore) -> None:
     gold = _gold(demo_graph, "MATCH (c:Company) RETURN toFloat(sum(CASE WHEN c.status = '吊销' "
                              "THEN 1 ELSE 0 END)) / count(c)")
     assert rows_match(gold, answer.rows)
+
+
+def test_generations_literals_lacking_roles_and_loans(ontology: Ontology) -> None:
+    young = _frame(ontology, "95后当法人的都有谁，是哪家公司的")
+    assert young is not None and young.label == "Person"
+    assert [(c.op, c.value) for c in young.conditions] == [(">=", 1995), ("<=", 1999)]
+    assert [c.rel for c in young.companions] == ["IS_LEGAL_REP"]
+    phone = _frame(ontology, "0579-86031888这个号码登记在哪些企业名下")
+    assert phone is not None and phone.conditions == [
+        Condition(prop="phone", op="=", value="0579-86031888")]
+    address = _frame(ontology, "红星路300号2幢1108室这个地址下面注册了多少家企业")
+    assert address is not None and address.conditions == [
+        Condition(prop="address", op="CONTAINS", value="红星路300号2幢1108室")]
+    bare = _frame(ontology, "哪些企业一个股东都没登记")
+    assert bare is not None and bare.limit is None
+    assert [(c.rel, c.outgoing) for c in bare.lacking] == [("HOLDS_SHARES", False)]
+    loans = _frame(ontology, "最高额度在50万以内的贷款产品，各是哪家银行的")
+    assert loans is not None and loans.label == "LoanProduct"
+    assert [c.rel for c in loans.companions] == ["ISSUES"]
+    sums = _frame(ontology, "各区企业注册资本加起来各是多少，从高到低")
+    assert sums is not None and sums.group_by == "district"
+    assert sums.order_by == "registered_capital" and sums.descending
+
+
+def test_lacking_a_controller_on_the_demo_city(demo_graph: GraphStore) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                             "没有登记实际控制人的企业有多少家？")
+    gold = _gold(demo_graph, "MATCH (c:Company) WHERE NOT ()-[:CONTROLS]->(c) RETURN count(c)")
+    assert rows_match(gold, answer.rows)

@@ -4,7 +4,12 @@ ranking's cut."""
 from __future__ import annotations
 
 from bots.text2cypher.frame_conditions import figure_conditions
-from bots.text2cypher.shaping import keep_named_entities, kept_by_figures, ranked_rows
+from bots.text2cypher.shaping import (
+    drop_named_entities,
+    keep_named_entities,
+    kept_by_figures,
+    ranked_rows,
+)
 from bots.text2cypher.templates import normalise
 
 HOLDERS = [["甲公司", 0.38], ["韩海燕", 0.17], ["乙公司", 0.05]]
@@ -41,3 +46,8 @@ def test_a_ranking_keeps_rows_tied_at_the_cut() -> None:
     assert top is not None and sorted(r[0] for r in top) == ["a", "c", "d"]
     two = ranked_rows("投得最多的前两位", ["投资人", "金额_万元"], rows)
     assert two is not None and len(two) == 3
+
+
+def test_rows_naming_an_excluded_entity_are_dropped() -> None:
+    assert drop_named_entities(["甲公司"], HOLDERS) == HOLDERS[1:]
+    assert drop_named_entities([], HOLDERS) == HOLDERS

@@ -252,3 +252,11 @@ def test_a_query_the_guard_refuses_is_an_answer_not_a_crash(demo_graph: GraphSto
                             "删掉一切", "frame", "测试")
     assert refused.status == "refused" and refused.refusal
     assert demo_graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"] > 0
+
+
+def test_an_entity_the_question_excludes_is_left_out(demo_graph: GraphStore,
+                                                     index: MentionIndex) -> None:
+    answer = answer_question(demo_graph, index, "吴立新除了恒信集团，还实际控制哪些企业")
+    gold = demo_graph.read("MATCH (:Person {name: '吴立新'})-[:CONTROLS]->(c) "
+                           "WHERE c.name <> '滨江恒信控股集团有限公司' RETURN c.name AS n")
+    assert rows_match([[g["n"]] for g in gold], [[r[0]] for r in answer.rows])

@@ -32,12 +32,12 @@ _OPS: dict[str, Op] = {
     "及以上": ">=", "以上": ">=", "超过": ">", "高于": ">", "大于": ">", "多于": ">",
     "不高于": "<=", "不超过": "<=", "不大于": "<=", "小于等于": "<=", "及以下": "<=",
     "以下": "<=", "以内": "<=", "及以内": "<=", "低于": "<", "少于": "<", "小于": "<", "不到": "<",
-    "不足": "<", "未满": "<", "未达到": "<",
+    "不足": "<", "未满": "<", "未达到": "<", "达到": ">=", "达": ">=",
 }
 _BEFORE_OPS = "|".join(sorted((k for k in _OPS if "以" not in k), key=len, reverse=True))
 _AFTER_OPS = "及以上|以上|及以下|以下|及以内|以内"
 _NUMBER = re.compile(
-    rf"(?:在|为|是|达|达到|能到|能达到|可达|可以到)?(?P<op1>{_BEFORE_OPS})?(?P<num>\d+(?:\.\d+)?)"
+    rf"(?:在|为|是|能到|能达到|可达|可以到)?(?P<op1>{_BEFORE_OPS})?(?P<num>\d+(?:\.\d+)?)"
     rf"(?P<unit>%|％|亿元|亿|万元|万|元|个月|月|年)?(?P<op2>{_AFTER_OPS})?")
 _DATE = re.compile(
     r"(?P<y>\d{4})年(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号])?)?(?P<part>上半年|下半年|第?[一二三四1-4]季度)?"
@@ -181,12 +181,16 @@ class Figure(BaseModel):
 
 
 _HALF = re.compile(r"过半|超过一半|半数以上|一半以上")
+_WHOLLY = re.compile(r"全资|100[%％]持股|持股100[%％]")
 
 
 def figure_conditions(text: str) -> list[Figure]:
-    """Comparisons with a share (「持股10%以上」, 「持股过半」: a fraction) or an amount
-    (「超过1000万」: in 万元) that the (normalised) text sets, with their comparison word."""
+    """Comparisons with a share (「持股10%以上」, 「持股过半」, 「全资」: a fraction) or an amount
+    (「超过1000万」, 「达到5000万」: in 万元) that the (normalised) text sets, with their
+    comparison word."""
     found = [Figure(op=">", value=0.5, kind="share")] if _HALF.search(text) else []
+    if _WHOLLY.search(text):
+        return [*found, Figure(op="=", value=1.0, kind="share")]
     for number in _NUMBER.finditer(text):
         op_word = number.group("op1") or number.group("op2")
         unit = number.group("unit") or ""

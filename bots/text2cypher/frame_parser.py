@@ -63,6 +63,8 @@ _COUNTED_CLASS = re.compile(
 _CLASS_ALTERNATIVES = "|".join(word for word, _ in CLASS_WORDS)
 _EACH_CLASS = re.compile(rf"^(?:各|每)(?:家|个|只|位|类)?({_CLASS_ALTERNATIVES})")
 """「各家银行分别有几款贷款产品」 lists the class right after 各/每 at the start."""
+_CLASS_ASKED = re.compile(rf"({_CLASS_ALTERNATIVES})(?:是|有)哪(?:个|些|家|只|款|位|一个|几)")
+"""「…最多的产品是哪个」 lists the class just before 是哪个."""
 _OTHER_END = re.compile(rf"几(?:家|个|只|位|名|款|起)({_CLASS_ALTERNATIVES})")
 """The class counted at a tally's other end: 「几款贷款产品」."""
 _ASKED_COUNTER = re.compile(r"(?:哪|每|多少)([家只位款])")
@@ -116,7 +118,7 @@ TALLY_WORDS: tuple[RelationWord, ...] = (
     RelationWord("持股|参股|入股|对外投资", "HOLDS_SHARES"),
     RelationWord("投资人|投资者|认购人|出资|募集", "INVESTS_IN", "amount", incoming=True),
     RelationWord("投资|认购", "INVESTS_IN", "amount"),
-    RelationWord("管理|管的|在管", "MANAGES"),
+    RelationWord("管理|管的|在管|管着|管了", "MANAGES"),
     RelationWord("发行|产品", "ISSUES"),
     RelationWord("风险事件|涉及|涉事", "INVOLVES"),
     RelationWord("高管|任职|董监高", "SERVES_AS"),
@@ -136,7 +138,7 @@ DEFAULT_COMPANIONS: dict[str, tuple[Companion, ...]] = {
     "LoanProduct": (Companion(rel="ISSUES", outgoing=False, column="发行银行"),)}
 """Related entities always shown beside a listed one: a loan product's bank."""
 _COMPANION_TITLES = {"谁发": "发行方", "谁管": "管理人"}
-_SUM_WORDS = re.compile(r"总额|金额|总金额|合计|多少钱|资金|总计")
+_SUM_WORDS = re.compile(r"总额|金额|总金额|合计|多少钱|资金|总计|累计|投资额|出资额")
 _COMPANION_SPLIT = re.compile(
     r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内|以后|以前|之后|之前)|和它们的|并列出|并给出|同时列出|附上|"
     r"(?<=有哪些)(?=(?:分别)?(?:是|由)?谁)|(?=(?:各|分别)(?:是|属于|归)哪)")
@@ -153,11 +155,13 @@ _SORT_DESCENDING = frozenset({"从晚到早", "从大到小", "从高到低", "�
 _NUMERAL = r"\d+|[一二两三四五六七八九十]+"
 _COUNTED = r"(?:家|只|位|名|款|起|笔|个(?!月))"
 LIMIT_WORDS = re.compile(
-    rf"前({_NUMERAL})|(?<![同单每])({_NUMERAL}){_COUNTED}(?!及?以上|以下|[一-龥]{{0,4}}都没)")
+    rf"前({_NUMERAL})|(?<![同单每])(?!一个人)({_NUMERAL}){_COUNTED}"
+    rf"(?!及?以上|以下|[一-龥]{{0,4}}都没)")
 """How many a question asks for: 「前5」, 「三家」 (group 1 or 2)."""
 _AT_LEAST = re.compile(rf"(?P<n1>{_NUMERAL}){_COUNTED}(?:及)?以上|"
                        rf"(?P<over>超过|多于|大于)(?P<n2>{_NUMERAL}){_COUNTED}|"
-                       rf"(?:至少|不少于)(?P<n3>{_NUMERAL}){_COUNTED}")
+                       rf"(?:至少|不少于)(?P<n3>{_NUMERAL}){_COUNTED}|"
+                       rf"(?P<over2>不止)(?P<n4>{_NUMERAL}){_COUNTED}")
 _STRICT = frozenset({"超过", "多于", "大于", "高于"})
 _AMOUNT_OVER = re.compile(r"(?:金额|总额|合计|累计|总共).{0,4}?"
                           r"(?P<op>超过|多于|大于|高于|不低于|不少于|至少)(?P<num>\d+(?:\.\d+)?)(?P<unit>亿元|亿|万元|万)")
@@ -186,16 +190,17 @@ _ROLE_AS_CLASS = re.compile(
     r"(?<!公司)(?<!企业)(?<!集团)(?<!银行)(?<!基金)(?<!产品)"
     r"的(?:私募|基金|个人|企业)?"
     r"(?P<role>法定代表人|法人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方|高管)"
-    r"(?:有|中|里|一共|共|总共|数量|人数|名单|都有|$)")
+    r"(?P<follow>有哪些|有|中|里|一共|共|总共|数量|人数|名单|都有|是哪些|是哪几|都是|$)")
+_LISTS = frozenset({"有哪些", "是哪些", "是哪几", "都有", "名单"})
 """A role listed across the register (「女性的实际控制人有哪些」), not one entity's role
 (「某公司的股东有哪些」)."""
 _SHARE_ASKED = re.compile(r"占(?:全部|所有|全市|总数)?.{0,6}?(?:比例|比重|百分之多少|几成)|占比")
 _LACKING = re.compile(
     r"(?:没有|没|无|未)(?:登记|任何)?(?:的)?(?P<a>实际控制人|实控人|股东|法定代表人|管理人|投资人)|"
     r"(?P<b>实际控制人|实控人|股东|法定代表人|管理人|投资人)(?:都|也)?(?:没有|没|未)(?:登记|有)?")
-_ROWS_ASKED = re.compile(r"哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
+_ROWS_ASKED = re.compile(r"叫什么|都叫|哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
 _SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁|^谁|并列")
-_LISTING = re.compile(r"哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
+_LISTING = re.compile(r"叫什么|都叫|哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
 _GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县|区(?!县))|"
                     r"分(?P<h>区县|街道|行业|状态|类型)|"
                     r"(?P<t>各类|每类|各种|每种|不同类型)|"
@@ -232,7 +237,7 @@ def _named_class(main: str) -> str | None:
     the class after 各/哪些/a count, a person when it asks who before naming a class, the
     last class word, else what its counter or facts imply."""
     role = _ROLE_AS_CLASS.search(main)
-    if role and role.end() >= len(main) - 4:
+    if role and (role.end() >= len(main) - 4 or role.group("follow") in _LISTS):
         return PERSON_ROLES.get(role.group("role"), PARTY)
     blanked = _ROLE_NOUNS.sub("□", main)
     who = _WHO.search(blanked)
@@ -242,7 +247,7 @@ def _named_class(main: str) -> str | None:
     if blanked.startswith("谁") or (who is not None and who.start() < first_class
                                     and (which is None or who.start() < which.start())):
         return "Person"
-    for finder in (_EACH_CLASS, _ASKED_CLASS, _COUNTED_CLASS):
+    for finder in (_EACH_CLASS, _ASKED_CLASS, _CLASS_ASKED, _COUNTED_CLASS):
         if found := finder.search(blanked):
             return dict(CLASS_WORDS)[found.group(1)]
     named = _last_class_word(blanked)
@@ -469,9 +474,11 @@ def _tally_threshold(main: str, tally: Tally) -> Tally:
     a sum 「累计金额超过1500万元」 (> 1500 万元)."""
     counted = _AT_LEAST.search(main)
     if counted:
-        said = counted.group("n1") or counted.group("n2") or counted.group("n3")
-        return tally.model_copy(update={"at_least": float(chinese_number(said)),
-                                        "strictly": bool(counted.group("over"))})
+        said = (counted.group("n1") or counted.group("n2") or counted.group("n3")
+                or counted.group("n4"))
+        return tally.model_copy(update={
+            "at_least": float(chinese_number(said)),
+            "strictly": bool(counted.group("over") or counted.group("over2"))})
     amount = _AMOUNT_OVER.search(main)
     if tally.function == "sum" and amount:
         scale = 10000.0 if amount.group("unit") in ("亿", "亿元") else 1.0

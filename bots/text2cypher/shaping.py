@@ -28,8 +28,11 @@ _MEMBERS = re.compile(r"(?:哪些|有哪)(?:企业|公司|主体)|"
                       r"(?:圈内|环上|链上|圈里)的?(?:企业|公司|成员)|"
                       r"(?:企业|公司|主体|成员)(?:有哪些|都有谁|是哪些)|"
                       r"涉及哪|到哪些|哪些.{0,4}(?:企业|公司)|哪几家|哪几个|有没有.{2,16}的(?:企业|公司)$")
+_BESIDES_ITSELF = re.compile(r"除了?它|除了?自己|它以外|它之外")
 _FIGURES = re.compile(r"多长|几层|几跳|长度|比例|金额|多少钱|总额")
 _REACH = re.compile(r"到哪|能到|波及|牵连|影响|往下|顺着")
+_EACH_ROW_COUNTED = re.compile(r"[几多少]笔")
+"""「转过几笔钱」 counts the rows themselves, not the parties in them."""
 _ALREADY_TOTAL = re.compile(r"总额|合计|总计")
 _SHARE_COLUMN = re.compile(r"比例")
 _AMOUNT_COLUMN = re.compile(r"金额|万元")
@@ -114,7 +117,10 @@ def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> Shap
     amount = _amount_column(question, columns, rows)
     shaped_columns: list[str] = []
     values: list[Any] = []
-    if wants_count:
+    if wants_count and _EACH_ROW_COUNTED.search(question):
+        shaped_columns.append("笔数")
+        values.append(len(rows))
+    elif wants_count:
         shaped_columns.append(f"{columns[0]}数量")
         values.append(len({str(r[0]) for r in rows}))
     if wants_total and amount is not None and not _ALREADY_TOTAL.search(columns[amount]):
@@ -158,7 +164,7 @@ def members_asked(question: str, rows: list[list[Any]], anchor: str | None
     if (not rows or not isinstance(rows[0][0], list) or not _MEMBERS.search(question)
             or _FIGURES.search(question)):
         return None
-    reach = _REACH.search(question) is not None
+    reach = _REACH.search(question) is not None or _BESIDES_ITSELF.search(question) is not None
     names = dict.fromkeys(m for r in rows for m in r[0] if not (reach and m == anchor))
     return [[name] for name in names]
 

@@ -145,7 +145,7 @@ TEMPLATES: tuple[Template, ...] = (
     _shared_with("same_officer", "有共同任职人员的企业", "高管|董事|监事|任职|董监高",
                  "MATCH (p:Person)-[:SERVES_AS]->(c) MATCH (p)-[:SERVES_AS]->(o:Company) "
                  "WHERE o <> c", "p.name AS 共同任职人员", also="交叉任职|交叉兼职"),
-    _shared_with("same_controller", "同一实际控制人的企业", "实际控制人|实控人|控制人|老板",
+    _shared_with("same_controller", "同一实际控制人的企业", "实际控制人|实控人|控制人|控制方|老板",
                  "MATCH (x)-[:CONTROLS]->(c) MATCH (x)-[:CONTROLS]->(o:Company) WHERE o <> c",
                  "collect(DISTINCT x.name) AS 实际控制人"),
     # -- named risk queries ---------------------------------------------------------------
@@ -167,6 +167,10 @@ TEMPLATES: tuple[Template, ...] = (
              id_param="source_id", flatten=_contagion),
     Template("related_parties", "关联方", (r"关联",), COMPANY, risk="related_parties",
              id_param="company_id", flatten=_related),
+    Template("control_chain", "控制链上的自然人",
+             (r"控制链|控制关系.{0,4}(往上|向上)|(往上|向上).{0,6}控制",), COMPANY,
+             cypher="MATCH (p:Person)-[:CONTROLS*1..6]->(c:Company {id: $id}) "
+                    "RETURN DISTINCT p.name AS 实际控制人, p.id AS 编号"),
     Template("declared_controller", "登记的实际控制人",
              (r"^(?!.*(最终|背后|穿透|说了算|幕后))"
               r".*((实际控制[人方]|实控[人方]|控股股东|控制[人方])(是谁|是哪|有谁|为|叫|分别)|由谁控制|被谁控制|"
@@ -285,7 +289,8 @@ TEMPLATES: tuple[Template, ...] = (
                     "p.amount_max AS 最高额度_万元, p.target_customers AS 目标客户, "
                     "p.conditions AS 申请条件"),
     Template("transfers", "账户资金往来",
-             (r"〈E〉.*(转账|转给|转了|转入|转出|打款|打给|打了|汇款|汇给|流水|资金往来|收了|收到)",),
+             (r"〈E〉.*(转账|转给|转了|转过|转入|转出|打款|打给|打了|打过|汇款|汇给|流水|资金往来|"
+              r"收了|收到)",),
              ("Company", "Person", "Fund"),
              cypher="MATCH (x:Company|Person|Fund {id: $id})-[:HOLDS_ACCOUNT]->(a:Account)"
                     "-[t:TRANSFERS]-(:Account)<-[:HOLDS_ACCOUNT]-(o) "
@@ -293,11 +298,19 @@ TEMPLATES: tuple[Template, ...] = (
                     "RETURN CASE WHEN paid THEN x.name ELSE o.name END AS 付款方, "
                     "CASE WHEN paid THEN o.name ELSE x.name END AS 收款方, "
                     "t.amount AS 金额_万元, t.time AS 时间 ORDER BY 时间"),
+    Template("accounts", "银行账户（持有的，银行则含在该行开立的）", (r"开户|账户|开在哪",),
+             ("Company", "Person", "Fund"),
+             cypher="MATCH (x:Company|Person|Fund {id: $id}) MATCH (a:Account) "
+                    "WHERE (x)-[:HOLDS_ACCOUNT]->(a) OR (a)-[:OPENED_AT]->(x) "
+                    "OPTIONAL MATCH (a)-[:OPENED_AT]->(b) "
+                    "RETURN a.id AS 账户编号, a.name AS 账户, b.name AS 开户银行, "
+                    "a.kind AS 账户类型, a.status AS 账户状态 ORDER BY a.id"),
     Template("positions", "个人任职", (r"〈E〉.*(任职|职务|担任)",), ("Person",),
              cypher="MATCH (p:Person {id: $id})-[s:SERVES_AS]->(c) "
                     "RETURN c.name AS 任职企业, s.title AS 职务 ORDER BY c.id"),
     Template("issued_products", "企业发行的产品",
-             (r"(发行|发过|发的|推出|在售|卖的?).{0,8}(产品|计划|贷款|理财)|〈E〉.*产品",), COMPANY,
+             (r"(发行|发过|发的|推出|在售|卖的?).{0,8}(产品|计划|贷款|理财)|〈E〉.*(产品|贷款|理财|哪款)",),
+             COMPANY,
              cypher="MATCH (c:Company {id: $id})-[:ISSUES]->(p:Product) "
                     "WHERE $target IS NULL OR $target IN labels(p) "
                     "RETURN p.name AS 产品, p.id AS 编号, p.kind AS 类型, p.status AS 状态, "

@@ -306,3 +306,22 @@ def test_lacking_a_controller_on_the_demo_city(demo_graph: GraphStore) -> None:
                              "没有登记实际控制人的企业有多少家？")
     gold = _gold(demo_graph, "MATCH (c:Company) WHERE NOT ()-[:CONTROLS]->(c) RETURN count(c)")
     assert rows_match(gold, answer.rows)
+
+
+def test_the_class_before_which_roles_that_list_and_sums_over_a_floor(ontology: Ontology) -> None:
+    product = _frame(ontology, "投资人数最多的产品是哪个？多少人投了")
+    assert product is not None and product.label == "Product"
+    managers = _frame(ontology, "管理基金数量最多的私募管理人是哪些？并列的也都列上")
+    assert managers is not None and managers.label == "Party" and managers.limit == 1
+    investors = _frame(ontology, "个人投资者里，累计投资额不低于1500万的有哪些人")
+    assert investors is not None and investors.tally is not None
+    assert (investors.tally.function, investors.tally.at_least) == ("sum", 1500.0)
+    one_person = _frame(ontology, "一个人挂了5家及以上公司法人的，列个名单")
+    assert one_person is not None and one_person.label == "Person"
+    assert one_person.limit is None and one_person.tally is not None
+    assert one_person.tally.at_least == 5.0
+    several = _frame(ontology, "个人基金经理里面，谁同时管着不止一只基金")
+    assert several is not None and several.tally is not None
+    assert (several.tally.at_least, several.tally.strictly) == (1.0, True)
+    banks = _frame(ontology, "辖内一共有几家银行？都叫什么")
+    assert banks is not None and banks.label == "Bank" and not banks.count_only

@@ -9,6 +9,7 @@ from bots.text2cypher.shaping import (
     keep_named_entities,
     kept_by_figures,
     ranked_rows,
+    shape_rows,
 )
 from bots.text2cypher.templates import normalise
 
@@ -23,6 +24,10 @@ def test_figures_read_as_fractions_and_ten_thousands() -> None:
     half, = figure_conditions("控股（持股过半）的子公司")
     assert (half.op, half.value) == (">", 0.5)
     assert figure_conditions("注册资本是多少") == []
+    wholly, = figure_conditions("国资运营100%持股的全资子公司")
+    assert (wholly.op, wholly.value) == ("=", 1.0)
+    reached, = figure_conditions("单笔担保金额达到5000万的")
+    assert (reached.op, reached.value) == (">=", 5000.0)
 
 
 def test_rows_are_kept_to_the_figures_the_question_sets() -> None:
@@ -51,3 +56,9 @@ def test_a_ranking_keeps_rows_tied_at_the_cut() -> None:
 def test_rows_naming_an_excluded_entity_are_dropped() -> None:
     assert drop_named_entities(["甲公司"], HOLDERS) == HOLDERS[1:]
     assert drop_named_entities([], HOLDERS) == HOLDERS
+
+
+def test_counting_by_the_row_when_it_asks_how_many_transfers() -> None:
+    rows = [["甲公司", "孙立伟", 100.0], ["甲公司", "孙立伟", 248.0]]
+    shaped = shape_rows("往孙立伟转过几笔钱一共多少万", ["付款方", "收款方", "金额_万元"], rows)
+    assert shaped is not None and shaped.rows == [[2, 348.0]]

@@ -14,10 +14,10 @@ import re
 import time
 import weakref
 
-from kg.entity_records import read_entity_records
+from kg.entity_records import EntityRecord, read_entity_records
 from kg.mentions import Candidate, Mention
 from kg.store import GraphStore
-from nlu.entity_resolution import EntityResolver, MentionKind
+from nlu.entity_resolution import EntityResolver, MentionKind, company_key
 
 MAX_AGE_S = 30.0
 _KINDS: tuple[MentionKind, ...] = ("company", "fund")
@@ -27,39 +27,85 @@ _CUTS = re.compile(
     r"账户|情况|对比|比较|一下|分别|各自|怎么样|有没有|注册|登记|成立|名下|旗下|下面|以外|"
     r"高管|董事|监事|经理|职务|行长|总裁|主席|秘书|任职|投资人|投资者|管理人|控制人|实控人|代表人|"
     r"担保人|出资人|利率|额度|规模|收益|状态|期限|资本|地址|电话|行业|金额|比例|风险|事件|街道|区县")
+_SINGLE_CUT = re.compile(r"[的是和与跟及或又还都了吗呢吧谁哪几在从往给对把被向]")
+"""Function characters a name may still hold (「三和咨询」): spans may cross them."""
 _MIN, _MAX = 2, 10
-_READ: weakref.WeakKeyDictionary[GraphStore, tuple[float, EntityResolver]] = (
+_READ: weakref.WeakKeyDictionary[GraphStore, tuple[float, ShortNames]] = (
     weakref.WeakKeyDictionary())
 
 
-def resolver_of(store: GraphStore) -> EntityResolver:
-    """The graph's entity resolver, read again when the copy at hand is older than
+class ShortNames:
+    """The graph's entity resolver and how its companies', funds' and products' names and
+    keys begin, so only spans that could be one of them are resolved."""
+
+    def __init__(self, records: list[EntityRecord]) -> None:
+        """Index ``records`` (persons are never resolved from a shortened form)."""
+        self.resolver = EntityResolver(records)
+        forms = [form for r in records if r.label != "Person"
+                 for form in (r.name, *r.aliases, company_key(r.name))]
+        self.heads = {form[:2] for form in forms if len(form) >= 2}
+        self.firsts = {form[:1] for form in forms if form}
+
+    def could_start(self, span: str) -> bool:
+        """Whether a name, alias or key begins as ``span`` does (its first two characters, or
+        its first for a two-character span)."""
+        return (span[:1] in self.firsts) if len(span) == _MIN else span[:2] in self.heads
+
+
+def short_names_of(store: GraphStore) -> ShortNames:
+    """The graph's short-name resolver, read again when the copy at hand is older than
     :data:`MAX_AGE_S` (new entities are known within half a minute)."""
     now = time.monotonic()
     held = _READ.get(store)
     if held is None or now - held[0] > MAX_AGE_S:
-        held = (now, EntityResolver(read_entity_records(store)))
+        held = (now, ShortNames(read_entity_records(store)))
         _READ[store] = held
     return held[1]
 
 
-def abbreviated_mentions(text: str, mentions: list[Mention], resolver: EntityResolver
-                         ) -> list[Mention]:
+def abbreviated_mentions(text: str, mentions: list[Mention], names: ShortNames,
+                         blocked: list[str]) -> list[Mention]:
     """Mentions of shortened names in the stretches of ``text`` that ``mentions`` leave
-    uncovered, each naming exactly one company, fund or product."""
-    covered = [False] * len(text)
+    uncovered, each naming exactly one company, fund or product. Spans never take in the
+    register's own words (``blocked``: values such as 「创业投资基金」, and 高管, 利率 …)."""
+    closed = [False] * len(text)
     for mention in mentions:
-        covered[mention.start:mention.end] = [True] * (mention.end - mention.start)
-    found = []
-    start = 0
-    for cut in [*_CUTS.finditer(text), None]:
-        end = cut.start() if cut else len(text)
-        stretch = text[start:end]
-        if (_MIN <= len(stretch) <= _MAX and not any(covered[start:end])
-                and (candidate := _one_entity(stretch, resolver)) is not None):
-            found.append(Mention(text=stretch, start=start, end=end, candidates=[candidate]))
-        start = cut.end() if cut else len(text)
+        closed[mention.start:mention.end] = [True] * (mention.end - mention.start)
+    cuts = list(_CUTS.finditer(text))
+    for cut in cuts:
+        if not _SINGLE_CUT.fullmatch(cut.group(0)):
+            closed[cut.start():cut.end()] = [True] * (cut.end() - cut.start())
+    for word in blocked:
+        for at in (m.start() for m in re.finditer(re.escape(word), text)):
+            closed[at:at + len(word)] = [True] * len(word)
+    starts = [0, *(cut.end() for cut in cuts)]
+    ends = {cut.start() for cut in cuts} | {len(text)}
+    found: list[Mention] = []
+    reached = 0
+    for start in starts:
+        if start < reached or start >= len(text) or closed[start]:
+            continue
+        limit = start
+        while limit < min(len(text), start + _MAX) and not closed[limit]:
+            limit += 1
+        if (named := _leading_name(text, start, limit, ends, names)) is not None:
+            found.append(named)
+            reached = named.end
     return found
+
+
+def _leading_name(text: str, start: int, limit: int, ends: set[int], names: ShortNames
+                  ) -> Mention | None:
+    """The longest span from ``start`` (three characters or more, or a two-character stretch
+    between cuts) that names exactly one entity: 「三和咨询」 in 「跟三和咨询留的」, across the
+    和 a name may hold."""
+    for stop in range(limit, start + _MIN - 1, -1):
+        span = text[start:stop]
+        if (stop - start == _MIN and stop not in ends) or not names.could_start(span):
+            continue
+        if (candidate := _one_entity(span, names.resolver)) is not None:
+            return Mention(text=span, start=start, end=stop, candidates=[candidate])
+    return None
 
 
 def _one_entity(stretch: str, resolver: EntityResolver) -> Candidate | None:

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from bots.text2cypher.frame_parser import asked_properties, property_words
+from bots.text2cypher.vocabulary import GraphVocabulary
 from kg.store import GraphStore
 
 ID_COLUMN = "编号"
@@ -22,9 +23,11 @@ _DISTRICT_COLUMN = "区县"
 
 
 def with_asked_columns(store: GraphStore, text: str, columns: list[str],
-                       rows: list[list[Any]]) -> tuple[list[str], list[list[Any]]]:
+                       rows: list[list[Any]], vocabulary: GraphVocabulary
+                       ) -> tuple[list[str], list[list[Any]]]:
     """``columns`` and ``rows`` with a column for each property of the listed entities that
-    the (normalised) question names and the rows lack, and their district when it asks
+    the (normalised) question names, or one of whose values it names (「吊销或者注销了」
+    adds the status, which the rows are then kept to), and their district when it asks
     where they are; unchanged when the rows carry no entity ids."""
     if ID_COLUMN not in columns or not rows:
         return columns, rows
@@ -42,7 +45,10 @@ def with_asked_columns(store: GraphStore, text: str, columns: list[str],
     added: dict[str, str] = {}
     for label in labels:
         props = ontology.node_properties(label)
-        for name in asked_properties(text, label, ontology, property_words(ontology, label)):
+        asked = asked_properties(text, label, ontology, property_words(ontology, label))
+        valued = [prop for prop, values in vocabulary.values.get(label, {}).items()
+                  if any(len(v) >= 2 and v in text for v in values)]
+        for name in dict.fromkeys([*asked, *valued]):
             title = re.sub(r"（.*?）|\(.*?\)", "", props[name].label_zh)
             if not any(title in column for column in columns):
                 added.setdefault(name, title)

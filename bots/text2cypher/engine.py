@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from bots.guarded_rewrite import Completer
-from bots.text2cypher.abbreviations import abbreviated_mentions, resolver_of
+from bots.text2cypher.abbreviations import abbreviated_mentions, short_names_of
 from bots.text2cypher.asked_columns import with_asked_columns
 from bots.text2cypher.clauses import side_by_side, two_parts
 from bots.text2cypher.edge_frames import compile_edge_frame, parse_edge_frame
@@ -305,7 +305,7 @@ def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, ancho
     rows = ranked_rows(text, result.columns, rows) or rows
     members = members_asked(text, rows, anchor)
     if members is not None:
-        return result.model_copy(update={"columns": ["成员"], "rows": members})
+        return result.model_copy(update=members.model_dump())
     shaped = shape_rows(text, result.columns, rows)
     if shaped is not None:
         return result.model_copy(update=shaped.model_dump())
@@ -364,8 +364,9 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
     """One question (in one part) through the frames, the templates, then the LLM."""
     text = normalise(question)
     mentions = index.find(text)
-    mentions = sorted([*mentions, *abbreviated_mentions(text, mentions, resolver_of(store))],
-                      key=lambda m: m.start)
+    shortened = abbreviated_mentions(text, mentions, short_names_of(store),
+                                     [v for v in vocabulary.all_values if len(v) >= 3])
+    mentions = sorted([*mentions, *shortened], key=lambda m: m.start)
     regions = [c.id for m in mentions for c in m.candidates if c.label in _REGION_LABELS]
     anchored = any(c.label not in _REGION_LABELS for m in mentions for c in m.candidates) or (
         _unresolved_name(text, mentions, vocabulary))
@@ -418,7 +419,7 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
     except NotFoundError as exc:
         return GraphResult(question=question, status="not_found", source=template.name,
                            title_zh=template.title_zh, params=params, message=exc.message)
-    columns, rows = with_asked_columns(store, text, result.columns, result.rows)
+    columns, rows = with_asked_columns(store, text, result.columns, result.rows, vocabulary)
     result = result.model_copy(update={"columns": columns, "rows": rows})
     ran_for = {anchor, *(c.name for c in subjects)}
     named = [m for m in mentions if m is not match.mention]

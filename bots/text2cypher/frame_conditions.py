@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bots.text2cypher.frames import (
     PARTY,
@@ -163,7 +163,7 @@ def compared_numbers(text: str, props: dict[str, PropertyDef],
                 continue
             number = _NUMBER.match(text, at + len(word))
             if number is None or not number.group("num"):
-                break
+                continue
             op = _OPS.get(number.group("op1") or number.group("op2") or "", "=")
             value = _scaled(float(number.group("num")), number.group("unit"), prop.label_zh)
             found.append(Condition(prop=name, op=op,
@@ -178,6 +178,7 @@ class Figure(BaseModel):
     op: Op
     value: float
     kind: Literal["share", "amount"]
+    at: int = Field(default=0, description="where the figure starts in the text")
 
 
 _HALF = re.compile(r"过半|超过一半|半数以上|一半以上")
@@ -188,9 +189,10 @@ def figure_conditions(text: str) -> list[Figure]:
     """Comparisons with a share (「持股10%以上」, 「持股过半」, 「全资」: a fraction) or an amount
     (「超过1000万」, 「达到5000万」: in 万元) that the (normalised) text sets, with their
     comparison word."""
-    found = [Figure(op=">", value=0.5, kind="share")] if _HALF.search(text) else []
-    if _WHOLLY.search(text):
-        return [*found, Figure(op="=", value=1.0, kind="share")]
+    half, wholly = _HALF.search(text), _WHOLLY.search(text)
+    found = [Figure(op=">", value=0.5, kind="share", at=half.start())] if half else []
+    if wholly:
+        return [*found, Figure(op="=", value=1.0, kind="share", at=wholly.start())]
     for number in _NUMBER.finditer(text):
         op_word = number.group("op1") or number.group("op2")
         unit = number.group("unit") or ""
@@ -201,7 +203,7 @@ def figure_conditions(text: str) -> list[Figure]:
         label_zh = "比例" if share else "金额（万元）"
         found.append(Figure(op=_OPS[op_word],
                             value=_scaled(float(number.group("num")), unit, label_zh),
-                            kind="share" if share else "amount"))
+                            kind="share" if share else "amount", at=number.start()))
     return found
 
 

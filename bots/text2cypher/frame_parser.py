@@ -42,7 +42,8 @@ from kg.ontology import Ontology
 CLASS_WORDS: tuple[tuple[str, str], ...] = (
     ("金融产品", "Product"), ("理财产品", "Product"), ("贷款产品", "LoanProduct"),
     ("风险事件", "RiskEvent"), ("银行", "Bank"),
-    ("自然人", "Person"), ("基金", "Fund"), ("产品", "Product"), ("事件", "RiskEvent"),
+    ("自然人", "Person"), ("基金经理", "Person"), ("基金", "Fund"), ("产品", "Product"),
+    ("事件", "RiskEvent"),
     ("企业", "Company"), ("公司", "Company"), ("机构", "Company"), ("个人", "Person"),
     ("担保方", PARTY), ("担保主体", PARTY), ("担保人", PARTY), ("主体", PARTY), ("人", "Person"),
 )
@@ -77,7 +78,8 @@ _ROLE_NOUNS = re.compile(
 PROPERTY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "registered_capital": ("注册资本", "注册资金"),
     "size": ("规模", "管理规模", "发行规模"),
-    "expected_return": ("预期年化收益率", "年化收益率", "预期收益率", "收益率", "年化收益"),
+    "expected_return": ("预期年化收益率", "年化收益率", "预期收益率", "收益率", "年化收益",
+                        "预期年化", "年化"),
     "term_months": ("期限",),
     "founded_on": ("成立", "设立", "注册"),
     "occurred_on": ("发生",),
@@ -90,7 +92,8 @@ PROPERTY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "gender": ("性别", "性"),
     "rate_min": ("利率下限", "最低利率", "最低年利率", "利率区间", "利率范围"),
     "rate_max": ("利率上限", "最高利率", "最高年利率", "利率区间", "利率范围"),
-    "amount_max": ("最高额度", "贷款额度", "额度", "最高可贷", "最高能贷"),
+    "amount_max": ("最高额度", "贷款额度", "授信额度", "额度上限", "额度", "最高可贷", "最高能贷"),
+    "filing_code": ("备案编码", "备案号", "备案"),
     "address": ("注册地址", "地址", "住所"),
     "phone": ("联系电话", "电话", "手机号"),
 }
@@ -121,7 +124,7 @@ TALLY_WORDS: tuple[RelationWord, ...] = (
     RelationWord("管理|管的|在管|管着|管了", "MANAGES"),
     RelationWord("发行|产品", "ISSUES"),
     RelationWord("风险事件|涉及|涉事", "INVOLVES"),
-    RelationWord("高管|任职|董监高", "SERVES_AS"),
+    RelationWord("高管|任职|董监高|兼职", "SERVES_AS"),
     RelationWord("开户|账户", "OPENED_AT", incoming=True),
 )
 COMPANION_WORDS: tuple[RelationWord, ...] = (
@@ -141,7 +144,8 @@ _COMPANION_TITLES = {"谁发": "发行方", "谁管": "管理人"}
 _SUM_WORDS = re.compile(r"总额|金额|总金额|合计|多少钱|资金|总计|累计|投资额|出资额")
 _COMPANION_SPLIT = re.compile(
     r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内|以后|以前|之后|之前)|和它们的|并列出|并给出|同时列出|附上|"
-    r"(?<=有哪些)(?=(?:分别)?(?:是|由)?谁)|(?=(?:各|分别)(?:是|属于|归)哪)")
+    r"(?<=有哪些)(?=(?:分别|各自)?(?:是|由|归|属于)?(?:谁|哪))|(?=(?:各|分别)(?:是|属于|归)哪)|"
+    r"(?=(?:管理人|发行人|发行方|法定代表人|实控人|实际控制人)(?:分别)?(?:是谁|是哪家))")
 SUPERLATIVE = re.compile(
     r"最(高|大|多|新|晚|近|低|小|少|早)|排名|排行|前\d|前[一二两三四五六七八九十]")
 ASCENDING = frozenset("低小少早")
@@ -191,6 +195,11 @@ _ROLE_AS_CLASS = re.compile(
     r"的(?:私募|基金|个人|企业)?"
     r"(?P<role>法定代表人|法人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方|高管)"
     r"(?P<follow>有哪些|有|中|里|一共|共|总共|数量|人数|名单|都有|是哪些|是哪几|都是|$)")
+_ROLE_FIRST = re.compile(
+    r"(?P<kind>私募|基金|个人|企业)?"
+    r"(?P<role>法定代表人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方)"
+    r"(?:按|里面?|中|当中|之中)")
+"""A role the question starts from (「私募管理人按在管基金总规模排名」)."""
 _LISTS = frozenset({"有哪些", "是哪些", "是哪几", "都有", "名单"})
 """A role listed across the register (「女性的实际控制人有哪些」), not one entity's role
 (「某公司的股东有哪些」)."""
@@ -239,6 +248,9 @@ def _named_class(main: str) -> str | None:
     role = _ROLE_AS_CLASS.search(main)
     if role and (role.end() >= len(main) - 4 or role.group("follow") in _LISTS):
         return PERSON_ROLES.get(role.group("role"), PARTY)
+    if first := _ROLE_FIRST.match(main):
+        kind = {"个人": "Person", "企业": "Company"}.get(first.group("kind") or "")
+        return kind or PERSON_ROLES.get(first.group("role"), PARTY)
     blanked = _ROLE_NOUNS.sub("□", main)
     who = _WHO.search(blanked)
     which = _ASKED_COUNTER.search(blanked)
@@ -299,7 +311,7 @@ def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]]) -> str |
 def _shared_value(text: str, words: dict[str, tuple[str, ...]]) -> str | None:
     """The property whose values the question asks to find shared (「登记在同一个地址」,
     「联系电话跟别的企业是重复的」, 「重名的人」)."""
-    if "重名" in text:
+    if re.search(r"重名的?(?:人|有|情况)|哪些重名|有没有重名", text):
         return "name"
     for name in _SHAREABLE:
         said = "|".join(map(re.escape, words.get(name, ())))
@@ -342,9 +354,29 @@ def _tally(text: str, label: str, ontology: Ontology) -> Tally | None:
         if outgoing is None:
             continue
         summed = word.sum_prop is not None and bool(_SUM_WORDS.search(text))
+        if not summed and (figure := _other_end_total(text, word.rel, outgoing, ontology)):
+            name, label_zh = figure
+            return Tally(rel=word.rel, outgoing=outgoing, function="sum", other_prop=name,
+                         column=f"{match.group(0)}{label_zh}合计")
         return Tally(rel=word.rel, outgoing=outgoing, function="sum" if summed else "count",
                      prop=word.sum_prop if summed else None,
                      column=f"{match.group(0)}{'金额（万元）' if summed else '数量'}")
+    return None
+
+
+def _other_end_total(text: str, rel: str, outgoing: bool, ontology: Ontology
+                     ) -> tuple[str, str] | None:
+    """A numeric property of the entities at the other end that the question totals
+    (「在管基金总规模」 sums the managed funds' size), with its Chinese label."""
+    ends = ontology.relationships[rel].range if outgoing else ontology.relationships[rel].domain
+    for end in ends:
+        props = ontology.node_properties(end)
+        for name, said in property_words(ontology, end).items():
+            if props[name].datatype not in ("double", "integer"):
+                continue
+            words = "|".join(map(re.escape, said))
+            if re.search(rf"总(?:{words})|(?:{words})的?(?:合计|总额|总和|加总|加起来)", text):
+                return name, re.sub(r"（.*?）|\(.*?\)", "", props[name].label_zh)
     return None
 
 

@@ -65,6 +65,7 @@ class Tally(BaseModel):
     column: str
     at_least: float | None = Field(default=None, ge=0, description="keep rows whose tally ≥ this")
     other: str | None = Field(default=None, description="the label counted at the other end")
+    other_prop: str | None = Field(default=None, description="the other end's property summed")
     strictly: bool = Field(default=False, description="keep rows whose tally > at_least")
 
 
@@ -254,8 +255,10 @@ def _share(frame: ListFrame, pattern: str, head: str, params: dict[str, Any]) ->
 def _tallied(tally: Tally, params: dict[str, Any]) -> list[str]:
     """The clauses that count or sum each entity's relationships, and keep those above the
     tally's floor."""
-    measure = (f"sum(coalesce(r.{tally.prop}, 0))" if tally.function == "sum"
-               else "count(DISTINCT t)")
+    measure = "count(DISTINCT t)"
+    if tally.function == "sum":
+        measure = (f"sum(coalesce(t.{tally.other_prop}, 0))" if tally.other_prop
+                   else f"sum(coalesce(r.{tally.prop}, 0))")
     other = f":{tally.other}" if tally.other else ""
     clauses = [f"MATCH (n){_arrow(tally.rel, tally.outgoing, 'r')}(t{other}) "
                f"WITH n, {measure} AS tally"]

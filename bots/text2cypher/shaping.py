@@ -22,6 +22,7 @@ from bots.text2cypher.frame_parser import LIMIT_WORDS
 _TOTAL = re.compile(r"总额|合计|总计|总共|一共|累计|共计|加起来|总金额|总规模")
 _HOW_MANY = re.compile(
     r"多少(?:个(?!月)|位|名|家|只|笔|款|人)|几(?:个(?!月)|位|名|家|只|笔|款)|有多少[^钱万元]|数量|人数")
+_SORTED = re.compile(r"[从由][大小高低多少]到[大小高低多少]")
 _RANKING = re.compile(
     r"最(?:高|大|多)|(?P<low>最(?:低|小|少))|前[0-9一二两三四五六七八九十]|排名|第一大|头号")
 _MEMBERS = re.compile(r"(?:哪些|有哪)(?:企业|公司|主体)|"
@@ -99,7 +100,13 @@ def kept_by_figures(question: str, columns: list[str], rows: list[list[Any]]
     kept = rows
     for figure in figure_conditions(question):
         words = _SHARE_COLUMN if figure.kind == "share" else _AMOUNT_COLUMN
-        column = next((i for i, c in enumerate(columns) if words.search(c)), None)
+        before = question[:figure.at][-10:]
+        named = sorted((before.rfind(title), i) for i, c in enumerate(columns)
+                       if len(title := re.split(r"[_（(]", c)[0]) >= 2 and title in before
+                       and any(isinstance(r[i], int | float) for r in rows))
+        column = named[-1][1] if named else None
+        if column is None:
+            column = next((i for i, c in enumerate(columns) if words.search(c)), None)
         if column is None:
             continue
         compare = _COMPARE[figure.op]
@@ -134,10 +141,14 @@ def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> Shap
 def ranked_rows(question: str, columns: list[str], rows: list[list[Any]]
                 ) -> list[list[Any]] | None:
     """The rows ordered by the figure a ranking question names and cut to its count
-    (「持股比例最高的前三位股东」), with any tied at the cut; None when the question ranks
-    nothing."""
-    wording = _RANKING.search(question)
-    if wording is None or not rows:
+    (「持股比例最高的前三位股东」), with any tied at the cut, or all of them sorted when it
+    asks for an order (「按最高额度从大到小排」); None when the question ranks nothing."""
+    titles = [re.split(r"[_（(]", c)[0] for c in columns]
+    wording = next((m for m in _RANKING.finditer(question)
+                    if not any(len(t) > 2 and question.startswith(t, m.start()) for t in titles)),
+                   None)
+    sort = _SORTED.search(question)
+    if (wording is None and sort is None) or not rows:
         return None
     numeric = [i for i in range(len(columns))
                if all(isinstance(r[i], int | float) and not isinstance(r[i], bool)
@@ -146,6 +157,10 @@ def ranked_rows(question: str, columns: list[str], rows: list[list[Any]]
         return None
     named = [i for i in numeric if re.split(r"[_（(]", columns[i])[0][-2:] in question]
     column = (named or numeric)[0]
+    if wording is None:
+        assert sort is not None
+        return sorted(rows, key=lambda r: float(r[column]),
+                      reverse=sort.group(0)[1] in "大高多")
     ascending = bool(wording.group("low"))
     ordered = sorted(rows, key=lambda r: float(r[column]), reverse=not ascending)
     count = LIMIT_WORDS.search(question)
@@ -157,14 +172,21 @@ def ranked_rows(question: str, columns: list[str], rows: list[list[Any]]
 
 
 def members_asked(question: str, rows: list[list[Any]], anchor: str | None
-                  ) -> list[list[Any]] | None:
+                  ) -> ShapedRows | None:
     """The distinct members of the circles, chains or cycles in the rows, one per row, when
     the question asks which companies they involve (「形成担保圈的企业有哪些」); the anchor is
-    left out when the question asks what it reaches (「能到哪些企业」)."""
+    left out when the question asks what it reaches (「能到哪些企业」), and each member then
+    comes with the fewest hops it is from the anchor along chains that start there."""
     if (not rows or not isinstance(rows[0][0], list) or not _MEMBERS.search(question)
             or _FIGURES.search(question)):
         return None
     reach = _REACH.search(question) is not None or _BESIDES_ITSELF.search(question) is not None
-    names = dict.fromkeys(m for r in rows for m in r[0] if not (reach and m == anchor))
-    return [[name] for name in names]
+    hops: dict[str, int] = {}
+    for row in rows:
+        for at, member in enumerate(row[0]):
+            if not (reach and member == anchor):
+                hops[member] = min(hops.get(member, at), at)
+    if reach and all(row[0] and row[0][0] == anchor for row in rows):
+        return ShapedRows(columns=["成员", "层级"], rows=[[m, h] for m, h in hops.items()])
+    return ShapedRows(columns=["成员"], rows=[[m] for m in hops])
 

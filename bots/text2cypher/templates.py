@@ -209,7 +209,7 @@ TEMPLATES: tuple[Template, ...] = (
              (r"投资人|投资者|出资人|出资|谁投资了|认购|谁买|买了|购买|持有人|投了|投得|投的",),
              ("Product",),
              cypher="MATCH (i)-[r:INVESTS_IN]->(p:Product {id: $id}) "
-                    "RETURN i.name AS 投资人, r.amount AS 金额_万元 ORDER BY i.id"),
+                    "RETURN i.name AS 投资人, i.id AS 编号, r.amount AS 金额_万元 ORDER BY i.id"),
     # -- simple lookups ---------------------------------------------------------------------
     Template("controlled_companies", "实际控制的企业", (r"〈E〉.*(控制|实控)",), HOLDER,
              cypher="MATCH (p:Company|Person {id: $id})-[:CONTROLS]->(c) "
@@ -232,10 +232,11 @@ TEMPLATES: tuple[Template, ...] = (
              (r"(谁|哪些|哪家).*(为|给|替)〈E〉.*担保|(为|给)〈E〉(提供|做)?.*担保|"
               r"〈E〉.*(担保人|担保方|被谁担保|是谁担保)",), COMPANY,
              cypher="MATCH (g)-[r:GUARANTEES]->(c:Company {id: $id}) "
-                    "RETURN g.name AS 担保人, r.amount AS 金额_万元 ORDER BY g.id"),
+                    "RETURN g.name AS 担保人, g.id AS 编号, r.amount AS 金额_万元 ORDER BY g.id"),
     Template("guarantees_given", "对外担保", (r"〈E〉.*担保",), HOLDER,
              cypher="MATCH (g:Company|Person {id: $id})-[r:GUARANTEES]->(c) "
-                    "RETURN c.name AS 被担保企业, r.amount AS 金额_万元 ORDER BY c.id"),
+                    "RETURN c.name AS 被担保企业, c.id AS 编号, r.amount AS 金额_万元 "
+                    "ORDER BY c.id"),
     Template("risk_events_by_severity", "按严重程度列出风险事件",
              (r"(高|中|低)(风险|严重|等级).*风险事件|严重(程度|性)?(为|是)?(高|中|低).*风险事件|"
               r"(高|中|低)风险事件",), (),
@@ -257,10 +258,11 @@ TEMPLATES: tuple[Template, ...] = (
              HOLDER,
              cypher="MATCH (i:Company|Person {id: $id})-[r:INVESTS_IN]->(t) "
                     "WHERE $target IS NULL OR $target IN labels(t) "
-                    "RETURN t.name AS 投资标的, r.amount AS 金额_万元 ORDER BY t.id"),
+                    "RETURN t.name AS 投资标的, t.id AS 编号, r.amount AS 金额_万元 ORDER BY t.id"),
     Template("funds_managed", "管理的基金", (r"基金",), HOLDER,
              cypher="MATCH (m:Company|Person {id: $id})-[:MANAGES]->(f:Fund) "
-                    "RETURN f.name AS 基金, f.status AS 状态, f.size AS 规模_万元 ORDER BY f.id"),
+                    "RETURN f.name AS 基金, f.id AS 编号, f.status AS 状态, f.size AS 规模_万元 "
+                    "ORDER BY f.id"),
     Template("product_issuer", "产品发行方",
              (r"(谁|哪家|哪个|什么机构|哪一家).{0,4}(发行|推出|发的)|发行(人|方|机构)",),
              ("Product",),
@@ -298,8 +300,8 @@ TEMPLATES: tuple[Template, ...] = (
                     "RETURN CASE WHEN paid THEN x.name ELSE o.name END AS 付款方, "
                     "CASE WHEN paid THEN o.name ELSE x.name END AS 收款方, "
                     "t.amount AS 金额_万元, t.time AS 时间 ORDER BY 时间"),
-    Template("accounts", "银行账户（持有的，银行则含在该行开立的）", (r"开户|账户|开在哪",),
-             ("Company", "Person", "Fund"),
+    Template("accounts", "银行账户（持有的，银行则含在该行开立的）",
+             (r"开户|开了户|开过户|账户|开在哪",), ("Company", "Person", "Fund"),
              cypher="MATCH (x:Company|Person|Fund {id: $id}) MATCH (a:Account) "
                     "WHERE (x)-[:HOLDS_ACCOUNT]->(a) OR (a)-[:OPENED_AT]->(x) "
                     "OPTIONAL MATCH (a)-[:OPENED_AT]->(b) "
@@ -307,7 +309,7 @@ TEMPLATES: tuple[Template, ...] = (
                     "a.kind AS 账户类型, a.status AS 账户状态 ORDER BY a.id"),
     Template("positions", "个人任职", (r"〈E〉.*(任职|职务|担任)",), ("Person",),
              cypher="MATCH (p:Person {id: $id})-[s:SERVES_AS]->(c) "
-                    "RETURN c.name AS 任职企业, s.title AS 职务 ORDER BY c.id"),
+                    "RETURN c.name AS 任职企业, c.id AS 编号, s.title AS 职务 ORDER BY c.id"),
     Template("issued_products", "企业发行的产品",
              (r"(发行|发过|发的|推出|在售|卖的?).{0,8}(产品|计划|贷款|理财)|〈E〉.*(产品|贷款|理财|哪款)",),
              COMPANY,
@@ -323,7 +325,7 @@ TEMPLATES: tuple[Template, ...] = (
                     "f.filing_code AS 备案编码"),
     Template("fund_products", "基金产品及状态", (r"产品|状态|份额",), FUND,
              cypher="MATCH (f:Fund {id: $id})-[:ISSUES]->(p:Product) "
-                    "RETURN p.name AS 产品, p.status AS 状态 ORDER BY p.id"),
+                    "RETURN p.name AS 产品, p.id AS 编号, p.status AS 状态 ORDER BY p.id"),
     Template("shareholders", "股东及持股比例", (r"股东|股权结构|谁持有〈E〉|持有〈E〉",), COMPANY,
              cypher="MATCH (h)-[r:HOLDS_SHARES]->(c:Company {id: $id}) "
                     "WHERE $kind IS NULL OR $kind IN labels(h) "
@@ -332,13 +334,14 @@ TEMPLATES: tuple[Template, ...] = (
     Template("holdings", "对外持股",
              (r"〈E〉.*(持有|持股|参股|入股|对外投资|投资了|股权)",), ("Company", "Person", "Fund"),
              cypher="MATCH (h:Company|Person|Fund {id: $id})-[r:HOLDS_SHARES]->(c) "
-                    "RETURN c.name AS 被持股企业, r.ratio AS 持股比例 ORDER BY r.ratio DESC"),
+                    "RETURN c.name AS 被持股企业, c.id AS 编号, r.ratio AS 持股比例 "
+                    "ORDER BY r.ratio DESC"),
     Template("officers", "高管任职",
              (r"高管|董事|监事|总经理|管理层|管理人员|董监高|任职|行长|总裁|经理|总监|负责人|"
               r"主席|秘书",), COMPANY,
              cypher="MATCH (p:Person)-[s:SERVES_AS]->(c:Company {id: $id}) "
                     "WHERE $title IS NULL OR s.title = $title "
-                    "RETURN p.name AS 姓名, s.title AS 职务 ORDER BY p.id"),
+                    "RETURN p.name AS 姓名, p.id AS 编号, s.title AS 职务 ORDER BY p.id"),
     Template("company_profile", "企业基本信息",
              (r"注册资本|注册资金|成立|信用代码|地址|电话|基本信息|行业|状态|街道|区县|哪个区|"
               r"在哪|位于|注册在|类型|性质",), COMPANY,

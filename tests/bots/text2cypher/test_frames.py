@@ -325,3 +325,16 @@ def test_the_class_before_which_roles_that_list_and_sums_over_a_floor(ontology: 
     assert (several.tally.at_least, several.tally.strictly) == (1.0, True)
     banks = _frame(ontology, "辖内一共有几家银行？都叫什么")
     assert banks is not None and banks.label == "Bank" and not banks.count_only
+
+
+def test_totals_of_the_other_end_roles_first_and_wordings(ontology: Ontology) -> None:
+    managers = _frame(ontology, "私募管理人按在管基金总规模排名，前三是哪几家")
+    assert managers is not None and managers.label == "Party" and managers.limit == 3
+    assert managers.tally is not None and managers.tally.other_prop == "size"
+    assert "sum(coalesce(t.size, 0))" in compile_frame(managers, ontology).cypher
+    busiest = _frame(ontology, "兼职最多的前三个人是谁（重名的带上出生年份）")
+    assert busiest is not None and busiest.group_by is None
+    assert busiest.tally is not None and busiest.tally.rel == "SERVES_AS"
+    returns = _frame(ontology, "预期年化15%及以上的产品有哪些")
+    assert returns is not None and returns.conditions == [
+        Condition(prop="expected_return", op=">=", value=0.15)]

@@ -8,6 +8,7 @@ from bots.text2cypher.shaping import (
     drop_named_entities,
     keep_named_entities,
     kept_by_figures,
+    members_asked,
     ranked_rows,
     shape_rows,
 )
@@ -62,3 +63,19 @@ def test_counting_by_the_row_when_it_asks_how_many_transfers() -> None:
     rows = [["甲公司", "孙立伟", 100.0], ["甲公司", "孙立伟", 248.0]]
     shaped = shape_rows("往孙立伟转过几笔钱一共多少万", ["付款方", "收款方", "金额_万元"], rows)
     assert shaped is not None and shaped.rows == [[2, 348.0]]
+
+
+def test_sorting_on_request_and_figures_on_the_column_they_follow() -> None:
+    columns = ["产品", "编号", "最高额度", "最高年利率"]
+    rows = [["甲", "L1", 30.0, 0.108], ["乙", "L2", 2000.0, 0.055], ["丙", "L3", 1000.0, 0.06]]
+    ordered = ranked_rows("按最高额度从大到小排一下", columns, rows)
+    assert ordered is not None and [r[0] for r in ordered] == ["乙", "丙", "甲"]
+    kept = kept_by_figures(normalise("贷款产品里最高年利率不超过6%的是哪几款"), columns, rows)
+    assert [r[0] for r in kept] == ["乙", "丙"]
+
+
+def test_chain_members_come_with_their_distance_from_the_start() -> None:
+    chains = [[["甲", "乙"], 1, 100.0], [["甲", "乙", "丙"], 2, 300.0]]
+    members = members_asked("甲的担保往下传三层以内会牵连到哪些企业", chains, "甲")
+    assert members is not None and members.columns == ["成员", "层级"]
+    assert members.rows == [["乙", 1], ["丙", 2]]

@@ -27,8 +27,9 @@ def with_asked_columns(store: GraphStore, text: str, columns: list[str],
                        ) -> tuple[list[str], list[list[Any]]]:
     """``columns`` and ``rows`` with a column for each property of the listed entities that
     the (normalised) question names, or one of whose values it names (「吊销或者注销了」
-    adds the status, which the rows are then kept to), and their district when it asks
-    where they are; unchanged when the rows carry no entity ids."""
+    adds the status, which the rows are then kept to), a person's birth year (which tells
+    same-name persons apart), and their district when it asks where they are; unchanged when
+    the rows carry no entity ids."""
     if ID_COLUMN not in columns or not rows:
         return columns, rows
     at = columns.index(ID_COLUMN)
@@ -48,7 +49,8 @@ def with_asked_columns(store: GraphStore, text: str, columns: list[str],
         asked = asked_properties(text, label, ontology, property_words(ontology, label))
         valued = [prop for prop, values in vocabulary.values.get(label, {}).items()
                   if any(len(v) >= 2 and v in text for v in values)]
-        for name in dict.fromkeys([*asked, *valued]):
+        shown = ["birth_year"] if label == "Person" else []
+        for name in dict.fromkeys([*asked, *valued, *shown]):
             title = re.sub(r"（.*?）|\(.*?\)", "", props[name].label_zh)
             if not any(title in column for column in columns):
                 added.setdefault(name, title)

@@ -104,12 +104,14 @@ _SHAREABLE = ("address", "phone")
 @dataclass(frozen=True)
 class RelationWord:
     """A wording of a relationship for tallies and companions; ``incoming`` forces the
-    direction (the word names the other end's role, 「股东」), else the ontology decides."""
+    direction (the word names the other end's role, 「股东」), else the ontology decides;
+    ``other`` is the class the word names at the other end (a 管理人 is a company)."""
 
     pattern: str
     rel: str
     sum_prop: str | None = None
     incoming: bool | None = None
+    other: str | None = None
 
 
 TALLY_WORDS: tuple[RelationWord, ...] = (
@@ -118,17 +120,19 @@ TALLY_WORDS: tuple[RelationWord, ...] = (
     RelationWord("法定代表人|法人", "IS_LEGAL_REP"),
     RelationWord("实际控制|控制", "CONTROLS"),
     RelationWord("股东", "HOLDS_SHARES", incoming=True),
-    RelationWord("持股|参股|入股|对外投资", "HOLDS_SHARES"),
+    RelationWord("持股|参股|入股|对外投资|投资组合", "HOLDS_SHARES"),
     RelationWord("投资人|投资者|认购人|出资|募集", "INVESTS_IN", "amount", incoming=True),
     RelationWord("投资|认购", "INVESTS_IN", "amount"),
-    RelationWord("管理|管的|在管|管着|管了", "MANAGES"),
+    RelationWord("管理|管的|在管|管着|管了|基金经理", "MANAGES"),
     RelationWord("发行|产品", "ISSUES"),
     RelationWord("风险事件|涉及|涉事", "INVOLVES"),
     RelationWord("高管|任职|董监高|兼职", "SERVES_AS"),
     RelationWord("开户|账户", "OPENED_AT", incoming=True),
 )
 COMPANION_WORDS: tuple[RelationWord, ...] = (
-    RelationWord("管理人|管理机构|谁管", "MANAGES", incoming=True),
+    RelationWord("管理人|管理机构", "MANAGES", incoming=True, other="Company"),
+    RelationWord("基金经理", "MANAGES", incoming=True, other="Person"),
+    RelationWord("谁管", "MANAGES", incoming=True),
     RelationWord("法定代表人|法人", "IS_LEGAL_REP", incoming=True),
     RelationWord("实际控制人|实控人", "CONTROLS", incoming=True),
     RelationWord("股东", "HOLDS_SHARES", incoming=True),
@@ -144,6 +148,8 @@ _COMPANION_TITLES = {"谁发": "发行方", "谁管": "管理人"}
 _SUM_WORDS = re.compile(r"总额|金额|总金额|合计|多少钱|资金|总计|累计|投资额|出资额")
 _COMPANION_SPLIT = re.compile(
     r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内|以后|以前|之后|之前)|和它们的|并列出|并给出|同时列出|附上|"
+    r"连同|连带|带上|附带|(?=谁(?:管|发|控制))|"
+    r"(?=(?:分别|各自)?是哪(?:家|个)(?:银行|公司|机构|管理人)的?$)|"
     r"(?<=有哪些)(?=(?:分别|各自)?(?:是|由|归|属于)?(?:谁|哪))|(?=(?:各|分别)(?:是|属于|归)哪)|"
     r"(?=(?:管理人|发行人|发行方|法定代表人|实控人|实际控制人)(?:分别)?(?:是谁|是哪家))")
 SUPERLATIVE = re.compile(
@@ -151,11 +157,11 @@ SUPERLATIVE = re.compile(
 ASCENDING = frozenset("低小少早")
 _SORT = re.compile(r"按(?:照)?(?P<w>[一-龥]{0,6}?)的?(?P<dir>先后|顺序|从早到晚|从晚到早|从大到小|"
                    r"从小到大|从高到低|从低到高|降序|升序|倒序|由高到低|由大到小|由低到高|由小到大|"
-                   r"从多到少|从少到多|由多到少|由少到多)")
+                   r"从多到少|从少到多|由多到少|由少到多|从近到远|从远到近|从新到旧|从旧到新)")
 _BARE_DIRECTION = re.compile(r"从高到低|从低到高|从大到小|从小到大|由高到低|由低到高|降序|升序")
 """A direction given without what to sort on: a breakdown then sorts on the figure it sums."""
 _SORT_DESCENDING = frozenset({"从晚到早", "从大到小", "从高到低", "降序", "倒序", "由高到低",
-                              "由大到小", "从多到少", "由多到少"})
+                              "由大到小", "从多到少", "由多到少", "从近到远", "从新到旧"})
 _NUMERAL = r"\d+|[一二两三四五六七八九十]+"
 _COUNTED = r"(?:家|只|位|名|款|起|笔|个(?!月))"
 LIMIT_WORDS = re.compile(
@@ -183,18 +189,18 @@ _OTHER_END_ASKED = re.compile(
 """After 「担任法定代表人的有哪些人」: the question also asks which company each is tied to
 (「分别是哪家公司」)."""
 ROLE_RELATIONS: tuple[tuple[str, str], ...] = (
-    ("法定代表人|法人", "IS_LEGAL_REP"), ("实际控制人|实控人", "CONTROLS"),
+    ("法定代表人|法人代表|法人", "IS_LEGAL_REP"), ("实际控制人|实控人", "CONTROLS"),
     ("股东", "HOLDS_SHARES"), ("投资人|投资者", "INVESTS_IN"), ("管理人", "MANAGES"),
     ("担保人|担保方", "GUARANTEES"), ("高管", "SERVES_AS"))
 """Roles a question may list parties by, with the relationship the role holds."""
-PERSON_ROLES = {"法定代表人": "Person", "法人": "Person", "高管": "Person", "实际控制人": "Person",
-                "实控人": "Person"}
+PERSON_ROLES = {"法定代表人": "Person", "法人代表": "Person", "法人": "Person", "高管": "Person",
+                "实际控制人": "Person", "实控人": "Person"}
 """Roles held by persons when the question names no class (「女性的实际控制人」)."""
 _ROLE_AS_CLASS = re.compile(
     r"(?<!公司)(?<!企业)(?<!集团)(?<!银行)(?<!基金)(?<!产品)"
-    r"的(?:私募|基金|个人|企业)?"
-    r"(?P<role>法定代表人|法人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方|高管)"
-    r"(?P<follow>有哪些|有|中|里|一共|共|总共|数量|人数|名单|都有|是哪些|是哪几|都是|$)")
+    r"(?:的|女性|男性)(?:私募|基金|个人|企业)?"
+    r"(?P<role>法定代表人|法人代表|法人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方|高管)"
+    r"(?P<follow>有哪些|有|中|里|一共|共|总共|数量|人数|名单|都有|是哪些|是哪几|是哪|都是|$)")
 _ROLE_FIRST = re.compile(
     r"(?P<kind>私募|基金|个人|企业)?"
     r"(?P<role>法定代表人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方)"
@@ -389,7 +395,7 @@ def _companions(tail: str, label: str, ontology: Ontology) -> list[Companion]:
         outgoing = _direction(ontology, word, label)
         if outgoing is not None:
             said = match.group(0)
-            found.append(Companion(rel=word.rel, outgoing=outgoing,
+            found.append(Companion(rel=word.rel, outgoing=outgoing, other=word.other,
                                    column=_COMPANION_TITLES.get(said, said)))
     return found[:2]
 

@@ -82,6 +82,7 @@ class Companion(BaseModel):
     rel: str
     outgoing: bool
     column: str
+    other: str | None = Field(default=None, description="the class of the related entities")
 
 
 class ListFrame(BaseModel):
@@ -144,8 +145,10 @@ def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, Prope
     rels = [r.rel for r in frame.related] + [c.rel for c in frame.companions]
     rels += [lack.rel for lack in frame.lacking]
     rels += [frame.tally.rel] if frame.tally else []
-    if frame.tally and frame.tally.other and frame.tally.other not in ontology.classes:
-        raise ValueError(f"unknown class {frame.tally.other}")
+    others = [c.other for c in frame.companions if c.other]
+    others += [frame.tally.other] if frame.tally and frame.tally.other else []
+    if unknown_classes := [o for o in others if o not in ontology.classes]:
+        raise ValueError(f"unknown classes {unknown_classes}")
     missing = [r for r in rels if r not in ontology.relationships]
     if missing:
         raise ValueError(f"unknown relationship types {missing}")
@@ -235,7 +238,8 @@ def _listing(frame: ListFrame, head: str, params: dict[str, Any],
     if frame.tally:
         columns.append(f"tally AS {_column(frame.tally.column)}")
     for i, companion in enumerate(frame.companions):
-        parts.append(f"OPTIONAL MATCH (n){_arrow(companion.rel, companion.outgoing)}(j{i})")
+        other = f":{companion.other}" if companion.other else ""
+        parts.append(f"OPTIONAL MATCH (n){_arrow(companion.rel, companion.outgoing)}(j{i}{other})")
         columns.append(f"j{i}.name AS {_column(companion.column)}")
     parts.append(f"RETURN {', '.join(columns)} ORDER BY {order or 'n.id'}")
     return CompiledFrame(cypher=" ".join(parts), params=params)

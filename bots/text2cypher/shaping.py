@@ -133,6 +133,9 @@ def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> Shap
     if wants_total and amount is not None and not _ALREADY_TOTAL.search(columns[amount]):
         shaped_columns.append(f"{columns[amount]}合计")
         values.append(round(sum(float(r[amount] or 0) for r in rows), 4))
+    if "平均" in question and amount is not None and rows:
+        shaped_columns.append(f"{columns[amount]}平均")
+        values.append(round(sum(float(r[amount] or 0) for r in rows) / len(rows), 4))
     if not values:
         return None
     return ShapedRows(columns=shaped_columns, rows=[values])

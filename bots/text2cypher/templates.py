@@ -272,7 +272,7 @@ TEMPLATES: tuple[Template, ...] = (
              (r"涉及|牵涉|涉事|主体|哪些(企业|公司|人)|谁",), ("RiskEvent",),
              cypher="MATCH (e:RiskEvent {id: $id})-[:INVOLVES]->(x) "
                     "WHERE $kind IS NULL OR $kind IN labels(x) "
-                    "RETURN x.name AS 涉及主体, x.id AS 编号"),
+                    "RETURN x.name AS 涉及主体, x.id AS 编号, labels(x)[0] AS 主体类型"),
     Template("event_profile", "风险事件信息",
              (r"什么时候|哪天|何时|日期|时间|严重|等级|类型|情况|详情|怎么回事|来源|描述|是什么",),
              ("RiskEvent",),

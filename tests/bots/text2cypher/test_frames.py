@@ -338,3 +338,19 @@ def test_totals_of_the_other_end_roles_first_and_wordings(ontology: Ontology) ->
     returns = _frame(ontology, "预期年化15%及以上的产品有哪些")
     assert returns is not None and returns.conditions == [
         Condition(prop="expected_return", op=">=", value=0.15)]
+
+
+def test_companions_of_one_class_roles_without_de_and_recent_first(ontology: Ontology) -> None:
+    funds = _frame(ontology, "提前清算的基金有哪些？管理人是谁")
+    assert funds is not None and [(c.rel, c.other) for c in funds.companions] == [
+        ("MANAGES", "Company")]
+    assert "(j0:Company)" in compile_frame(funds, ontology).cypher
+    women = _frame(ontology, "女性法定代表人一共有多少位")
+    assert women is not None and women.label == "Person" and women.count_only
+    assert women.tally is not None and women.tally.rel == "IS_LEGAL_REP"
+    events = _frame(ontology, "严重程度为高的风险事件，按发生时间从近到远列出来")
+    assert events is not None and (events.order_by, events.descending) == ("occurred_on", True)
+    products = _frame(ontology, "预期年化不低于15%的产品都列出来，连同发行方")
+    assert products is not None and [c.rel for c in products.companions] == ["ISSUES"]
+    loans = _frame(ontology, "利率上限最高的三款贷款产品，是哪家银行的？")
+    assert loans is not None and loans.label == "LoanProduct" and loans.limit == 3

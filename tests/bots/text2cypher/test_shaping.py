@@ -79,3 +79,10 @@ def test_chain_members_come_with_their_distance_from_the_start() -> None:
     members = members_asked("甲的担保往下传三层以内会牵连到哪些企业", chains, "甲")
     assert members is not None and members.columns == ["成员", "层级"]
     assert members.rows == [["乙", 1], ["丙", 2]]
+
+
+def test_an_average_beside_the_count() -> None:
+    rows = [["甲", 10.0], ["乙", 30.0]]
+    shaped = shape_rows("鑫盛优选一号的投资人一共多少人单笔平均投多少", ["投资人", "金额_万元"],
+                        rows)
+    assert shaped is not None and shaped.rows == [[2, 40.0, 20.0]]

@@ -290,3 +290,13 @@ def test_a_value_the_question_names_adds_and_filters_its_property(
     gold = demo_graph.read("MATCH (:Person {name: '曹海峰'})-[:CONTROLS]->(c:Company) "
                            "WHERE c.status IN ['吊销', '注销'] RETURN count(c) AS n")
     assert rows_match([[gold[0]["n"]]], answer.rows)
+
+
+def test_persons_listed_come_with_their_birth_year(demo_graph: GraphStore,
+                                                   index: MentionIndex) -> None:
+    answer = answer_question(demo_graph, index, "查下法人是谁：恒信集团")
+    gold = demo_graph.read("MATCH (p:Person)-[:IS_LEGAL_REP]->(:Company "
+                           "{name: '滨江恒信控股集团有限公司'}) "
+                           "RETURN p.name AS n, p.birth_year AS y")
+    assert "出生年份" in answer.columns
+    assert rows_match([[g["n"], g["y"]] for g in gold], answer.rows)

@@ -1,14 +1,17 @@
 """One question through a frame or a template, else the LLM, always read-only: what ran and
 its rows.
 
-:func:`answer_question` answers a question about the register as a whole (conditions,
-rankings, counts, breakdowns) from its :mod:`~bots.text2cypher.frames` frame; otherwise it
-resolves the entity the question names (ambiguous → the candidates, told apart by birth
-year or gender when the question gives one; missing → "not found"), runs the chosen template
-(a named risk query, or a lookup through :class:`kg.cypher_guard.CypherGuard`), and gives a
-total or a count instead of the rows when that is what was asked. Beyond both it lets the
-LLM write Cypher that the guard must accept. It never runs Cypher the guard refused, and
-says so when nothing ran.
+:func:`answer_question` finds the names the question gives (stored forms, then shortened
+ones, :mod:`~bots.text2cypher.abbreviations`). A question about single relationships across
+the register runs its :mod:`~bots.text2cypher.edge_frames` frame, one about the register as
+a whole (conditions, rankings, counts, breakdowns) its :mod:`~bots.text2cypher.frames`
+frame; otherwise it resolves the entity the question names (ambiguous → the candidates, told
+apart by birth year or gender when the question gives one, or each of them when it asks
+about each; missing → "not found"), runs the chosen template (a named risk query, or a
+lookup through :class:`kg.cypher_guard.CypherGuard`) for it and any entity it is compared
+with, adds the facts asked of the rows' entities, and shapes the rows as asked (kept,
+ranked, totalled, counted). Beyond all these it lets the LLM write Cypher that the guard must
+accept. It never runs Cypher the guard refused, and says so when nothing ran.
 """
 
 from __future__ import annotations

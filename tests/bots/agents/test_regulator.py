@@ -68,7 +68,7 @@ def test_injection_in_a_question_changes_nothing(demo_graph: GraphStore) -> None
 def test_the_llm_fallback_runs_a_safe_parameterised_query(demo_graph: GraphStore) -> None:
     llm = ScriptedLLM('好的：{"cypher": "MATCH (c:Company {name: $n})-[:HOLDS_ACCOUNT]->(a) '
                       'RETURN count(a) AS n", "params": {"n": "滨江市民银行"}}')
-    answer = RegulatorBot.on_graph(demo_graph, llm).ask("滨江市民银行开了多少个账户？")
+    answer = RegulatorBot.on_graph(demo_graph, llm).ask("滨江市民银行的员工平均年龄是多少？")
     gold = demo_graph.read("MATCH (c:Company {name: '滨江市民银行'})-[:HOLDS_ACCOUNT]->(a) "
                            "RETURN count(a) AS n")
     assert answer.source == "llm" and answer.rows == [[gold[0]["n"]]]
@@ -76,5 +76,5 @@ def test_the_llm_fallback_runs_a_safe_parameterised_query(demo_graph: GraphStore
 
 def test_an_llm_that_writes_no_query_is_reported(demo_graph: GraphStore) -> None:
     answer = RegulatorBot.on_graph(demo_graph, ScriptedLLM("我不知道。")).ask(
-        "滨江市民银行开了多少个账户？")
+        "滨江市民银行的员工平均年龄是多少？")
     assert answer.status in {"unanswered", "not_found"} and answer.summary

@@ -51,6 +51,8 @@ IMPLIED_CLASSES: tuple[tuple[str, str], ...] = (("行业", "Company"), ("注册�
 """Words only one class's facts use, naming that class when the question names none
 (「平均注册资本最高的三个行业」 is about companies)."""
 _LOAN_WORDS = re.compile(r"贷|利率|额度")
+EXCLUDABLE = {"贷款": "LoanProduct", "银行": "Bank"}
+_EXCLUDED_CLASS = re.compile(r"(?:非|不含|不算|不包括|除了?|排除)(贷款|银行)")
 """Products a question lists are loan products when it speaks of loans, rates or limits."""
 SUBCLASSES = {"LoanProduct": "Product", "Bank": "Company"}
 """A class word more specific than its counter: 「哪款贷款产品」 lists loan products."""
@@ -64,9 +66,13 @@ _COUNTED_CLASS = re.compile(
 _CLASS_ALTERNATIVES = "|".join(word for word, _ in CLASS_WORDS)
 _EACH_CLASS = re.compile(rf"^(?:各|每)(?:家|个|只|位|类)?({_CLASS_ALTERNATIVES})")
 """「各家银行分别有几款贷款产品」 lists the class right after 各/每 at the start."""
+_CLASS_SCOPE = re.compile(rf"^(?:在)?({_CLASS_ALTERNATIVES})(?:[A-Za-z]+)?(?:里|中|当中|之中)")
+"""「企业LP里…最多的前3家」 lists the class it opens with."""
 _CLASS_ASKED = re.compile(rf"({_CLASS_ALTERNATIVES})(?:是|有)哪(?:个|些|家|只|款|位|一个|几)")
 """「…最多的产品是哪个」 lists the class just before 是哪个."""
-_OTHER_END = re.compile(rf"几(?:家|个|只|位|名|款|起)({_CLASS_ALTERNATIVES})")
+_OTHER_END = re.compile(
+    rf"(?:几|\d+|[一二两三四五六七八九十]+)(?:家|个|只|位|名|款|起)(?:及以上|以上)?"
+    rf"({_CLASS_ALTERNATIVES})|(?:买|投)了?({_CLASS_ALTERNATIVES})|给({_CLASS_ALTERNATIVES})(?:出资|投资)")
 """The class counted at a tally's other end: 「几款贷款产品」."""
 _ASKED_COUNTER = re.compile(r"(?:哪|每|多少)([家只位款])")
 _WHO = re.compile(r"(?<!□)(?:的|是|有)谁")
@@ -84,7 +90,7 @@ PROPERTY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "founded_on": ("成立", "设立", "注册"),
     "occurred_on": ("发生",),
     "issued_on": ("发布", "发行"),
-    "birth_year": ("出生",),
+    "birth_year": ("出生", "年纪", "年龄"),
     "industry": ("行业",),
     "status": ("状态",),
     "kind": ("类型", "种类", "类别"),
@@ -121,12 +127,12 @@ TALLY_WORDS: tuple[RelationWord, ...] = (
     RelationWord("实际控制|控制", "CONTROLS"),
     RelationWord("股东", "HOLDS_SHARES", incoming=True),
     RelationWord("持股|参股|入股|对外投资|投资组合", "HOLDS_SHARES"),
-    RelationWord("投资人|投资者|认购人|出资|募集", "INVESTS_IN", "amount", incoming=True),
-    RelationWord("投资|认购", "INVESTS_IN", "amount"),
+    RelationWord("投资人|投资者|认购人|出资|募集|买的人", "INVESTS_IN", "amount", incoming=True),
+    RelationWord("投资|认购|买|出资", "INVESTS_IN", "amount"),
     RelationWord("管理|管的|在管|管着|管了|基金经理", "MANAGES"),
     RelationWord("发行|产品", "ISSUES"),
     RelationWord("风险事件|涉及|涉事", "INVOLVES"),
-    RelationWord("高管|任职|董监高|兼职", "SERVES_AS"),
+    RelationWord("高管|任职|董监高|兼职|挂职", "SERVES_AS"),
     RelationWord("开户|账户", "OPENED_AT", incoming=True),
 )
 COMPANION_WORDS: tuple[RelationWord, ...] = (
@@ -145,7 +151,8 @@ DEFAULT_COMPANIONS: dict[str, tuple[Companion, ...]] = {
     "LoanProduct": (Companion(rel="ISSUES", outgoing=False, column="发行银行"),)}
 """Related entities always shown beside a listed one: a loan product's bank."""
 _COMPANION_TITLES = {"谁发": "发行方", "谁管": "管理人"}
-_SUM_WORDS = re.compile(r"总额|金额|总金额|合计|多少钱|资金|总计|累计|投资额|出资额")
+_SUM_WORDS = re.compile(
+    r"总额|金额|总金额|合计|多少钱|资金|总计|累计|投资额|出资额|出资最多|出资最少")
 _COMPANION_SPLIT = re.compile(
     r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内|以后|以前|之后|之前)|和它们的|并列出|并给出|同时列出|附上|"
     r"连同|连带|带上|附带|(?=谁(?:管|发|控制))|"
@@ -160,6 +167,8 @@ _SORT = re.compile(r"按(?:照)?(?P<w>[一-龥]{0,6}?)的?(?P<dir>先后|顺序|
                    r"从多到少|从少到多|由多到少|由少到多|从近到远|从远到近|从新到旧|从旧到新)")
 _BARE_DIRECTION = re.compile(r"从高到低|从低到高|从大到小|从小到大|由高到低|由低到高|降序|升序")
 """A direction given without what to sort on: a breakdown then sorts on the figure it sums."""
+_AGE_WORDS = frozenset({"年纪", "年龄"})
+"""Words for a birth year that run against it: the oldest (年纪最大) is born earliest."""
 _SORT_DESCENDING = frozenset({"从晚到早", "从大到小", "从高到低", "降序", "倒序", "由高到低",
                               "由大到小", "从多到少", "由多到少", "从近到远", "从新到旧"})
 _NUMERAL = r"\d+|[一二两三四五六七八九十]+"
@@ -191,16 +200,17 @@ _OTHER_END_ASKED = re.compile(
 ROLE_RELATIONS: tuple[tuple[str, str], ...] = (
     ("法定代表人|法人代表|法人", "IS_LEGAL_REP"), ("实际控制人|实控人", "CONTROLS"),
     ("股东", "HOLDS_SHARES"), ("投资人|投资者", "INVESTS_IN"), ("管理人", "MANAGES"),
-    ("担保人|担保方", "GUARANTEES"), ("高管", "SERVES_AS"))
+    ("担保人|担保方", "GUARANTEES"), ("高管", "SERVES_AS"), ("基金经理", "MANAGES"))
 """Roles a question may list parties by, with the relationship the role holds."""
 PERSON_ROLES = {"法定代表人": "Person", "法人代表": "Person", "法人": "Person", "高管": "Person",
-                "实际控制人": "Person", "实控人": "Person"}
+                "实际控制人": "Person", "实控人": "Person", "基金经理": "Person"}
 """Roles held by persons when the question names no class (「女性的实际控制人」)."""
 _ROLE_AS_CLASS = re.compile(
     r"(?<!公司)(?<!企业)(?<!集团)(?<!银行)(?<!基金)(?<!产品)"
     r"(?:的|女性|男性)(?:私募|基金|个人|企业)?"
-    r"(?P<role>法定代表人|法人代表|法人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方|高管)"
-    r"(?P<follow>有哪些|有|中|里|一共|共|总共|数量|人数|名单|都有|是哪些|是哪几|是哪|都是|$)")
+    r"(?P<role>法定代表人|法人代表|法人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方|高管|"
+    r"基金经理)"
+    r"(?P<follow>有哪些|有|中|里|一共|共|总共|数量|人数|名单|都有|是哪些|是哪几|是哪|是谁|都是|$)")
 _ROLE_FIRST = re.compile(
     r"(?P<kind>私募|基金|个人|企业)?"
     r"(?P<role>法定代表人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方)"
@@ -243,15 +253,21 @@ def property_words(ontology: Ontology, label: str) -> dict[str, tuple[str, ...]]
 def _listed_label(main: str) -> str | None:
     """The class a register-wide question lists (loan products rather than products when it
     speaks of loans, rates or limits)."""
-    label = _named_class(main)
-    return "LoanProduct" if label == "Product" and _LOAN_WORDS.search(main) else label
+    label = _named_class(_EXCLUDED_CLASS.sub(lambda m: "□" * len(m.group(0)), main))
+    loans = _LOAN_WORDS.search(main) and "LoanProduct" not in _excluded(main)
+    return "LoanProduct" if label == "Product" and loans else label
+
+
+def _excluded(main: str) -> list[str]:
+    """Narrower classes the question leaves out (「金融业企业（不算银行）」, 「非贷款类产品」)."""
+    return [EXCLUDABLE[said.group(1)] for said in _EXCLUDED_CLASS.finditer(main)]
 
 
 def _named_class(main: str) -> str | None:
     """The class a register-wide question names: a role it ends on (「…的私募管理人有哪些」),
     the class after 各/哪些/a count, a person when it asks who before naming a class, the
     last class word, else what its counter or facts imply."""
-    role = _ROLE_AS_CLASS.search(main)
+    role = _listed_role(main)
     if role and (role.end() >= len(main) - 4 or role.group("follow") in _LISTS):
         return PERSON_ROLES.get(role.group("role"), PARTY)
     if first := _ROLE_FIRST.match(main):
@@ -265,7 +281,7 @@ def _named_class(main: str) -> str | None:
     if blanked.startswith("谁") or (who is not None and who.start() < first_class
                                     and (which is None or who.start() < which.start())):
         return "Person"
-    for finder in (_EACH_CLASS, _ASKED_CLASS, _CLASS_ASKED, _COUNTED_CLASS):
+    for finder in (_CLASS_SCOPE, _EACH_CLASS, _ASKED_CLASS, _CLASS_ASKED, _COUNTED_CLASS):
         if found := finder.search(blanked):
             return dict(CLASS_WORDS)[found.group(1)]
     named = _last_class_word(blanked)
@@ -273,6 +289,16 @@ def _named_class(main: str) -> str | None:
         counted = COUNTERS[which.group(1)]
         return named if named and SUBCLASSES.get(named) == counted else counted
     return named or _implied_label(main)
+
+
+def _listed_role(main: str) -> re.Match[str] | None:
+    """The role the question lists parties by (「女性的实际控制人有哪些」); 「…的X是谁」 only
+    after a ranking (「年纪最大的基金经理是谁」), since otherwise it asks about one entity's X."""
+    role = _ROLE_AS_CLASS.search(main)
+    if role is None or (role.group("follow") == "是谁"
+                        and not SUPERLATIVE.search(main, 0, role.start())):
+        return None
+    return role
 
 
 def _last_class_word(blanked: str) -> str | None:
@@ -293,7 +319,7 @@ def _implied_label(main: str) -> str | None:
     counter = LIMIT_WORDS.search(main)
     if counter and counter.group(0)[-1] in COUNTERS:
         return COUNTERS[counter.group(0)[-1]]
-    role = _ROLE_AS_CLASS.search(main)
+    role = _listed_role(main)
     if role:
         return PERSON_ROLES.get(role.group("role"), PARTY)
     return next((label for word, label in IMPLIED_CLASSES if word in main), None)
@@ -429,16 +455,16 @@ def _order(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, lab
     for match in superlatives:
         descending = (match.group(1) or "") not in ASCENDING
         before = text[:match.start()]
-        best: tuple[int, str] | None = None
+        best: tuple[int, str, str] | None = None
         for name, said in words.items():
             if props[name].datatype not in ("double", "integer", "date"):
                 continue
             for word in said:
                 at = before.rfind(word)
                 if at >= 0 and (best is None or at > best[0]):
-                    best = (at, name)
+                    best = (at, name, word)
         if best is not None:
-            return best[1], descending
+            return best[1], descending != (best[2] in _AGE_WORDS)
     match = superlatives[0]
     descending = (match.group(1) or "") not in ASCENDING
     if (match.group(1) or "") in ("新", "晚", "近", "早"):
@@ -471,7 +497,7 @@ def _other_end(main: str, tally: Tally, ontology: Ontology) -> Tally:
     counted = _OTHER_END.search(main)
     if counted is None:
         return tally
-    other = dict(CLASS_WORDS)[counted.group(1)]
+    other = dict(CLASS_WORDS)[counted.group(1) or counted.group(2) or counted.group(3)]
     rel = ontology.relationships[tally.rel]
     ends = rel.range if tally.outgoing else rel.domain
     if other in (PARTY,) or not set(ontology.ancestors(other)) & set(ends):
@@ -482,7 +508,7 @@ def _other_end(main: str, tally: Tally, ontology: Ontology) -> Tally:
 def _role_tally(main: str, label: str, ontology: Ontology) -> Tally | None:
     """A role the listed entities must hold, when the question lists them by it
     (「1990年以后出生的法定代表人有多少位」 lists persons who are a legal representative)."""
-    role = _ROLE_AS_CLASS.search(main)
+    role = _listed_role(main)
     if role is None:
         return None
     rel = next(r for pattern, r in ROLE_RELATIONS if re.fullmatch(pattern, role.group("role")))
@@ -565,7 +591,7 @@ def _relationship_tally(main: str, tail: str, label: str, ontology: Ontology,
         kept = order_by if order_by not in (None, "tally") else ("tally" if order_by else None)
         return (held[0] if held else None), kept
     if order_by == "tally" or _AT_LEAST.search(main) or _AMOUNT_OVER.search(main) or (
-            order_by is None and "各" in main and _COUNT.search(main)):
+            order_by is None and re.search("各|每", main) and _COUNT.search(main)):
         tally = _tally(main, label, ontology)
         if tally is None:
             return _role_tally(main, label, ontology), None
@@ -612,7 +638,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                                           companions)
     limit_match = LIMIT_WORDS.search(main)
     limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None
-    if ranked and order_by and not limit and not (tally and tally.at_least):
+    if ranked and order_by and not limit and not (tally and (tally.at_least or 0) > 1):
         limit = 1 if _SINGULAR.search(main) or not _PLURAL.search(main) else 10
     count_only = (not (group_by or order_by == "tally" or (order_by and ranked))
                   and bool(_COUNT.search(main))
@@ -625,7 +651,9 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     if not (conditions or related or lacking or district_id or group_by or order_by or count_only
             or _LISTING.search(main)):
         return None
+    excluded = [x for x in _excluded(main) if x != label]
     return ListFrame(label=label, conditions=conditions, related=related, lacking=lacking,
+                     excluded=excluded,
                      shown=asked_properties(main + tail, label, ontology, words),
                      district_id=district_id, tally=tally,
                      group_by=group_by, shared_only=shared is not None,

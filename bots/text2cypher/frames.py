@@ -94,6 +94,8 @@ class ListFrame(BaseModel):
     related: list[RelatedCondition] = Field(default_factory=list)
     lacking: list[Companion] = Field(default_factory=list,
                                      description="relationships the entities must not have")
+    excluded: list[str] = Field(default_factory=list,
+                                description="narrower classes left out (不算银行, 非贷款类)")
     district_id: str | None = Field(default=None, description="a district or street id")
     tally: Tally | None = None
     group_by: str | None = None
@@ -145,7 +147,7 @@ def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, Prope
     rels = [r.rel for r in frame.related] + [c.rel for c in frame.companions]
     rels += [lack.rel for lack in frame.lacking]
     rels += [frame.tally.rel] if frame.tally else []
-    others = [c.other for c in frame.companions if c.other]
+    others = [c.other for c in frame.companions if c.other] + frame.excluded
     others += [frame.tally.other] if frame.tally and frame.tally.other else []
     if unknown_classes := [o for o in others if o not in ontology.classes]:
         raise ValueError(f"unknown classes {unknown_classes}")
@@ -181,6 +183,7 @@ def _where(frame: ListFrame, params: dict[str, Any]) -> str:
                        f"(x:{related.other}) WHERE x.{related.prop} = ${name} }}")
     for lack in frame.lacking:
         clauses.append(f"NOT EXISTS {{ MATCH (n){_arrow(lack.rel, lack.outgoing)}() }}")
+    clauses += [f"NOT n:{label}" for label in frame.excluded]
     if frame.district_id:
         params["district"] = frame.district_id
         clauses.append("((n)-[:LOCATED_IN]->(:Region {id: $district}) OR "

@@ -174,6 +174,7 @@ TEMPLATES: tuple[Template, ...] = (
     Template("declared_controller", "登记的实际控制人",
              (r"^(?!.*(最终|背后|穿透|说了算|幕后))"
               r".*((实际控制[人方]|实控[人方]|控股股东|控制[人方])(是谁|是哪|有谁|为|叫|分别)|由谁控制|被谁控制|"
+              r"[被由]哪(家|个|位)?.{0,4}控制|"
               r"谁(是|在)?(实际)?控制)",), COMPANY,
              cypher="MATCH (x)-[:CONTROLS]->(c:Company {id: $id}) "
                     "RETURN x.name AS 实际控制人, x.id AS 编号"),
@@ -206,7 +207,7 @@ TEMPLATES: tuple[Template, ...] = (
              (r"投资人|投资者|出资人|出资|谁投资了|认购|谁买|买了|购买|持有人",), FUND,
              risk="fund_exposure", id_param="fund_id", flatten=_investors),
     Template("product_investors", "产品投资人",
-             (r"投资人|投资者|出资人|出资|谁投资了|认购|谁买|买了|购买|持有人|投了|投得|投的",),
+             (r"投资人|投资者|出资人|出资|谁投资了|认购|谁买|买了|购买|持有人|投(了|得|的)(?!哪些企业|哪些公司)",),
              ("Product",),
              cypher="MATCH (i)-[r:INVESTS_IN]->(p:Product {id: $id}) "
                     "RETURN i.name AS 投资人, i.id AS 编号, r.amount AS 金额_万元 ORDER BY i.id"),
@@ -332,7 +333,8 @@ TEMPLATES: tuple[Template, ...] = (
                     "RETURN h.name AS 股东, h.id AS 编号, r.ratio AS 持股比例 "
                     "ORDER BY r.ratio DESC"),
     Template("holdings", "对外持股",
-             (r"〈E〉.*(持有|持股|参股|入股|对外投资|投资了|股权)",), ("Company", "Person", "Fund"),
+             (r"〈E〉.*(持有|持股|参股|入股|对外投资|投资了|股权|投了哪些(企业|公司)|投的(企业|公司))",),
+             ("Company", "Person", "Fund"),
              cypher="MATCH (h:Company|Person|Fund {id: $id})-[r:HOLDS_SHARES]->(c) "
                     "RETURN c.name AS 被持股企业, c.id AS 编号, r.ratio AS 持股比例 "
                     "ORDER BY r.ratio DESC"),

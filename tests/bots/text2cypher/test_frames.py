@@ -344,3 +344,21 @@ def test_companions_of_one_class_roles_without_de_and_recent_first(ontology: Ont
     assert products is not None and [c.rel for c in products.companions] == ["ISSUES"]
     loans = _frame(ontology, "利率上限最高的三款贷款产品，是哪家银行的？")
     assert loans is not None and loans.label == "LoanProduct" and loans.limit == 3
+
+
+def test_exclusions_ages_scopes_and_buyers(ontology: Ontology) -> None:
+    products = _frame(ontology, "非贷款类产品里预期收益率最高的3个")
+    assert products is not None and products.label == "Product"
+    assert products.excluded == ["LoanProduct"]
+    assert "NOT n:LoanProduct" in compile_frame(products, ontology).cypher
+    finance = _frame(ontology, "金融业企业（不算银行）注册资本前三")
+    assert finance is not None and finance.label == "Company" and finance.excluded == ["Bank"]
+    oldest = _frame(ontology, "年纪最大的基金经理是谁")
+    assert oldest is not None and (oldest.order_by, oldest.descending) == ("birth_year", False)
+    assert oldest.tally is not None and oldest.tally.rel == "MANAGES" and oldest.limit == 1
+    lps = _frame(ontology, "企业LP里给基金出资最多的前3家")
+    assert lps is not None and lps.label == "Company" and lps.tally is not None
+    assert (lps.tally.function, lps.tally.other) == ("sum", "Fund")
+    bought = _frame(ontology, "买的人最多的3个产品")
+    assert bought is not None and bought.label == "Product" and bought.tally is not None
+    assert (bought.tally.rel, bought.tally.outgoing) == ("INVESTS_IN", False)

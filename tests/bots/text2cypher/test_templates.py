@@ -269,6 +269,8 @@ def test_an_entity_the_question_excludes_is_left_out(demo_graph: GraphStore,
     ("裕丰供应链背后真正的实控人是哪个自然人？顺着控制链往上找", "control_chain"),
     ("瑞丰纺织的直接控制方，还控制着哪些别的公司", "same_controller"),
     ("兴农村镇银行哪款贷款额度最高", "issued_products"),
+    ("华晟电子是被哪家公司控制的", "declared_controller"),
+    ("恒信产业升级基金投了哪些企业", "holdings"),
     ("鑫盛财富往孙立伟个人账户转过几笔钱", "transfers"),
 ])
 def test_wordings_for_accounts_control_chains_and_loans(index: MentionIndex, question: str,

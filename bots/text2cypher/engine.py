@@ -399,6 +399,14 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
                                title_zh=wanted.title_zh,
                                message=f"没有在图谱中找到问题里的{kinds}，请给出全称或常用简称。")
         return result
+    return _answer_by_template(store, guard, match, mentions, question, text, vocabulary)
+
+
+def _answer_by_template(store: GraphStore, guard: CypherGuard, match: TemplateMatch,
+                        mentions: list[Mention], question: str, text: str,
+                        vocabulary: GraphVocabulary) -> GraphResult:
+    """The matched template run for the entity the question names (or each entity it asks
+    about or compares), with the facts asked of the rows' entities, shaped as asked."""
     template = template_named(match.template)
     params = dict(match.params)
     anchor: str | None = None

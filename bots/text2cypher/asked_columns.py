@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from bots.text2cypher.frame_parser import asked_properties, property_words
+from bots.text2cypher.frames import plain_label
 from bots.text2cypher.vocabulary import GraphVocabulary
 from kg.store import GraphStore
 
@@ -51,7 +52,7 @@ def with_asked_columns(store: GraphStore, text: str, columns: list[str],
                   if any(len(v) >= 2 and v in text for v in values)]
         shown = ["birth_year"] if label == "Person" else []
         for name in dict.fromkeys([*asked, *valued, *shown]):
-            title = re.sub(r"（.*?）|\(.*?\)", "", props[name].label_zh)
+            title = plain_label(props[name].label_zh)
             if not any(title in column for column in columns):
                 added.setdefault(name, title)
     by_id = {r["id"]: r for r in found}

@@ -35,6 +35,7 @@ from bots.text2cypher.frames import (
     Tally,
     label_lineage,
     label_properties,
+    plain_label,
 )
 from bots.text2cypher.vocabulary import VALUE_PROPERTIES, GraphVocabulary
 from kg.ontology import Ontology
@@ -58,12 +59,10 @@ SUBCLASSES = {"LoanProduct": "Product", "Bank": "Company"}
 """A class word more specific than its counter: 「哪款贷款产品」 lists loan products."""
 COUNTERS = {"家": "Company", "只": "Fund", "款": "Product", "起": "RiskEvent", "位": "Person",
             "名": "Person"}
-_ASKED_CLASS = re.compile(
-    rf"哪(?:些|个|位|家|只|款|一)({'|'.join(word for word, _ in CLASS_WORDS)})")
-_COUNTED_CLASS = re.compile(
-    rf"(?:\d+|[一二两三四五六七八九十]+)(?:个|家|只|位|名|款|起)"
-    rf"({'|'.join(word for word, _ in CLASS_WORDS)})")
 _CLASS_ALTERNATIVES = "|".join(word for word, _ in CLASS_WORDS)
+_NUMERAL = r"\d+|[一二两三四五六七八九十]+"
+_ASKED_CLASS = re.compile(rf"哪(?:些|个|位|家|只|款|一)({_CLASS_ALTERNATIVES})")
+_COUNTED_CLASS = re.compile(rf"(?:{_NUMERAL})(?:个|家|只|位|名|款|起)({_CLASS_ALTERNATIVES})")
 _EACH_CLASS = re.compile(rf"^(?:各|每)(?:家|个|只|位|类)?({_CLASS_ALTERNATIVES})")
 """「各家银行分别有几款贷款产品」 lists the class right after 各/每 at the start."""
 _CLASS_SCOPE = re.compile(rf"^(?:在)?({_CLASS_ALTERNATIVES})(?:[A-Za-z]+)?(?:里|中|当中|之中)")
@@ -71,7 +70,7 @@ _CLASS_SCOPE = re.compile(rf"^(?:在)?({_CLASS_ALTERNATIVES})(?:[A-Za-z]+)?(?:�
 _CLASS_ASKED = re.compile(rf"({_CLASS_ALTERNATIVES})(?:是|有)哪(?:个|些|家|只|款|位|一个|几)")
 """「…最多的产品是哪个」 lists the class just before 是哪个."""
 _OTHER_END = re.compile(
-    rf"(?:几|\d+|[一二两三四五六七八九十]+)(?:家|个|只|位|名|款|起)(?:及以上|以上)?"
+    rf"(?:几|{_NUMERAL})(?:家|个|只|位|名|款|起)(?:及以上|以上)?"
     rf"({_CLASS_ALTERNATIVES})|(?:买|投)了?({_CLASS_ALTERNATIVES})|给({_CLASS_ALTERNATIVES})(?:出资|投资)")
 """The class counted at a tally's other end: 「几款贷款产品」."""
 _ASKED_COUNTER = re.compile(r"(?:哪|每|多少)([家只位款])")
@@ -171,7 +170,6 @@ _AGE_WORDS = frozenset({"年纪", "年龄"})
 """Words for a birth year that run against it: the oldest (年纪最大) is born earliest."""
 _SORT_DESCENDING = frozenset({"从晚到早", "从大到小", "从高到低", "降序", "倒序", "由高到低",
                               "由大到小", "从多到少", "由多到少", "从近到远", "从新到旧"})
-_NUMERAL = r"\d+|[一二两三四五六七八九十]+"
 _COUNTED = r"(?:家|只|位|名|款|起|笔|个(?!月))"
 LIMIT_WORDS = re.compile(
     rf"前({_NUMERAL})|(?<![同单每])(?!一个人)({_NUMERAL}){_COUNTED}"
@@ -208,21 +206,22 @@ PERSON_ROLES = {"法定代表人": "Person", "法人代表": "Person", "法人":
 _ROLE_AS_CLASS = re.compile(
     r"(?<!公司)(?<!企业)(?<!集团)(?<!银行)(?<!基金)(?<!产品)"
     r"(?:的|女性|男性)(?:私募|基金|个人|企业)?"
-    r"(?P<role>法定代表人|法人代表|法人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方|高管|"
-    r"基金经理)"
+    rf"(?P<role>{'|'.join(pattern for pattern, _ in ROLE_RELATIONS)})"
     r"(?P<follow>有哪些|有|中|里|一共|共|总共|数量|人数|名单|都有|是哪些|是哪几|是哪|是谁|都是|$)")
+"""A role listed across the register (「女性的实际控制人有哪些」), not one entity's role
+(「某公司的股东有哪些」)."""
 _ROLE_FIRST = re.compile(
     r"(?P<kind>私募|基金|个人|企业)?"
     r"(?P<role>法定代表人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方)"
     r"(?:按|里面?|中|当中|之中)")
 """A role the question starts from (「私募管理人按在管基金总规模排名」)."""
 _LISTS = frozenset({"有哪些", "是哪些", "是哪几", "都有", "名单"})
-"""A role listed across the register (「女性的实际控制人有哪些」), not one entity's role
-(「某公司的股东有哪些」)."""
+"""Words after a role that ask for a list, wherever the role stands in the question."""
 _SHARE_ASKED = re.compile(r"占(?:全部|所有|全市|总数)?.{0,6}?(?:比例|比重|百分之多少|几成)|占比")
+_LACKABLE = "实际控制人|实控人|股东|法定代表人|管理人|投资人"
 _LACKING = re.compile(
-    r"(?:没有|没|无|未)(?:登记|任何)?(?:的)?(?P<a>实际控制人|实控人|股东|法定代表人|管理人|投资人)|"
-    r"(?P<b>实际控制人|实控人|股东|法定代表人|管理人|投资人)(?:都|也)?(?:没有|没|未)(?:登记|有)?")
+    rf"(?:没有|没|无|未)(?:登记|任何)?(?:的)?(?P<a>{_LACKABLE})|"
+    rf"(?P<b>{_LACKABLE})(?:都|也)?(?:没有|没|未)(?:登记|有)?")
 _ROWS_ASKED = re.compile(r"叫什么|都叫|哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
 _SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁|^谁|并列")
 _LISTING = re.compile(r"叫什么|都叫|哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
@@ -243,7 +242,7 @@ def property_words(ontology: Ontology, label: str) -> dict[str, tuple[str, ...]]
     dropped) and the synonyms of :data:`PROPERTY_SYNONYMS`."""
     words: dict[str, tuple[str, ...]] = {}
     for name, prop in label_properties(ontology, label).items():
-        base = re.sub(r"（.*?）|\(.*?\)", "", prop.label_zh)
+        base = plain_label(prop.label_zh)
         found = tuple(dict.fromkeys(w for w in (*PROPERTY_SYNONYMS.get(name, ()), base) if w))
         if name not in ("id", "name", "aliases", "description", "source") and found:
             words[name] = found
@@ -408,7 +407,7 @@ def _other_end_total(text: str, rel: str, outgoing: bool, ontology: Ontology
                 continue
             words = "|".join(map(re.escape, said))
             if re.search(rf"总(?:{words})|(?:{words})的?(?:合计|总额|总和|加总|加起来)", text):
-                return name, re.sub(r"（.*?）|\(.*?\)", "", props[name].label_zh)
+                return name, plain_label(props[name].label_zh)
     return None
 
 

@@ -11,6 +11,7 @@ reach the Cypher text.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -116,6 +117,11 @@ class CompiledFrame(BaseModel):
 
     cypher: str
     params: dict[str, Any]
+
+
+def plain_label(label_zh: str) -> str:
+    """A property's Chinese label without its unit: 「注册资本（万元）」 → 注册资本."""
+    return re.sub(r"（.*?）|\(.*?\)", "", label_zh)
 
 
 def label_properties(ontology: Ontology, label: str) -> dict[str, PropertyDef]:

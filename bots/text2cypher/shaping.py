@@ -50,12 +50,17 @@ class ShapedRows(BaseModel):
     rows: list[list[Any]]
 
 
+def _title(column: str) -> str:
+    """A column's name without its unit: 「金额_万元」 → 金额."""
+    return re.split(r"[_（(]", column)[0]
+
+
 def _amount_column(question: str, columns: list[str], rows: list[list[Any]]) -> int | None:
     """The column to total: a numeric one the question names (「总规模」 → 规模), else 金额."""
     numeric = [i for i in range(len(columns))
                if rows and all(isinstance(r[i], int | float) or r[i] is None for r in rows)]
     for i in numeric:
-        word = re.split(r"[_（(]", columns[i])[0]
+        word = _title(columns[i])
         if len(word) >= 2 and word in question:
             return i
     return next((i for i, c in enumerate(columns) if "金额" in c), None)
@@ -102,7 +107,7 @@ def kept_by_figures(question: str, columns: list[str], rows: list[list[Any]]
         words = _SHARE_COLUMN if figure.kind == "share" else _AMOUNT_COLUMN
         before = question[:figure.at][-10:]
         named = sorted((before.rfind(title), i) for i, c in enumerate(columns)
-                       if len(title := re.split(r"[_（(]", c)[0]) >= 2 and title in before
+                       if len(title := _title(c)) >= 2 and title in before
                        and any(isinstance(r[i], int | float) for r in rows))
         column = named[-1][1] if named else None
         if column is None:
@@ -146,7 +151,7 @@ def ranked_rows(question: str, columns: list[str], rows: list[list[Any]]
     """The rows ordered by the figure a ranking question names and cut to its count
     (「持股比例最高的前三位股东」), with any tied at the cut, or all of them sorted when it
     asks for an order (「按最高额度从大到小排」); None when the question ranks nothing."""
-    titles = [re.split(r"[_（(]", c)[0] for c in columns]
+    titles = [_title(c) for c in columns]
     wording = next((m for m in _RANKING.finditer(question)
                     if not any(len(t) > 2 and question.startswith(t, m.start()) for t in titles)),
                    None)
@@ -158,7 +163,7 @@ def ranked_rows(question: str, columns: list[str], rows: list[list[Any]]
                       for r in rows)]
     if not numeric:
         return None
-    named = [i for i in numeric if re.split(r"[_（(]", columns[i])[0][-2:] in question]
+    named = [i for i in numeric if titles[i][-2:] in question]
     column = (named or numeric)[0]
     if wording is None:
         assert sort is not None

@@ -172,7 +172,8 @@ _SORT_DESCENDING = frozenset({"从晚到早", "从大到小", "从高到低", "�
                               "由大到小", "从多到少", "由多到少", "从近到远", "从新到旧"})
 _COUNTED = r"(?:家|只|位|名|款|起|笔|个(?!月))"
 LIMIT_WORDS = re.compile(
-    rf"前({_NUMERAL})|(?<![同单每])(?!一个人)({_NUMERAL}){_COUNTED}"
+    rf"前({_NUMERAL})|(?<![同单每])(?<!超过|多于|大于|至少|不止)(?<!不少于)(?!一个人)"
+    rf"({_NUMERAL}){_COUNTED}"
     rf"(?!及?以上|以下|[一-龥]{{0,4}}都没)")
 """How many a question asks for: 「前5」, 「三家」 (group 1 or 2)."""
 _AT_LEAST = re.compile(rf"(?P<n1>{_NUMERAL}){_COUNTED}(?:及)?以上|"
@@ -230,7 +231,10 @@ _GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县|区
                     r"(?P<t>各类|每类|各种|每种|不同类型)|"
                     r"(?:最高|最低|最多|最少|最大|最小)的(?:\d+|[一二两三四五六七八九十])?个?"
                     r"(?P<r>行业|区县|街道|类型|状态)|"
+                    r"(?:最高|最低|最多|最少|最大|最小)的?是?哪(?:个|些|一个)"
+                    r"(?P<w>行业|区县|街道|类型|状态)|"
                     r"(?P<g>街道|区县)(?:是哪|有哪|分别|各)|"
+                    r"哪(?:个|些|几个)(?P<u>[一-龥]{1,4}?)(?:下面?|里|上)(?:注册|登记|有)|"
                     r"按(?:照)?(?P<a>[一-龥]{1,8}?)(?:统计|分布|分组|汇总|划分|分类|来看|看|分)|"
                     r"每(?:个|一个|一)?(?P<e>[一-龥]{1,5}?)(?:各|分别)?(?:有|的)|"
                     r"哪(?:个|些|一个|类|种)(?P<d>[一-龥]{1,5}?)的?(?:企业|公司|基金|产品|事件)?"
@@ -339,6 +343,18 @@ def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]]) -> str |
     return _named_property(said, label, words)
 
 
+def _group_floor(text: str) -> int | None:
+    """The count a group must exceed to be listed: 「超过5家公司的地址」 (> 5), 「5家及以上」
+    (> 4)."""
+    counted = _AT_LEAST.search(text)
+    if counted is None:
+        return None
+    said = (counted.group("n1") or counted.group("n2") or counted.group("n3")
+            or counted.group("n4"))
+    strictly = bool(counted.group("over") or counted.group("over2"))
+    return chinese_number(said) - (0 if strictly else 1)
+
+
 def _shared_value(text: str, words: dict[str, tuple[str, ...]]) -> str | None:
     """The property whose values the question asks to find shared (「登记在同一个地址」,
     「联系电话跟别的企业是重复的」, 「重名的人」)."""
@@ -356,7 +372,7 @@ def _named_property(said: str, label: str, words: dict[str, tuple[str, ...]]) ->
     """The text property the words name, by the longest word (「风险事件类型」 names 类型,
     not the 风险 of 严重程度)."""
     best: tuple[int, str] | None = None
-    for prop in VALUE_PROPERTIES.get(label, ()):
+    for prop in (*VALUE_PROPERTIES.get(label, ()), *_SHAREABLE):
         for word in words.get(prop, ()):
             if word in said and (best is None or len(word) > best[0]):
                 best = (len(word), prop)
@@ -626,6 +642,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                   + address_conditions(main, label, ontology))
     shared = _shared_value(main, words)
     group_by = shared or _group_by(main, label, words)
+    floor = _group_floor(main) if group_by and not shared else None
     order_by, descending = _order(main, words, ontology, label)
     ranked = order_by is not None
     if order_by is None and (sort := _sorted_by(main, words, ontology, label)):
@@ -655,7 +672,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                      excluded=excluded,
                      shown=asked_properties(main + tail, label, ontology, words),
                      district_id=district_id, tally=tally,
-                     group_by=group_by, shared_only=shared is not None,
+                     group_by=group_by, shared_only=shared is not None, group_floor=floor,
                      share=bool(conditions) and _SHARE_ASKED.search(main) is not None,
                      count_only=count_only, order_by=order_by,
                      descending=descending, limit=limit or None,

@@ -101,6 +101,8 @@ class ListFrame(BaseModel):
     tally: Tally | None = None
     group_by: str | None = None
     shared_only: bool = Field(default=False, description="only values several entities share")
+    group_floor: int | None = Field(default=None, ge=0, description="keep only the groups "
+                                    "counting more than this (「超过5家公司的地址」)")
     share: bool = Field(default=False, description="the share of the label's entities that "
                         "meet the conditions, instead of the entities")
     count_only: bool = False
@@ -300,8 +302,9 @@ def _top_with_ties(frame: ListFrame, carried: str, order: str) -> str:
 def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
                props: dict[str, Any]) -> CompiledFrame:
     """Counts per value of the grouped property (only values several entities share, with
-    their names, when the frame asks for those), or per district or street, of the entities
-    holding the frame's relationship when it has one (「各区发生过风险事件的企业」)."""
+    their names, when the frame asks for those; only those counting more than its floor), or
+    per district or street, of the entities holding the frame's relationship when it has one
+    (「各区发生过风险事件的企业」)."""
     if frame.tally is not None and frame.tally.at_least is not None:
         params["at_least"] = frame.tally.at_least
         other = f":{frame.tally.other}" if frame.tally.other else ""
@@ -331,11 +334,13 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
             params=params)
     assert frame.group_by is not None
     column = _column(props[frame.group_by].label_zh)
-    if frame.shared_only:
+    if frame.shared_only or frame.group_floor is not None:
+        params["floor"] = frame.group_floor if frame.group_floor is not None else 1
+        names = ", names AS 名单" if frame.shared_only else ""
         return CompiledFrame(
             cypher=f"{head} WITH n.{frame.group_by} AS value, collect(n.name) AS names "
-                   f"WHERE value IS NOT NULL AND size(names) > 1 "
-                   f"RETURN value AS {column}, size(names) AS 数量, names AS 名单 "
+                   f"WHERE value IS NOT NULL AND size(names) > $floor "
+                   f"RETURN value AS {column}, size(names) AS 数量{names} "
                    f"ORDER BY {order}, {column}{limit}",
             params=params)
     return CompiledFrame(

@@ -16,7 +16,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from bots.text2cypher.frame_conditions import chinese_number, compared_numbers
+from bots.text2cypher.frame_conditions import (
+    chinese_number,
+    compared_numbers,
+    period_conditions,
+)
 from bots.text2cypher.frame_parser import ASCENDING, LIMIT_WORDS, SUPERLATIVE
 from bots.text2cypher.frames import CompiledFrame, Condition
 from kg.ontology import Ontology
@@ -35,22 +39,24 @@ class EdgeKind(BaseModel):
                                 "holds the related node (accounts, for transfers)")
     shown: tuple[tuple[str, str], ...] = Field(
         default=(), description="more properties of the relationship shown, with their titles")
+    dated: str | None = Field(default=None, description="the relationship's time property, "
+                              "which a period in the question bounds (「2025年3月份」)")
 
 
 EDGE_KINDS: tuple[EdgeKind, ...] = (
     EdgeKind(rel="GUARANTEES", pattern="担保", measure="amount",
-             measure_words=("担保金额", "单笔金额", "金额", "额度"),
+             measure_words=("担保金额", "单笔金额", "金额", "额度", "单笔"),
              columns=("担保人", "被担保人", "金额_万元")),
     EdgeKind(rel="HOLDS_SHARES", pattern="持股|股权|控股", measure="ratio",
              measure_words=("持股比例", "股权比例", "比例", "持股"),
              columns=("股东", "被持股企业", "持股比例")),
     EdgeKind(rel="INVESTS_IN", pattern="投资|认购|出资|买入|购买", measure="amount",
-             measure_words=("投资金额", "认购金额", "出资金额", "单笔金额", "金额"),
+             measure_words=("投资金额", "认购金额", "出资金额", "单笔金额", "金额", "单笔"),
              columns=("投资人", "投资标的", "金额_万元")),
     EdgeKind(rel="TRANSFERS", pattern="转账|转给|转了|转入|转出|转超过|打款|汇款|流水|转款",
-             measure="amount", measure_words=("转账金额", "单笔金额", "金额", "单笔转", "转"),
+             measure="amount", measure_words=("转账金额", "单笔金额", "金额", "单笔转", "单笔", "转"),
              columns=("付款方", "收款方", "金额_万元"), through="HOLDS_ACCOUNT",
-             shown=(("time", "时间"),)),
+             shown=(("time", "时间"), ("tx_id", "流水号")), dated="time"),
 )
 _ONE_BY_ONE = re.compile(
     r"单笔|每笔|哪(?:几)?笔|(?:\d+|[一二两三四五六七八九十]+)笔|"
@@ -100,6 +106,7 @@ def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
         end = None
     props = {kind.measure: ontology.rel_properties(kind.rel)[kind.measure]}
     conditions = compared_numbers(text, props, {kind.measure: kind.measure_words})
+    conditions += period_conditions(text, kind.dated) if kind.dated else []
     ranked = SUPERLATIVE.search(text)
     descending = None if ranked is None else (ranked.group(1) or "") not in ASCENDING
     counted = LIMIT_WORDS.search(text)
@@ -130,7 +137,8 @@ def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
     clauses = []
     for i, condition in enumerate(frame.conditions):
         params[f"v{i}"] = condition.value
-        clauses.append(f"r.{condition.prop} {condition.op} $v{i}")
+        clauses.append(f"date(r.{condition.prop}) {condition.op} date($v{i})"
+                       if condition.is_date else f"r.{condition.prop} {condition.op} $v{i}")
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     order = "a.id, b.id"
     if frame.descending is not None:

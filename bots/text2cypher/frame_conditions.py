@@ -274,7 +274,12 @@ def date_conditions(text: str, label: str, ontology: Ontology,
     named = [n for n in dated if any(w in text for w in words.get(n, ()))]
     if not (named or dated):
         return []
-    prop = (named or dated)[0]
+    return period_conditions(text, (named or dated)[0])
+
+
+def period_conditions(text: str, prop: str) -> list[Condition]:
+    """The date range a question sets (「2025年3月份」, 「2025年以来」, 「近两年」) as
+    conditions on the date or time property ``prop``."""
     recent = _RECENT.search(text)
     if recent:
         amount = 0.5 if recent.group("n") == "半" else chinese_number(recent.group("n"))

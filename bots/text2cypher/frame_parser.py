@@ -140,6 +140,9 @@ COMPANION_WORDS: tuple[RelationWord, ...] = (
     RelationWord("谁管", "MANAGES", incoming=True),
     RelationWord("法定代表人|法人", "IS_LEGAL_REP", incoming=True),
     RelationWord("实际控制人|实控人", "CONTROLS", incoming=True),
+    RelationWord("企业股东|公司股东|法人股东|机构股东", "HOLDS_SHARES", incoming=True,
+                 other="Company"),
+    RelationWord("个人股东|自然人股东", "HOLDS_SHARES", incoming=True, other="Person"),
     RelationWord("股东", "HOLDS_SHARES", incoming=True),
     RelationWord("投资人|投资者", "INVESTS_IN", incoming=True),
     RelationWord("发行人|发行机构|发行方|谁发", "ISSUES", incoming=True),
@@ -153,11 +156,12 @@ _COMPANION_TITLES = {"谁发": "发行方", "谁管": "管理人"}
 _SUM_WORDS = re.compile(
     r"总额|金额|总金额|合计|多少钱|资金|总计|累计|投资额|出资额|出资最多|出资最少")
 _COMPANION_SPLIT = re.compile(
-    r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内|以后|以前|之后|之前)|和它们的|并列出|并给出|同时列出|附上|"
+    r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内|以后|以前|之后|之前)|(?:和|它们|他们|这些(?:企业|公司))+的(?<!和的)|"
+    r"并列出|并给出|同时列出|附上|"
     r"连同|连带|带上|附带|(?=谁(?:管|发|控制))|"
     r"(?=(?:分别|各自)?是哪(?:家|个)(?:银行|公司|机构|管理人)的?$)|"
     r"(?<=有哪些)(?=(?:分别|各自)?(?:是|由|归|属于)?(?:谁|哪))|(?=(?:各|分别)(?:是|属于|归)哪)|"
-    r"(?=(?:管理人|发行人|发行方|法定代表人|实控人|实际控制人)(?:分别)?(?:是谁|是哪家))")
+    r"(?=(?:管理人|发行人|发行方|法定代表人|实控人|实际控制人)(?:分别|都|各)?(?:是谁|是哪家))")
 SUPERLATIVE = re.compile(
     r"最(高|大|多|新|晚|近|低|小|少|早)|排名|排行|前\d|前[一二两三四五六七八九十]")
 ASCENDING = frozenset("低小少早")
@@ -191,7 +195,8 @@ _HAVING = re.compile(
     r"有(?P<w>[一-龥]{1,6}?)(?:记录|关系|行为|经历)?的(?:企业|公司|人|自然人|基金|产品)|"
     r"(?:企业|公司|人|基金|产品)(?:发生过|有过|出过|涉及过?|卷入过?)(?P<x>[一-龥]{2,6})|"
     r"(?:担任|当过?|做过?)(?:企业|公司)?的?(?P<y>法定代表人|法人|高管|董事|监事|股东|实际控制人)|"
-    r"(?:发生过|有过|出过|涉及过?|卷入过?)(?P<z>[一-龥]{2,6}?)的(?:企业|公司|人|基金|产品)")
+    r"(?:发生过|有过|出过|涉及过?|卷入过?)(?P<z>[一-龥]{2,6}?)的(?:企业|公司|人|基金|产品)|"
+    r"(?P<v>风险事件)(?:所)?(?:涉及|牵涉|牵连)到?的(?:企业|公司|人|自然人)")
 _OTHER_END_ASKED = re.compile(
     r"(?:分别|各自)?(?:是|在)?哪(?:家|些|个|几家)(?:公司|企业)|什么公司")
 """After 「担任法定代表人的有哪些人」: the question also asks which company each is tied to
@@ -428,6 +433,8 @@ def _other_end_total(text: str, rel: str, outgoing: bool, ontology: Ontology
 
 
 def _companions(tail: str, label: str, ontology: Ontology) -> list[Companion]:
+    """The related entities the tail asks to show beside each listed one, a wording once
+    (「企业股东」 is not also 「股东」)."""
     found = []
     for word in COMPANION_WORDS:
         match = re.search(word.pattern, tail)
@@ -438,6 +445,7 @@ def _companions(tail: str, label: str, ontology: Ontology) -> list[Companion]:
             said = match.group(0)
             found.append(Companion(rel=word.rel, outgoing=outgoing, other=word.other,
                                    column=_COMPANION_TITLES.get(said, said)))
+            tail = tail[:match.start()] + "□" * len(said) + tail[match.end():]
     return found[:2]
 
 
@@ -648,6 +656,9 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     if order_by is None and (sort := _sorted_by(main, words, ontology, label)):
         order_by, descending = sort
     companions = _companions(tail, label, ontology)
+    if companions and _LISTING.search(tail) and not _LISTING.search(main):
+        # 「涉及风险事件的企业，它们的企业股东有哪些」 lists the shareholders: rows need one
+        companions[0] = companions[0].model_copy(update={"required": True})
     companions += [c for c in DEFAULT_COMPANIONS.get(label, ())
                    if not any(c.rel == have.rel for have in companions)]
     tally, order_by = _relationship_tally(main, tail, label, ontology, group_by, order_by,
@@ -665,7 +676,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     if group_by and aggregates and order_by in (None, "tally") and bare:
         order_by, descending = aggregates[0].prop, bare.group(0) in _SORT_DESCENDING
     if not (conditions or related or lacking or district_id or group_by or order_by or count_only
-            or _LISTING.search(main)):
+            or _LISTING.search(main + tail)):
         return None
     excluded = [x for x in _excluded(main) if x != label]
     return ListFrame(label=label, conditions=conditions, related=related, lacking=lacking,

@@ -84,6 +84,8 @@ class Companion(BaseModel):
     outgoing: bool
     column: str
     other: str | None = Field(default=None, description="the class of the related entities")
+    required: bool = Field(default=False, description="list only the entities that have one "
+                           "(the question asks for the related ones)")
 
 
 class ListFrame(BaseModel):
@@ -250,7 +252,8 @@ def _listing(frame: ListFrame, head: str, params: dict[str, Any],
         columns.append(f"tally AS {_column(frame.tally.column)}")
     for i, companion in enumerate(frame.companions):
         other = f":{companion.other}" if companion.other else ""
-        parts.append(f"OPTIONAL MATCH (n){_arrow(companion.rel, companion.outgoing)}(j{i}{other})")
+        parts.append(f"{'' if companion.required else 'OPTIONAL '}MATCH "
+                     f"(n){_arrow(companion.rel, companion.outgoing)}(j{i}{other})")
         columns.append(f"j{i}.name AS {_column(companion.column)}")
     parts.append(f"RETURN {', '.join(columns)} ORDER BY {order or 'n.id'}")
     return CompiledFrame(cypher=" ".join(parts), params=params)

@@ -84,6 +84,11 @@ class EntityResolver:
                 self._names[_NOISE.sub("", form)].add(record.id)
             if record.label != "Person":
                 self._keys[company_key(record.name)].add(record.id)
+                # an alias's key too (「国资运营公司」 → 国资运营), unless it is a bare trade
+                # name (「恒信集团」 → 恒信), which several companies share
+                for alias in record.aliases:
+                    if len(key := company_key(alias)) > MIN_KEY:
+                        self._keys[key].add(record.id)
 
     def resolve(self, mention: str, kind: MentionKind, context: str = "") -> Resolution:
         """The entity of ``kind`` that ``mention`` (in sentence ``context``) names."""

@@ -42,7 +42,7 @@ class ShortNames:
         """Index ``records`` (persons are never resolved from a shortened form)."""
         self.resolver = EntityResolver(records)
         forms = [form for r in records if r.label != "Person"
-                 for form in (r.name, *r.aliases, company_key(r.name))]
+                 for name in (r.name, *r.aliases) for form in (name, company_key(name))]
         self.heads = {form[:2] for form in forms if len(form) >= 2}
         self.firsts = {form[:1] for form in forms if form}
 

@@ -153,7 +153,8 @@ def ranked_rows(question: str, columns: list[str], rows: list[list[Any]]
     asks for an order (「按最高额度从大到小排」); None when the question ranks nothing."""
     titles = [_title(c) for c in columns]
     wording = next((m for m in _RANKING.finditer(question)
-                    if not any(len(t) > 2 and question.startswith(t, m.start()) for t in titles)),
+                    if not any(len(t) > 2 and question.startswith(t, m.start()) for t in titles)
+                    and question[m.end():m.end() + 1] not in ("能", "可")),  # 最高能贷多少
                    None)
     sort = _SORTED.search(question)
     if (wording is None and sort is None) or not rows:

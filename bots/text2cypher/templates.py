@@ -171,15 +171,33 @@ TEMPLATES: tuple[Template, ...] = (
              (r"控制链|控制关系.{0,4}(往上|向上)|(往上|向上).{0,6}控制",), COMPANY,
              cypher="MATCH (p:Person)-[:CONTROLS*1..6]->(c:Company {id: $id}) "
                     "RETURN DISTINCT p.name AS 实际控制人, p.id AS 编号"),
+    Template("majority_shareholders", "控股股东（持股过半）",
+             (r"控股股东|持股过半|持股超过(一半|半数|50%)|绝对控股",), COMPANY,
+             cypher="MATCH (h)-[r:HOLDS_SHARES]->(c:Company {id: $id}) WHERE r.ratio > 0.5 "
+                    "RETURN h.name AS 控股股东, h.id AS 编号, r.ratio AS 持股比例 "
+                    "ORDER BY r.ratio DESC"),
     Template("declared_controller", "登记的实际控制人",
              (r"^(?!.*(最终|背后|穿透|说了算|幕后))"
-              r".*((实际控制[人方]|实控[人方]|控股股东|控制[人方])(是谁|是哪|有谁|为|叫|分别)|由谁控制|被谁控制|"
+              r".*((实际控制[人方]|实控[人方]|控制[人方])(是谁|是哪|有谁|为|叫|分别)|由谁控制|被谁控制|"
               r"[被由]哪(家|个|位)?.{0,4}控制|"
               r"谁(是|在)?(实际)?控制)",), COMPANY,
              cypher="MATCH (x)-[:CONTROLS]->(c:Company {id: $id}) "
                     "RETURN x.name AS 实际控制人, x.id AS 编号"),
+    Template("upstream_shareholders", "向上穿透股东",
+             (r"^(?!.*(最终|最顶|到底|顶层|最上)).*(〈E〉.*((往上|向上)穿透|穿透.{0,6}(往上|向上)|"
+              r"(直接(和|或|及|加)间接|间接|穿透|上游|层层).{0,6}股东)|"
+              r"(往上|向上)穿透.{0,4}〈E〉)",),
+             COMPANY,
+             cypher="MATCH path = (h)-[:HOLDS_SHARES*1..6]->(c:Company {id: $id}) "
+                    "WHERE ($kind IS NULL OR $kind IN labels(h)) "
+                    "AND all(i IN range(0, size(nodes(path)) - 2) "
+                    "WHERE NOT nodes(path)[i] IN nodes(path)[i + 1..]) "
+                    "WITH h, sum(reduce(x = 1.0, r IN relationships(path) | x * r.ratio)) AS ratio "
+                    "RETURN h.name AS 股东, h.id AS 编号, ratio AS 穿透持股比例 "
+                    "ORDER BY 穿透持股比例 DESC, 编号"),
     Template("penetrated_holdings", "向下穿透持股",
              (r"〈E〉.*(往下穿透|向下穿透|直接或间接|直接和间接|直接加间接|间接持股|间接持有|"
+              r"持股链|合计持有|一共持有|总共持有|"
               r"穿透后.{0,4}持股.{0,10}企业|穿透(下来|持有|后持有)|(往下|向下).{0,6}穿)|"
               r"穿透.{0,4}〈E〉.{0,10}(往下|向下)",),
              HOLDER,

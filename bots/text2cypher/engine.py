@@ -383,10 +383,11 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
         return GraphResult(question=question, status="not_found", source="frame",
                            title_zh=_frame_title(frame),
                            message=f"没有在图谱中找到「{place}」，请给出区县的全称或常用简称。")
-    if _strong(frame):
+    match: TemplateMatch | None = match_template(question, mentions, vocabulary.titles)
+    if _strong(frame) and not (match and template_named(match.template).entity_optional):
+        # a register-wide risk query (互保圈, 循环持股) is not a list of its words' entities
         assert frame is not None
         return _run_frame(guard, frame, question)
-    match: TemplateMatch | None = match_template(question, mentions, vocabulary.titles)
     if match is None:
         wanted = _intent_needing_entity(text)
         if frame is not None and wanted is None:

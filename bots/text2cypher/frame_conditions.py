@@ -81,7 +81,7 @@ def related_conditions(text: str, label: str, ontology: Ontology,
     ones (「被列为失信被执行人的企业」: a RiskEvent of that kind INVOLVES the company)."""
     found = []
     lineage = label_lineage(ontology, label)
-    for other, props in VALUE_PROPERTIES.items():
+    for other in VALUE_PROPERTIES:
         if other in lineage or (label == PARTY and other in ("Company", "Person")):
             continue
         links = [(r.name, bool(lineage & set(r.domain))) for r in ontology.relationships.values()
@@ -89,12 +89,25 @@ def related_conditions(text: str, label: str, ontology: Ontology,
                  or (lineage & set(r.range) and other in r.domain)]
         if len(links) != 1:
             continue
-        for prop in props:
-            named = [v for v in vocabulary.values.get(other, {}).get(prop, [])
-                     if len(v) >= 3 and v in text]
-            if named:
-                found.append(RelatedCondition(rel=links[0][0], outgoing=links[0][1], other=other,
-                                              prop=prop, value=named[0]))
+        found += [RelatedCondition(rel=links[0][0], outgoing=links[0][1], other=other,
+                                   prop=prop, value=value)
+                  for prop, value in other_values(text, other, ontology, vocabulary)]
+    return found
+
+
+def other_values(text: str, other: str, ontology: Ontology, vocabulary: GraphVocabulary
+                 ) -> list[tuple[str, str]]:
+    """``(property, value)`` of the values of class ``other`` the question names, the first
+    per property: three characters or more anywhere, two only beside the class's word
+    (「账户被冻结」, 「久悬账户」)."""
+    word = re.escape(ontology.classes[other].label_zh)
+    found = []
+    for prop in VALUE_PROPERTIES.get(other, ()):
+        named = [v for v in vocabulary.values.get(other, {}).get(prop, [])
+                 if (len(v) >= 3 and v in text) or (
+                     len(v) == 2 and word and re.search(rf"{v}.?{word}|{word}.{{0,2}}{v}", text))]
+        if named:
+            found.append((prop, named[0]))
     return found
 
 

@@ -22,6 +22,7 @@ from bots.text2cypher.frame_conditions import (
     chinese_number,
     date_conditions,
     numeric_conditions,
+    other_values,
     related_conditions,
     value_conditions,
 )
@@ -159,7 +160,7 @@ _COMPANION_SPLIT = re.compile(
     r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内|以后|以前|之后|之前)|(?:和|它们|他们|这些(?:企业|公司))+的(?<!和的)|"
     r"并列出|并给出|同时列出|附上|"
     r"连同|连带|带上|附带|(?=谁(?:管|发|控制))|"
-    r"(?=(?:分别|各自)?是哪(?:家|个)(?:银行|公司|机构|管理人)的?$)|"
+    r"(?<!的)(?=(?:分别|各自)?是哪(?:家|个)(?:银行|公司|机构|管理人)的?$)|"
     r"(?<=有哪些)(?=(?:分别|各自)?(?:是|由|归|属于)?(?:谁|哪))|(?=(?:各|分别)(?:是|属于|归)哪)|"
     r"(?=(?:管理人|发行人|发行方|法定代表人|实控人|实际控制人)(?:分别|都|各)?(?:是谁|是哪家))")
 SUPERLATIVE = re.compile(
@@ -514,15 +515,22 @@ def _stands_alone(word: str, text: str, every: list[str]) -> bool:
     return word in re.sub("|".join(map(re.escape, longer)), "□", text) if longer else word in text
 
 
-def _other_end(main: str, tally: Tally, ontology: Ontology) -> Tally:
+def _other_end(main: str, tally: Tally, ontology: Ontology, vocabulary: GraphVocabulary
+               ) -> Tally:
     """The tally counting only the class the question names at the other end (「几款贷款
-    产品」), when that class can stand there."""
+    产品」), when that class can stand there, or only the other ends of a value it names
+    (「久悬账户最多的银行」)."""
+    rel = ontology.relationships[tally.rel]
+    ends = rel.range if tally.outgoing else rel.domain
+    valued = [(end, found) for end in ends if (found := other_values(main, end, ontology,
+                                                                        vocabulary))]
+    if len(valued) == 1:
+        end, found = valued[0]
+        tally = tally.model_copy(update={"other": end, "other_values": dict(found)})
     counted = _OTHER_END.search(main)
     if counted is None:
         return tally
     other = dict(CLASS_WORDS)[counted.group(1) or counted.group(2) or counted.group(3)]
-    rel = ontology.relationships[tally.rel]
-    ends = rel.range if tally.outgoing else rel.domain
     if other in (PARTY,) or not set(ontology.ancestors(other)) & set(ends):
         return tally
     return tally.model_copy(update={"other": other})
@@ -604,8 +612,8 @@ def _having(main: str, label: str, ontology: Ontology) -> tuple[Tally, int] | No
 
 
 def _relationship_tally(main: str, tail: str, label: str, ontology: Ontology,
-                        group_by: str | None, order_by: str | None, companions: list[Companion]
-                        ) -> tuple[Tally | None, str | None]:
+                        vocabulary: GraphVocabulary, group_by: str | None, order_by: str | None,
+                        companions: list[Companion]) -> tuple[Tally | None, str | None]:
     """The count or sum over a relationship the question ranks, floors or requires, and the
     order it then implies; ``companions`` gains the other end when the question asks for it
     (「分别是哪家公司」)."""
@@ -618,7 +626,7 @@ def _relationship_tally(main: str, tail: str, label: str, ontology: Ontology,
         tally = _tally(main, label, ontology)
         if tally is None:
             return _role_tally(main, label, ontology), None
-        tally = _other_end(main, _tally_threshold(main, tally), ontology)
+        tally = _other_end(main, _tally_threshold(main, tally), ontology, vocabulary)
         return tally, order_by or "tally"
     held = _having(main, label, ontology)
     if held is not None:
@@ -661,7 +669,8 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
         companions[0] = companions[0].model_copy(update={"required": True})
     companions += [c for c in DEFAULT_COMPANIONS.get(label, ())
                    if not any(c.rel == have.rel for have in companions)]
-    tally, order_by = _relationship_tally(main, tail, label, ontology, group_by, order_by,
+    tally, order_by = _relationship_tally(main, tail, label, ontology, vocabulary, group_by,
+                                          order_by,
                                           companions)
     limit_match = LIMIT_WORDS.search(main)
     limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None

@@ -68,6 +68,8 @@ class Tally(BaseModel):
     other: str | None = Field(default=None, description="the label counted at the other end")
     other_prop: str | None = Field(default=None, description="the other end's property summed")
     strictly: bool = Field(default=False, description="keep rows whose tally > at_least")
+    other_values: dict[str, str] = Field(default_factory=dict, description="values the other "
+                                         "end must have (「久悬账户」: status 久悬)")
 
 
 class Aggregate(BaseModel):
@@ -152,6 +154,11 @@ def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, Prope
     unknown = [p for p in used if p not in props]
     unknown += [f"{r.other}.{r.prop}" for r in frame.related
                 if r.prop not in ontology.node_properties(r.other)]
+    if frame.tally and frame.tally.other_values:
+        if frame.tally.other is None:
+            raise ValueError("values at the other end of a tally need its class")
+        unknown += [f"{frame.tally.other}.{p}" for p in frame.tally.other_values
+                    if p not in ontology.node_properties(frame.tally.other)]
     if unknown:
         raise ValueError(f"{frame.label} has no properties {unknown}")
     rels = [r.rel for r in frame.related] + [c.rel for c in frame.companions]
@@ -278,7 +285,12 @@ def _tallied(tally: Tally, params: dict[str, Any]) -> list[str]:
         measure = (f"sum(coalesce(t.{tally.other_prop}, 0))" if tally.other_prop
                    else f"sum(coalesce(r.{tally.prop}, 0))")
     other = f":{tally.other}" if tally.other else ""
-    clauses = [f"MATCH (n){_arrow(tally.rel, tally.outgoing, 'r')}(t{other}) "
+    where = []
+    for i, (prop, value) in enumerate(sorted(tally.other_values.items())):
+        params[f"tv{i}"] = value
+        where.append(f"t.{prop} = $tv{i}")
+    clauses = [f"MATCH (n){_arrow(tally.rel, tally.outgoing, 'r')}(t{other})"
+               f"{' WHERE ' + ' AND '.join(where) if where else ''} "
                f"WITH n, {measure} AS tally"]
     if tally.at_least is not None:
         params["at_least"] = tally.at_least

@@ -149,7 +149,8 @@ TEMPLATES: tuple[Template, ...] = (
                  "MATCH (x)-[:CONTROLS]->(c) MATCH (x)-[:CONTROLS]->(o:Company) WHERE o <> c",
                  "collect(DISTINCT x.name) AS 实际控制人"),
     # -- named risk queries ---------------------------------------------------------------
-    Template("guarantee_circles", "互保圈", (r"互保|联保|担保圈|循环担保|担保闭环|相互担保",),
+    Template("guarantee_circles", "互保圈",
+             (r"互保|联保|担保圈|循环担保|担保闭环|相互担保|互相担保|担保.{0,6}闭环",),
              COMPANY, entity_optional=True, risk="guarantee_circles", id_param="company_id",
              flatten=_circles),
     Template("circular_shareholding", "循环持股",

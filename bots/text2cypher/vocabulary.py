@@ -23,6 +23,7 @@ VALUE_PROPERTIES: dict[str, tuple[str, ...]] = {
     "LoanProduct": ("status", "kind"),
     "RiskEvent": ("severity", "kind"),
     "Person": ("gender",),
+    "Account": ("status", "kind"),
 }
 """The text properties whose values a question may name as a condition (「制造业」, 「清盘」)."""
 MAX_VALUES = 300

@@ -110,7 +110,7 @@ def kept_by_figures(question: str, columns: list[str], rows: list[list[Any]]
         named = sorted((before.rfind(title), i) for i, c in enumerate(columns)
                        if len(title := _title(c)) >= 2 and title in before
                        and any(isinstance(r[i], int | float) for r in rows))
-        column = named[-1][1] if named else None
+        column = named[-1][1] if named else _closest_column(before, columns, rows)
         if column is None:
             column = next((i for i, c in enumerate(columns) if words.search(c)), None)
         if column is None:
@@ -119,6 +119,15 @@ def kept_by_figures(question: str, columns: list[str], rows: list[list[Any]]
         kept = [r for r in kept if isinstance(r[column], int | float)
                 and compare(float(r[column]), figure.value)]
     return kept
+
+
+def _closest_column(said: str, columns: list[str], rows: list[list[Any]]) -> int | None:
+    """The numeric column whose title shares most characters (two at least) with what the
+    question says before a figure: 「利率下限低于3.3%」 is about 「最低年利率」."""
+    scored = [(len(set(_title(c)) & set(said)), i) for i, c in enumerate(columns)
+              if any(isinstance(r[i], int | float) and not isinstance(r[i], bool) for r in rows)]
+    best = max(scored, default=(0, -1))
+    return best[1] if best[0] >= 2 else None
 
 
 def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> ShapedRows | None:

@@ -19,7 +19,8 @@ from pydantic import BaseModel
 from kg.mentions import Mention
 
 PLACEHOLDER = "〈E〉"
-_PUNCT = re.compile(r"[\s，,。.？?！!、；;：:“”\"'‘’「」《》…~～]+")
+_PUNCT = re.compile(r"(?:[\s，,。？?！!、；;：:“”\"'‘’「」《》…~～]|\.(?!\d))+")
+"""Blanks and punctuation; a full stop stays before a digit (「3.3%」)."""
 _HOPS = re.compile(r"([1-5一二两三四五])\s*(?:跳|层|级|度)")
 _HOP_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _SHARE = re.compile(r"(\d+(?:\.\d+)?)[%％](?:以上|及以上)?|超过(\d+(?:\.\d+)?)[%％]")

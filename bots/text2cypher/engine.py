@@ -38,6 +38,7 @@ from bots.text2cypher.shaping import (
     members_asked,
     ranked_rows,
     shape_rows,
+    totals_per_party,
 )
 from bots.text2cypher.templates import (
     TEMPLATES,
@@ -309,7 +310,8 @@ def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, ancho
     members = members_asked(text, rows, anchor)
     if members is not None:
         return result.model_copy(update=members.model_dump())
-    shaped = shape_rows(text, result.columns, rows)
+    shaped = (totals_per_party(text, result.columns, rows, anchor)
+              or shape_rows(text, result.columns, rows))
     if shaped is not None:
         return result.model_copy(update=shaped.model_dump())
     return result.model_copy(update={"rows": rows})

@@ -130,6 +130,31 @@ def _closest_column(said: str, columns: list[str], rows: list[list[Any]]) -> int
     return best[1] if best[0] >= 2 else None
 
 
+_PER_PARTY = re.compile(r"(?:各|分别|每(?:家|个|人|位|一方)).{0,3}?(?:转|收|付|打|汇|给)了?多少")
+"""「各转了多少」: the amounts totalled per counterparty."""
+
+
+def totals_per_party(question: str, columns: list[str], rows: list[list[Any]],
+                     anchor: str | None) -> ShapedRows | None:
+    """The amount of a party-to-party table (payer and payee first) totalled per party on
+    the other side from the anchor, with how many there were, when the question asks how
+    much each gave or got (「收过哪些人转来的钱，各转了多少」); None otherwise."""
+    amount = _amount_column(question, columns, rows)
+    if anchor is None or amount is None or len(columns) < 2 or not _PER_PARTY.search(question):
+        return None
+    if not all(anchor in (r[0], r[1]) for r in rows):
+        return None
+    others = [r[1] if r[0] == anchor else r[0] for r in rows]
+    received = all(r[1] == anchor for r in rows)
+    paid = all(r[0] == anchor for r in rows)
+    title = columns[0] if received else (columns[1] if paid else "对方")
+    totals: dict[str, list[float]] = {}
+    for other, row in zip(others, rows, strict=True):
+        totals.setdefault(str(other), []).append(float(row[amount] or 0))
+    return ShapedRows(columns=[title, f"{_title(columns[amount])}合计", "笔数"],
+                      rows=[[name, round(sum(v), 4), len(v)] for name, v in totals.items()])
+
+
 def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> ShapedRows | None:
     """The total and/or count the (normalised) question asks for instead of the rows; None
     when it asks for the rows."""

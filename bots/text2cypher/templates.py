@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
+from bots.text2cypher.frame_conditions import period_conditions
 from kg.mentions import Mention
 
 PLACEHOLDER = "〈E〉"
@@ -302,10 +304,12 @@ TEMPLATES: tuple[Template, ...] = (
                     "e.occurred_on AS 发生日期, e.occurred_on.year AS 发生年份, "
                     "e.source AS 来源, e.description AS 描述"),
     Template("product_profile", "金融产品信息",
-             (r"状态|期限|收益|规模|发行|类型|情况|利率|额度|能贷|贷多少|客户|条件|门槛|申请",),
+             (r"状态|期限|收益|规模|发行|类型|情况|利率|额度|能贷|贷多少|客户|条件|门槛|申请|"
+              r"哪家(银行|机构|公司|基金)的|谁家的",),
              ("Product",),
-             cypher="MATCH (p:Product {id: $id}) "
-                    "RETURN p.name AS 产品, p.status AS 状态, p.kind AS 类型, "
+             cypher="MATCH (p:Product {id: $id}) OPTIONAL MATCH (i)-[:ISSUES]->(p) "
+                    "WITH p, collect(i.name) AS issuers "
+                    "RETURN p.name AS 产品, issuers[0] AS 发行方, p.status AS 状态, p.kind AS 类型, "
                     "p.expected_return AS 预期年化收益率, p.term_months AS 期限_月, "
                     "p.size AS 规模_万元, p.issued_on AS 发布日期, p.issued_on.year AS 发布年份, "
                     "p.rate_min AS 最低年利率, p.rate_max AS 最高年利率, "
@@ -313,16 +317,20 @@ TEMPLATES: tuple[Template, ...] = (
                     "p.conditions AS 申请条件"),
     Template("transfers", "账户资金往来",
              (r"〈E〉.*(转账|转给|转了|转过|转入|转出|打款|打给|打了|打过|汇款|汇给|流水|资金往来|"
-              r"收了|收到)",),
+              r"收了|收到|收过|转来|汇来|打来|进账|到账|流入|流出|付给|付了|付过)|"
+              r"(转给|打给|汇给|付给|转入|转到)〈E〉|[给向]〈E〉(转|打|汇|付)",),
              ("Company", "Person", "Fund"),
              cypher="MATCH (x:Company|Person|Fund {id: $id})-[:HOLDS_ACCOUNT]->(a:Account)"
                     "-[t:TRANSFERS]-(:Account)<-[:HOLDS_ACCOUNT]-(o) "
                     "WITH x, o, t, startNode(t) = a AS paid "
+                    "WHERE ($paid IS NULL OR paid = $paid) "
+                    "AND ($since IS NULL OR date(t.time) >= date($since)) "
+                    "AND ($until IS NULL OR date(t.time) <= date($until)) "
                     "RETURN CASE WHEN paid THEN x.name ELSE o.name END AS 付款方, "
                     "CASE WHEN paid THEN o.name ELSE x.name END AS 收款方, "
-                    "t.amount AS 金额_万元, t.time AS 时间 ORDER BY 时间"),
+                    "t.amount AS 金额_万元, t.time AS 时间, t.tx_id AS 流水号 ORDER BY 时间"),
     Template("accounts", "银行账户（持有的，银行则含在该行开立的）",
-             (r"开户|开了户|开过户|账户|开在哪",), ("Company", "Person", "Fund"),
+             (r"开户|开了户|开过户|开的户|账户|开在哪",), ("Company", "Person", "Fund"),
              cypher="MATCH (x:Company|Person|Fund {id: $id}) MATCH (a:Account) "
                     "WHERE (x)-[:HOLDS_ACCOUNT]->(a) OR (a)-[:OPENED_AT]->(x) "
                     "OPTIONAL MATCH (a)-[:OPENED_AT]->(b) "
@@ -455,6 +463,34 @@ def _contagion_relations(text: str) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(named)) or None
 
 
+_PAID_TO = re.compile(rf"(转给|打给|汇给|付给|转入|转到){PLACEHOLDER}|[给向]{PLACEHOLDER}(转|打|汇|付)|"
+                      rf"{PLACEHOLDER}.*(收到|收过|收了|转来|汇来|打来|进账|到账|流入|入账|来的钱)")
+_PAID_BY = re.compile(rf"{PLACEHOLDER}.*(转给|打给|汇给|付给|转出|汇出|流出|付出|支付|"
+                      rf"[给向].{{1,12}}(转|打|汇|付))")
+
+
+def _paid_by_named(text: str) -> bool | None:
+    """False when the question asks what the named party received (「收过哪些…转来的钱」,
+    「谁转给了孙立伟」), True when what it paid (「转给了谁」), None for both ways."""
+    paid_to, paid_by = _PAID_TO.search(text), _PAID_BY.search(text)
+    if paid_to and not paid_by:
+        return False
+    if paid_by and not paid_to:
+        return True
+    return None
+
+
+def _period_bound(text: str, op: str) -> str | None:
+    """The first (``>=``) or last (``<=``) day of the period the question names
+    (「2025年3月份」, 「2024年以来」), as ISO text; None when it names no such bound."""
+    for condition in period_conditions(text, "time"):
+        if condition.op == op:
+            return str(condition.value)
+        if condition.op == "<" and op == "<=":
+            return (date.fromisoformat(str(condition.value)) - timedelta(days=1)).isoformat()
+    return None
+
+
 def _lookup_params(cypher: str, text: str, titles: Sequence[str]) -> dict[str, Any]:
     """A value read from the question for each parameter the lookup's Cypher declares."""
     readers: dict[str, Callable[[], Any]] = {
@@ -463,6 +499,9 @@ def _lookup_params(cypher: str, text: str, titles: Sequence[str]) -> dict[str, A
         "threshold": lambda: _share(text),
         "kind": lambda: _party_kind(text),
         "target": lambda: _target_kind(text),
+        "paid": lambda: _paid_by_named(text),
+        "since": lambda: _period_bound(text, ">="),
+        "until": lambda: _period_bound(text, "<="),
     }
     return {name: read() for name, read in readers.items() if f"${name}" in cypher}
 

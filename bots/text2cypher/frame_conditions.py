@@ -95,19 +95,27 @@ def related_conditions(text: str, label: str, ontology: Ontology,
     return found
 
 
+_JOINED = "(?:或者|或是|或|和|及|与|、|还是)"
+
+
 def other_values(text: str, other: str, ontology: Ontology, vocabulary: GraphVocabulary
-                 ) -> list[tuple[str, str]]:
-    """``(property, value)`` of the values of class ``other`` the question names, the first
-    per property: three characters or more anywhere, two only beside the class's word
-    (「账户被冻结」, 「久悬账户」)."""
+                 ) -> list[tuple[str, str | list[str]]]:
+    """``(property, value)`` of the values of class ``other`` the question names (a list
+    when it names several of one property: 「逾期或者涉嫌非法集资的产品」): three characters
+    or more anywhere, two only beside the class's word (「账户被冻结」, 「久悬账户」)."""
     word = re.escape(ontology.classes[other].label_zh)
-    found = []
+    found: list[tuple[str, str | list[str]]] = []
     for prop in VALUE_PROPERTIES.get(other, ()):
-        named = [v for v in vocabulary.values.get(other, {}).get(prop, [])
-                 if (len(v) >= 3 and v in text) or (
-                     len(v) == 2 and word and re.search(rf"{v}.?{word}|{word}.{{0,2}}{v}", text))]
+        values = vocabulary.values.get(other, {}).get(prop, [])
+        named = [v for v in values if (len(v) >= 3 and v in text) or (
+            len(v) == 2 and word and re.search(rf"{v}.?{word}|{word}.{{0,2}}{v}", text))]
+        if named:  # 「逾期或者涉嫌非法集资」: a short value joined to a named one
+            joined = "|".join(map(re.escape, named))
+            named += [v for v in values if len(v) == 2 and v not in named and re.search(
+                rf"{v}{_JOINED}(?:{joined})|(?:{joined}){_JOINED}{v}", text)]
+        named = [v for v in named if not any(v != longer and v in longer for longer in named)]
         if named:
-            found.append((prop, named[0]))
+            found.append((prop, named[0] if len(named) == 1 else sorted(named)))
     return found
 
 

@@ -71,7 +71,7 @@ _CLASS_SCOPE = re.compile(rf"^(?:在)?({_CLASS_ALTERNATIVES})(?:[A-Za-z]+)?(?:�
 _CLASS_ASKED = re.compile(rf"({_CLASS_ALTERNATIVES})(?:是|有)哪(?:个|些|家|只|款|位|一个|几)")
 """「…最多的产品是哪个」 lists the class just before 是哪个."""
 _OTHER_END = re.compile(
-    rf"(?:几|{_NUMERAL})(?:家|个|只|位|名|款|起)(?:及以上|以上)?"
+    rf"(?:几|{_NUMERAL})(?:家|个|只|位|名|款|起)(?:及以上|以上)?(?:不同的?|不一样的)?"
     rf"({_CLASS_ALTERNATIVES})|(?:买|投)了?({_CLASS_ALTERNATIVES})|给({_CLASS_ALTERNATIVES})(?:出资|投资)")
 """The class counted at a tally's other end: 「几款贷款产品」."""
 _ASKED_COUNTER = re.compile(r"(?:哪|每|多少)([家只位款])")
@@ -649,7 +649,8 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
         return None
     words = property_words(ontology, label)
     related = related_conditions(main, label, ontology, vocabulary)
-    taken = " ".join(r.value for r in related)
+    taken = " ".join(v for r in related for v in ([r.value] if isinstance(r.value, str)
+                                                  else r.value))
     conditions = (value_conditions(main, label, vocabulary, words, taken)
                   + birth_conditions(main, label, ontology)
                   + numeric_conditions(main, label, ontology, words)

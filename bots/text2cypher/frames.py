@@ -53,7 +53,7 @@ class RelatedCondition(BaseModel):
     outgoing: bool
     other: str
     prop: str
-    value: str
+    value: str | list[str] = Field(description="the value, or any of a list")
 
 
 class Tally(BaseModel):
@@ -68,8 +68,9 @@ class Tally(BaseModel):
     other: str | None = Field(default=None, description="the label counted at the other end")
     other_prop: str | None = Field(default=None, description="the other end's property summed")
     strictly: bool = Field(default=False, description="keep rows whose tally > at_least")
-    other_values: dict[str, str] = Field(default_factory=dict, description="values the other "
-                                         "end must have (「久悬账户」: status 久悬)")
+    other_values: dict[str, str | list[str]] = Field(
+        default_factory=dict, description="values the other end must have (「久悬账户」: status "
+        "久悬), or any of a list")
 
 
 class Aggregate(BaseModel):
@@ -196,8 +197,9 @@ def _where(frame: ListFrame, params: dict[str, Any]) -> str:
     for i, related in enumerate(frame.related):
         name = f"r{i}"
         params[name] = related.value
+        compare = "IN" if isinstance(related.value, list) else "="
         clauses.append(f"EXISTS {{ MATCH (n){_arrow(related.rel, related.outgoing)}"
-                       f"(x:{related.other}) WHERE x.{related.prop} = ${name} }}")
+                       f"(x:{related.other}) WHERE x.{related.prop} {compare} ${name} }}")
     for lack in frame.lacking:
         clauses.append(f"NOT EXISTS {{ MATCH (n){_arrow(lack.rel, lack.outgoing)}() }}")
     clauses += [f"NOT n:{label}" for label in frame.excluded]
@@ -288,7 +290,7 @@ def _tallied(tally: Tally, params: dict[str, Any]) -> list[str]:
     where = []
     for i, (prop, value) in enumerate(sorted(tally.other_values.items())):
         params[f"tv{i}"] = value
-        where.append(f"t.{prop} = $tv{i}")
+        where.append(f"t.{prop} {'IN' if isinstance(value, list) else '='} $tv{i}")
     clauses = [f"MATCH (n){_arrow(tally.rel, tally.outgoing, 'r')}(t{other})"
                f"{' WHERE ' + ' AND '.join(where) if where else ''} "
                f"WITH n, {measure} AS tally"]

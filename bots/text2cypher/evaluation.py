@@ -3,7 +3,9 @@
 Each case is ``{"question", "cypher", "params"}`` (gold Cypher, run as is) or
 ``{"question", "expected_rows"}``; ``"ordered": true`` marks a question that asks for an order.
 A case is correct when the agent's rows equal the gold rows as multisets (as sequences when
-ordered) after normalising values: numbers rounded to 4 places, dates as ISO text, a list
+ordered, where gold rows that tie, equal in every column after the first, may come in any
+order among themselves, since the gold query's order of ties is arbitrary) after normalising
+values: numbers rounded to 4 places, dates as ISO text, a list
 compared as the multiset of its items (a cycle's rotation or a chain's listing order does
 not matter). The agent may return more columns than the gold query (an id beside a name):
 each gold column must be matched by one of the agent's, with the same rows throughout.
@@ -113,9 +115,23 @@ def rows_match(gold: Sequence[Sequence[Any]], got: Sequence[Sequence[Any]],
         return False
     for columns in permutations(range(have), width):
         projected = [tuple(row[c] for c in columns) for row in got_n]
-        if (projected == gold_n) if ordered else (Counter(projected) == Counter(gold_n)):
+        if _in_order(projected, gold_n) if ordered else (Counter(projected) == Counter(gold_n)):
             return True
     return False
+
+
+def _in_order(got: list[tuple[Any, ...]], gold: list[tuple[Any, ...]]) -> bool:
+    """Whether ``got`` lists ``gold``'s rows in its order, ties (consecutive gold rows equal
+    in every column after the first) in any order among themselves."""
+    if len(gold[0]) < 2:
+        return got == gold
+    start = 0
+    for end in range(1, len(gold) + 1):
+        if end == len(gold) or gold[end][1:] != gold[start][1:]:
+            if Counter(got[start:end]) != Counter(gold[start:end]):
+                return False
+            start = end
+    return True
 
 
 def _gold_rows(store: GraphStore, case: EvalCase) -> list[list[Any]]:

@@ -85,6 +85,12 @@ def test_rows_match_ignores_order_rotation_and_extra_columns() -> None:
     assert not rows_match([["a"]], [["a"], ["a"]])
 
 
+def test_ordered_rows_may_list_ties_in_any_order() -> None:
+    gold = [["制造业", 200], ["房地产业", 21], ["住宿和餐饮业", 21], ["教育", 6]]
+    assert rows_match(gold, [gold[0], gold[2], gold[1], gold[3]], ordered=True)
+    assert not rows_match(gold, [gold[0], gold[3], gold[1], gold[2]], ordered=True)
+
+
 def test_a_birth_year_tells_homonyms_apart(demo_graph: GraphStore, index: MentionIndex) -> None:
     people = demo_graph.read("MATCH (p:Person {name: '王建国'}) RETURN p.id AS id, "
                              "p.birth_year AS year ORDER BY id")

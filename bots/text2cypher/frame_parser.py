@@ -72,7 +72,8 @@ _CLASS_ASKED = re.compile(rf"({_CLASS_ALTERNATIVES})(?:是|有)哪(?:个|些|家
 """「…最多的产品是哪个」 lists the class just before 是哪个."""
 _OTHER_END = re.compile(
     rf"(?:几|{_NUMERAL})(?:家|个|只|位|名|款|起)(?:及以上|以上)?(?:不同的?|不一样的)?"
-    rf"({_CLASS_ALTERNATIVES})|(?:买|投)了?({_CLASS_ALTERNATIVES})|给({_CLASS_ALTERNATIVES})(?:出资|投资)")
+    rf"({_CLASS_ALTERNATIVES})|(?:买|投)了?({_CLASS_ALTERNATIVES})|给({_CLASS_ALTERNATIVES})(?:出资|投资)|"
+    rf"({_CLASS_ALTERNATIVES})(?:有|共有|一共有)?(?:几|多少)(?:家|个|只|位|名|款|起)")
 """The class counted at a tally's other end: 「几款贷款产品」."""
 _ASKED_COUNTER = re.compile(r"(?:哪|每|多少)([家只位款])")
 _WHO = re.compile(r"(?<!□)(?:的|是|有)谁")
@@ -470,7 +471,8 @@ def _sorted_by(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology,
 
 def _order(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, label: str
            ) -> tuple[str | None, bool]:
-    every = [w for said in words.values() for w in said]
+    # a property word may begin with a superlative (「最高额度」), of this class or another's
+    every = [w for said in (*words.values(), *PROPERTY_SYNONYMS.values()) for w in said]
     superlatives = [m for m in SUPERLATIVE.finditer(text)
                     if not any(text.startswith(w, m.start()) for w in every)]
     if not superlatives:
@@ -530,10 +532,41 @@ def _other_end(main: str, tally: Tally, ontology: Ontology, vocabulary: GraphVoc
     counted = _OTHER_END.search(main)
     if counted is None:
         return tally
-    other = dict(CLASS_WORDS)[counted.group(1) or counted.group(2) or counted.group(3)]
+    other = dict(CLASS_WORDS)[next(g for g in counted.groups() if g)]
     if other in (PARTY,) or not set(ontology.ancestors(other)) & set(ends):
         return tally
     return tally.model_copy(update={"other": other})
+
+
+_FIGURE_WORDS: tuple[tuple[str, str], ...] = (
+    ("avg", "平均"), ("max", "最高|最大|上限|最多"), ("min", "最低|最小|下限|最少"),
+    ("sum", "总|合计|一共|累计"))
+
+
+def _with_other_end_figures(text: str, tally: Tally, ontology: Ontology) -> Tally:
+    """The tally with the figures the question asks of its other ends' numeric properties
+    (「各银行的贷款产品有几款，单户最高额度上限是多少」: the highest 最高额度 of each bank's
+    loan products), the other end narrowed to the class that has the property."""
+    rel = ontology.relationships[tally.rel]
+    ends = [tally.other] if tally.other else list(rel.range if tally.outgoing else rel.domain)
+    classes = [c for c in ontology.classes if set(ontology.ancestors(c)) & set(ends)]
+    for other in sorted(classes, key=lambda c: c not in ends):
+        props = ontology.node_properties(other)
+        found = []
+        for name, said in property_words(ontology, other).items():
+            if props[name].datatype not in ("double", "integer"):
+                continue
+            words = "|".join(map(re.escape, sorted(said, key=len, reverse=True)))
+            at = re.search(words, text)
+            if at is None or not re.search(r"多少|几|是多|为多", text[at.end():]):
+                continue
+            near = text[max(0, at.start() - 4):at.end() + 4]
+            function = next((f for f, w in _FIGURE_WORDS if re.search(w, near)), None)
+            if function:
+                found.append(Aggregate(function=function, prop=name))
+        if found:
+            return tally.model_copy(update={"other": other, "other_aggregates": found})
+    return tally
 
 
 def _role_tally(main: str, label: str, ontology: Ontology) -> Tally | None:
@@ -627,7 +660,7 @@ def _relationship_tally(main: str, tail: str, label: str, ontology: Ontology,
         if tally is None:
             return _role_tally(main, label, ontology), None
         tally = _other_end(main, _tally_threshold(main, tally), ontology, vocabulary)
-        return tally, order_by or "tally"
+        return _with_other_end_figures(main + tail, tally, ontology), order_by or "tally"
     held = _having(main, label, ontology)
     if held is not None:
         tally, end = held

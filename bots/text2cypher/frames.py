@@ -68,15 +68,19 @@ class Tally(BaseModel):
     other: str | None = Field(default=None, description="the label counted at the other end")
     other_prop: str | None = Field(default=None, description="the other end's property summed")
     strictly: bool = Field(default=False, description="keep rows whose tally > at_least")
+    other_aggregates: list[Aggregate] = Field(
+        default_factory=list, description="figures over the other ends' property, shown beside "
+        "the tally (「各银行的贷款产品有几款，最高额度上限是多少」)")
     other_values: dict[str, str | list[str]] = Field(
         default_factory=dict, description="values the other end must have (「久悬账户」: status "
         "久悬), or any of a list")
 
 
 class Aggregate(BaseModel):
-    """A sum, average or median of a numeric property that a count or breakdown also reports."""
+    """A sum, average or median of a numeric property that a count or breakdown also reports
+    (or the highest or lowest, over a tally's other ends)."""
 
-    function: Literal["sum", "avg", "median"]
+    function: Literal["sum", "avg", "median", "max", "min"]
     prop: str
 
 
@@ -155,11 +159,14 @@ def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, Prope
     unknown = [p for p in used if p not in props]
     unknown += [f"{r.other}.{r.prop}" for r in frame.related
                 if r.prop not in ontology.node_properties(r.other)]
-    if frame.tally and frame.tally.other_values:
+    if frame.tally and (frame.tally.other_values or frame.tally.other_aggregates):
         if frame.tally.other is None:
-            raise ValueError("values at the other end of a tally need its class")
+            raise ValueError("values or figures at the other end of a tally need its class")
+        other_props = ontology.node_properties(frame.tally.other)
         unknown += [f"{frame.tally.other}.{p}" for p in frame.tally.other_values
-                    if p not in ontology.node_properties(frame.tally.other)]
+                    if p not in other_props]
+        unknown += [f"{frame.tally.other}.{a.prop}" for a in frame.tally.other_aggregates
+                    if a.prop not in other_props]
     if unknown:
         raise ValueError(f"{frame.label} has no properties {unknown}")
     rels = [r.rel for r in frame.related] + [c.rel for c in frame.companions]
@@ -224,11 +231,14 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
     if frame.count_only and not frame.tally:
         return CompiledFrame(cypher=f"{head} RETURN count(n) AS 数量{_aggregated(frame, props)}",
                              params=params)
-    return _listing(frame, head, params, props)
+    other_props = (ontology.node_properties(frame.tally.other)
+                   if frame.tally and frame.tally.other else {})
+    return _listing(frame, head, params, props, other_props)
 
 
 def _listing(frame: ListFrame, head: str, params: dict[str, Any],
-             props: dict[str, PropertyDef]) -> CompiledFrame:
+             props: dict[str, PropertyDef], other_props: dict[str, PropertyDef]
+             ) -> CompiledFrame:
     """The entities themselves (or their count after a tally), ranked, cut and shown with the
     properties and companions the frame asks for."""
     parts = [head]
@@ -259,6 +269,8 @@ def _listing(frame: ListFrame, head: str, params: dict[str, Any],
         columns.append(f"n.{prop} AS {_column(props[prop].label_zh)}")
     if frame.tally:
         columns.append(f"tally AS {_column(frame.tally.column)}")
+        columns += [_other_end_figure(frame.tally, a, other_props)
+                    for a in frame.tally.other_aggregates]
     for i, companion in enumerate(frame.companions):
         other = f":{companion.other}" if companion.other else ""
         parts.append(f"{'' if companion.required else 'OPTIONAL '}MATCH "
@@ -279,6 +291,34 @@ def _share(frame: ListFrame, pattern: str, head: str, params: dict[str, Any]) ->
         params=params)
 
 
+def _other_end_figure(tally: Tally, aggregate: Aggregate, props: dict[str, PropertyDef]
+                      ) -> str:
+    """A RETURN item: the highest, lowest, average or total of the tally's other ends'
+    property (the same other ends the tally counts)."""
+    where = " AND ".join([f"t.{aggregate.prop} IS NOT NULL"] + _other_end_where(tally))
+    values = (f"[(n){_arrow(tally.rel, tally.outgoing, 'r')}(t:{tally.other}) WHERE {where} "
+              f"| t.{aggregate.prop}]")
+    folded = {
+        "max": f"reduce(m = null, x IN {values} | CASE WHEN m IS NULL OR x > m THEN x ELSE m END)",
+        "min": f"reduce(m = null, x IN {values} | CASE WHEN m IS NULL OR x < m THEN x ELSE m END)",
+        "sum": f"reduce(s = 0.0, x IN {values} | s + x)",
+        "avg": f"CASE WHEN size({values}) = 0 THEN null "
+               f"ELSE reduce(s = 0.0, x IN {values} | s + x) / size({values}) END",
+    }
+    if aggregate.function not in folded:
+        raise ValueError(f"no {aggregate.function} over a tally's other ends")
+    words = {"max": "最高", "min": "最低", "sum": "合计", "avg": "平均"}[aggregate.function]
+    label = plain_label(props[aggregate.prop].label_zh)
+    title = label if label.startswith(words) else f"{words}{label}"
+    return f"{folded[aggregate.function]} AS {_column(title)}"
+
+
+def _other_end_where(tally: Tally) -> list[str]:
+    """The conditions on the other end's values, by parameter name (set by :func:`_tallied`)."""
+    return [f"t.{prop} {'IN' if isinstance(value, list) else '='} $tv{i}"
+            for i, (prop, value) in enumerate(sorted(tally.other_values.items()))]
+
+
 def _tallied(tally: Tally, params: dict[str, Any]) -> list[str]:
     """The clauses that count or sum each entity's relationships, and keep those above the
     tally's floor."""
@@ -287,10 +327,9 @@ def _tallied(tally: Tally, params: dict[str, Any]) -> list[str]:
         measure = (f"sum(coalesce(t.{tally.other_prop}, 0))" if tally.other_prop
                    else f"sum(coalesce(r.{tally.prop}, 0))")
     other = f":{tally.other}" if tally.other else ""
-    where = []
-    for i, (prop, value) in enumerate(sorted(tally.other_values.items())):
-        params[f"tv{i}"] = value
-        where.append(f"t.{prop} {'IN' if isinstance(value, list) else '='} $tv{i}")
+    params.update({f"tv{i}": value
+                   for i, (_, value) in enumerate(sorted(tally.other_values.items()))})
+    where = _other_end_where(tally)
     clauses = [f"MATCH (n){_arrow(tally.rel, tally.outgoing, 'r')}(t{other})"
                f"{' WHERE ' + ' AND '.join(where) if where else ''} "
                f"WITH n, {measure} AS tally"]

@@ -163,7 +163,8 @@ _COMPANION_SPLIT = re.compile(
     r"连同|连带|带上|附带|(?=谁(?:管|发|控制))|"
     r"(?<!的)(?=(?:分别|各自)?是哪(?:家|个)(?:银行|公司|机构|管理人)的?$)|"
     r"(?<=有哪些)(?=(?:分别|各自)?(?:是|由|归|属于)?(?:谁|哪))|(?=(?:各|分别)(?:是|属于|归)哪)|"
-    r"(?=(?:管理人|发行人|发行方|法定代表人|实控人|实际控制人)(?:分别|都|各)?(?:是谁|是哪家))")
+    r"(?<!私募)(?=(?:管理人|发行人|发行方|法定代表人|实控人|实际控制人)(?:分别|都|各)?"
+    r"(?:是谁|是哪家))")
 SUPERLATIVE = re.compile(
     r"最(高|大|多|新|晚|近|低|小|少|早)|排名|排行|前\d|前[一二两三四五六七八九十]")
 ASCENDING = frozenset("低小少早")
@@ -538,6 +539,18 @@ def _other_end(main: str, tally: Tally, ontology: Ontology, vocabulary: GraphVoc
     return tally.model_copy(update={"other": other})
 
 
+def _title_tally(main: str, label: str, ontology: Ontology, vocabulary: GraphVocabulary
+                 ) -> Tally | None:
+    """A count of the posts of a job title the question names (「在两家及以上公司当财务负责人
+    的人」), for the persons who hold them."""
+    title = next((t for t in vocabulary.titles if t in main), None)
+    if title is None or not label_lineage(ontology, label) & set(
+            ontology.relationships["SERVES_AS"].domain):
+        return None
+    return Tally(rel="SERVES_AS", outgoing=True, function="count", column=f"{title}任职数",
+                 rel_values={"title": title})
+
+
 _FIGURE_WORDS: tuple[tuple[str, str], ...] = (
     ("avg", "平均"), ("max", "最高|最大|上限|最多"), ("min", "最低|最小|下限|最少"),
     ("sum", "总|合计|一共|累计"))
@@ -656,7 +669,7 @@ def _relationship_tally(main: str, tail: str, label: str, ontology: Ontology,
         return (held[0] if held else None), kept
     if order_by == "tally" or _AT_LEAST.search(main) or _AMOUNT_OVER.search(main) or (
             order_by is None and re.search("各|每", main) and _COUNT.search(main)):
-        tally = _tally(main, label, ontology)
+        tally = _tally(main, label, ontology) or _title_tally(main, label, ontology, vocabulary)
         if tally is None:
             return _role_tally(main, label, ontology), None
         tally = _other_end(main, _tally_threshold(main, tally), ontology, vocabulary)

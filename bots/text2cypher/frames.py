@@ -68,6 +68,8 @@ class Tally(BaseModel):
     other: str | None = Field(default=None, description="the label counted at the other end")
     other_prop: str | None = Field(default=None, description="the other end's property summed")
     strictly: bool = Field(default=False, description="keep rows whose tally > at_least")
+    rel_values: dict[str, str] = Field(default_factory=dict, description="values the "
+                                       "relationship must have (职务 财务负责人)")
     other_aggregates: list[Aggregate] = Field(
         default_factory=list, description="figures over the other ends' property, shown beside "
         "the tally (「各银行的贷款产品有几款，最高额度上限是多少」)")
@@ -172,6 +174,9 @@ def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, Prope
     rels = [r.rel for r in frame.related] + [c.rel for c in frame.companions]
     rels += [lack.rel for lack in frame.lacking]
     rels += [frame.tally.rel] if frame.tally else []
+    if frame.tally and (unknown_rel := [p for p in frame.tally.rel_values
+                                        if p not in ontology.rel_properties(frame.tally.rel)]):
+        raise ValueError(f"{frame.tally.rel} has no properties {unknown_rel}")
     others = [c.other for c in frame.companions if c.other] + frame.excluded
     others += [frame.tally.other] if frame.tally and frame.tally.other else []
     if unknown_classes := [o for o in others if o not in ontology.classes]:
@@ -314,9 +319,11 @@ def _other_end_figure(tally: Tally, aggregate: Aggregate, props: dict[str, Prope
 
 
 def _other_end_where(tally: Tally) -> list[str]:
-    """The conditions on the other end's values, by parameter name (set by :func:`_tallied`)."""
+    """The conditions on the other end's and the relationship's values, by parameter name
+    (set by :func:`_tallied`)."""
     return [f"t.{prop} {'IN' if isinstance(value, list) else '='} $tv{i}"
-            for i, (prop, value) in enumerate(sorted(tally.other_values.items()))]
+            for i, (prop, value) in enumerate(sorted(tally.other_values.items()))] + [
+            f"r.{prop} = $rv{i}" for i, prop in enumerate(sorted(tally.rel_values))]
 
 
 def _tallied(tally: Tally, params: dict[str, Any]) -> list[str]:
@@ -329,6 +336,8 @@ def _tallied(tally: Tally, params: dict[str, Any]) -> list[str]:
     other = f":{tally.other}" if tally.other else ""
     params.update({f"tv{i}": value
                    for i, (_, value) in enumerate(sorted(tally.other_values.items()))})
+    params.update({f"rv{i}": value
+                   for i, (_, value) in enumerate(sorted(tally.rel_values.items()))})
     where = _other_end_where(tally)
     clauses = [f"MATCH (n){_arrow(tally.rel, tally.outgoing, 'r')}(t{other})"
                f"{' WHERE ' + ' AND '.join(where) if where else ''} "

@@ -54,7 +54,8 @@ EDGE_KINDS: tuple[EdgeKind, ...] = (
              measure_words=("投资金额", "认购金额", "出资金额", "单笔金额", "金额", "单笔"),
              columns=("投资人", "投资标的", "金额_万元")),
     EdgeKind(rel="TRANSFERS", pattern="转账|转给|转了|转入|转出|转超过|打款|汇款|流水|转款",
-             measure="amount", measure_words=("转账金额", "单笔金额", "金额", "单笔转", "单笔", "转"),
+             measure="amount",
+             measure_words=("转账金额", "单笔金额", "金额", "单笔转", "单笔", "转"),
              columns=("付款方", "收款方", "金额_万元"), through="HOLDS_ACCOUNT",
              shown=(("time", "时间"), ("tx_id", "流水号")), dated="time"),
 )

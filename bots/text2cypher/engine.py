@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 from bots.guarded_rewrite import Completer
 from bots.text2cypher.abbreviations import abbreviated_mentions, short_names_of
 from bots.text2cypher.asked_columns import with_asked_columns
+from bots.text2cypher.chains import Chain, compile_chain, parse_chain
 from bots.text2cypher.clauses import side_by_side, two_parts
 from bots.text2cypher.edge_frames import compile_edge_frame, parse_edge_frame
 from bots.text2cypher.frame_parser import parse_frame
@@ -78,6 +79,7 @@ _COMMON_ASKED = re.compile(
     r"既.{1,16}又|同时.{0,4}(?:投|持有|担任|管理|买)|都(?:投|持有|担任|买|直接持股)|共同")
 _EACH_ASKED = re.compile(r"各自|分别|各多少|各是|对比|比较|哪个更|哪家更|谁更|两家|两者|都是")
 _EDGE_TITLE = "逐笔关系"
+_CHAIN_TITLE = "关系链"
 _LABEL_ZH = {"Company": "企业", "Person": "自然人", "Fund": "基金", "Product": "金融产品",
              "RiskEvent": "风险事件", "District": "区县", "Street": "街道", "Party": "主体"}
 
@@ -337,6 +339,11 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
     values and titles) defaults to the store's cached one."""
     guard = guard or CypherGuard(store)
     vocabulary = vocabulary or vocabulary_of(store)
+    text = normalise(question)
+    chain = _chain_of(text, _mentions(store, index, text, vocabulary), vocabulary)
+    if chain is not None:  # 「恒信集团实际控制的那几家公司，法定代表人分别是谁」 is one question
+        return _run_compiled(guard, compile_chain(chain, store.ontology), question, "chain",
+                             _CHAIN_TITLE)
     parts = two_parts(question, index)
     if parts is not None:
         answers = [_answer_one(store, index, part, llm, guard, vocabulary) for part in parts]
@@ -368,10 +375,7 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
                 guard: CypherGuard, vocabulary: GraphVocabulary) -> GraphResult:
     """One question (in one part) through the frames, the templates, then the LLM."""
     text = normalise(question)
-    mentions = index.find(text)
-    shortened = abbreviated_mentions(text, mentions, short_names_of(store),
-                                     [v for v in vocabulary.all_values if len(v) >= 3])
-    mentions = sorted([*mentions, *shortened], key=lambda m: m.start)
+    mentions = _mentions(store, index, text, vocabulary)
     regions = [c.id for m in mentions for c in m.candidates if c.label in _REGION_LABELS]
     anchored = any(c.label not in _REGION_LABELS for m in mentions for c in m.candidates) or (
         _unresolved_name(text, mentions, vocabulary))
@@ -385,6 +389,10 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
         return GraphResult(question=question, status="not_found", source="frame",
                            title_zh=_frame_title(frame),
                            message=f"没有在图谱中找到「{place}」，请给出区县的全称或常用简称。")
+    chain = _chain_of(text, mentions, vocabulary)
+    if chain is not None:
+        return _run_compiled(guard, compile_chain(chain, store.ontology), question, "chain",
+                             _CHAIN_TITLE)
     match: TemplateMatch | None = match_template(question, mentions, vocabulary.titles)
     if _strong(frame) and not (match and template_named(match.template).entity_optional):
         # a register-wide risk query (互保圈, 循环持股) is not a list of its words' entities
@@ -403,6 +411,25 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
                                message=f"没有在图谱中找到问题里的{kinds}，请给出全称或常用简称。")
         return result
     return _answer_by_template(store, guard, match, mentions, question, text, vocabulary)
+
+
+def _mentions(store: GraphStore, index: MentionIndex, text: str,
+              vocabulary: GraphVocabulary) -> list[Mention]:
+    """The entities the (normalised) question names, in full or shortened, in order."""
+    mentions = index.find(text)
+    shortened = abbreviated_mentions(text, mentions, short_names_of(store),
+                                     [v for v in vocabulary.all_values if len(v) >= 3])
+    return sorted([*mentions, *shortened], key=lambda m: m.start)
+
+
+def _chain_of(text: str, mentions: list[Mention], vocabulary: GraphVocabulary) -> Chain | None:
+    """The chain of two or more relationships the question walks from the first entity it
+    names (one entity: a name several entities share is left to the templates, which ask)."""
+    named = next((m for m in mentions
+                  if any(c.label not in _REGION_LABELS for c in m.candidates)), None)
+    if named is None or len(named.candidates) != 1:
+        return None
+    return parse_chain(text, named.candidates[0].id, named.end, vocabulary.titles)
 
 
 def _answer_by_template(store: GraphStore, guard: CypherGuard, match: TemplateMatch,

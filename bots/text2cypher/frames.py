@@ -300,7 +300,7 @@ def _other_end_figure(tally: Tally, aggregate: Aggregate, props: dict[str, Prope
                       ) -> str:
     """A RETURN item: the highest, lowest, average or total of the tally's other ends'
     property (the same other ends the tally counts)."""
-    where = " AND ".join([f"t.{aggregate.prop} IS NOT NULL"] + _other_end_where(tally))
+    where = " AND ".join([f"t.{aggregate.prop} IS NOT NULL", *_other_end_where(tally)])
     values = (f"[(n){_arrow(tally.rel, tally.outgoing, 'r')}(t:{tally.other}) WHERE {where} "
               f"| t.{aggregate.prop}]")
     folded = {

@@ -309,7 +309,8 @@ TEMPLATES: tuple[Template, ...] = (
              ("Product",),
              cypher="MATCH (p:Product {id: $id}) OPTIONAL MATCH (i)-[:ISSUES]->(p) "
                     "WITH p, collect(i.name) AS issuers "
-                    "RETURN p.name AS 产品, issuers[0] AS 发行方, p.status AS 状态, p.kind AS 类型, "
+                    "RETURN p.name AS 产品, issuers[0] AS 发行方, p.status AS 状态, "
+                    "p.kind AS 类型, "
                     "p.expected_return AS 预期年化收益率, p.term_months AS 期限_月, "
                     "p.size AS 规模_万元, p.issued_on AS 发布日期, p.issued_on.year AS 发布年份, "
                     "p.rate_min AS 最低年利率, p.rate_max AS 最高年利率, "
@@ -463,7 +464,8 @@ def _contagion_relations(text: str) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(named)) or None
 
 
-_PAID_TO = re.compile(rf"(转给|打给|汇给|付给|转入|转到){PLACEHOLDER}|[给向]{PLACEHOLDER}(转|打|汇|付)|"
+_PAID_TO = re.compile(rf"(转给|打给|汇给|付给|转入|转到){PLACEHOLDER}|"
+                      rf"[给向]{PLACEHOLDER}(转|打|汇|付)|"
                       rf"{PLACEHOLDER}.*(收到|收过|收了|转来|汇来|打来|进账|到账|流入|入账|来的钱)")
 _PAID_BY = re.compile(rf"{PLACEHOLDER}.*(转给|打给|汇给|付给|转出|汇出|流出|付出|支付|"
                       rf"[给向].{{1,12}}(转|打|汇|付))")

@@ -1,0 +1,182 @@
+"""Questions that walk two or more relationships from one named entity, compiled to one path
+query.
+
+「恒信集团实际控制的那几家公司，法定代表人分别是谁」, 「澜汇置业控股股东的法人是谁」,
+「宏达建设担保的那家公司，又为谁做了担保」 and 「嘉禾贸易的股东的股东的股东是谁」 each name an
+entity and then a chain of hops: what it does (实际控制的…公司), a role held towards what came
+before (…的法人), or what the last ones do in turn (又为谁做了担保). The hops are read in the
+order the question says them; a question of one hop is left to the templates. Relationship
+types and properties are checked against the ontology, and every value is a parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bots.text2cypher.frames import CompiledFrame
+from kg.ontology import Ontology
+
+MIN_HOPS = 2
+MAX_HOPS = 4
+
+
+class Hop(BaseModel):
+    """One relationship walked from the entities reached so far."""
+
+    rel: str
+    outgoing: bool = Field(description="from the entities reached so far to the next ones")
+    title: str = Field(description="the Chinese title of the entities it reaches")
+    label: str | None = Field(default=None, description="the class of the entities it reaches")
+    rel_values: dict[str, str] = Field(default_factory=dict,
+                                       description="values the relationship must have (职务)")
+    majority: bool = Field(default=False, description="a holding of more than half")
+
+
+class Chain(BaseModel):
+    """A named entity and the hops walked from it."""
+
+    entity_id: str
+    hops: list[Hop] = Field(min_length=MIN_HOPS, max_length=MAX_HOPS)
+    others_only: bool = Field(default=False, description="leave the named entity out of the "
+                              "last hop's entities (「还在哪些公司当法人」)")
+
+
+class _Wording(BaseModel):
+    pattern: str
+    hop: Hop
+    verb: bool = Field(description="says what the entities do (「持股的」), not a role (「股东」)")
+
+
+def _w(pattern: str, rel: str, outgoing: bool, title: str, label: str | None = None,
+       majority: bool = False, verb: bool = False) -> _Wording:
+    return _Wording(pattern=pattern, verb=verb, hop=Hop(
+        rel=rel, outgoing=outgoing, title=title, label=label, majority=majority))
+
+
+_COMPANY = "(?:公司|企业)"
+_WHICH = "(?:哪些|哪几家|哪几个|哪家|哪个)(?:其他|其它|别的)?的?"
+WORDINGS: tuple[_Wording, ...] = (
+    # what the entities reached so far do, asked at the end (「又为谁做了担保」)
+    _w(r"(?:为|给)(?:谁|哪些|哪家)(?:公司|企业)?(?:做了?|提供了?|作了?)?担保|担保了(?:谁|哪些|哪家)",
+       "GUARANTEES", True, "被担保人", verb=True),
+    _w(r"被谁(?:实际)?控制|由谁(?:实际)?控制|被哪(?:家|个|位)(?:公司|企业)?(?:实际)?控制",
+       "CONTROLS", False, "实际控制人", verb=True),
+    _w(rf"(?:在|担任了?|当了?|做了?){_WHICH}{_COMPANY}的?(?:当|做|担任)?(?:法人|法定代表人)",
+       "IS_LEGAL_REP", True, "任法人的企业", "Company", verb=True),
+    _w(rf"(?:持有|持股了?|参股了?|投了){_WHICH}{_COMPANY}", "HOLDS_SHARES", True, "持股企业",
+       verb=True),
+    _w(r"(?:管着|管理着?|在管)(?:哪些|哪只|哪几只|什么)基金", "MANAGES", True, "管理的基金",
+       "Fund", verb=True),
+    _w(rf"在{_WHICH}{_COMPANY}任职", "SERVES_AS", True, "任职企业", verb=True),
+    # what the named entity or those reached do (「实际控制的那几家公司」)
+    _w(r"(?:实际)?控制(?:的|着的)", "CONTROLS", True, "被控制企业", verb=True),
+    _w(r"(?:担任|挂名|当|做)(?:的)?(?:法定代表人|法人)的", "IS_LEGAL_REP", True, "任法人的企业",
+       "Company", verb=True),
+    _w(r"担保(?:的|过的)", "GUARANTEES", True, "被担保人", verb=True),
+    _w(r"(?:直接)?(?:持股|参股|入股)的", "HOLDS_SHARES", True, "持股企业", verb=True),
+    _w(r"(?:管理|管)(?:的|着的)", "MANAGES", True, "管理的基金", "Fund", verb=True),
+    # roles held towards the entities reached so far (「…的法人」, 「…的股东」)
+    _w(r"控股股东", "HOLDS_SHARES", False, "控股股东", majority=True),
+    _w(r"子公司", "HOLDS_SHARES", True, "子公司", "Company"),
+    _w(r"股东", "HOLDS_SHARES", False, "股东"),
+    _w(r"实际控制人|实控人|控制人", "CONTROLS", False, "实际控制人"),
+    _w(r"法定代表人|法人代表|法人", "IS_LEGAL_REP", False, "法定代表人", "Person"),
+    _w(r"基金经理", "MANAGES", False, "基金经理", "Person"),
+    _w(r"管理人", "MANAGES", False, "管理人"),
+    _w(r"投资人|投资者|出资人", "INVESTS_IN", False, "投资人"),
+    _w(r"担保人|担保方", "GUARANTEES", False, "担保人"),
+)
+
+
+_NOT_A_CHAIN = re.compile(r"穿透|最终|直接(?:或|和|及|加)间接|层层|一层层|同一|相同|共同")
+"""Look-through and shared-party questions, which the templates answer."""
+_PARALLEL = re.compile(r"(?:的)?(?:和|与|及|以及|跟|还有|、)(?:其|它的|他的)?")
+_OTHERS = re.compile(r"还|其他|其它|别的|另外|以外|之外")
+"""「…的法人还在哪些公司当法人」 leaves out the entity the question started from."""
+
+
+def parse_chain(text: str, entity_id: str, after: int, titles: Sequence[str] = ()
+                ) -> Chain | None:
+    """The chain of hops the (normalised) question walks from the entity it names, reading
+    from ``after`` (where the entity's name ends); None for fewer than two hops. ``titles``
+    are the job titles the graph knows: 「市民银行董事长本人还持有哪些公司」 walks from the bank
+    to its chairman, then to his holdings."""
+    if _NOT_A_CHAIN.search(text):
+        return None
+    hops: list[Hop] = []
+    at, verb_before = after, False
+    title_pattern = "|".join(map(re.escape, titles))
+    while at < len(text) and len(hops) <= MAX_HOPS:
+        best: tuple[int, int, Hop, bool] | None = None
+        for wording in WORDINGS:
+            found = re.compile(wording.pattern).search(text, at)
+            if found and (best is None or found.start() < best[0]
+                          or (found.start() == best[0] and found.end() > best[1])):
+                best = (found.start(), found.end(), wording.hop, wording.verb)
+        if title_pattern and (held := re.compile(title_pattern).search(text, at)) and (
+                best is None or held.start() < best[0]):
+            best = (held.start(), held.end(), Hop(
+                rel="SERVES_AS", outgoing=False, title=held.group(0), label="Person",
+                rel_values={"title": held.group(0)}), False)
+        if best is None:
+            break
+        start, end, hop, verb = best
+        between = text[at:start]
+        if hops and (_PARALLEL.fullmatch(between) or (not between and not verb_before)):
+            return None  # 「法定代表人和实控人」, 「董事长、总经理」: roles of one entity
+        restated = (hops and verb_before and not verb and hops[-1].rel == hop.rel
+                    and hops[-1].outgoing == hop.outgoing)  # 「持股的全资子公司」 is one hop
+        if not restated:
+            hops.append(hop)
+        at, verb_before = end, verb
+    if not MIN_HOPS <= len(hops) <= MAX_HOPS:
+        return None
+    return Chain(entity_id=entity_id, hops=hops, others_only=bool(_OTHERS.search(text)))
+
+
+def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
+    """The chain as one read-only path query: the entities at each hop's end (those of the
+    last hop only, once each, for three hops or more), with the last relationship's amount or
+    share (ValueError for a type, class or property the ontology does not know)."""
+    params: dict[str, Any] = {"id": chain.entity_id}
+    steps = []
+    where = []
+    for i, hop in enumerate(chain.hops, 1):
+        if hop.rel not in ontology.relationships:
+            raise ValueError(f"unknown relationship type {hop.rel}")
+        if hop.label is not None and hop.label not in ontology.classes:
+            raise ValueError(f"unknown class {hop.label}")
+        known = ontology.rel_properties(hop.rel)
+        if unknown := [p for p in hop.rel_values if p not in known]:
+            raise ValueError(f"{hop.rel} has no properties {unknown}")
+        label = f":{hop.label}" if hop.label else ""
+        arrow = f"-[r{i}:{hop.rel}]->" if hop.outgoing else f"<-[r{i}:{hop.rel}]-"
+        steps.append(f"{arrow}(m{i}{label})")
+        for j, (prop, value) in enumerate(sorted(hop.rel_values.items())):
+            params[f"h{i}v{j}"] = value
+            where.append(f"r{i}.{prop} = $h{i}v{j}")
+        if hop.majority:
+            where.append(f"r{i}.ratio > 0.5")
+    last = len(chain.hops)
+    if chain.others_only:
+        where.append(f"m{last} <> e")
+    head = f"MATCH (e {{id: $id}}){''.join(steps)}"
+    if where:
+        head += f" WHERE {' AND '.join(where)}"
+    final = f"`{chain.hops[-1].title}`"
+    if last > MIN_HOPS:
+        return CompiledFrame(cypher=f"{head} RETURN DISTINCT m{last}.name AS {final}, "
+                                    f"m{last}.id AS 编号 ORDER BY 编号", params=params)
+    figure = {"GUARANTEES": ("amount", "金额_万元"), "HOLDS_SHARES": ("ratio", "持股比例"),
+              "INVESTS_IN": ("amount", "金额_万元")}.get(chain.hops[-1].rel)
+    shown = f", r{last}.{figure[0]} AS {figure[1]}" if figure else ""
+    first = chain.hops[0].title
+    first = f"`{first}（第一层）`" if f"`{first}`" == final else f"`{first}`"
+    return CompiledFrame(
+        cypher=f"{head} RETURN DISTINCT m1.name AS {first}, m{last}.name AS {final}, "
+               f"m{last}.id AS 编号{shown} ORDER BY {first}, 编号",
+        params=params)

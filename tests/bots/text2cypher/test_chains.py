@@ -1,0 +1,87 @@
+"""Chains of relationships from one named entity: parsing (pure), compiling, and answers on
+the demo city."""
+
+from __future__ import annotations
+
+import pytest
+
+from bots.text2cypher.chains import Chain, Hop, compile_chain, parse_chain
+from bots.text2cypher.engine import answer_question
+from bots.text2cypher.evaluation import rows_match
+from bots.text2cypher.templates import normalise
+from kg.mentions import MentionIndex
+from kg.ontology import Ontology, load_ontology
+from kg.store import GraphStore
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Ontology:
+    """The project's ontology."""
+    return load_ontology()
+
+
+def _hops(question: str, entity: str, titles: tuple[str, ...] = ()) -> list[tuple[str, bool]]:
+    text = normalise(question)
+    chain = parse_chain(text, "X", text.index(entity) + len(entity), titles)
+    return [] if chain is None else [(h.rel, h.outgoing) for h in chain.hops]
+
+
+@pytest.mark.parametrize(("question", "entity", "expected"), [
+    ("恒信集团实际控制的那几家公司，法定代表人分别是谁", "恒信集团",
+     [("CONTROLS", True), ("IS_LEGAL_REP", False)]),
+    ("澜汇置业控股股东的法人是谁", "澜汇置业", [("HOLDS_SHARES", False), ("IS_LEGAL_REP", False)]),
+    ("嘉禾贸易的股东的股东的股东是谁", "嘉禾贸易", [("HOLDS_SHARES", False)] * 3),
+    ("宏达建设担保的那家公司又为谁做了担保", "宏达建设",
+     [("GUARANTEES", True), ("GUARANTEES", True)]),
+    ("国资运营持股的全资子公司又持有哪些企业", "国资运营",
+     [("HOLDS_SHARES", True), ("HOLDS_SHARES", True)]),
+])
+def test_chains_read_in_the_order_said(question: str, entity: str,
+                                       expected: list[tuple[str, bool]]) -> None:
+    assert _hops(question, entity) == expected
+
+
+def test_a_job_title_is_a_hop() -> None:
+    assert _hops("市民银行董事长本人还持有哪些公司的股份", "市民银行", ("董事长",)) == [
+        ("SERVES_AS", False), ("HOLDS_SHARES", True)]
+
+
+@pytest.mark.parametrize(("question", "entity"), [
+    ("聚鑫资管的法定代表人和实控人分别是谁", "聚鑫资管"),  # two roles of one entity
+    ("澜汇置业的董事长、总经理分别是谁", "澜汇置业"),
+    ("恒信集团的股东有哪些", "恒信集团"),  # one hop: a template's
+    ("瑞丰纺织的股权穿透到最终股东", "瑞丰纺织"),  # look-through: a template's
+])
+def test_questions_of_one_hop_or_parallel_roles_are_not_chains(question: str,
+                                                               entity: str) -> None:
+    assert _hops(question, entity, ("董事长", "总经理")) == []
+
+
+def test_compiled_chains_carry_values_as_parameters_and_refuse_unknown_names(
+        ontology: Ontology) -> None:
+    chain = Chain(entity_id="CO-1", others_only=True, hops=[
+        Hop(rel="SERVES_AS", outgoing=False, title="董事长", label="Person",
+            rel_values={"title": "董事长"}),
+        Hop(rel="HOLDS_SHARES", outgoing=True, title="持股企业")])
+    compiled = compile_chain(chain, ontology)
+    assert "董事长'" not in compiled.cypher and compiled.params == {"id": "CO-1",
+                                                                   "h1v0": "董事长"}
+    assert "m2 <> e" in compiled.cypher and "r2.ratio" in compiled.cypher
+    with pytest.raises(ValueError):
+        compile_chain(chain.model_copy(update={"hops": [chain.hops[0], Hop(
+            rel="NOPE", outgoing=True, title="x")]}), ontology)
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("恒信集团实际控制的公司，它们的法定代表人是谁",
+     "MATCH (:Company {name: '滨江恒信控股集团有限公司'})-[:CONTROLS]->(c:Company)"
+     "<-[:IS_LEGAL_REP]-(p:Person) RETURN c.name, p.name"),
+    ("宏达建设担保的企业又给谁担保了",
+     "MATCH (:Company {name: '滨江宏达建设工程有限公司'})-[:GUARANTEES]->(b)-[g:GUARANTEES]->(c) "
+     "RETURN b.name, c.name, g.amount"),
+])
+def test_chains_on_the_demo_city(demo_graph: GraphStore, question: str, gold: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    assert answer.status == "answered" and answer.source == "chain"
+    expected = [list(r.values()) for r in demo_graph.read(gold)]
+    assert expected and rows_match(expected, answer.rows)

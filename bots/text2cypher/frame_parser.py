@@ -48,6 +48,7 @@ CLASS_WORDS: tuple[tuple[str, str], ...] = (
     ("事件", "RiskEvent"),
     ("企业", "Company"), ("公司", "Company"), ("机构", "Company"), ("个人", "Person"),
     ("担保方", PARTY), ("担保主体", PARTY), ("担保人", PARTY), ("主体", PARTY), ("人", "Person"),
+    ("账户", "Account"),
 )
 IMPLIED_CLASSES: tuple[tuple[str, str], ...] = (("行业", "Company"), ("注册资本", "Company"))
 """Words only one class's facts use, naming that class when the question names none
@@ -64,6 +65,10 @@ _CLASS_ALTERNATIVES = "|".join(word for word, _ in CLASS_WORDS)
 _NUMERAL = r"\d+|[一二两三四五六七八九十]+"
 _ASKED_CLASS = re.compile(rf"哪(?:些|个|位|家|只|款|一)({_CLASS_ALTERNATIVES})")
 _COUNTED_CLASS = re.compile(rf"(?:{_NUMERAL})(?:个|家|只|位|名|款|起)({_CLASS_ALTERNATIVES})")
+_HOW_MANY_CLASS = re.compile(
+    rf"^[^各每]*(?:多少|几)(?:个|家|只|位|名|款|起)({_CLASS_ALTERNATIVES})")
+"""「高新区有多少家企业在任何银行都没有开户」 counts the class it asks how many of (not in a
+question about each: 「每家管理人各管理几只基金」 counts funds of each manager)."""
 _EACH_CLASS = re.compile(rf"^(?:各|每)(?:家|个|只|位|类)?({_CLASS_ALTERNATIVES})")
 """「各家银行分别有几款贷款产品」 lists the class right after 各/每 at the start."""
 _CLASS_SCOPE = re.compile(rf"^(?:在)?({_CLASS_ALTERNATIVES})(?:[A-Za-z]+)?(?:里|中|当中|之中)")
@@ -147,6 +152,7 @@ COMPANION_WORDS: tuple[RelationWord, ...] = (
     RelationWord("个人股东|自然人股东", "HOLDS_SHARES", incoming=True, other="Person"),
     RelationWord("股东", "HOLDS_SHARES", incoming=True),
     RelationWord("投资人|投资者", "INVESTS_IN", incoming=True),
+    RelationWord("户主|持有人|开户人|账户主体", "HOLDS_ACCOUNT", incoming=True),
     RelationWord("发行人|发行机构|发行方|谁发", "ISSUES", incoming=True),
     RelationWord("涉及|涉事|相关", "INVOLVES", incoming=False),
     RelationWord("产品", "ISSUES", incoming=False),
@@ -166,8 +172,8 @@ _COMPANION_SPLIT = re.compile(
     r"(?<!私募)(?=(?:管理人|发行人|发行方|法定代表人|实控人|实际控制人)(?:分别|都|各)?"
     r"(?:是谁|是哪家))")
 SUPERLATIVE = re.compile(
-    r"最(高|大|多|新|晚|近|低|小|少|早)|排名|排行|前\d|前[一二两三四五六七八九十]")
-ASCENDING = frozenset("低小少早")
+    r"最(高|大|多|新|晚|近|低|小|少|早|长|短)|排名|排行|前\d|前[一二两三四五六七八九十]")
+ASCENDING = frozenset("低小少早短")
 _SORT = re.compile(r"按(?:照)?(?P<w>[一-龥]{0,6}?)的?(?P<dir>先后|顺序|从早到晚|从晚到早|从大到小|"
                    r"从小到大|从高到低|从低到高|降序|升序|倒序|由高到低|由大到小|由低到高|由小到大|"
                    r"从多到少|从少到多|由多到少|由少到多|从近到远|从远到近|从新到旧|从旧到新)")
@@ -190,6 +196,7 @@ _AT_LEAST = re.compile(rf"(?P<n1>{_NUMERAL}){_COUNTED}(?:及)?以上|"
 _STRICT = frozenset({"超过", "多于", "大于", "高于"})
 _AMOUNT_OVER = re.compile(r"(?:金额|总额|合计|累计|总共).{0,4}?"
                           r"(?P<op>超过|多于|大于|高于|不低于|不少于|至少)(?P<num>\d+(?:\.\d+)?)(?P<unit>亿元|亿|万元|万)")
+_MOST_ARE_WHICH = re.compile(r"最[高大多新晚近低小少早长短]的(?:是|有)(?:哪几|哪些)")
 _PLURAL = re.compile(r"哪些|有哪|排名|排行|几|列出|名单|清单")
 _COUNT = re.compile(r"多少|几(?:家|个|只|起|位|名|款)|数量|总数|一共|共有|总共|共计")
 _EACH = re.compile(r"各有(?:几|多少)|分别有(?:几|多少)|各(?:多少|几)(?:家|起|只|个|款)")
@@ -227,9 +234,15 @@ _ROLE_FIRST = re.compile(
 _LISTS = frozenset({"有哪些", "是哪些", "是哪几", "都有", "名单"})
 """Words after a role that ask for a list, wherever the role stands in the question."""
 _SHARE_ASKED = re.compile(r"占(?:全部|所有|全市|总数)?.{0,6}?(?:比例|比重|百分之多少|几成)|占比")
-_LACKABLE = "实际控制人|实控人|股东|法定代表人|管理人|投资人"
+_LACKABLE = ("实际控制人|实控人|股东|法定代表人|管理人|投资人|托管账户|账户|开户|开立账户|"
+             "转入或转出|转账")
+_LACKED_ACTIVITY: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] = (
+    ("托管账户|账户|开户|开立账户", (("HOLDS_ACCOUNT", True),)),
+    ("转入或转出|转账", (("TRANSFERS", True), ("TRANSFERS", False))))
+"""What the listed entities have never done (「没有开户」, 「没有发生过转账」): the
+relationships they lack, each way where either counts."""
 _LACKING = re.compile(
-    rf"(?:没有|没|无|未)(?:登记|任何)?(?:的)?(?P<a>{_LACKABLE})|"
+    rf"(?:没有|没|无|未)(?:登记|任何|开立|开过|发生过?|过)?(?:任何)?(?:的)?(?P<a>{_LACKABLE})|"
     rf"(?P<b>{_LACKABLE})(?:都|也)?(?:没有|没|未)(?:登记|有)?")
 _ROWS_ASKED = re.compile(r"叫什么|都叫|哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
 _SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁|^谁|并列")
@@ -242,7 +255,7 @@ _GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县|区
                     r"(?:最高|最低|最多|最少|最大|最小)的?是?哪(?:个|些|一个)"
                     r"(?P<w>行业|区县|街道|类型|状态)|"
                     r"(?P<g>街道|区县)(?:是哪|有哪|分别|各)|"
-                    r"哪(?:个|些|几个)(?P<u>[一-龥]{1,4}?)(?:下面?|里|上)(?:注册|登记|有)|"
+                    r"哪(?:个|些|几个)(?P<u>[一-龥]{1,4}?)(?:下面?|里面?|上)(?:注册|登记|有|挤|集中|扎堆)|"
                     r"按(?:照)?(?P<a>[一-龥]{1,8}?)(?:统计|分布|分组|汇总|划分|分类|来看|看|分)|"
                     r"每(?:个|一个|一)?(?P<e>[一-龥]{1,5}?)(?:各|分别)?(?:有|的)|"
                     r"哪(?:个|些|一个|类|种)(?P<d>[一-龥]{1,5}?)的?(?:企业|公司|基金|产品|事件)?"
@@ -292,7 +305,8 @@ def _named_class(main: str) -> str | None:
     if blanked.startswith("谁") or (who is not None and who.start() < first_class
                                     and (which is None or who.start() < which.start())):
         return "Person"
-    for finder in (_CLASS_SCOPE, _EACH_CLASS, _ASKED_CLASS, _CLASS_ASKED, _COUNTED_CLASS):
+    for finder in (_CLASS_SCOPE, _EACH_CLASS, _ASKED_CLASS, _CLASS_ASKED, _COUNTED_CLASS,
+                   _HOW_MANY_CLASS):
         if found := finder.search(blanked):
             return dict(CLASS_WORDS)[found.group(1)]
     named = _last_class_word(blanked)
@@ -601,6 +615,14 @@ def _lacking(main: str, label: str, ontology: Ontology) -> list[Companion]:
     found = []
     for said in _LACKING.finditer(main):
         role = said.group("a") or said.group("b")
+        lacked = next((rels for pattern, rels in _LACKED_ACTIVITY if re.fullmatch(pattern, role)),
+                      None)
+        if lacked is not None:
+            lineage = label_lineage(ontology, label)
+            found += [Companion(rel=rel, outgoing=out, column=role) for rel, out in lacked
+                      if lineage & set(ontology.relationships[rel].domain if out
+                                       else ontology.relationships[rel].range)]
+            continue
         for word in COMPANION_WORDS:
             if word.incoming and re.fullmatch(word.pattern, role):
                 outgoing = _direction(ontology, word, label)
@@ -722,7 +744,9 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     limit_match = LIMIT_WORDS.search(main)
     limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None
     if ranked and order_by and not limit and not (tally and (tally.at_least or 0) > 1):
-        limit = 1 if _SINGULAR.search(main) or not _PLURAL.search(main) else 10
+        # 「期限最长的是哪几款」: the longest, however many tie; 「排名靠前的有哪些」: ten
+        limit = 1 if (_SINGULAR.search(main) or not _PLURAL.search(main)
+                      or _MOST_ARE_WHICH.search(main)) else 10
     count_only = (not (group_by or order_by == "tally" or (order_by and ranked))
                   and bool(_COUNT.search(main))
                   and not _ROWS_ASKED.search(main))

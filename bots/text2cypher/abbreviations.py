@@ -22,12 +22,12 @@ from nlu.entity_resolution import EntityResolver, MentionKind, company_key
 MAX_AGE_S = 30.0
 _KINDS: tuple[MentionKind, ...] = ("company", "fund")
 _CUTS = re.compile(
-    r"[的是和与跟及或又还都了吗呢吧谁哪几在从往给对把被向]|哪些|多少|什么|一共|总共|帮我|"
+    r"[的是和与跟及或又还都了吗呢吧谁哪几在从往给对把被向比]|哪些|多少|什么|一共|总共|帮我|"
     r"查一下|看看|请问|发行|发了|投了|买了|管着|控制|持有|担保|股东|法人|产品|基金|公司|企业|"
     r"账户|情况|对比|比较|一下|分别|各自|怎么样|有没有|注册|登记|成立|名下|旗下|下面|以外|"
     r"高管|董事|监事|经理|职务|行长|总裁|主席|秘书|任职|投资人|投资者|管理人|控制人|实控人|代表人|"
     r"担保人|出资人|利率|额度|规模|收益|状态|期限|资本|地址|电话|行业|金额|比例|风险|事件|街道|区县")
-_SINGLE_CUT = re.compile(r"[的是和与跟及或又还都了吗呢吧谁哪几在从往给对把被向]")
+_SINGLE_CUT = re.compile(r"[的是和与跟及或又还都了吗呢吧谁哪几在从往给对把被向比]")
 """Function characters a name may still hold (「三和咨询」): spans may cross them."""
 _MIN, _MAX = 2, 10
 _READ: weakref.WeakKeyDictionary[GraphStore, tuple[float, ShortNames]] = (

@@ -62,6 +62,11 @@ EDGE_KINDS: tuple[EdgeKind, ...] = (
 _ONE_BY_ONE = re.compile(
     r"单笔|每笔|哪(?:几)?笔|(?:\d+|[一二两三四五六七八九十]+)笔|"
     r"(?:担保|持股|投资|认购)(?:关系|记录|明细)")
+_HOW_MANY = re.compile(r"多少笔|几笔")
+"""「全市一共发生多少笔转账」 counts the relationships themselves (but 「笔数最多的担保方」 ranks
+the parties)."""
+_TOTALS = re.compile(r"多少笔|几笔|总金额|总额|一共|合计|总共|累计")
+_LISTED = re.compile(r"哪些|哪几|列出|明细|清单|分别")
 _PARTY_WORDS = {"自然人": "Person", "个人": "Person", "企业": "Company", "公司": "Company",
                 "单位": "Company", "机构": "Company", "基金": "Fund", "产品": "Product"}
 _PARTY = "|".join(_PARTY_WORDS)
@@ -79,6 +84,8 @@ class EdgeFrame(BaseModel):
     conditions: list[Condition] = Field(default_factory=list)
     descending: bool | None = Field(default=None, description="ranked on the measure when set")
     limit: int | None = Field(default=None, ge=1, le=1000)
+    totals: bool = Field(default=False, description="how many and how much in all, not the "
+                         "relationships (「一共发生多少笔转账，总金额多少」)")
 
 
 def _kind(rel: str) -> EdgeKind:
@@ -88,7 +95,7 @@ def _kind(rel: str) -> EdgeKind:
 def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     """The relationships a (normalised) question lists one by one, or None when it does not
     ask about single relationships."""
-    if not _ONE_BY_ONE.search(text):
+    if not (_ONE_BY_ONE.search(text) or (_HOW_MANY.search(text) and not SUPERLATIVE.search(text))):
         return None
     kind = next((k for k in EDGE_KINDS if re.search(k.pattern, text)), None)
     if kind is None:
@@ -114,10 +121,11 @@ def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     limit = chinese_number(counted.group(1) or counted.group(2)) if counted else None
     if descending is not None and not limit:
         limit = 1
-    if not (conditions or descending is not None):
+    totals = bool(_TOTALS.search(text)) and not _LISTED.search(text) and descending is None
+    if not (conditions or descending is not None or totals):
         return None
     return EdgeFrame(rel=kind.rel, start=start, end=end, conditions=conditions,
-                     descending=descending, limit=limit or None)
+                     descending=descending, limit=limit or None, totals=totals)
 
 
 def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
@@ -153,6 +161,9 @@ def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
     if kind.through:
         path = (f"(a{start})-[:{kind.through}]->()-[r:{frame.rel}]->()"
                 f"<-[:{kind.through}]-(b{end})")
+    if frame.totals:
+        return CompiledFrame(cypher=f"MATCH {path}{where} RETURN count(r) AS 笔数, "
+                                    f"sum(r.{kind.measure}) AS {measured}合计", params=params)
     shown = "".join(f", r.{prop} AS {title}" for prop, title in kind.shown)
     return CompiledFrame(
         cypher=f"MATCH {path}{where} "

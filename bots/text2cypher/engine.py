@@ -77,7 +77,8 @@ _GENDER = re.compile(r"(男|女)(?:性|士)")
 _EXCLUDED = re.compile(r"除了?$|除去$|不含$|不算$")
 _COMMON_ASKED = re.compile(
     r"既.{1,16}又|同时.{0,4}(?:投|持有|担任|管理|买)|都(?:投|持有|担任|买|直接持股)|共同")
-_EACH_ASKED = re.compile(r"各自|分别|各多少|各是|对比|比较|哪个更|哪家更|谁更|两家|两者|都是")
+_EACH_ASKED = re.compile(r"各自|分别|各多少|各是|对比|比较|哪个更|哪家更|谁更|两家|两者|都是|"
+                         r"哪(?:个|家|只|位)的?[一-龥]{1,6}更|谁的[一-龥]{1,6}(?:更|大|高|多|小|低|少)")
 _EDGE_TITLE = "逐笔关系"
 _CHAIN_TITLE = "关系链"
 _LABEL_ZH = {"Company": "企业", "Person": "自然人", "Fund": "基金", "Product": "金融产品",

@@ -30,6 +30,7 @@ from bots.text2cypher.frames import (
     DISTRICT,
     PARTY,
     STREET,
+    YEAR,
     Aggregate,
     Companion,
     ListFrame,
@@ -350,7 +351,8 @@ def _implied_label(main: str) -> str | None:
     return next((label for word, label in IMPLIED_CLASSES if word in main), None)
 
 
-def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]]) -> str | None:
+def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]], ontology: Ontology
+              ) -> str | None:
     match, each = _GROUP.search(text), _EACH.search(text)
     if match is not None:
         said = "类型" if match.group("t") else next((g for g in match.groups() if g), "")
@@ -362,6 +364,10 @@ def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]]) -> str |
         return STREET
     if _REGION_WORDS.search(said):
         return DISTRICT
+    if re.search(r"年份|年度|^年$|每年", said):
+        dated = [n for n, p in label_properties(ontology, label).items() if p.datatype == "date"]
+        named = [n for n in dated if any(w in text for w in words.get(n, ()))]
+        return f"{YEAR}{(named or dated)[0]}" if dated else None
     return _named_property(said, label, words)
 
 
@@ -726,7 +732,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                   + absent_conditions(main, label, ontology, words)
                   + address_conditions(main, label, ontology))
     shared = _shared_value(main, words)
-    group_by = shared or _group_by(main, label, words)
+    group_by = shared or _group_by(main, label, words, ontology)
     floor = _group_floor(main) if group_by and not shared else None
     order_by, descending = _order(main, words, ontology, label)
     ranked = order_by is not None

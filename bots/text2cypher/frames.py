@@ -25,6 +25,8 @@ PARTY_LABELS = ("Company", "Person")
 DISTRICT = "district"
 STREET = "street"
 """The pseudo-properties a breakdown by district or street groups on (through LOCATED_IN)."""
+YEAR = "year:"
+"""The prefix of a breakdown by the year of a date property (``year:occurred_on``)."""
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "Company": ("industry",),
     "Fund": ("status", "size"),
@@ -156,7 +158,7 @@ def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, Prope
     uses is known to the ontology (ValueError naming those that are not)."""
     props = label_properties(ontology, frame.label)
     used = [c.prop for c in frame.conditions] + [a.prop for a in frame.aggregates]
-    used += [p for p in (frame.group_by,) if p and p not in (DISTRICT, STREET)]
+    used += [p.removeprefix(YEAR) for p in (frame.group_by,) if p and p not in (DISTRICT, STREET)]
     used += _sorted_property(frame) + frame.shown
     unknown = [p for p in used if p not in props]
     unknown += [f"{r.other}.{r.prop}" for r in frame.related
@@ -398,6 +400,12 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
                    f"ORDER BY {order}, 街道{limit}",
             params=params)
     assert frame.group_by is not None
+    if frame.group_by.startswith(YEAR):
+        return CompiledFrame(
+            cypher=f"{head} WITH n.{frame.group_by.removeprefix(YEAR)}.year AS 年份, n "
+                   f"WHERE 年份 IS NOT NULL RETURN 年份, count(n) AS 数量"
+                   f"{_aggregated(frame, props)} ORDER BY 年份{limit}",
+            params=params)
     column = _column(props[frame.group_by].label_zh)
     if frame.shared_only or frame.group_floor is not None:
         params["floor"] = frame.group_floor if frame.group_floor is not None else 1

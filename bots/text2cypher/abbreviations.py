@@ -38,9 +38,12 @@ class ShortNames:
     """The graph's entity resolver and how its companies', funds' and products' names and
     keys begin, so only spans that could be one of them are resolved."""
 
-    def __init__(self, records: list[EntityRecord]) -> None:
-        """Index ``records`` (persons are never resolved from a shortened form)."""
+    def __init__(self, records: list[EntityRecord], events: list[Candidate] | None = None
+                 ) -> None:
+        """Index ``records`` (persons are never resolved from a shortened form) and the risk
+        events' names (``events``)."""
         self.resolver = EntityResolver(records)
+        self.events = events or []
         forms = [form for r in records if r.label != "Person"
                  for name in (r.name, *r.aliases) for form in (name, company_key(name))]
         self.heads = {form[:2] for form in forms if len(form) >= 2}
@@ -58,7 +61,9 @@ def short_names_of(store: GraphStore) -> ShortNames:
     now = time.monotonic()
     held = _READ.get(store)
     if held is None or now - held[0] > MAX_AGE_S:
-        held = (now, ShortNames(read_entity_records(store)))
+        events = [Candidate(id=r["id"], name=r["name"], label="RiskEvent") for r in store.read(
+            "MATCH (e:RiskEvent) WHERE e.name IS NOT NULL RETURN e.id AS id, e.name AS name")]
+        held = (now, ShortNames(read_entity_records(store), events))
         _READ[store] = held
     return held[1]
 
@@ -116,3 +121,25 @@ def _one_entity(stretch: str, resolver: EntityResolver) -> Candidate | None:
     record = resolver.records[resolved[0]]
     label = "Company" if record.label == "Bank" else record.label
     return Candidate(id=record.id, name=record.name, label=label)
+
+
+_EVENT_POINTER = re.compile(
+    r"那件事|这件事|那个案子|这个案子|那起|这起|那个事件|这个事件|事件|案子|一案|一事")
+_EVENT_MIN = 4
+
+
+def event_mentions(text: str, mentions: list[Mention], names: ShortNames) -> list[Mention]:
+    """``mentions`` with a risk event named by the beginning of its name and a pointer
+    (「白沙汽配失信那件事」 for 「白沙汽配失信被执行」, 「鑫盛财富虚假私募那个案子」) in place of
+    the company mention its name begins with; one event only, never a guess between two."""
+    for event in names.events:
+        for size in range(len(event.name) - 1, _EVENT_MIN - 1, -1):
+            at = text.find(event.name[:size])
+            if at < 0 or not _EVENT_POINTER.match(text, at + size):
+                continue
+            if sum(e.name.startswith(event.name[:size]) for e in names.events) != 1:
+                break
+            kept = [m for m in mentions if m.end <= at or m.start >= at + size]
+            named = Mention(text=event.name[:size], start=at, end=at + size, candidates=[event])
+            return sorted([*kept, named], key=lambda m: m.start)
+    return mentions

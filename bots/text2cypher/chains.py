@@ -79,6 +79,12 @@ WORDINGS: tuple[_Wording, ...] = (
     _w(r"担保(?:的|过的)", "GUARANTEES", True, "被担保人", verb=True),
     _w(r"(?:直接)?(?:持股|参股|入股)的", "HOLDS_SHARES", True, "持股企业", verb=True),
     _w(r"(?:管理|管)(?:的|着的)", "MANAGES", True, "管理的基金", "Fund", verb=True),
+    # the parties of a risk event (「那件事里被点名的自然人」)
+    _w(r"(?:里|中)(?:被点名|涉及|牵涉|涉事|卷入)?的?(?:自然人|个人)|"
+       r"(?:被点名|涉及|牵涉|涉事|卷入)的(?:自然人|个人)", "INVOLVES", True, "涉事自然人",
+       "Person"),
+    _w(r"(?:里|中)(?:被点名|涉及|牵涉|涉事|卷入)?的?(?:企业|公司)|"
+       r"(?:被点名|涉及|牵涉|涉事|卷入)的(?:企业|公司)", "INVOLVES", True, "涉事企业", "Company"),
     # roles held towards the entities reached so far (「…的法人」, 「…的股东」)
     _w(r"控股股东", "HOLDS_SHARES", False, "控股股东", majority=True),
     _w(r"子公司", "HOLDS_SHARES", True, "子公司", "Company"),
@@ -162,8 +168,8 @@ def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
         if hop.majority:
             where.append(f"r{i}.ratio > 0.5")
     last = len(chain.hops)
-    if chain.others_only:
-        where.append(f"m{last} <> e")
+    if chain.others_only:  # nor what the named entity itself is tied to (the event's company)
+        where.append(f"m{last} <> e AND NOT (e)-[:{chain.hops[0].rel}]-(m{last})")
     head = f"MATCH (e {{id: $id}}){''.join(steps)}"
     if where:
         head += f" WHERE {' AND '.join(where)}"

@@ -23,7 +23,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from bots.guarded_rewrite import Completer
-from bots.text2cypher.abbreviations import abbreviated_mentions, short_names_of
+from bots.text2cypher.abbreviations import (
+    abbreviated_mentions,
+    event_mentions,
+    short_names_of,
+)
 from bots.text2cypher.asked_columns import with_asked_columns
 from bots.text2cypher.chains import Chain, compile_chain, parse_chain
 from bots.text2cypher.clauses import side_by_side, two_parts
@@ -418,9 +422,10 @@ def _mentions(store: GraphStore, index: MentionIndex, text: str,
               vocabulary: GraphVocabulary) -> list[Mention]:
     """The entities the (normalised) question names, in full or shortened, in order."""
     mentions = index.find(text)
-    shortened = abbreviated_mentions(text, mentions, short_names_of(store),
+    names = short_names_of(store)
+    shortened = abbreviated_mentions(text, mentions, names,
                                      [v for v in vocabulary.all_values if len(v) >= 3])
-    return sorted([*mentions, *shortened], key=lambda m: m.start)
+    return event_mentions(text, sorted([*mentions, *shortened], key=lambda m: m.start), names)
 
 
 def _chain_of(text: str, mentions: list[Mention], vocabulary: GraphVocabulary) -> Chain | None:

@@ -76,6 +76,9 @@ def test_compiled_chains_carry_values_as_parameters_and_refuse_unknown_names(
     ("恒信集团实际控制的公司，它们的法定代表人是谁",
      "MATCH (:Company {name: '滨江恒信控股集团有限公司'})-[:CONTROLS]->(c:Company)"
      "<-[:IS_LEGAL_REP]-(p:Person) RETURN c.name, p.name"),
+    ("白沙汽配失信这件事中涉及的个人，还担任哪些企业的法人",
+     "MATCH (e:RiskEvent {name: '白沙汽配失信被执行'})-[:INVOLVES]->(p:Person)"
+     "-[:IS_LEGAL_REP]->(c:Company) WHERE NOT (e)-[:INVOLVES]->(c) RETURN p.name, c.name"),
     ("宏达建设担保的企业又给谁担保了",
      "MATCH (:Company {name: '滨江宏达建设工程有限公司'})-[:GUARANTEES]->(b)-[g:GUARANTEES]->(c) "
      "RETURN b.name, c.name, g.amount"),

@@ -69,7 +69,8 @@ _REGION_LABELS = frozenset({"District", "Street"})
 _ORGANISATION = re.compile(
     r"[一-龥]{2,12}?(?P<form>集团|有限公司|股份公司|银行|小贷|城投|置业|实业)")
 _NOT_NAME = re.compile(
-    r"[的是和与及在各都了非]|[哪几每各多少一二两三四五六七八九十0-9]+家|哪些|所有|全部|不算|不含|不包括|除了?")
+    r"[的是和与及在各都了非]|[哪几每各多少一二两三四五六七八九十0-9]+家|哪些|所有|全部|不算|不含|不包括|除了?|"
+    r"任何|任一|其他|其它|别的")
 """Words a name does not hold: what stands before the last of them is not part of the name
 (「各是哪家银行」 names no bank)."""
 _PLACE = re.compile(r"([一-龥]{1,6}?(?:新区|区|县|街道|镇|乡))(?:有|的|内|里|注册|辖区|范围)")

@@ -67,13 +67,17 @@ _NUMERAL = r"\d+|[一二两三四五六七八九十]+"
 _ASKED_CLASS = re.compile(rf"哪(?:些|个|位|家|只|款|一)({_CLASS_ALTERNATIVES})")
 _COUNTED_CLASS = re.compile(rf"(?:{_NUMERAL})(?:个|家|只|位|名|款|起)({_CLASS_ALTERNATIVES})")
 _HOW_MANY_CLASS = re.compile(
-    rf"^[^各每]*(?:多少|几)(?:个|家|只|位|名|款|起)({_CLASS_ALTERNATIVES})")
+    rf"^(?:(?:各|每个?)(?:区县|区|街道))?[^各每]*(?:多少|几)(?:个|家|只|位|名|款|起)"
+    rf"({_CLASS_ALTERNATIVES})")
 """「高新区有多少家企业在任何银行都没有开户」 counts the class it asks how many of (not in a
-question about each: 「每家管理人各管理几只基金」 counts funds of each manager)."""
+question about each, 「每家管理人各管理几只基金」, unless each district:
+「各区县分别有几家企业」)."""
 _EACH_CLASS = re.compile(rf"^(?:各|每)(?:家|个|只|位|类)?({_CLASS_ALTERNATIVES})")
 """「各家银行分别有几款贷款产品」 lists the class right after 各/每 at the start."""
 _CLASS_SCOPE = re.compile(rf"^(?:在)?({_CLASS_ALTERNATIVES})(?:[A-Za-z]+)?(?:里|中|当中|之中)")
 """「企业LP里…最多的前3家」 lists the class it opens with."""
+_CLASS_WHO = re.compile(rf"({_CLASS_ALTERNATIVES})(?:是谁|都是谁|有谁)")
+"""「担任法定代表人最多的人是谁，挂了几家公司」 lists the class asked who."""
 _CLASS_ASKED = re.compile(rf"({_CLASS_ALTERNATIVES})(?:是|有)哪(?:个|些|家|只|款|位|一个|几)")
 """「…最多的产品是哪个」 lists the class just before 是哪个."""
 _OTHER_END = re.compile(
@@ -306,8 +310,8 @@ def _named_class(main: str) -> str | None:
     if blanked.startswith("谁") or (who is not None and who.start() < first_class
                                     and (which is None or who.start() < which.start())):
         return "Person"
-    for finder in (_CLASS_SCOPE, _EACH_CLASS, _ASKED_CLASS, _CLASS_ASKED, _COUNTED_CLASS,
-                   _HOW_MANY_CLASS):
+    for finder in (_CLASS_SCOPE, _EACH_CLASS, _ASKED_CLASS, _CLASS_ASKED, _CLASS_WHO,
+                   _COUNTED_CLASS, _HOW_MANY_CLASS):
         if found := finder.search(blanked):
             return dict(CLASS_WORDS)[found.group(1)]
     named = _last_class_word(blanked)

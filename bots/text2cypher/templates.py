@@ -344,7 +344,8 @@ TEMPLATES: tuple[Template, ...] = (
              (r"(发行|发过|发的|推出|在售|卖的?).{0,8}(产品|计划|贷款|理财)|〈E〉.*(产品|贷款|理财|哪款)",),
              COMPANY,
              cypher="MATCH (c:Company {id: $id})-[:ISSUES]->(p:Product) "
-                    "WHERE $target IS NULL OR $target IN labels(p) "
+                    "WHERE ($target IS NULL OR $target IN labels(p)) "
+                    "AND ($excluded IS NULL OR NOT $excluded IN labels(p)) "
                     "RETURN p.name AS 产品, p.id AS 编号, p.kind AS 类型, p.status AS 状态, "
                     "p.size AS 规模_万元, p.expected_return AS 预期年化收益率 ORDER BY p.id"),
     Template("fund_profile", "基金信息", (r"^(?!.*产品).*(状态|规模|成立|类型|备案|多大)",),
@@ -501,6 +502,7 @@ def _lookup_params(cypher: str, text: str, titles: Sequence[str]) -> dict[str, A
         "threshold": lambda: _share(text),
         "kind": lambda: _party_kind(text),
         "target": lambda: _target_kind(text),
+        "excluded": lambda: "LoanProduct" if "理财" in text and "贷款" not in text else None,
         "paid": lambda: _paid_by_named(text),
         "since": lambda: _period_bound(text, ">="),
         "until": lambda: _period_bound(text, "<="),

@@ -124,7 +124,7 @@ def _one_entity(stretch: str, resolver: EntityResolver) -> Candidate | None:
 
 
 _EVENT_POINTER = re.compile(
-    r"那件事|这件事|那个案子|这个案子|那起|这起|那个事件|这个事件|事件|案子|一案|一事")
+    r"那件事|这件事|那个案子|这个案子|那个事|这个事|那起|这起|那个事件|这个事件|事件|案子|一案|一事|案")
 _EVENT_MIN = 4
 
 

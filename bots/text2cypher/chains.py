@@ -34,12 +34,15 @@ class Hop(BaseModel):
     rel_values: dict[str, str] = Field(default_factory=dict,
                                        description="values the relationship must have (职务)")
     majority: bool = Field(default=False, description="a holding of more than half")
+    verb: bool = Field(default=False, description="says what the entities reached so far do "
+                       "(「持股的」, 「还持有哪些公司」), not a role held towards them (「股东」)")
 
 
 class Chain(BaseModel):
     """A named entity and the hops walked from it."""
 
     entity_id: str
+    entity_label: str = Field(description="the named entity's class")
     hops: list[Hop] = Field(min_length=MIN_HOPS, max_length=MAX_HOPS)
     others_only: bool = Field(default=False, description="leave the named entity out of the "
                               "last hop's entities (「还在哪些公司当法人」)")
@@ -48,17 +51,17 @@ class Chain(BaseModel):
 class _Wording(BaseModel):
     pattern: str
     hop: Hop
-    verb: bool = Field(description="says what the entities do (「持股的」), not a role (「股东」)")
 
 
 def _w(pattern: str, rel: str, outgoing: bool, title: str, label: str | None = None,
        majority: bool = False, verb: bool = False) -> _Wording:
-    return _Wording(pattern=pattern, verb=verb, hop=Hop(
-        rel=rel, outgoing=outgoing, title=title, label=label, majority=majority))
+    return _Wording(pattern=pattern, hop=Hop(rel=rel, outgoing=outgoing, title=title,
+                                             label=label, majority=majority, verb=verb))
 
 
 _COMPANY = "(?:公司|企业)"
 _WHICH = "(?:哪些|哪几家|哪几个|哪家|哪个)(?:其他|其它|别的)?的?"
+_INVOLVED = "(?:被点名|涉及|牵涉|涉事|涉案|卷入)"
 WORDINGS: tuple[_Wording, ...] = (
     # what the entities reached so far do, asked at the end (「又为谁做了担保」)
     _w(r"(?:为|给)(?:谁|哪些|哪家)(?:公司|企业)?(?:做了?|提供了?|作了?)?担保|担保了(?:谁|哪些|哪家)",
@@ -69,7 +72,8 @@ WORDINGS: tuple[_Wording, ...] = (
        "IS_LEGAL_REP", True, "任法人的企业", "Company", verb=True),
     _w(rf"(?:持有|持股了?|参股了?|投了){_WHICH}{_COMPANY}", "HOLDS_SHARES", True, "持股企业",
        verb=True),
-    _w(r"(?:管着|管理着?|在管)(?:哪些|哪只|哪几只|什么)基金", "MANAGES", True, "管理的基金",
+    _w(r"(?:管着|管理着?|在管|管理的是|管的是)(?:哪些|哪只|哪几只|什么)基金", "MANAGES", True,
+       "管理的基金",
        "Fund", verb=True),
     _w(rf"在{_WHICH}{_COMPANY}任职", "SERVES_AS", True, "任职企业", verb=True),
     # what the named entity or those reached do (「实际控制的那几家公司」)
@@ -80,17 +84,18 @@ WORDINGS: tuple[_Wording, ...] = (
     _w(r"(?:直接)?(?:持股|参股|入股)的", "HOLDS_SHARES", True, "持股企业", verb=True),
     _w(r"(?:管理|管)(?:的|着的)", "MANAGES", True, "管理的基金", "Fund", verb=True),
     # the parties of a risk event (「那件事里被点名的自然人」)
-    _w(r"(?:里|中)(?:被点名|涉及|牵涉|涉事|卷入)?的?(?:自然人|个人)|"
-       r"(?:被点名|涉及|牵涉|涉事|卷入)的(?:自然人|个人)", "INVOLVES", True, "涉事自然人",
-       "Person"),
-    _w(r"(?:里|中)(?:被点名|涉及|牵涉|涉事|卷入)?的?(?:企业|公司)|"
-       r"(?:被点名|涉及|牵涉|涉事|卷入)的(?:企业|公司)", "INVOLVES", True, "涉事企业", "Company"),
+    _w(rf"(?:里|中)的?(?:那个|那位|那些)?{_INVOLVED}?的?(?:那个|那位|那些)?(?:自然人|个人)|"
+       rf"(?:里|中)?{_INVOLVED}的(?:那个|那位|那些)?(?:自然人|个人|人)",
+       "INVOLVES", True, "涉事自然人", "Person"),
+    _w(rf"(?:里|中)的?(?:那家|那个|那些)?{_INVOLVED}?的?(?:企业|公司)|"
+       rf"{_INVOLVED}的(?:企业|公司)", "INVOLVES", True, "涉事企业", "Company"),
     # roles held towards the entities reached so far (「…的法人」, 「…的股东」)
     _w(r"控股股东", "HOLDS_SHARES", False, "控股股东", majority=True),
     _w(r"子公司", "HOLDS_SHARES", True, "子公司", "Company"),
     _w(r"股东", "HOLDS_SHARES", False, "股东"),
     _w(r"实际控制人|实控人|控制人", "CONTROLS", False, "实际控制人"),
-    _w(r"法定代表人|法人代表|法人", "IS_LEGAL_REP", False, "法定代表人", "Person"),
+    _w(r"法定代表人|法人代表|(?<!企业)(?<!单位)法人(?!股东|企业|单位|机构)", "IS_LEGAL_REP", False,
+       "法定代表人", "Person"),  # 「企业法人」, 「法人股东」 are companies, not representatives
     _w(r"基金经理", "MANAGES", False, "基金经理", "Person"),
     _w(r"管理人", "MANAGES", False, "管理人"),
     _w(r"投资人|投资者|出资人", "INVESTS_IN", False, "投资人"),
@@ -105,8 +110,8 @@ _OTHERS = re.compile(r"还|其他|其它|别的|另外|以外|之外")
 """「…的法人还在哪些公司当法人」 leaves out the entity the question started from."""
 
 
-def parse_chain(text: str, entity_id: str, after: int, titles: Sequence[str] = ()
-                ) -> Chain | None:
+def parse_chain(text: str, entity_id: str, entity_label: str, after: int,
+                titles: Sequence[str] = ()) -> Chain | None:
     """The chain of hops the (normalised) question walks from the entity it names, reading
     from ``after`` (where the entity's name ends); None for fewer than two hops. ``titles``
     are the job titles the graph knows: 「市民银行董事长本人还持有哪些公司」 walks from the bank
@@ -117,20 +122,21 @@ def parse_chain(text: str, entity_id: str, after: int, titles: Sequence[str] = (
     at, verb_before = after, False
     title_pattern = "|".join(map(re.escape, titles))
     while at < len(text) and len(hops) <= MAX_HOPS:
-        best: tuple[int, int, Hop, bool] | None = None
+        best: tuple[int, int, Hop] | None = None
         for wording in WORDINGS:
             found = re.compile(wording.pattern).search(text, at)
             if found and (best is None or found.start() < best[0]
                           or (found.start() == best[0] and found.end() > best[1])):
-                best = (found.start(), found.end(), wording.hop, wording.verb)
+                best = (found.start(), found.end(), wording.hop)
         if title_pattern and (held := re.compile(title_pattern).search(text, at)) and (
                 best is None or held.start() < best[0]):
             best = (held.start(), held.end(), Hop(
                 rel="SERVES_AS", outgoing=False, title=held.group(0), label="Person",
-                rel_values={"title": held.group(0)}), False)
+                rel_values={"title": held.group(0)}))
         if best is None:
             break
-        start, end, hop, verb = best
+        start, end, hop = best
+        verb = hop.verb
         between = text[at:start]
         if hops and (_PARALLEL.fullmatch(between) or (not between and not verb_before)):
             return None  # 「法定代表人和实控人」, 「董事长、总经理」: roles of one entity
@@ -141,13 +147,17 @@ def parse_chain(text: str, entity_id: str, after: int, titles: Sequence[str] = (
         at, verb_before = end, verb
     if not MIN_HOPS <= len(hops) <= MAX_HOPS:
         return None
-    return Chain(entity_id=entity_id, hops=hops, others_only=bool(_OTHERS.search(text)))
+    return Chain(entity_id=entity_id, entity_label=entity_label, hops=hops,
+                 others_only=bool(_OTHERS.search(text)))
 
 
 def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
-    """The chain as one read-only path query: the entities at each hop's end (those of the
-    last hop only, once each, for three hops or more), with the last relationship's amount or
-    share (ValueError for a type, class or property the ontology does not know)."""
+    """The chain as one read-only path query: the entities the last two hops reach (the last
+    hop's only, once each, when three hops or more end on a role), with the last
+    relationship's amount, share or title (ValueError for a type, class or property the
+    ontology does not know)."""
+    if chain.entity_label not in ontology.classes:
+        raise ValueError(f"unknown class {chain.entity_label}")
     params: dict[str, Any] = {"id": chain.entity_id}
     steps = []
     where = []
@@ -170,19 +180,21 @@ def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
     last = len(chain.hops)
     if chain.others_only:  # nor what the named entity itself is tied to (the event's company)
         where.append(f"m{last} <> e AND NOT (e)-[:{chain.hops[0].rel}]-(m{last})")
-    head = f"MATCH (e {{id: $id}}){''.join(steps)}"
+    head = f"MATCH (e:{chain.entity_label} {{id: $id}}){''.join(steps)}"
     if where:
         head += f" WHERE {' AND '.join(where)}"
     final = f"`{chain.hops[-1].title}`"
-    if last > MIN_HOPS:
+    if last > MIN_HOPS and not chain.hops[-1].verb:  # 「股东的股东的股东是谁」: the last ones
         return CompiledFrame(cypher=f"{head} RETURN DISTINCT m{last}.name AS {final}, "
                                     f"m{last}.id AS 编号 ORDER BY 编号", params=params)
     figure = {"GUARANTEES": ("amount", "金额_万元"), "HOLDS_SHARES": ("ratio", "持股比例"),
-              "INVESTS_IN": ("amount", "金额_万元")}.get(chain.hops[-1].rel)
+              "INVESTS_IN": ("amount", "金额_万元"), "SERVES_AS": ("title", "职务")
+              }.get(chain.hops[-1].rel)
     shown = f", r{last}.{figure[0]} AS {figure[1]}" if figure else ""
-    first = chain.hops[0].title
-    first = f"`{first}（第一层）`" if f"`{first}`" == final else f"`{first}`"
+    # who did it beside what was done (「…还持有哪些公司」): the last two hops' entities
+    before = chain.hops[-2].title
+    before = f"`{before}（上一层）`" if f"`{before}`" == final else f"`{before}`"
     return CompiledFrame(
-        cypher=f"{head} RETURN DISTINCT m1.name AS {first}, m{last}.name AS {final}, "
-               f"m{last}.id AS 编号{shown} ORDER BY {first}, 编号",
+        cypher=f"{head} RETURN DISTINCT m{last - 1}.name AS {before}, m{last}.name AS {final}, "
+               f"m{last}.id AS 编号{shown} ORDER BY {before}, 编号",
         params=params)

@@ -436,7 +436,8 @@ def _chain_of(text: str, mentions: list[Mention], vocabulary: GraphVocabulary) -
                   if any(c.label not in _REGION_LABELS for c in m.candidates)), None)
     if named is None or len(named.candidates) != 1:
         return None
-    return parse_chain(text, named.candidates[0].id, named.end, vocabulary.titles)
+    entity = named.candidates[0]
+    return parse_chain(text, entity.id, entity.label, named.end, vocabulary.titles)
 
 
 def _answer_by_template(store: GraphStore, guard: CypherGuard, match: TemplateMatch,

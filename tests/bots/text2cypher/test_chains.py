@@ -22,7 +22,7 @@ def ontology() -> Ontology:
 
 def _hops(question: str, entity: str, titles: tuple[str, ...] = ()) -> list[tuple[str, bool]]:
     text = normalise(question)
-    chain = parse_chain(text, "X", text.index(entity) + len(entity), titles)
+    chain = parse_chain(text, "X", "Company", text.index(entity) + len(entity), titles)
     return [] if chain is None else [(h.rel, h.outgoing) for h in chain.hops]
 
 
@@ -59,7 +59,7 @@ def test_questions_of_one_hop_or_parallel_roles_are_not_chains(question: str,
 
 def test_compiled_chains_carry_values_as_parameters_and_refuse_unknown_names(
         ontology: Ontology) -> None:
-    chain = Chain(entity_id="CO-1", others_only=True, hops=[
+    chain = Chain(entity_id="CO-1", entity_label="Company", others_only=True, hops=[
         Hop(rel="SERVES_AS", outgoing=False, title="董事长", label="Person",
             rel_values={"title": "董事长"}),
         Hop(rel="HOLDS_SHARES", outgoing=True, title="持股企业")])

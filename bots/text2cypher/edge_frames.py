@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from bots.text2cypher.frame_conditions import (
     chinese_number,
     compared_numbers,
+    figure_conditions,
     period_conditions,
 )
 from bots.text2cypher.frame_parser import ASCENDING, LIMIT_WORDS, SUPERLATIVE
@@ -65,6 +66,8 @@ _ONE_BY_ONE = re.compile(
 _HOW_MANY = re.compile(r"多少笔|几笔")
 """「全市一共发生多少笔转账」 counts the relationships themselves (but 「笔数最多的担保方」 ranks
 the parties)."""
+_REGISTER_TOTAL = re.compile(r"(?:全市|全部|所有|整个|全库)[一-龥]{0,6}?(?:总额|总金额|合计)")
+_EACH = re.compile(r"各|每|分别")
 _TOTALS = re.compile(r"多少笔|几笔|总金额|总额|一共|合计|总共|累计")
 _LISTED = re.compile(r"哪些|哪几|列出|明细|清单|分别")
 _PARTY_WORDS = {"自然人": "Person", "个人": "Person", "企业": "Company", "公司": "Company",
@@ -95,7 +98,9 @@ def _kind(rel: str) -> EdgeKind:
 def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     """The relationships a (normalised) question lists one by one, or None when it does not
     ask about single relationships."""
-    if not (_ONE_BY_ONE.search(text) or (_HOW_MANY.search(text) and not SUPERLATIVE.search(text))):
+    if not (_ONE_BY_ONE.search(text) or (
+            (_HOW_MANY.search(text) or _REGISTER_TOTAL.search(text))
+            and not SUPERLATIVE.search(text) and not _EACH.search(text))):
         return None
     kind = next((k for k in EDGE_KINDS if re.search(k.pattern, text)), None)
     if kind is None:
@@ -113,7 +118,10 @@ def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     if end is not None and not set(ontology.ancestors(end)) & set(ends_at):
         end = None
     props = {kind.measure: ontology.rel_properties(kind.rel)[kind.measure]}
-    conditions = compared_numbers(text, props, {kind.measure: kind.measure_words})
+    conditions = compared_numbers(text, props, {kind.measure: kind.measure_words}) or [
+        Condition(prop=kind.measure, op=figure.op, value=figure.value)
+        for figure in figure_conditions(text)
+        if figure.kind == ("share" if kind.measure == "ratio" else "amount")]  # 「当天超过500万的」
     conditions += period_conditions(text, kind.dated) if kind.dated else []
     ranked = SUPERLATIVE.search(text)
     descending = None if ranked is None else (ranked.group(1) or "") not in ASCENDING
@@ -162,8 +170,10 @@ def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
         path = (f"(a{start})-[:{kind.through}]->()-[r:{frame.rel}]->()"
                 f"<-[:{kind.through}]-(b{end})")
     if frame.totals:
-        return CompiledFrame(cypher=f"MATCH {path}{where} RETURN count(r) AS 笔数, "
-                                    f"sum(r.{kind.measure}) AS {measured}合计", params=params)
+        return CompiledFrame(
+            cypher=f"MATCH {path}{where} WITH DISTINCT r "
+                   f"RETURN count(r) AS 笔数, sum(r.{kind.measure}) AS {measured}合计",
+            params=params)
     shown = "".join(f", r.{prop} AS {title}" for prop, title in kind.shown)
     return CompiledFrame(
         cypher=f"MATCH {path}{where} "

@@ -238,22 +238,25 @@ _ROLE_FIRST = re.compile(
 """A role the question starts from (「私募管理人按在管基金总规模排名」)."""
 _LISTS = frozenset({"有哪些", "是哪些", "是哪几", "都有", "名单"})
 """Words after a role that ask for a list, wherever the role stands in the question."""
-_SHARE_ASKED = re.compile(r"占(?:全部|所有|全市|总数)?.{0,6}?(?:比例|比重|百分之多少|几成)|占比")
+_SHARE_ASKED = re.compile(
+    r"占(?:全部|所有|全市|总数)?.{0,6}?(?:比例|比重|百分之多少|百分之几|几成)|占比")
 _LACKABLE = ("实际控制人|实控人|股东|法定代表人|管理人|投资人|托管账户|账户|开户|开立账户|"
-             "转入或转出|转账")
+             "转入或转出|转账|被担保|对外担保")
 _LACKED_ACTIVITY: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] = (
     ("托管账户|账户|开户|开立账户", (("HOLDS_ACCOUNT", True),)),
-    ("转入或转出|转账", (("TRANSFERS", True), ("TRANSFERS", False))))
+    ("转入或转出|转账", (("TRANSFERS", True), ("TRANSFERS", False))),
+    ("被担保", (("GUARANTEES", False),)), ("对外担保", (("GUARANTEES", True),)))
 """What the listed entities have never done (「没有开户」, 「没有发生过转账」): the
 relationships they lack, each way where either counts."""
 _LACKING = re.compile(
-    rf"(?:没有|没|无|未)(?:登记|任何|开立|开过|发生过?|过)?(?:任何)?(?:的)?(?P<a>{_LACKABLE})|"
+    rf"(?:没有|没|无|未)(?:在任何[一-龥]{{1,4}}?)?(?:登记|任何|开立|开过|发生过?|过)?(?:任何)?(?:的)?"
+    rf"(?P<a>{_LACKABLE})|"
     rf"(?P<b>{_LACKABLE})(?:都|也)?(?:没有|没|未)(?:登记|有)?")
 _ROWS_ASKED = re.compile(r"叫什么|都叫|哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
 _SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁|^谁|并列")
 _LISTING = re.compile(r"叫什么|都叫|哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
 _GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县|区(?!县))|"
-                    r"分(?P<h>区县|街道|行业|状态|类型)|"
+                    r"分(?P<h>区县|街道|行业|状态|类型)|^(?:各|每个)(?P<s>行业|类型|状态)|"
                     r"(?P<t>各类|每类|各种|每种|不同类型)|"
                     r"(?:最高|最低|最多|最少|最大|最小)的(?:\d+|[一二两三四五六七八九十])?个?"
                     r"(?P<r>行业|区县|街道|类型|状态)|"
@@ -554,13 +557,13 @@ def _other_end(main: str, tally: Tally, ontology: Ontology, vocabulary: GraphVoc
     if len(valued) == 1:
         end, found = valued[0]
         tally = tally.model_copy(update={"other": end, "other_values": dict(found)})
-    counted = _OTHER_END.search(main)
-    if counted is None:
-        return tally
-    other = dict(CLASS_WORDS)[next(g for g in counted.groups() if g)]
-    if other in (PARTY,) or not set(ontology.ancestors(other)) & set(ends):
-        return tally
-    return tally.model_copy(update={"other": other})
+    at = 0
+    while counted := _OTHER_END.search(main, at):  # 「每家银行有几款贷款产品」: not the banks
+        other = dict(CLASS_WORDS)[next(g for g in counted.groups() if g)]
+        if other != PARTY and set(ontology.ancestors(other)) & set(ends):
+            return tally.model_copy(update={"other": other})
+        at = counted.start() + 1
+    return tally
 
 
 def _title_tally(main: str, label: str, ontology: Ontology, vocabulary: GraphVocabulary

@@ -294,7 +294,8 @@ def _share(frame: ListFrame, pattern: str, head: str, params: dict[str, Any]) ->
         cypher=f"MATCH (every:{pattern}) WITH count(every) AS 总数 {head} "
                "WITH 总数, count(n) AS 数量 "
                "RETURN 数量, 总数, CASE WHEN 总数 = 0 THEN null "
-               "ELSE toFloat(数量) / 总数 END AS 占比",
+               "ELSE toFloat(数量) / 总数 END AS 占比, CASE WHEN 总数 = 0 THEN null "
+               "ELSE round(100.0 * 数量 / 总数, 2) END AS 占比百分比",
         params=params)
 
 

@@ -21,7 +21,8 @@ from bots.text2cypher.frame_parser import LIMIT_WORDS
 
 _TOTAL = re.compile(r"总额|合计|总计|总共|一共|累计|共计|加起来|总金额|总规模")
 _HOW_MANY = re.compile(
-    r"多少(?:个(?!月)|位|名|家|只|笔|款|人)|几(?:个(?!月)|位|名|家|只|笔|款)|有多少[^钱万元]|数量|人数")
+    r"多少(?:个(?!月)|位|名|家|只|笔|款|人|次)|几(?:个(?!月)|位|名|家|只|笔|款|次)|有多少[^钱万元]|"
+    r"数量|人数")
 _SORTED = re.compile(r"[从由][大小高低多少]到[大小高低多少]")
 _RANKING = re.compile(
     r"最(?:高|大|多)|(?P<low>最(?:低|小|少))|前[0-9一二两三四五六七八九十]|排名|第一大|头号")
@@ -33,7 +34,7 @@ _MEMBERS = re.compile(r"(?:哪些|有哪)(?:企业|公司|主体)|"
 _BESIDES_ITSELF = re.compile(r"除了?它|除了?自己|它以外|它之外")
 _FIGURES = re.compile(r"多长|几层|几跳|长度|比例|金额|多少钱|总额")
 _REACH = re.compile(r"到哪|能到|波及|牵连|影响|往下|顺着")
-_EACH_ROW_COUNTED = re.compile(r"[几多少]笔")
+_EACH_ROW_COUNTED = re.compile(r"[几多少](?:笔|次)")
 """「转过几笔钱」 counts the rows themselves, not the parties in them."""
 _ALREADY_TOTAL = re.compile(r"总额|合计|总计")
 _SHARE_COLUMN = re.compile(r"比例")

@@ -226,7 +226,7 @@ TEMPLATES: tuple[Template, ...] = (
                     "RETURN i.name AS 出资人, i.id AS 编号, t.name AS 出资标的, "
                     "r.amount AS 出资金额_万元 ORDER BY i.id"),
     Template("fund_investors", "基金投资人",
-             (r"投资人|投资者|出资人|出资|谁投资了|认购|谁买|买了|购买|持有人",), FUND,
+             (r"投资人|投资者|投资方|出资人|出资方|出资|谁投资了|认购|谁买|买了|购买|持有人",), FUND,
              risk="fund_exposure", id_param="fund_id", flatten=_investors),
     Template("product_investors", "产品投资人",
              (r"投资人|投资者|出资人|出资|谁投资了|认购|谁买|买了|购买|持有人|投(了|得|的)(?!哪些企业|哪些公司)",),
@@ -253,13 +253,15 @@ TEMPLATES: tuple[Template, ...] = (
                     "g.amount AS 金额_万元 ORDER BY 担保人, 金额_万元 DESC"),
     Template("guarantors", "为其担保的主体",
              (r"(谁|哪些|哪家).*(为|给|替)〈E〉.*担保|(为|给)〈E〉(提供|做)?.*担保|"
-              r"〈E〉.*(担保人|担保方|被谁担保|是谁担保)",), COMPANY,
+              r"〈E〉.*(担保人|担保方|被谁担保|是谁担保|(接受|获得|得到)了?(哪些|谁的|多少)?担保)",),
+             COMPANY,
              cypher="MATCH (g)-[r:GUARANTEES]->(c:Company {id: $id}) "
-                    "RETURN g.name AS 担保人, g.id AS 编号, r.amount AS 金额_万元 ORDER BY g.id"),
+                    "RETURN g.name AS 担保人, g.id AS 编号, r.amount AS 金额_万元, "
+                    "r.since AS 起始日期 ORDER BY g.id"),
     Template("guarantees_given", "对外担保", (r"〈E〉.*担保",), HOLDER,
              cypher="MATCH (g:Company|Person {id: $id})-[r:GUARANTEES]->(c) "
-                    "RETURN c.name AS 被担保企业, c.id AS 编号, r.amount AS 金额_万元 "
-                    "ORDER BY c.id"),
+                    "RETURN c.name AS 被担保企业, c.id AS 编号, r.amount AS 金额_万元, "
+                    "r.since AS 起始日期 ORDER BY c.id"),
     Template("risk_events_by_severity", "按严重程度列出风险事件",
              (r"(高|中|低)(风险|严重|等级).*风险事件|严重(程度|性)?(为|是)?(高|中|低).*风险事件|"
               r"(高|中|低)风险事件",), (),
@@ -318,13 +320,15 @@ TEMPLATES: tuple[Template, ...] = (
                     "p.conditions AS 申请条件"),
     Template("transfers", "账户资金往来",
              (r"〈E〉.*(转账|转给|转了|转过|转入|转出|打款|打给|打了|打过|汇款|汇给|流水|资金往来|"
-              r"收了|收到|收过|转来|汇来|打来|进账|到账|流入|流出|付给|付了|付过)|"
+              r"收了|收到|收过|转来|汇来|打来|进账|到账|流入|流出|付给|付了|付过|打钱|转钱|汇钱)|"
+              r"往〈E〉.{0,4}(打|转|汇)|"
               r"(转给|打给|汇给|付给|转入|转到)〈E〉|[给向]〈E〉(转|打|汇|付)",),
              ("Company", "Person", "Fund"),
              cypher="MATCH (x:Company|Person|Fund {id: $id})-[:HOLDS_ACCOUNT]->(a:Account)"
                     "-[t:TRANSFERS]-(:Account)<-[:HOLDS_ACCOUNT]-(o) "
                     "WITH x, o, t, startNode(t) = a AS paid "
                     "WHERE ($paid IS NULL OR paid = $paid) "
+                    "AND ($party IS NULL OR $party IN labels(o)) "
                     "AND ($since IS NULL OR date(t.time) >= date($since)) "
                     "AND ($until IS NULL OR date(t.time) <= date($until)) "
                     "RETURN CASE WHEN paid THEN x.name ELSE o.name END AS 付款方, "
@@ -465,7 +469,7 @@ def _contagion_relations(text: str) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(named)) or None
 
 
-_PAID_TO = re.compile(rf"(转给|打给|汇给|付给|转入|转到){PLACEHOLDER}|"
+_PAID_TO = re.compile(rf"(转给|打给|汇给|付给|转入|转到){PLACEHOLDER}|往{PLACEHOLDER}|"
                       rf"[给向]{PLACEHOLDER}(转|打|汇|付)|"
                       rf"{PLACEHOLDER}.*(收到|收过|收了|转来|汇来|打来|进账|到账|流入|入账|来的钱)")
 _PAID_BY = re.compile(rf"{PLACEHOLDER}.*(转给|打给|汇给|付给|转出|汇出|流出|付出|支付|"
@@ -481,6 +485,23 @@ def _paid_by_named(text: str) -> bool | None:
     if paid_by and not paid_to:
         return True
     return None
+
+
+_COUNTERPARTY = re.compile(r"(个人|自然人|企业|公司|单位)(?:往|向|给|转|打|汇)|"
+                           r"(?:来自|转给|打给|汇给|付给)(个人|自然人|企业|公司|单位)")
+
+
+_EITHER_PARTY = re.compile(r"(?:个人|自然人)(?:或者?|和|及|与|、)(?:企业|公司|单位)|"
+                           r"(?:企业|公司|单位)(?:或者?|和|及|与|、)(?:个人|自然人)")
+
+
+def _counterparty_kind(text: str) -> str | None:
+    """The kind of party on the other side of the named one's transfers, when the question
+    says it (「有多少个人往鑫盛财富的账户打钱」 → Person); None otherwise."""
+    said = _COUNTERPARTY.search(text)
+    if said is None or _EITHER_PARTY.search(text):
+        return None
+    return "Person" if (said.group(1) or said.group(2)) in ("个人", "自然人") else "Company"
 
 
 def _period_bound(text: str, op: str) -> str | None:
@@ -504,6 +525,7 @@ def _lookup_params(cypher: str, text: str, titles: Sequence[str]) -> dict[str, A
         "target": lambda: _target_kind(text),
         "excluded": lambda: "LoanProduct" if "理财" in text and "贷款" not in text else None,
         "paid": lambda: _paid_by_named(text),
+        "party": lambda: _counterparty_kind(text),
         "since": lambda: _period_bound(text, ">="),
         "until": lambda: _period_bound(text, "<="),
     }

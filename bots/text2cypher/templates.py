@@ -226,7 +226,8 @@ TEMPLATES: tuple[Template, ...] = (
                     "RETURN i.name AS 出资人, i.id AS 编号, t.name AS 出资标的, "
                     "r.amount AS 出资金额_万元 ORDER BY i.id"),
     Template("fund_investors", "基金投资人",
-             (r"投资人|投资者|投资方|出资人|出资方|出资|谁投资了|认购|谁买|买了|购买|持有人",), FUND,
+             (r"投资人|投资者|投资方|出资人|出资方|出资|谁投资了|认购|谁买|买了|购买|持有人",),
+             FUND,
              risk="fund_exposure", id_param="fund_id", flatten=_investors),
     Template("product_investors", "产品投资人",
              (r"投资人|投资者|出资人|出资|谁投资了|认购|谁买|买了|购买|持有人|投(了|得|的)(?!哪些企业|哪些公司)",),

@@ -383,14 +383,19 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
     text = normalise(question)
     mentions = _mentions(store, index, text, vocabulary)
     regions = [c.id for m in mentions for c in m.candidates if c.label in _REGION_LABELS]
-    anchored = any(c.label not in _REGION_LABELS for m in mentions for c in m.candidates) or (
-        _unresolved_name(text, mentions, vocabulary))
-    edges = None if anchored or regions else parse_edge_frame(text, store.ontology)
+    # 「除了滨江担保以外，对外担保总额最高的是谁」 asks across the register without that one
+    left_out = [m for m in mentions if _EXCLUDED.search(text[max(0, m.start - 3):m.start])]
+    anchored = any(c.label not in _REGION_LABELS for m in mentions if m not in left_out
+                   for c in m.candidates) or _unresolved_name(text, mentions, vocabulary)
+    edges = None if anchored or regions or left_out else parse_edge_frame(text, store.ontology)
     if edges is not None:
         return _run_compiled(guard, compile_edge_frame(edges, store.ontology), question,
                              "edge_frame", _EDGE_TITLE)
     frame = None if anchored else parse_frame(
         _blanked(text, mentions), store.ontology, vocabulary, regions[-1] if regions else None)
+    if frame is not None and left_out:
+        frame = frame.model_copy(update={
+            "excluded_ids": [c.id for m in left_out for c in m.candidates]})
     if frame is not None and (place := _unknown_place(text, mentions)):
         return GraphResult(question=question, status="not_found", source="frame",
                            title_zh=_frame_title(frame),

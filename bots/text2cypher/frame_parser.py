@@ -166,6 +166,10 @@ DEFAULT_COMPANIONS: dict[str, tuple[Companion, ...]] = {
     "LoanProduct": (Companion(rel="ISSUES", outgoing=False, column="发行银行"),)}
 """Related entities always shown beside a listed one: a loan product's bank."""
 _COMPANION_TITLES = {"谁发": "发行方", "谁管": "管理人"}
+_ACCOUNT_ASKED: tuple[tuple[str, str, bool, str], ...] = (
+    (r"(?:是|归)谁的|谁名下|户主|户名|名下的?主体|是谁开的", "HOLDS_ACCOUNT", False, "户主"),
+    (r"(?:开在|在)哪(?:家|个)银行|开户行", "OPENED_AT", True, "开户银行"))
+"""What a question about accounts asks of each: its holder, its bank."""
 _SUM_WORDS = re.compile(
     r"总额|金额|总金额|合计|多少钱|资金|总计|累计|投资额|出资额|出资最多|出资最少")
 _COMPANION_SPLIT = re.compile(
@@ -746,6 +750,10 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     if order_by is None and (sort := _sorted_by(main, words, ontology, label)):
         order_by, descending = sort
     companions = _companions(tail, label, ontology)
+    if label == "Account":  # 「被冻结的账户都是谁的」, 「开在哪家银行」
+        companions += [Companion(rel=rel, outgoing=out, column=title) for pattern, rel, out, title
+                       in _ACCOUNT_ASKED if re.search(pattern, main + tail)
+                       and not any(c.rel == rel for c in companions)]
     if companions and _LISTING.search(tail) and not _LISTING.search(main):
         # 「涉及风险事件的企业，它们的企业股东有哪些」 lists the shareholders: rows need one
         companions[0] = companions[0].model_copy(update={"required": True})

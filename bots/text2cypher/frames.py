@@ -110,6 +110,8 @@ class ListFrame(BaseModel):
                                      description="relationships the entities must not have")
     excluded: list[str] = Field(default_factory=list,
                                 description="narrower classes left out (不算银行, 非贷款类)")
+    excluded_ids: list[str] = Field(default_factory=list,
+                                    description="named entities left out (除了滨江担保以外)")
     district_id: str | None = Field(default=None, description="a district or street id")
     tally: Tally | None = None
     group_by: str | None = None
@@ -217,6 +219,9 @@ def _where(frame: ListFrame, params: dict[str, Any]) -> str:
     for lack in frame.lacking:
         clauses.append(f"NOT EXISTS {{ MATCH (n){_arrow(lack.rel, lack.outgoing)}() }}")
     clauses += [f"NOT n:{label}" for label in frame.excluded]
+    if frame.excluded_ids:
+        params["excluded_ids"] = frame.excluded_ids
+        clauses.append("NOT n.id IN $excluded_ids")
     if frame.district_id:
         params["district"] = frame.district_id
         clauses.append("((n)-[:LOCATED_IN]->(:Region {id: $district}) OR "

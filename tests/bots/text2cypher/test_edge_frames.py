@@ -35,6 +35,11 @@ def _edges(ontology: Ontology, question: str) -> EdgeFrame | None:
     ("持股比例超过50%的持股关系有哪些",
      {"rel": "HOLDS_SHARES", "conditions": [Condition(prop="ratio", op=">", value=0.5)]}),
     ("单笔投资金额最小的一笔", {"rel": "INVESTS_IN", "descending": False, "limit": 1}),
+    ("全市担保总额是多少", {"rel": "GUARANTEES", "totals": True}),
+    ("2024年四季度一共发生多少笔转账",
+     {"rel": "TRANSFERS", "totals": True,
+      "conditions": [Condition(prop="time", op=">=", value="2024-10-01", is_date=True),
+                     Condition(prop="time", op="<=", value="2024-12-31", is_date=True)]}),
 ])
 def test_questions_about_single_relationships_parse(ontology: Ontology, question: str,
                                                     expected: dict[str, Any]) -> None:
@@ -45,7 +50,8 @@ def test_questions_about_single_relationships_parse(ontology: Ontology, question
 
 
 @pytest.mark.parametrize("question", [
-    "对外担保总额最高的企业是哪家", "担保金额超过1000万的企业有哪些", "单笔的情况怎么样"])
+    "对外担保总额最高的企业是哪家", "担保金额超过1000万的企业有哪些", "单笔的情况怎么样",
+    "对外担保笔数最多的担保方是谁", "各企业的担保总额"])
 def test_totals_per_entity_and_vague_questions_are_not_single_relationships(
         ontology: Ontology, question: str) -> None:
     assert _edges(ontology, question) is None

@@ -155,6 +155,15 @@ def _gold(store: GraphStore, cypher: str) -> list[list[Any]]:
     ("2023年成立的企业有哪些",
      "MATCH (c:Company) WHERE c.founded_on >= date('2023-01-01') "
      "AND c.founded_on <= date('2023-12-31') RETURN c.name"),
+    ("不算滨江担保，对外担保金额合计最多的是谁",
+     "MATCH (g)-[r:GUARANTEES]->() WHERE g.name <> '滨江融资担保集团有限公司' "
+     "WITH g, sum(r.amount) AS t ORDER BY t DESC LIMIT 1 RETURN g.name, t"),
+    ("状态是久悬的账户分别是谁名下的",
+     "MATCH (h)-[:HOLDS_ACCOUNT]->(a:Account {status: '久悬'}) RETURN a.id, h.name"),
+    ("每家银行的贷款产品各有几款，利率下限最低是多少",
+     "MATCH (b:Bank)-[:ISSUES]->(p:LoanProduct) RETURN b.name, count(p), min(p.rate_min)"),
+    ("风险事件按发生年份统计",
+     "MATCH (e:RiskEvent) RETURN e.occurred_on.year, count(e)"),
 ])
 def test_register_questions_on_the_demo_city(demo_graph: GraphStore, question: str,
                                              gold: str) -> None:

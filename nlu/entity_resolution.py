@@ -107,8 +107,8 @@ class EntityResolver:
         if named or keyed:
             return Resolution(mention=mention, candidates=sorted(set(named) | set(keyed)),
                               reason="多个主体同名")
-        shortened = [i for k, ids in self._keys.items() if _is_abbreviation(key, k)
-                     for i in self._of(ids, labels)]
+        shortened = sorted({i for k, ids in self._keys.items() if _is_abbreviation(key, k)
+                            for i in self._of(ids, labels)})  # one company may have two keys
         if len(shortened) == 1:
             return Resolution(mention=mention, id=shortened[0], candidates=shortened,
                               reason="简称")

@@ -63,3 +63,18 @@ def test_one_wrong_character_in_a_long_name_is_read_as_a_typo_but_not_a_number()
     assert resolver.resolve("滨江城市建设投资有线公司", "company").id == "CO-1"
     assert resolver.resolve("鑫盛财富优选二号", "fund").id is None
     assert resolver.resolve("张卫", "person").id is None
+
+
+def test_an_aliases_key_resolves_but_a_bare_trade_name_alias_does_not_merge() -> None:
+    resolver = EntityResolver([
+        EntityRecord(id="CO-9", label="Company", name="滨江国有资本运营有限公司",
+                     aliases=["国资运营公司"]),
+        EntityRecord(id="CO-10", label="Company", name="滨江华晟电子科技股份有限公司",
+                     aliases=["华晟电子公司"]),
+        EntityRecord(id="CO-2", label="Company", name="滨江恒信贸易有限公司", aliases=["恒信公司"]),
+        EntityRecord(id="CO-3", label="Company", name="滨江恒信纺织有限公司"),
+    ])
+    assert resolver.resolve("国资运营", "company").id == "CO-9"
+    # two keys of one company count once when shortened further
+    assert resolver.resolve("华晟", "company").id == "CO-10"
+    assert resolver.resolve("恒信", "company").id is None

@@ -198,3 +198,48 @@ def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
         cypher=f"{head} RETURN DISTINCT m{last - 1}.name AS {before}, m{last}.name AS {final}, "
                f"m{last}.id AS 编号{shown} ORDER BY {before}, 编号",
         params=params)
+
+
+class HoldingThrough(BaseModel):
+    """A holder's share in a company held through a named middle company
+    (「吴立新通过恒信集团间接持有瑞丰纺织多少股份」)."""
+
+    holder_id: str
+    holder_label: str
+    via_id: str
+    target_id: str
+
+
+_THROUGH = re.compile(r"^(?:通过|经由|经过|借助)(?:它的|其)?$")
+_HELD = re.compile(r"(?:穿透下来)?(?:间接)?(?:持有|持股|控股)")
+
+
+def parse_holding_through(text: str, named: Sequence[tuple[int, int, str, str]]
+                          ) -> HoldingThrough | None:
+    """The holding the (normalised) question asks through a middle company, from its first
+    three named entities ``(start, end, id, label)`` in order: the holder, 通过 the middle
+    one, then 间接持有 the target; None for any other question."""
+    if len(named) < 3:
+        return None
+    (_, holder_end, holder, label), (via_start, via_end, via, _), (target_start, _, target, _) = (
+        named[:3])
+    if not (_THROUGH.match(text[holder_end:via_start])
+            and _HELD.search(text[via_end:target_start])):
+        return None
+    return HoldingThrough(holder_id=holder, holder_label=label, via_id=via, target_id=target)
+
+
+def compile_holding_through(asked: HoldingThrough, ontology: Ontology) -> CompiledFrame:
+    """The share as the sum, over the shareholding paths from the holder through the middle
+    company to the target that visit no company twice, of the ratios multiplied along each."""
+    if asked.holder_label not in ontology.classes:
+        raise ValueError(f"unknown class {asked.holder_label}")
+    return CompiledFrame(
+        cypher=f"MATCH path = (a:{asked.holder_label} {{id: $holder}})"
+               "-[:HOLDS_SHARES*1..4]->(:Company {id: $via})-[:HOLDS_SHARES*1..4]->"
+               "(:Company {id: $target}) "
+               "WHERE all(i IN range(0, size(nodes(path)) - 2) "
+               "WHERE NOT nodes(path)[i] IN nodes(path)[i + 1..]) "
+               "RETURN sum(reduce(x = 1.0, r IN relationships(path) | x * r.ratio)) "
+               "AS 间接持股比例, count(path) AS 持股路径数",
+        params={"holder": asked.holder_id, "via": asked.via_id, "target": asked.target_id})

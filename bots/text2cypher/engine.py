@@ -29,7 +29,13 @@ from bots.text2cypher.abbreviations import (
     short_names_of,
 )
 from bots.text2cypher.asked_columns import with_asked_columns
-from bots.text2cypher.chains import Chain, compile_chain, parse_chain
+from bots.text2cypher.chains import (
+    Chain,
+    compile_chain,
+    compile_holding_through,
+    parse_chain,
+    parse_holding_through,
+)
 from bots.text2cypher.clauses import side_by_side, two_parts
 from bots.text2cypher.edge_frames import compile_edge_frame, parse_edge_frame
 from bots.text2cypher.frame_parser import parse_frame
@@ -400,6 +406,12 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
         return GraphResult(question=question, status="not_found", source="frame",
                            title_zh=_frame_title(frame),
                            message=f"没有在图谱中找到「{place}」，请给出区县的全称或常用简称。")
+    through = parse_holding_through(text, [
+        (m.start, m.end, m.candidates[0].id, m.candidates[0].label) for m in mentions
+        if len(m.candidates) == 1 and m.candidates[0].label not in _REGION_LABELS])
+    if through is not None:
+        return _run_compiled(guard, compile_holding_through(through, store.ontology), question,
+                             "holding_through", "经由中间企业的间接持股")
     chain = _chain_of(text, mentions, vocabulary)
     if chain is not None:
         return _run_compiled(guard, compile_chain(chain, store.ontology), question, "chain",

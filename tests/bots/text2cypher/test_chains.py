@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from bots.text2cypher.chains import Chain, Hop, compile_chain, parse_chain
+from bots.text2cypher.chains import (
+    Chain,
+    Hop,
+    compile_chain,
+    parse_chain,
+    parse_holding_through,
+)
 from bots.text2cypher.engine import answer_question
 from bots.text2cypher.evaluation import rows_match
 from bots.text2cypher.templates import normalise
@@ -88,3 +94,22 @@ def test_chains_on_the_demo_city(demo_graph: GraphStore, question: str, gold: st
     assert answer.status == "answered" and answer.source == "chain"
     expected = [list(r.values()) for r in demo_graph.read(gold)]
     assert expected and rows_match(expected, answer.rows)
+
+
+def test_a_holding_through_a_named_middle_company_is_read_in_order() -> None:
+    text = normalise("吴立新通过恒信集团间接持有瑞丰纺织多少股份")
+    named = [(0, 3, "P1", "Person"), (5, 9, "CO-1", "Company"), (13, 17, "CO-2", "Company")]
+    asked = parse_holding_through(text, named)
+    assert asked is not None and (asked.holder_id, asked.via_id, asked.target_id) == (
+        "P1", "CO-1", "CO-2")
+    assert parse_holding_through(normalise("吴立新和恒信集团都持有瑞丰纺织吗"), named) is None
+
+
+def test_a_holding_through_a_middle_company_on_the_demo_city(demo_graph: GraphStore) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                             "恒信集团经由澜汇置业间接持股裕丰供应链的比例是多少")
+    gold = demo_graph.read(
+        "MATCH (:Company {name: '滨江恒信控股集团有限公司'})-[a:HOLDS_SHARES]->"
+        "(:Company {name: '滨江澜汇置业有限公司'})-[b:HOLDS_SHARES]->"
+        "(:Company {name: '滨江裕丰供应链管理有限公司'}) RETURN a.ratio * b.ratio AS r")
+    assert answer.source == "holding_through" and rows_match([[gold[0]["r"]]], answer.rows)

@@ -352,7 +352,8 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
     guard = guard or CypherGuard(store)
     vocabulary = vocabulary or vocabulary_of(store)
     text = normalise(question)
-    chain = _chain_of(text, _mentions(store, index, text, vocabulary), vocabulary)
+    mentions = _mentions(store, index, text, vocabulary)
+    chain = _chain_of(text, mentions, vocabulary)
     if chain is not None:  # 「恒信集团实际控制的那几家公司，法定代表人分别是谁」 is one question
         return _run_compiled(guard, compile_chain(chain, store.ontology), question, "chain",
                              _CHAIN_TITLE)
@@ -362,7 +363,7 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
         joined = _joined(question, answers)
         if joined is not None:
             return joined
-    return _answer_one(store, index, question, llm, guard, vocabulary)
+    return _answer_one(store, index, question, llm, guard, vocabulary, mentions)
 
 
 def _joined(question: str, answers: list[GraphResult]) -> GraphResult | None:
@@ -384,13 +385,16 @@ def _joined(question: str, answers: list[GraphResult]) -> GraphResult | None:
 
 
 def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Completer | None,
-                guard: CypherGuard, vocabulary: GraphVocabulary) -> GraphResult:
-    """One question (in one part) through the frames, the templates, then the LLM."""
+                guard: CypherGuard, vocabulary: GraphVocabulary,
+                mentions: list[Mention] | None = None) -> GraphResult:
+    """One question (in one part) through the frames, the templates, then the LLM;
+    ``mentions`` are its names when they were already found."""
     text = normalise(question)
-    mentions = _mentions(store, index, text, vocabulary)
+    if mentions is None:
+        mentions = _mentions(store, index, text, vocabulary)
     regions = [c.id for m in mentions for c in m.candidates if c.label in _REGION_LABELS]
     # 「除了滨江担保以外，对外担保总额最高的是谁」 asks across the register without that one
-    left_out = [m for m in mentions if _EXCLUDED.search(text[max(0, m.start - 3):m.start])]
+    left_out = _left_out(text, mentions)
     anchored = any(c.label not in _REGION_LABELS for m in mentions if m not in left_out
                    for c in m.candidates) or _unresolved_name(text, mentions, vocabulary)
     edges = None if anchored or regions or left_out else parse_edge_frame(text, store.ontology)
@@ -446,6 +450,11 @@ def _mentions(store: GraphStore, index: MentionIndex, text: str,
     return event_mentions(text, sorted([*mentions, *shortened], key=lambda m: m.start), names)
 
 
+def _left_out(text: str, mentions: list[Mention]) -> list[Mention]:
+    """The mentions the question excludes (「除了恒信集团」, 「不算滨江担保」)."""
+    return [m for m in mentions if _EXCLUDED.search(text[max(0, m.start - 3):m.start])]
+
+
 def _chain_of(text: str, mentions: list[Mention], vocabulary: GraphVocabulary) -> Chain | None:
     """The chain of two or more relationships the question walks from the first entity it
     names (one entity: a name several entities share is left to the templates, which ask)."""
@@ -489,8 +498,7 @@ def _answer_by_template(store: GraphStore, guard: CypherGuard, match: TemplateMa
     result = result.model_copy(update={"columns": columns, "rows": rows})
     ran_for = {anchor, *(c.name for c in subjects)}
     named = [m for m in mentions if m is not match.mention]
-    excluded = [c.name for m in named if _EXCLUDED.search(text[max(0, m.start - 3):m.start])
-                for c in m.candidates]
+    excluded = [c.name for m in _left_out(text, named) for c in m.candidates]
     others = [c.name for m in named for c in m.candidates
               if c.label not in _REGION_LABELS and c.name not in ran_for
               and c.name not in excluded]

@@ -382,16 +382,25 @@ def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]], ontology
     return _named_property(said, label, words)
 
 
-def _group_floor(text: str) -> int | None:
-    """The count a group must exceed to be listed: 「超过5家公司的地址」 (> 5), 「5家及以上」
-    (> 4)."""
+def _count_floor(text: str) -> tuple[int, bool] | None:
+    """The count the question sets as a floor and whether it must be exceeded: 「5家以上」
+    (5, False), 「超过3家」 (3, True)."""
     counted = _AT_LEAST.search(text)
     if counted is None:
         return None
     said = (counted.group("n1") or counted.group("n2") or counted.group("n3")
             or counted.group("n4"))
-    strictly = bool(counted.group("over") or counted.group("over2"))
-    return chinese_number(said) - (0 if strictly else 1)
+    return chinese_number(said), bool(counted.group("over") or counted.group("over2"))
+
+
+def _group_floor(text: str) -> int | None:
+    """The count a group must exceed to be listed: 「超过5家公司的地址」 (> 5), 「5家及以上」
+    (> 4)."""
+    floor = _count_floor(text)
+    if floor is None:
+        return None
+    count, strictly = floor
+    return count - (0 if strictly else 1)
 
 
 def _shared_value(text: str, words: dict[str, tuple[str, ...]]) -> str | None:
@@ -416,6 +425,13 @@ def _named_property(said: str, label: str, words: dict[str, tuple[str, ...]]) ->
             if word in said and (best is None or len(word) > best[0]):
                 best = (len(word), prop)
     return best[1] if best else None
+
+
+def _far_ends(ontology: Ontology, rel: str, outgoing: bool) -> list[str]:
+    """The classes at the other end of ``rel`` from the entities it leaves (``outgoing``) or
+    reaches."""
+    found = ontology.relationships[rel]
+    return list(found.range if outgoing else found.domain)
 
 
 def _direction(ontology: Ontology, word: RelationWord, label: str) -> bool | None:
@@ -454,7 +470,7 @@ def _other_end_total(text: str, rel: str, outgoing: bool, ontology: Ontology
                      ) -> tuple[str, str] | None:
     """A numeric property of the entities at the other end that the question totals
     (「在管基金总规模」 sums the managed funds' size), with its Chinese label."""
-    ends = ontology.relationships[rel].range if outgoing else ontology.relationships[rel].domain
+    ends = _far_ends(ontology, rel, outgoing)
     for end in ends:
         props = ontology.node_properties(end)
         for name, said in property_words(ontology, end).items():
@@ -554,8 +570,7 @@ def _other_end(main: str, tally: Tally, ontology: Ontology, vocabulary: GraphVoc
     """The tally counting only the class the question names at the other end (「几款贷款
     产品」), when that class can stand there, or only the other ends of a value it names
     (「久悬账户最多的银行」)."""
-    rel = ontology.relationships[tally.rel]
-    ends = rel.range if tally.outgoing else rel.domain
+    ends = _far_ends(ontology, tally.rel, tally.outgoing)
     valued = [(end, found) for end in ends if (found := other_values(main, end, ontology,
                                                                         vocabulary))]
     if len(valued) == 1:
@@ -591,8 +606,7 @@ def _with_other_end_figures(text: str, tally: Tally, ontology: Ontology) -> Tall
     """The tally with the figures the question asks of its other ends' numeric properties
     (「各银行的贷款产品有几款，单户最高额度上限是多少」: the highest 最高额度 of each bank's
     loan products), the other end narrowed to the class that has the property."""
-    rel = ontology.relationships[tally.rel]
-    ends = [tally.other] if tally.other else list(rel.range if tally.outgoing else rel.domain)
+    ends = [tally.other] if tally.other else _far_ends(ontology, tally.rel, tally.outgoing)
     classes = [c for c in ontology.classes if set(ontology.ancestors(c)) & set(ends)]
     for other in sorted(classes, key=lambda c: c not in ends):
         props = ontology.node_properties(other)
@@ -637,8 +651,7 @@ def _lacking(main: str, label: str, ontology: Ontology) -> list[Companion]:
         if lacked is not None:
             lineage = label_lineage(ontology, label)
             found += [Companion(rel=rel, outgoing=out, column=role) for rel, out in lacked
-                      if lineage & set(ontology.relationships[rel].domain if out
-                                       else ontology.relationships[rel].range)]
+                      if lineage & set(_far_ends(ontology, rel, not out))]  # their own end
             continue
         for word in COMPANION_WORDS:
             if word.incoming and re.fullmatch(word.pattern, role):
@@ -652,13 +665,9 @@ def _lacking(main: str, label: str, ontology: Ontology) -> list[Companion]:
 def _tally_threshold(main: str, tally: Tally) -> Tally:
     """The tally with the floor the question sets: 「5家以上」 (≥ 5), 「超过3家」 (> 3), or for
     a sum 「累计金额超过1500万元」 (> 1500 万元)."""
-    counted = _AT_LEAST.search(main)
-    if counted:
-        said = (counted.group("n1") or counted.group("n2") or counted.group("n3")
-                or counted.group("n4"))
-        return tally.model_copy(update={
-            "at_least": float(chinese_number(said)),
-            "strictly": bool(counted.group("over") or counted.group("over2"))})
+    if (floor := _count_floor(main)) is not None:
+        count, strictly = floor
+        return tally.model_copy(update={"at_least": float(count), "strictly": strictly})
     amount = _AMOUNT_OVER.search(main)
     if tally.function == "sum" and amount:
         scale = 10000.0 if amount.group("unit") in ("亿", "亿元") else 1.0
@@ -760,8 +769,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     companions += [c for c in DEFAULT_COMPANIONS.get(label, ())
                    if not any(c.rel == have.rel for have in companions)]
     tally, order_by = _relationship_tally(main, tail, label, ontology, vocabulary, group_by,
-                                          order_by,
-                                          companions)
+                                          order_by, companions)
     limit_match = LIMIT_WORDS.search(main)
     limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None
     if ranked and order_by and not limit and not (tally and (tally.at_least or 0) > 1):

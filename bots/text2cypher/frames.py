@@ -200,6 +200,11 @@ def _arrow(rel: str, outgoing: bool, var: str = "") -> str:
     return f"-[{var}:{rel}]->" if outgoing else f"<-[{var}:{rel}]-"
 
 
+def _equals(value: str | list[str]) -> str:
+    """The comparison of a property with a value, or with any of a list of values."""
+    return "IN" if isinstance(value, list) else "="
+
+
 def _where(frame: ListFrame, params: dict[str, Any]) -> str:
     clauses = []
     for i, condition in enumerate(frame.conditions):
@@ -213,9 +218,9 @@ def _where(frame: ListFrame, params: dict[str, Any]) -> str:
     for i, related in enumerate(frame.related):
         name = f"r{i}"
         params[name] = related.value
-        compare = "IN" if isinstance(related.value, list) else "="
         clauses.append(f"EXISTS {{ MATCH (n){_arrow(related.rel, related.outgoing)}"
-                       f"(x:{related.other}) WHERE x.{related.prop} {compare} ${name} }}")
+                       f"(x:{related.other}) WHERE x.{related.prop} {_equals(related.value)} "
+                       f"${name} }}")
     for lack in frame.lacking:
         clauses.append(f"NOT EXISTS {{ MATCH (n){_arrow(lack.rel, lack.outgoing)}() }}")
     clauses += [f"NOT n:{label}" for label in frame.excluded]
@@ -308,7 +313,7 @@ def _other_end_figure(tally: Tally, aggregate: Aggregate, props: dict[str, Prope
                       ) -> str:
     """A RETURN item: the highest, lowest, average or total of the tally's other ends'
     property (the same other ends the tally counts)."""
-    where = " AND ".join([f"t.{aggregate.prop} IS NOT NULL", *_other_end_where(tally)])
+    where = " AND ".join([f"t.{aggregate.prop} IS NOT NULL", *_other_end_where(tally)[0]])
     values = (f"[(n){_arrow(tally.rel, tally.outgoing, 'r')}(t:{tally.other}) WHERE {where} "
               f"| t.{aggregate.prop}]")
     folded = {
@@ -326,12 +331,18 @@ def _other_end_figure(tally: Tally, aggregate: Aggregate, props: dict[str, Prope
     return f"{folded[aggregate.function]} AS {_column(title)}"
 
 
-def _other_end_where(tally: Tally) -> list[str]:
-    """The conditions on the other end's and the relationship's values, by parameter name
-    (set by :func:`_tallied`)."""
-    return [f"t.{prop} {'IN' if isinstance(value, list) else '='} $tv{i}"
-            for i, (prop, value) in enumerate(sorted(tally.other_values.items()))] + [
-            f"r.{prop} = $rv{i}" for i, prop in enumerate(sorted(tally.rel_values))]
+def _other_end_where(tally: Tally) -> tuple[list[str], dict[str, Any]]:
+    """The conditions on the other end's (``t``) and the relationship's (``r``) values, and
+    the parameters they name."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    for i, (prop, value) in enumerate(sorted(tally.other_values.items())):
+        clauses.append(f"t.{prop} {_equals(value)} $tv{i}")
+        params[f"tv{i}"] = value
+    for i, (prop, value) in enumerate(sorted(tally.rel_values.items())):
+        clauses.append(f"r.{prop} = $rv{i}")
+        params[f"rv{i}"] = value
+    return clauses, params
 
 
 def _tallied(tally: Tally, params: dict[str, Any]) -> list[str]:
@@ -342,11 +353,8 @@ def _tallied(tally: Tally, params: dict[str, Any]) -> list[str]:
         measure = (f"sum(coalesce(t.{tally.other_prop}, 0))" if tally.other_prop
                    else f"sum(coalesce(r.{tally.prop}, 0))")
     other = f":{tally.other}" if tally.other else ""
-    params.update({f"tv{i}": value
-                   for i, (_, value) in enumerate(sorted(tally.other_values.items()))})
-    params.update({f"rv{i}": value
-                   for i, (_, value) in enumerate(sorted(tally.rel_values.items()))})
-    where = _other_end_where(tally)
+    where, named = _other_end_where(tally)
+    params.update(named)
     clauses = [f"MATCH (n){_arrow(tally.rel, tally.outgoing, 'r')}(t{other})"
                f"{' WHERE ' + ' AND '.join(where) if where else ''} "
                f"WITH n, {measure} AS tally"]

@@ -46,6 +46,8 @@ class Chain(BaseModel):
     hops: list[Hop] = Field(min_length=MIN_HOPS, max_length=MAX_HOPS)
     others_only: bool = Field(default=False, description="leave the named entity out of the "
                               "last hop's entities (「还在哪些公司当法人」)")
+    totalled: bool = Field(default=False, description="the last relationships' amounts summed "
+                           "and counted (「控制的企业一共对外担保了多少金额」)")
 
 
 class _Wording(BaseModel):
@@ -80,7 +82,7 @@ WORDINGS: tuple[_Wording, ...] = (
     _w(r"(?:实际)?控制(?:的|着的)", "CONTROLS", True, "被控制企业", verb=True),
     _w(r"(?:担任|挂名|当|做)(?:的)?(?:法定代表人|法人)的", "IS_LEGAL_REP", True, "任法人的企业",
        "Company", verb=True),
-    _w(r"担保(?:的|过的)", "GUARANTEES", True, "被担保人", verb=True),
+    _w(r"担保(?:的|过的)|对外(?:提供了?|做了?)?担保", "GUARANTEES", True, "被担保人", verb=True),
     _w(r"(?:直接)?(?:持股|参股|入股)的", "HOLDS_SHARES", True, "持股企业", verb=True),
     _w(r"(?:管理|管)(?:的|着的)", "MANAGES", True, "管理的基金", "Fund", verb=True),
     # the parties of a risk event (「那件事里被点名的自然人」)
@@ -94,8 +96,10 @@ WORDINGS: tuple[_Wording, ...] = (
     _w(r"子公司", "HOLDS_SHARES", True, "子公司", "Company"),
     _w(r"股东", "HOLDS_SHARES", False, "股东"),
     _w(r"实际控制人|实控人|控制人", "CONTROLS", False, "实际控制人"),
-    _w(r"法定代表人|法人代表|(?<!企业)(?<!单位)法人(?!股东|企业|单位|机构)", "IS_LEGAL_REP", False,
-       "法定代表人", "Person"),  # 「企业法人」, 「法人股东」 are companies, not representatives
+    _w(r"法定代表人|法人代表|(?:(?<=[那这几些家]企业)|(?<!企业))(?<!单位)法人(?!股东|企业|单位|机构)",
+       "IS_LEGAL_REP", False, "法定代表人", "Person"),
+    # 「企业法人」, 「法人股东」 are companies, not representatives; 「那几家企业，法人」 (its comma
+    # normalised away) asks for theirs
     _w(r"基金经理", "MANAGES", False, "基金经理", "Person"),
     _w(r"管理人", "MANAGES", False, "管理人"),
     _w(r"投资人|投资者|出资人", "INVESTS_IN", False, "投资人"),
@@ -103,6 +107,9 @@ WORDINGS: tuple[_Wording, ...] = (
 )
 
 
+_AMOUNTED = ("GUARANTEES", "INVESTS_IN")
+"""Relationships with an amount a chain's last hop can total."""
+_TOTALLED = re.compile(r"一共|总共|合计|总额|总金额|加起来|累计")
 _NOT_A_CHAIN = re.compile(r"穿透|最终|直接(?:或|和|及|加)间接|层层|一层层|同一|相同|共同")
 """Look-through and shared-party questions, which the templates answer."""
 _PARALLEL = re.compile(r"(?:的)?(?:和|与|及|以及|跟|还有|、)(?:其|它的|他的)?")
@@ -148,14 +155,15 @@ def parse_chain(text: str, entity_id: str, entity_label: str, after: int,
     if not MIN_HOPS <= len(hops) <= MAX_HOPS:
         return None
     return Chain(entity_id=entity_id, entity_label=entity_label, hops=hops,
-                 others_only=bool(_OTHERS.search(text)))
+                 others_only=bool(_OTHERS.search(text)),
+                 totalled=hops[-1].rel in _AMOUNTED and bool(_TOTALLED.search(text, after)))
 
 
 def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
     """The chain as one read-only path query: the entities the last two hops reach (the last
     hop's only, once each, when three hops or more end on a role), with the last
-    relationship's amount, share or title (ValueError for a type, class or property the
-    ontology does not know)."""
+    relationship's amount, share or title, or those amounts totalled (ValueError for a type,
+    class or property the ontology does not know)."""
     if chain.entity_label not in ontology.classes:
         raise ValueError(f"unknown class {chain.entity_label}")
     params: dict[str, Any] = {"id": chain.entity_id}
@@ -184,6 +192,10 @@ def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
     if where:
         head += f" WHERE {' AND '.join(where)}"
     final = f"`{chain.hops[-1].title}`"
+    if chain.totalled:  # each relationship once, however many paths reach it
+        return CompiledFrame(cypher=f"{head} WITH DISTINCT r{last} AS counted "
+                                    "RETURN sum(counted.amount) AS 合计金额_万元, "
+                                    "count(counted) AS 笔数", params=params)
     if last > MIN_HOPS and not chain.hops[-1].verb:  # 「股东的股东的股东是谁」: the last ones
         return CompiledFrame(cypher=f"{head} RETURN DISTINCT m{last}.name AS {final}, "
                                     f"m{last}.id AS 编号 ORDER BY 编号", params=params)

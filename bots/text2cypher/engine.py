@@ -337,7 +337,7 @@ def _strong(frame: ListFrame | None) -> bool:
     templates."""
     return frame is not None and bool(frame.conditions or frame.group_by or frame.order_by
                                       or frame.count_only or frame.district_id or frame.related
-                                      or frame.lacking
+                                      or frame.lacking or frame.tally_average
                                       or (frame.tally and frame.tally.at_least is not None))
 
 
@@ -457,9 +457,11 @@ def _left_out(text: str, mentions: list[Mention]) -> list[Mention]:
 
 def _chain_of(text: str, mentions: list[Mention], vocabulary: GraphVocabulary) -> Chain | None:
     """The chain of two or more relationships the question walks from the first entity it
-    names (one entity: a name several entities share is left to the templates, which ask)."""
-    named = next((m for m in mentions
-                  if any(c.label not in _REGION_LABELS for c in m.candidates)), None)
+    names (one entity: a name several entities share is left to the templates, which ask;
+    not one the question leaves out, 「除了滨江担保以外」)."""
+    left_out = _left_out(text, mentions)
+    named = next((m for m in mentions if m not in left_out
+                  and any(c.label not in _REGION_LABELS for c in m.candidates)), None)
     if named is None or len(named.candidates) != 1:
         return None
     entity = named.candidates[0]

@@ -33,6 +33,7 @@ from bots.text2cypher.frames import (
     YEAR,
     Aggregate,
     Companion,
+    Condition,
     ListFrame,
     Tally,
     label_lineage,
@@ -76,6 +77,10 @@ _EACH_CLASS = re.compile(rf"^(?:各|每)(?:家|个|只|位|类)?({_CLASS_ALTERNA
 """「各家银行分别有几款贷款产品」 lists the class right after 各/每 at the start."""
 _CLASS_SCOPE = re.compile(rf"^(?:在)?({_CLASS_ALTERNATIVES})(?:[A-Za-z]+)?(?:里|中|当中|之中)")
 """「企业LP里…最多的前3家」 lists the class it opens with."""
+_SCOPE_WHICH = re.compile(
+    rf"({_CLASS_ALTERNATIVES})的?(?:里|中|当中|之中)[，,]?(?:有)?哪(?:些|个|家|几家)"
+    rf"(?!{_CLASS_ALTERNATIVES})")
+"""「被吊销营业执照的企业里，哪些名下还挂着久悬账户」 lists the class of its scope."""
 _CLASS_WHO = re.compile(rf"({_CLASS_ALTERNATIVES})(?:是谁|都是谁|有谁)")
 """「担任法定代表人最多的人是谁，挂了几家公司」 lists the class asked who."""
 _CLASS_ASKED = re.compile(rf"({_CLASS_ALTERNATIVES})(?:是|有)哪(?:个|些|家|只|款|位|一个|几)")
@@ -83,8 +88,10 @@ _CLASS_ASKED = re.compile(rf"({_CLASS_ALTERNATIVES})(?:是|有)哪(?:个|些|家
 _OTHER_END = re.compile(
     rf"(?:几|{_NUMERAL})(?:家|个|只|位|名|款|起)(?:及以上|以上)?(?:不同的?|不一样的)?"
     rf"({_CLASS_ALTERNATIVES})|(?:买|投)了?({_CLASS_ALTERNATIVES})|给({_CLASS_ALTERNATIVES})(?:出资|投资)|"
-    rf"({_CLASS_ALTERNATIVES})(?:有|共有|一共有)?(?:几|多少)(?:家|个|只|位|名|款|起)")
-"""The class counted at a tally's other end: 「几款贷款产品」."""
+    rf"(?<![每各][家个只位名款])(?<![每各])({_CLASS_ALTERNATIVES})(?:有|共有|一共有)?(?:几|多少)"
+    rf"(?:家|个|只|位|名|款|起)")
+"""The class counted at a tally's other end: 「几款贷款产品」 (not the class each of which
+has some: 「每只基金有几个投资人」)."""
 _ASKED_COUNTER = re.compile(r"(?:哪|每|多少)([家只位款])")
 _WHO = re.compile(r"(?<!□)(?:的|是|有)谁")
 """「最多的是谁」 asks for a person when no class word comes before it (「担保主体是谁」 asks for
@@ -172,6 +179,10 @@ _ACCOUNT_ASKED: tuple[tuple[str, str, bool, str], ...] = (
 """What a question about accounts asks of each: its holder, its bank."""
 _SUM_WORDS = re.compile(
     r"总额|金额|总金额|合计|多少钱|资金|总计|累计|投资额|出资额|出资最多|出资最少")
+_AVERAGE_EACH = re.compile(r"平均(?:每|一)(?:家|个|只|位|名|款|户)?")
+"""A tally averaged over the listed entities: 「平均每家企业登记了几名高管」."""
+_SHARE_SCOPE = re.compile(rf"^(.+?(?:{_CLASS_ALTERNATIVES}))的?(?:当中|之中|中间|里面|中|里)[，,]?")
+"""The whole a share is taken of, when the question opens with it (「江北区企业中…占比」)."""
 _COMPANION_SPLIT = re.compile(
     r"(?<!涉)及其|以及|(?<!涉)及(?!以上|以下|以内|以后|以前|之后|之前)|(?:和|它们|他们|这些(?:企业|公司))+的(?<!和的)|"
     r"并列出|并给出|同时列出|附上|"
@@ -273,7 +284,7 @@ _GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县|区
                     r"哪(?:个|些|一个|类|种)(?P<d>[一-龥]{1,5}?)的?(?:企业|公司|基金|产品|事件)?"
                     r"(?:数量|最多|最少)|"
                     r"各(?P<b>[一-龥]{1,5}?)(?:的)?(?:企业|公司|基金|产品|事件)?(?:数量|分布|各有|有多少)|"
-                    r"(?P<c>[一-龥]{2,5}?)分布")
+                    r"(?P<c>[一-龥]{2,5}?)分布(?!在哪)")
 def property_words(ontology: Ontology, label: str) -> dict[str, tuple[str, ...]]:
     """The words a question may name each property of ``label`` by: its Chinese label (units
     dropped) and the synonyms of :data:`PROPERTY_SYNONYMS`."""
@@ -317,7 +328,7 @@ def _named_class(main: str) -> str | None:
     if blanked.startswith("谁") or (who is not None and who.start() < first_class
                                     and (which is None or who.start() < which.start())):
         return "Person"
-    for finder in (_CLASS_SCOPE, _EACH_CLASS, _ASKED_CLASS, _CLASS_ASKED, _CLASS_WHO,
+    for finder in (_CLASS_SCOPE, _SCOPE_WHICH, _EACH_CLASS, _ASKED_CLASS, _CLASS_ASKED, _CLASS_WHO,
                    _COUNTED_CLASS, _HOW_MANY_CLASS):
         if found := finder.search(blanked):
             return dict(CLASS_WORDS)[found.group(1)]
@@ -469,7 +480,8 @@ def _tally(text: str, label: str, ontology: Ontology) -> Tally | None:
 def _other_end_total(text: str, rel: str, outgoing: bool, ontology: Ontology
                      ) -> tuple[str, str] | None:
     """A numeric property of the entities at the other end that the question totals
-    (「在管基金总规模」 sums the managed funds' size), with its Chinese label."""
+    (「在管基金总规模」, 「汇总在管基金规模」 sum the managed funds' size), with its Chinese
+    label."""
     ends = _far_ends(ontology, rel, outgoing)
     for end in ends:
         props = ontology.node_properties(end)
@@ -477,7 +489,8 @@ def _other_end_total(text: str, rel: str, outgoing: bool, ontology: Ontology
             if props[name].datatype not in ("double", "integer"):
                 continue
             words = "|".join(map(re.escape, said))
-            if re.search(rf"总(?:{words})|(?:{words})的?(?:合计|总额|总和|加总|加起来)", text):
+            if re.search(rf"总(?:{words})|(?:{words})的?(?:合计|总额|总和|加总|加起来)|"
+                         rf"(?:汇总|合计|累计|加总)[^，,。]{{0,6}}?(?:{words})", text):
                 return name, plain_label(props[name].label_zh)
     return None
 
@@ -732,6 +745,30 @@ def _relationship_tally(main: str, tail: str, label: str, ontology: Ontology,
     return _role_tally(main, label, ontology), order_by
 
 
+def _conditions(text: str, label: str, ontology: Ontology, vocabulary: GraphVocabulary,
+                words: dict[str, tuple[str, ...]], taken: str) -> list[Condition]:
+    """The conditions ``text`` sets on the listed entities' own properties (values, birth
+    years, figures, dates, missing properties, an address written out)."""
+    return (value_conditions(text, label, vocabulary, words, taken)
+            + birth_conditions(text, label, ontology)
+            + numeric_conditions(text, label, ontology, words)
+            + date_conditions(text, label, ontology, words)
+            + absent_conditions(text, label, ontology, words)
+            + address_conditions(text, label, ontology))
+
+
+def _share_base(main: str, label: str, ontology: Ontology, vocabulary: GraphVocabulary,
+                words: dict[str, tuple[str, ...]], taken: str) -> tuple[list[Condition], bool]:
+    """The conditions of the whole a share is taken of, and whether it is the question's
+    district: 「江北区企业中制造业占比」 is out of 江北区's companies, 「吊销的企业占全部企业的
+    比例」 out of all (the district's name reaches here blanked, □)."""
+    scope = _SHARE_SCOPE.search(main)
+    if scope is None:
+        return [], False
+    said = scope.group(1)
+    return _conditions(said, label, ontology, vocabulary, words, taken), "□" in said
+
+
 def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                 district_id: str | None = None) -> ListFrame | None:
     """The register-wide frame a (normalised) question asks for, or None when it asks
@@ -745,12 +782,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     related = related_conditions(main, label, ontology, vocabulary)
     taken = " ".join(v for r in related for v in ([r.value] if isinstance(r.value, str)
                                                   else r.value))
-    conditions = (value_conditions(main, label, vocabulary, words, taken)
-                  + birth_conditions(main, label, ontology)
-                  + numeric_conditions(main, label, ontology, words)
-                  + date_conditions(main, label, ontology, words)
-                  + absent_conditions(main, label, ontology, words)
-                  + address_conditions(main, label, ontology))
+    conditions = _conditions(main, label, ontology, vocabulary, words, taken)
     shared = _shared_value(main, words)
     group_by = shared or _group_by(main, label, words, ontology)
     floor = _group_floor(main) if group_by and not shared else None
@@ -788,13 +820,19 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
             or _LISTING.search(main + tail)):
         return None
     excluded = [x for x in _excluded(main) if x != label]
+    average = tally is not None and _AVERAGE_EACH.search(main) is not None
+    if average:
+        order_by, limit = None, None
+    share = bool(conditions) and _SHARE_ASKED.search(main) is not None
+    base = (_share_base(main, label, ontology, vocabulary, words, taken) if share
+            else ([], False))
     return ListFrame(label=label, conditions=conditions, related=related, lacking=lacking,
                      excluded=excluded,
                      shown=asked_properties(main + tail, label, ontology, words),
                      district_id=district_id, tally=tally,
                      group_by=group_by, shared_only=shared is not None, group_floor=floor,
-                     share=bool(conditions) and _SHARE_ASKED.search(main) is not None,
-                     count_only=count_only, order_by=order_by,
+                     share=share, share_base=base[0], share_in_district=base[1],
+                     count_only=count_only, tally_average=average, order_by=order_by,
                      descending=descending, limit=limit or None,
                      aggregates=aggregates,
                      companions=companions[:2])

@@ -120,7 +120,14 @@ class ListFrame(BaseModel):
                                     "counting more than this (「超过5家公司的地址」)")
     share: bool = Field(default=False, description="the share of the label's entities that "
                         "meet the conditions, instead of the entities")
+    share_base: list[Condition] = Field(default_factory=list, description="conditions the "
+                                        "whole of a share meets (「制造业企业中」)")
+    share_in_district: bool = Field(default=False, description="the whole of a share is the "
+                                    "district's entities (「江北区企业中」)")
     count_only: bool = False
+    tally_average: bool = Field(default=False, description="the tally's average over the "
+                                "listed entities, those without any counting 0 (「平均每家企业"
+                                "登记了几名高管」)")
     order_by: str | None = Field(default=None, description="a property, or 'tally'")
     descending: bool = True
     limit: int | None = Field(default=None, ge=1, le=1000)
@@ -205,18 +212,18 @@ def _equals(value: str | list[str]) -> str:
     return "IN" if isinstance(value, list) else "="
 
 
-def _where(frame: ListFrame, params: dict[str, Any]) -> str:
+def _where(frame: ListFrame, params: dict[str, Any], prefix: str = "v") -> str:
     clauses = []
     for i, condition in enumerate(frame.conditions):
         if condition.op == "IS NULL":
             clauses.append(f"n.{condition.prop} IS NULL")
             continue
-        name = f"v{i}"
+        name = f"{prefix}{i}"
         params[name] = condition.value
         value = f"date(${name})" if condition.is_date else f"${name}"
         clauses.append(f"n.{condition.prop} {condition.op} {value}")
     for i, related in enumerate(frame.related):
-        name = f"r{i}"
+        name = f"{prefix}r{i}"
         params[name] = related.value
         clauses.append(f"EXISTS {{ MATCH (n){_arrow(related.rel, related.outgoing)}"
                        f"(x:{related.other}) WHERE x.{related.prop} {_equals(related.value)} "
@@ -260,6 +267,11 @@ def _listing(frame: ListFrame, head: str, params: dict[str, Any],
     properties and companions the frame asks for."""
     parts = [head]
     carried = "n"
+    if frame.tally and frame.tally_average:
+        parts += _tallied(frame.tally, params, optional=True)
+        average = _column(f"平均{frame.tally.column}")
+        parts.append(f"RETURN avg(tally) AS {average}, count(n) AS 数量")
+        return CompiledFrame(cypher=" ".join(parts), params=params)
     if frame.tally:
         parts += _tallied(frame.tally, params)
         if frame.count_only:
@@ -298,10 +310,13 @@ def _listing(frame: ListFrame, head: str, params: dict[str, Any],
 
 
 def _share(frame: ListFrame, pattern: str, head: str, params: dict[str, Any]) -> CompiledFrame:
-    """How many of the label's entities meet the frame's conditions, out of how many, and
-    the share (「吊销的企业占全部企业的比例」)."""
+    """How many of the label's entities meet the frame's conditions, out of how many (all, or
+    those of its base: 「江北区企业中制造业占比」), and the share (「吊销的企业占全部企业的
+    比例」)."""
+    whole = ListFrame(label=frame.label, conditions=frame.share_base, excluded=frame.excluded,
+                      district_id=frame.district_id if frame.share_in_district else None)
     return CompiledFrame(
-        cypher=f"MATCH (every:{pattern}) WITH count(every) AS 总数 {head} "
+        cypher=f"MATCH (n:{pattern}){_where(whole, params, 'b')} WITH count(n) AS 总数 {head} "
                "WITH 总数, count(n) AS 数量 "
                "RETURN 数量, 总数, CASE WHEN 总数 = 0 THEN null "
                "ELSE toFloat(数量) / 总数 END AS 占比, CASE WHEN 总数 = 0 THEN null "
@@ -345,9 +360,9 @@ def _other_end_where(tally: Tally) -> tuple[list[str], dict[str, Any]]:
     return clauses, params
 
 
-def _tallied(tally: Tally, params: dict[str, Any]) -> list[str]:
-    """The clauses that count or sum each entity's relationships, and keep those above the
-    tally's floor."""
+def _tallied(tally: Tally, params: dict[str, Any], optional: bool = False) -> list[str]:
+    """The clauses that count or sum each entity's relationships (``optional``: entities
+    without any kept, at 0), and keep those above the tally's floor."""
     measure = "count(DISTINCT t)"
     if tally.function == "sum":
         measure = (f"sum(coalesce(t.{tally.other_prop}, 0))" if tally.other_prop
@@ -355,7 +370,8 @@ def _tallied(tally: Tally, params: dict[str, Any]) -> list[str]:
     other = f":{tally.other}" if tally.other else ""
     where, named = _other_end_where(tally)
     params.update(named)
-    clauses = [f"MATCH (n){_arrow(tally.rel, tally.outgoing, 'r')}(t{other})"
+    match = "OPTIONAL MATCH" if optional else "MATCH"
+    clauses = [f"{match} (n){_arrow(tally.rel, tally.outgoing, 'r')}(t{other})"
                f"{' WHERE ' + ' AND '.join(where) if where else ''} "
                f"WITH n, {measure} AS tally"]
     if tally.at_least is not None:

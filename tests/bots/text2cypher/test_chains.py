@@ -88,6 +88,12 @@ def test_compiled_chains_carry_values_as_parameters_and_refuse_unknown_names(
     ("宏达建设担保的企业又给谁担保了",
      "MATCH (:Company {name: '滨江宏达建设工程有限公司'})-[:GUARANTEES]->(b)-[g:GUARANTEES]->(c) "
      "RETURN b.name, c.name, g.amount"),
+    ("恒信集团控制的那几家企业，法人分别是谁",
+     "MATCH (:Company {name: '滨江恒信控股集团有限公司'})-[:CONTROLS]->(c:Company)"
+     "<-[:IS_LEGAL_REP]-(p:Person) RETURN c.name, p.name"),
+    ("周德明控制的企业一共对外担保了多少金额",
+     "MATCH (:Person {name: '周德明'})-[:CONTROLS]->(:Company)-[g:GUARANTEES]->() "
+     "RETURN sum(g.amount), count(g)"),
 ])
 def test_chains_on_the_demo_city(demo_graph: GraphStore, question: str, gold: str) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
@@ -113,3 +119,10 @@ def test_a_holding_through_a_middle_company_on_the_demo_city(demo_graph: GraphSt
         "(:Company {name: '滨江澜汇置业有限公司'})-[b:HOLDS_SHARES]->"
         "(:Company {name: '滨江裕丰供应链管理有限公司'}) RETURN a.ratio * b.ratio AS r")
     assert answer.source == "holding_through" and rows_match([[gold[0]["r"]]], answer.rows)
+
+
+def test_a_chain_never_starts_from_an_entity_left_out(demo_graph: GraphStore) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                             "除了滨江担保以外，对外担保总额最高的担保人是谁")
+    assert answer.status == "answered" and answer.source == "frame"
+    assert "滨江融资担保集团有限公司" not in [row[0] for row in answer.rows]

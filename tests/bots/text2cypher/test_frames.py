@@ -278,6 +278,42 @@ def test_a_share_on_the_demo_city(demo_graph: GraphStore) -> None:
     assert rows_match(gold, answer.rows)
 
 
+@pytest.mark.parametrize(("question", "gold"), [
+    ("江北区企业中制造业占比多少",
+     "MATCH (c:Company)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..1]->(d:District {name: '江北区'}) "
+     "WITH DISTINCT c RETURN toFloat(sum(CASE WHEN c.industry = '制造业' THEN 1 ELSE 0 END)) "
+     "/ count(c)"),
+    ("制造业企业里吊销的占多少比例",
+     "MATCH (c:Company {industry: '制造业'}) RETURN toFloat(sum(CASE WHEN c.status = '吊销' "
+     "THEN 1 ELSE 0 END)) / count(c)"),
+    ("平均每家企业登记了几名高管",
+     "MATCH (c:Company) OPTIONAL MATCH (p:Person)-[:SERVES_AS]->(c) WITH c, count(DISTINCT p) "
+     "AS n RETURN avg(n)"),
+    ("按管理人汇总在管基金规模，排前三的管理人是哪些",
+     "MATCH (m)-[:MANAGES]->(f:Fund) WITH m, sum(f.size) AS total "
+     "RETURN m.name, total ORDER BY total DESC LIMIT 3"),
+    ("发生过风险事件的企业分布在哪些区",
+     "MATCH (:RiskEvent)-[:INVOLVES]->(c:Company)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..1]->"
+     "(d:District) RETURN d.name, count(DISTINCT c)"),
+])
+def test_shares_of_a_part_averages_per_entity_and_totals_on_the_demo_city(
+        demo_graph: GraphStore, question: str, gold: str) -> None:
+    """A share out of the part the question opens with, a tally averaged over every entity
+    (none counting 0), the other ends' figure totalled, a breakdown asked as 分布在哪些区."""
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)
+
+
+def test_a_scope_then_which_lists_the_scope(ontology: Ontology) -> None:
+    accounts = GraphVocabulary(values={"Account": {"status": ["正常", "久悬"]}}, titles=[])
+    frame = parse_frame(normalise("被吊销营业执照的企业里，哪些名下还挂着久悬账户"), ontology,
+                        accounts)
+    assert frame is not None and frame.label == "Company"
+    assert [(r.other, r.value) for r in frame.related] == [("Account", "久悬")]
+    each = _frame(ontology, "每只基金有几个投资人")
+    assert each is not None and each.tally is not None and each.tally.other is None
+
+
 def test_generations_literals_lacking_roles_and_loans(ontology: Ontology) -> None:
     young = _frame(ontology, "95后当法人的都有谁，是哪家公司的")
     assert young is not None and young.label == "Person"

@@ -48,6 +48,8 @@ class Chain(BaseModel):
                               "last hop's entities (「还在哪些公司当法人」)")
     totalled: bool = Field(default=False, description="the last relationships' amounts summed "
                            "and counted (「控制的企业一共对外担保了多少金额」)")
+    totalled_each: bool = Field(default=False, description="totalled for each entity the hop "
+                                "before reaches (「每家担保了几家企业、总额多少」)")
 
 
 class _Wording(BaseModel):
@@ -77,7 +79,10 @@ WORDINGS: tuple[_Wording, ...] = (
     _w(r"(?:管着|管理着?|在管|管理的是|管的是)(?:哪些|哪只|哪几只|什么)基金", "MANAGES", True,
        "管理的基金",
        "Fund", verb=True),
-    _w(rf"在{_WHICH}{_COMPANY}任职", "SERVES_AS", True, "任职企业", verb=True),
+    _w(rf"在{_WHICH}{_COMPANY}任职|在(?:其他|其它|别的|另外的?)?(?:{_WHICH})?{_COMPANY}(?:还|也)?"
+       r"(?:担任|任|挂)(?:了|着)?(?:什么|哪些|何种?)(?:职务|职位|岗位)",
+       "SERVES_AS", True, "任职企业", verb=True),
+    _w(rf"(?:实际)?控制(?:着|了)?{_WHICH}{_COMPANY}", "CONTROLS", True, "被控制企业", verb=True),
     # what the named entity or those reached do (「实际控制的那几家公司」)
     _w(r"(?:实际)?控制(?:的|着的)", "CONTROLS", True, "被控制企业", verb=True),
     _w(r"(?:担任|挂名|当|做)(?:的)?(?:法定代表人|法人)的", "IS_LEGAL_REP", True, "任法人的企业",
@@ -110,6 +115,13 @@ WORDINGS: tuple[_Wording, ...] = (
 _AMOUNTED = ("GUARANTEES", "INVESTS_IN")
 """Relationships with an amount a chain's last hop can total."""
 _TOTALLED = re.compile(r"一共|总共|合计|总额|总金额|加起来|累计")
+_EACH = re.compile(r"每家|各家|每个|各自|分别|逐家")
+_NOT_A_HOP = re.compile(r"除了(?:当|做|担任|是)[一-龥]{1,8}?(?:以外|之外)?(?=还|也)|"
+                        r"(?:担任|身为|作为)(?:基金经理|法定代表人|法人|股东|实际控制人|管理人)(?!的)|"
+                        r"(?<![的里中])(?:这个|这位|这家|该|那个|那家|此)(?:股东|公司|企业|基金)")
+"""Words that walk nowhere: a role set aside (「除了当基金经理，还在…」) or held by the entity
+itself (「曾晓燕担任基金经理管理的…」), and a pointer back to what was reached (「这个股东的
+董事长」)."""
 _NOT_A_CHAIN = re.compile(r"穿透|最终|直接(?:或|和|及|加)间接|层层|一层层|同一|相同|共同")
 """Look-through and shared-party questions, which the templates answer."""
 _PARALLEL = re.compile(r"(?:的)?(?:和|与|及|以及|跟|还有|、)(?:其|它的|他的)?")
@@ -125,6 +137,7 @@ def parse_chain(text: str, entity_id: str, entity_label: str, after: int,
     to its chairman, then to his holdings."""
     if _NOT_A_CHAIN.search(text):
         return None
+    text = _NOT_A_HOP.sub(lambda m: "□" * len(m.group(0)), text)
     hops: list[Hop] = []
     at, verb_before = after, False
     title_pattern = "|".join(map(re.escape, titles))
@@ -145,7 +158,8 @@ def parse_chain(text: str, entity_id: str, entity_label: str, after: int,
         start, end, hop = best
         verb = hop.verb
         between = text[at:start]
-        if hops and (_PARALLEL.fullmatch(between) or (not between and not verb_before)):
+        if hops and (_PARALLEL.fullmatch(between) or (not between and not verb_before
+                                                       and not verb)):
             return None  # 「法定代表人和实控人」, 「董事长、总经理」: roles of one entity
         restated = (hops and verb_before and not verb and hops[-1].rel == hop.rel
                     and hops[-1].outgoing == hop.outgoing)  # 「持股的全资子公司」 is one hop
@@ -154,16 +168,56 @@ def parse_chain(text: str, entity_id: str, entity_label: str, after: int,
         at, verb_before = end, verb
     if not MIN_HOPS <= len(hops) <= MAX_HOPS:
         return None
+    totalled = hops[-1].rel in _AMOUNTED and bool(_TOTALLED.search(text, after))
     return Chain(entity_id=entity_id, entity_label=entity_label, hops=hops,
-                 others_only=bool(_OTHERS.search(text)),
-                 totalled=hops[-1].rel in _AMOUNTED and bool(_TOTALLED.search(text, after)))
+                 others_only=bool(_OTHERS.search(text)), totalled=totalled,
+                 totalled_each=totalled and bool(_EACH.search(text, after)))
 
 
 def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
-    """The chain as one read-only path query: the entities the last two hops reach (the last
-    hop's only, once each, when three hops or more end on a role), with the last
-    relationship's amount, share or title, or those amounts totalled (ValueError for a type,
-    class or property the ontology does not know)."""
+    """The chain as one read-only path query: the entities each hop reaches (the last hop's
+    only, once each, when three hops or more end on a role), with the last relationship's
+    amount, share or title, or those amounts totalled (for each entity the hop before
+    reaches, when asked) (ValueError for a type, class or property the ontology does not
+    know)."""
+    head, params = _walked(chain, ontology)
+    last = len(chain.hops)
+    final = f"`{chain.hops[-1].title}`"
+    if chain.totalled_each:  # each relationship once, however many paths reach it
+        return CompiledFrame(
+            cypher=f"{head} WITH DISTINCT m{last - 1} AS party, r{last} AS counted, "
+                   f"m{last} AS reached RETURN party.name AS `{chain.hops[-2].title}`, "
+                   f"count(DISTINCT reached) AS `{chain.hops[-1].title}数量`, "
+                   "sum(counted.amount) AS 合计金额_万元, count(counted) AS 笔数 "
+                   "ORDER BY 合计金额_万元 DESC", params=params)
+    if chain.totalled:
+        return CompiledFrame(cypher=f"{head} WITH DISTINCT r{last} AS counted "
+                                    "RETURN sum(counted.amount) AS 合计金额_万元, "
+                                    "count(counted) AS 笔数", params=params)
+    if last > MIN_HOPS and not chain.hops[-1].verb:  # 「股东的股东的股东是谁」: the last ones
+        return CompiledFrame(cypher=f"{head} RETURN DISTINCT m{last}.name AS {final}, "
+                                    f"m{last}.id AS 编号 ORDER BY 编号", params=params)
+    figure = {"GUARANTEES": ("amount", "金额_万元"), "HOLDS_SHARES": ("ratio", "持股比例"),
+              "INVESTS_IN": ("amount", "金额_万元"), "SERVES_AS": ("title", "职务")
+              }.get(chain.hops[-1].rel)
+    shown = f", r{last}.{figure[0]} AS {figure[1]}" if figure else ""
+    # who did it beside what was done (「…还持有哪些公司」): every hop's entities, in order
+    titles: list[str] = []
+    for hop in chain.hops:
+        title = hop.title
+        while title in titles:
+            title += "（下一层）"
+        titles.append(title)
+    walked = ", ".join(f"m{i}.name AS `{title}`" for i, title in enumerate(titles, 1))
+    return CompiledFrame(
+        cypher=f"{head} RETURN DISTINCT {walked}, m{last}.id AS 编号{shown} "
+               f"ORDER BY {', '.join(f'`{t}`' for t in titles[:-1])}, 编号",
+        params=params)
+
+
+def _walked(chain: Chain, ontology: Ontology) -> tuple[str, dict[str, Any]]:
+    """The MATCH … WHERE of the chain's path (``e`` the named entity, ``m1``… the entities
+    reached, ``r1``… the relationships) and its parameters, checked against the ontology."""
     if chain.entity_label not in ontology.classes:
         raise ValueError(f"unknown class {chain.entity_label}")
     params: dict[str, Any] = {"id": chain.entity_id}
@@ -189,27 +243,7 @@ def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
     if chain.others_only:  # nor what the named entity itself is tied to (the event's company)
         where.append(f"m{last} <> e AND NOT (e)-[:{chain.hops[0].rel}]-(m{last})")
     head = f"MATCH (e:{chain.entity_label} {{id: $id}}){''.join(steps)}"
-    if where:
-        head += f" WHERE {' AND '.join(where)}"
-    final = f"`{chain.hops[-1].title}`"
-    if chain.totalled:  # each relationship once, however many paths reach it
-        return CompiledFrame(cypher=f"{head} WITH DISTINCT r{last} AS counted "
-                                    "RETURN sum(counted.amount) AS 合计金额_万元, "
-                                    "count(counted) AS 笔数", params=params)
-    if last > MIN_HOPS and not chain.hops[-1].verb:  # 「股东的股东的股东是谁」: the last ones
-        return CompiledFrame(cypher=f"{head} RETURN DISTINCT m{last}.name AS {final}, "
-                                    f"m{last}.id AS 编号 ORDER BY 编号", params=params)
-    figure = {"GUARANTEES": ("amount", "金额_万元"), "HOLDS_SHARES": ("ratio", "持股比例"),
-              "INVESTS_IN": ("amount", "金额_万元"), "SERVES_AS": ("title", "职务")
-              }.get(chain.hops[-1].rel)
-    shown = f", r{last}.{figure[0]} AS {figure[1]}" if figure else ""
-    # who did it beside what was done (「…还持有哪些公司」): the last two hops' entities
-    before = chain.hops[-2].title
-    before = f"`{before}（上一层）`" if f"`{before}`" == final else f"`{before}`"
-    return CompiledFrame(
-        cypher=f"{head} RETURN DISTINCT m{last - 1}.name AS {before}, m{last}.name AS {final}, "
-               f"m{last}.id AS 编号{shown} ORDER BY {before}, 编号",
-        params=params)
+    return (f"{head} WHERE {' AND '.join(where)}" if where else head), params
 
 
 class HoldingThrough(BaseModel):

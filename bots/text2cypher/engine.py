@@ -79,6 +79,8 @@ _NOT_NAME = re.compile(
     r"任何|任一|其他|其它|别的")
 """Words a name does not hold: what stands before the last of them is not part of the name
 (「各是哪家银行」 names no bank)."""
+_THE_CITY = re.compile(r"(?:市)?(?:的)?(?:各|每个|所有|全部|下面各|下辖各)个?(?:区|县|街道|乡镇)")
+"""After a place's name, it names the city, not its namesake district: 「滨江各区县」."""
 _PLACE = re.compile(r"([一-龥]{1,6}?(?:新区|区|县|街道|镇|乡))(?:有|的|内|里|注册|辖区|范围)")
 _GENERIC_PLACE = re.compile(r"区县|各|每|哪|几|统计")
 _NOT_PLACES = frozenset({"全区", "本区", "辖区", "地区", "园区", "城区", "市区", "社区", "小区",
@@ -443,7 +445,8 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
 def _mentions(store: GraphStore, index: MentionIndex, text: str,
               vocabulary: GraphVocabulary) -> list[Mention]:
     """The entities the (normalised) question names, in full or shortened, in order."""
-    mentions = index.find(text)
+    mentions = [m for m in index.find(text) if not (
+        any(c.label in _REGION_LABELS for c in m.candidates) and _THE_CITY.match(text, m.end))]
     names = short_names_of(store)
     shortened = abbreviated_mentions(text, mentions, names,
                                      [v for v in vocabulary.all_values if len(v) >= 3])

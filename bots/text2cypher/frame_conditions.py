@@ -109,10 +109,11 @@ def other_values(text: str, other: str, ontology: Ontology, vocabulary: GraphVoc
         values = vocabulary.values.get(other, {}).get(prop, [])
         named = [v for v in values if (len(v) >= 3 and v in text) or (
             len(v) == 2 and word and re.search(rf"{v}.?{word}|{word}.{{0,2}}{v}", text))]
-        if named:  # 「逾期或者涉嫌非法集资」: a short value joined to a named one
+        if named:  # 「逾期或者涉嫌非法集资」, 「吊销、注销」 (its 、 normalised away): a short
+            # value joined to a named one
             joined = "|".join(map(re.escape, named))
             named += [v for v in values if len(v) == 2 and v not in named and re.search(
-                rf"{v}{_JOINED}(?:{joined})|(?:{joined}){_JOINED}{v}", text)]
+                rf"{v}{_JOINED}?(?:{joined})|(?:{joined}){_JOINED}?{v}", text)]
         named = [v for v in named if not any(v != longer and v in longer for longer in named)]
         if named:
             found.append((prop, named[0] if len(named) == 1 else sorted(named)))

@@ -177,6 +177,10 @@ _ACCOUNT_ASKED: tuple[tuple[str, str, bool, str], ...] = (
     (r"(?:是|归)谁的|谁名下|户主|户名|名下的?主体|是谁开的", "HOLDS_ACCOUNT", False, "户主"),
     (r"(?:开在|在)哪(?:家|个)银行|开户行", "OPENED_AT", True, "开户银行"))
 """What a question about accounts asks of each: its holder, its bank."""
+_VALUES_COMPARED = re.compile(r"相比|比一比|对比|比较|哪(?:个|类|种)(?:更)?(?:高|低|多|少|大|小)|"
+                              r"各(?:是|有)?多少|各几")
+"""Values of one property set side by side: each gets its own group."""
+_ACCOUNT_BANK = re.compile(r"(?:开在|在)哪(?:家|个)银行")
 _SUM_WORDS = re.compile(
     r"总额|金额|总金额|合计|多少钱|资金|总计|累计|投资额|出资额|出资最多|出资最少")
 _AVERAGE_EACH = re.compile(r"平均(?:每|一)(?:家|个|只|位|名|款|户)?")
@@ -224,9 +228,10 @@ _REGION_WORDS = re.compile(r"区县|区|县|地区|辖区")
 _HAVING = re.compile(
     r"有(?P<w>[一-龥]{1,6}?)(?:记录|关系|行为|经历)?的(?:企业|公司|人|自然人|基金|产品)|"
     r"(?:企业|公司|人|基金|产品)(?:发生过|有过|出过|涉及过?|卷入过?)(?P<x>[一-龥]{2,6})|"
-    r"(?:担任|当过?|做过?)(?:企业|公司)?的?(?P<y>法定代表人|法人|高管|董事|监事|股东|实际控制人)|"
+    r"(?<![没未无])(?:担任|当过?|做过?)(?:企业|公司)?的?(?P<y>法定代表人|法人|高管|董事|监事|股东|实际控制人)|"
     r"(?:发生过|有过|出过|涉及过?|卷入过?)(?P<z>[一-龥]{2,6}?)的(?:企业|公司|人|基金|产品)|"
-    r"(?P<v>风险事件)(?:所)?(?:涉及|牵涉|牵连)到?的(?:企业|公司|人|自然人)")
+    r"(?P<v>风险事件)(?:所)?(?:涉及|牵涉|牵连)到?的(?:企业|公司|人|自然人)|"
+    r"(?:还在|仍在|仍然在|还|在)(?P<g>对外(?:提供|做)?担保|(?:提供|做)担保)的")
 _OTHER_END_ASKED = re.compile(
     r"(?:分别|各自)?(?:是|在)?哪(?:家|些|个|几家)(?:公司|企业)|什么公司")
 """After 「担任法定代表人的有哪些人」: the question also asks which company each is tied to
@@ -241,9 +246,9 @@ PERSON_ROLES = {"法定代表人": "Person", "法人代表": "Person", "法人":
 """Roles held by persons when the question names no class (「女性的实际控制人」)."""
 _ROLE_AS_CLASS = re.compile(
     r"(?<!公司)(?<!企业)(?<!集团)(?<!银行)(?<!基金)(?<!产品)"
-    r"(?:的|女性|男性)(?:私募|基金|个人|企业)?"
+    r"(?:的|女性|男性)(?:\d+|[一二两三四五六七八九十]+)?(?:家|个|位|名)?(?:私募|基金|个人|企业)?"
     rf"(?P<role>{'|'.join(pattern for pattern, _ in ROLE_RELATIONS)})"
-    r"(?P<follow>有哪些|有|中|里|一共|共|总共|数量|人数|名单|都有|是哪些|是哪几|是哪|是谁|都是|$)")
+    r"(?P<follow>有哪些|有|中|里|一共|共|总共|数量|人数|名单|列出|都有|是哪些|是哪几|是哪|是谁|都是|$)")
 """A role listed across the register (「女性的实际控制人有哪些」), not one entity's role
 (「某公司的股东有哪些」)."""
 _ROLE_FIRST = re.compile(
@@ -264,13 +269,15 @@ _LACKED_ACTIVITY: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] = (
 """What the listed entities have never done (「没有开户」, 「没有发生过转账」): the
 relationships they lack, each way where either counts."""
 _LACKING = re.compile(
-    rf"(?:没有|没|无|未)(?:在任何[一-龥]{{1,4}}?)?(?:登记|任何|开立|开过|发生过?|过)?(?:任何)?(?:的)?"
-    rf"(?P<a>{_LACKABLE})|"
+    rf"(?:没有|没|无|未)(?:在任何[一-龥]{{1,4}}?)?(?P<held>当过?|做过?|担任过?)?"
+    rf"(?:登记|任何|开立|开过|发生过?|过)?(?:任何)?(?:公司|企业)?(?:的)?(?P<a>{_LACKABLE})|"
     rf"(?P<b>{_LACKABLE})(?:都|也)?(?:没有|没|未)(?:登记|有)?")
 _ROWS_ASKED = re.compile(r"叫什么|都叫|哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
 _SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁|^谁|并列")
 _LISTING = re.compile(r"叫什么|都叫|哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
-_GROUP = re.compile(r"(?:各|每个|哪个|哪些|几个)(?P<f>街道|区县|区(?!县))|"
+_GROUP = re.compile(r"(?P<sex>男的女的|男女|男性和女性|男的和女的|男性女性)|"
+                    r"(?P<yr>每年|逐年|各年|历年)|"
+                    r"(?:各个|各|每个|哪个|哪些|几个)(?P<f>街道|乡镇|镇街|区县|区(?!县))|"
                     r"分(?P<h>区县|街道|行业|状态|类型)|^(?:各|每个)(?P<s>行业|类型|状态)|"
                     r"(?P<t>各类|每类|各种|每种|不同类型)|"
                     r"(?:最高|最低|最多|最少|最大|最小)的(?:\d+|[一二两三四五六七八九十])?个?"
@@ -321,6 +328,8 @@ def _named_class(main: str) -> str | None:
         kind = {"个人": "Person", "企业": "Company"}.get(first.group("kind") or "")
         return kind or PERSON_ROLES.get(first.group("role"), PARTY)
     blanked = _ROLE_NOUNS.sub("□", main)
+    if "账户" in blanked:  # 「被冻结的账户都是谁的、开在哪家银行」 lists accounts, not banks
+        blanked = _ACCOUNT_BANK.sub("□", blanked)
     who = _WHO.search(blanked)
     which = _ASKED_COUNTER.search(blanked)
     first_class = min((at for word, _ in CLASS_WORDS if (at := blanked.find(word)) >= 0),
@@ -377,12 +386,13 @@ def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]], ontology
               ) -> str | None:
     match, each = _GROUP.search(text), _EACH.search(text)
     if match is not None:
-        said = "类型" if match.group("t") else next((g for g in match.groups() if g), "")
+        said = ("类型" if match.group("t") else "性别" if match.group("sex")
+                else next((g for g in match.groups() if g), ""))
     elif each is not None:
         said = text[:each.start()]
     else:
         return None
-    if "街道" in said:
+    if re.search("街道|乡镇|镇街", said):
         return STREET
     if _REGION_WORDS.search(said):
         return DISTRICT
@@ -468,9 +478,10 @@ def _tally(text: str, label: str, ontology: Ontology) -> Tally | None:
             continue
         summed = word.sum_prop is not None and bool(_SUM_WORDS.search(text))
         if not summed and (figure := _other_end_total(text, word.rel, outgoing, ontology)):
-            name, label_zh = figure
+            name, label_zh, end = figure
             return Tally(rel=word.rel, outgoing=outgoing, function="sum", other_prop=name,
-                         column=f"{match.group(0)}{label_zh}合计")
+                         column=f"{match.group(0)}{label_zh}合计",
+                         counted_column=f"{ontology.classes[end].label_zh}数量")
         return Tally(rel=word.rel, outgoing=outgoing, function="sum" if summed else "count",
                      prop=word.sum_prop if summed else None,
                      column=f"{match.group(0)}{'金额（万元）' if summed else '数量'}")
@@ -478,10 +489,10 @@ def _tally(text: str, label: str, ontology: Ontology) -> Tally | None:
 
 
 def _other_end_total(text: str, rel: str, outgoing: bool, ontology: Ontology
-                     ) -> tuple[str, str] | None:
+                     ) -> tuple[str, str, str] | None:
     """A numeric property of the entities at the other end that the question totals
     (「在管基金总规模」, 「汇总在管基金规模」 sum the managed funds' size), with its Chinese
-    label."""
+    label and the class that has it."""
     ends = _far_ends(ontology, rel, outgoing)
     for end in ends:
         props = ontology.node_properties(end)
@@ -491,7 +502,7 @@ def _other_end_total(text: str, rel: str, outgoing: bool, ontology: Ontology
             words = "|".join(map(re.escape, said))
             if re.search(rf"总(?:{words})|(?:{words})的?(?:合计|总额|总和|加总|加起来)|"
                          rf"(?:汇总|合计|累计|加总)[^，,。]{{0,6}}?(?:{words})", text):
-                return name, plain_label(props[name].label_zh)
+                return name, plain_label(props[name].label_zh), end
     return None
 
 
@@ -642,8 +653,10 @@ def _with_other_end_figures(text: str, tally: Tally, ontology: Ontology) -> Tall
 
 def _role_tally(main: str, label: str, ontology: Ontology) -> Tally | None:
     """A role the listed entities must hold, when the question lists them by it
-    (「1990年以后出生的法定代表人有多少位」 lists persons who are a legal representative)."""
-    role = _listed_role(main)
+    (「1990年以后出生的法定代表人有多少位」 lists persons who are a legal representative) or
+    starts from it (「法定代表人里男的女的各有多少人」)."""
+    role = (_listed_role(_LACKING.sub(lambda m: "□" * len(m.group(0)), main))
+            or _ROLE_FIRST.match(main))
     if role is None:
         return None
     rel = next(r for pattern, r in ROLE_RELATIONS if re.fullmatch(pattern, role.group("role")))
@@ -661,10 +674,14 @@ def _lacking(main: str, label: str, ontology: Ontology) -> list[Companion]:
         role = said.group("a") or said.group("b")
         lacked = next((rels for pattern, rels in _LACKED_ACTIVITY if re.fullmatch(pattern, role)),
                       None)
+        lineage = label_lineage(ontology, label)
         if lacked is not None:
-            lineage = label_lineage(ontology, label)
             found += [Companion(rel=rel, outgoing=out, column=role) for rel, out in lacked
                       if lineage & set(_far_ends(ontology, rel, not out))]  # their own end
+            continue
+        held = next((rel for pattern, rel in ROLE_RELATIONS if re.fullmatch(pattern, role)), None)
+        if said.group("held") and held and lineage & set(ontology.relationships[held].domain):
+            found.append(Companion(rel=held, outgoing=True, column=role))  # 「没当过法定代表人」
             continue
         for word in COMPANION_WORDS:
             if word.incoming and re.fullmatch(word.pattern, role):
@@ -727,7 +744,7 @@ def _relationship_tally(main: str, tail: str, label: str, ontology: Ontology,
     if group_by:
         held = _having(main, label, ontology)
         kept = order_by if order_by not in (None, "tally") else ("tally" if order_by else None)
-        return (held[0] if held else None), kept
+        return (held[0] if held else _role_tally(main, label, ontology)), kept
     if order_by == "tally" or _AT_LEAST.search(main) or _AMOUNT_OVER.search(main) or (
             order_by is None and re.search("各|每", main) and _COUNT.search(main)):
         tally = _tally(main, label, ontology) or _title_tally(main, label, ontology, vocabulary)
@@ -785,6 +802,9 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     conditions = _conditions(main, label, ontology, vocabulary, words, taken)
     shared = _shared_value(main, words)
     group_by = shared or _group_by(main, label, words, ontology)
+    if group_by is None and _VALUES_COMPARED.search(main):
+        # 「股份有限公司和有限责任公司比，平均注册资本哪个高」: one group per value named
+        group_by = next((c.prop for c in conditions if isinstance(c.value, list)), None)
     floor = _group_floor(main) if group_by and not shared else None
     order_by, descending = _order(main, words, ontology, label)
     ranked = order_by is not None

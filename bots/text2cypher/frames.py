@@ -69,6 +69,8 @@ class Tally(BaseModel):
     at_least: float | None = Field(default=None, ge=0, description="keep rows whose tally ≥ this")
     other: str | None = Field(default=None, description="the label counted at the other end")
     other_prop: str | None = Field(default=None, description="the other end's property summed")
+    counted_column: str | None = Field(default=None, description="a column counting the other "
+                                       "ends beside the sum of their property (基金数量)")
     strictly: bool = Field(default=False, description="keep rows whose tally > at_least")
     rel_values: dict[str, str] = Field(default_factory=dict, description="values the "
                                        "relationship must have (职务 财务负责人)")
@@ -270,7 +272,8 @@ def _listing(frame: ListFrame, head: str, params: dict[str, Any],
     if frame.tally and frame.tally_average:
         parts += _tallied(frame.tally, params, optional=True)
         average = _column(f"平均{frame.tally.column}")
-        parts.append(f"RETURN avg(tally) AS {average}, count(n) AS 数量")
+        parts.append(f"RETURN avg(tally) AS {average}, max(tally) AS 最大值, "
+                     "min(tally) AS 最小值, count(n) AS 数量")
         return CompiledFrame(cypher=" ".join(parts), params=params)
     if frame.tally:
         parts += _tallied(frame.tally, params)
@@ -298,6 +301,8 @@ def _listing(frame: ListFrame, head: str, params: dict[str, Any],
         columns.append(f"n.{prop} AS {_column(props[prop].label_zh)}")
     if frame.tally:
         columns.append(f"tally AS {_column(frame.tally.column)}")
+        if frame.tally.counted_column:
+            columns.append(_other_end_count(frame.tally))
         columns += [_other_end_figure(frame.tally, a, other_props)
                     for a in frame.tally.other_aggregates]
     for i, companion in enumerate(frame.companions):
@@ -322,6 +327,14 @@ def _share(frame: ListFrame, pattern: str, head: str, params: dict[str, Any]) ->
                "ELSE toFloat(数量) / 总数 END AS 占比, CASE WHEN 总数 = 0 THEN null "
                "ELSE round(100.0 * 数量 / 总数, 2) END AS 占比百分比",
         params=params)
+
+
+def _other_end_count(tally: Tally) -> str:
+    """A RETURN item: how many other ends the tally sums the property of."""
+    other = f":{tally.other}" if tally.other else ""
+    where = " AND ".join(_other_end_where(tally)[0])
+    return (f"COUNT {{ (n){_arrow(tally.rel, tally.outgoing, 'r')}(t{other})"
+            f"{' WHERE ' + where if where else ''} }} AS {_column(tally.counted_column or '数量')}")
 
 
 def _other_end_figure(tally: Tally, aggregate: Aggregate, props: dict[str, PropertyDef]

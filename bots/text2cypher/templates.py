@@ -176,7 +176,8 @@ TEMPLATES: tuple[Template, ...] = (
              cypher="MATCH (p:Person)-[:CONTROLS*1..6]->(c:Company {id: $id}) "
                     "RETURN DISTINCT p.name AS 实际控制人, p.id AS 编号"),
     Template("majority_shareholders", "控股股东（持股过半）",
-             (r"控股股东|持股过半|持股超过(一半|半数|50%)|绝对控股",), COMPANY,
+             (r"控股股东|(持股过半|持股超过(一半|半数|50%)|绝对控股)(?!的(公司|企业|子公司))",),
+             COMPANY,
              cypher="MATCH (h)-[r:HOLDS_SHARES]->(c:Company {id: $id}) WHERE r.ratio > 0.5 "
                     "RETURN h.name AS 控股股东, h.id AS 编号, r.ratio AS 持股比例 "
                     "ORDER BY r.ratio DESC"),

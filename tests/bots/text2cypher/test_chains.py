@@ -50,6 +50,25 @@ def test_chains_read_in_the_order_said(question: str, entity: str,
 def test_a_job_title_is_a_hop() -> None:
     assert _hops("市民银行董事长本人还持有哪些公司的股份", "市民银行", ("董事长",)) == [
         ("SERVES_AS", False), ("HOLDS_SHARES", True)]
+    # what the title's holder does, said right after it
+    assert _hops("国资运营的财务负责人实际控制着哪家公司？那家公司又管理着什么基金", "国资运营",
+                 ("财务负责人",)) == [("SERVES_AS", False), ("CONTROLS", True),
+                                     ("MANAGES", True)]
+    assert _hops("鼎盛集团的监事，在其他公司还担任什么职务", "鼎盛集团", ("监事",)) == [
+        ("SERVES_AS", False), ("SERVES_AS", True)]
+
+
+@pytest.mark.parametrize(("question", "entity", "expected"), [
+    # a pointer back to what was reached is no hop
+    ("滨江担保的控股股东是谁？这个股东的董事长是哪位", "滨江担保",
+     [("HOLDS_SHARES", False), ("SERVES_AS", False)]),
+    # nor a role the named person holds herself, nor one set aside
+    ("曾晓燕担任基金经理管理的是哪只基金", "曾晓燕", []),
+    ("戴海英除了当基金经理，还在哪家公司任职", "戴海英", []),
+])
+def test_pointers_and_roles_of_the_entity_itself_walk_nowhere(
+        question: str, entity: str, expected: list[tuple[str, bool]]) -> None:
+    assert _hops(question, entity, ("董事长",)) == expected
 
 
 @pytest.mark.parametrize(("question", "entity"), [
@@ -94,6 +113,14 @@ def test_compiled_chains_carry_values_as_parameters_and_refuse_unknown_names(
     ("周德明控制的企业一共对外担保了多少金额",
      "MATCH (:Person {name: '周德明'})-[:CONTROLS]->(:Company)-[g:GUARANTEES]->() "
      "RETURN sum(g.amount), count(g)"),
+    ("国资运营控制的企业里，哪几家还对外做担保？每家担保了几家企业、总额多少",
+     "MATCH (e:Company {name: '滨江国有资本运营有限公司'})-[:CONTROLS]->(c:Company)"
+     "-[g:GUARANTEES]->(t) WHERE t <> e AND NOT (e)-[:CONTROLS]-(t) "
+     "RETURN c.name, count(DISTINCT t), sum(g.amount)"),
+    ("聚鑫稳健收益一号这只基金的管理人，其实际控制人还持有哪些别的公司股份",
+     "MATCH (f:Fund {name: '聚鑫稳健收益一号私募投资基金'})<-[:MANAGES]-(m)<-[:CONTROLS]-(x)"
+     "-[r:HOLDS_SHARES]->(c) WHERE c <> f AND NOT (f)-[:MANAGES]-(c) "
+     "RETURN m.name, x.name, c.name, r.ratio"),
 ])
 def test_chains_on_the_demo_city(demo_graph: GraphStore, question: str, gold: str) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)

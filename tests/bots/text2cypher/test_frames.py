@@ -295,6 +295,32 @@ def test_a_share_on_the_demo_city(demo_graph: GraphStore) -> None:
     ("发生过风险事件的企业分布在哪些区",
      "MATCH (:RiskEvent)-[:INVOLVES]->(c:Company)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..1]->"
      "(d:District) RETURN d.name, count(DISTINCT c)"),
+    ("滨江各区县分别登记了多少家企业",  # the city, not its namesake district
+     "MATCH (c:Company)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..1]->(d:District) "
+     "RETURN d.name, count(DISTINCT c)"),
+    ("南山县的企业在下面各个乡镇是怎么分布的",
+     "MATCH (c:Company)-[:LOCATED_IN]->(s:Street)-[:PART_OF]->(:District {name: '南山县'}) "
+     "RETURN s.name, count(c)"),
+    ("法定代表人里男的女的各有多少人",
+     "MATCH (p:Person)-[:IS_LEGAL_REP]->() RETURN p.gender, count(DISTINCT p)"),
+    ("2020年以来每年新成立了多少家企业",
+     "MATCH (c:Company) WHERE c.founded_on >= date('2020-01-01') "
+     "RETURN c.founded_on.year, count(c)"),
+    ("股份有限公司和有限责任公司比，平均注册资本哪个高？各是多少",
+     "MATCH (c:Company) WHERE c.kind IN ['股份有限公司', '有限责任公司'] "
+     "RETURN c.kind, count(c), avg(c.registered_capital)"),
+    ("吊销、注销的企业名下的银行账户，现在都是什么状态？各有多少个",
+     "MATCH (c:Company)-[:HOLDS_ACCOUNT]->(a:Account) WHERE c.status IN ['吊销', '注销'] "
+     "RETURN a.status, count(DISTINCT a)"),
+    ("已经吊销或注销的企业中，还在对外提供担保的有几家",
+     "MATCH (c:Company) WHERE c.status IN ['吊销', '注销'] AND (c)-[:GUARANTEES]->() "
+     "RETURN count(c)"),
+    ("管理基金总规模最大的三家管理人是哪三家",
+     "MATCH (m)-[:MANAGES]->(f:Fund) RETURN m.name, sum(f.size) AS total, count(f) "
+     "ORDER BY total DESC LIMIT 3"),
+    ("没当过法定代表人的基金经理有哪些",
+     "MATCH (p:Person)-[:MANAGES]->(:Fund) WHERE NOT (p)-[:IS_LEGAL_REP]->() "
+     "RETURN DISTINCT p.name"),
 ])
 def test_shares_of_a_part_averages_per_entity_and_totals_on_the_demo_city(
         demo_graph: GraphStore, question: str, gold: str) -> None:

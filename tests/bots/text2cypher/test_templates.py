@@ -278,6 +278,8 @@ def test_an_entity_the_question_excludes_is_left_out(demo_graph: GraphStore,
     ("华晟电子是被哪家公司控制的", "declared_controller"),
     ("恒信产业升级基金投了哪些企业", "holdings"),
     ("鑫盛财富往孙立伟个人账户转过几笔钱", "transfers"),
+    ("恒信集团直接持股超过50%的公司有哪些", "holdings"),  # its holdings, not its holders
+    ("澜汇置业持股超过50%的是谁", "majority_shareholders"),
 ])
 def test_wordings_for_accounts_control_chains_and_loans(index: MentionIndex, question: str,
                                                         template: str) -> None:

@@ -28,6 +28,7 @@ LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "（�
 MIN_SHORT_FORM = 4
 """A short form (the name without the city prefix) must keep this many characters."""
 
+_PARTNERSHIP = re.compile(r"(?:股权投资|创业投资|产业投资|投资)?合伙企业$")
 _ROLE_IN_NAME = re.compile(r"实际控制人|实控人|法定代表人|董事长|总经理|负责人")
 _NAMES = (
     "MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) AND n.name IS NOT NULL "
@@ -64,9 +65,10 @@ def _label(labels: Iterable[str]) -> str:
 
 
 def short_forms(name: str) -> list[str]:
-    """The name without the city prefix and/or without its legal form (「有限公司」), and an
-    event's name from the person it is about (「鼎盛集团实际控制人周德明失联」 → 「周德明失联」),
-    when enough of it is left to be distinctive: how people shorten names in speech."""
+    """The name without the city prefix and/or without its legal form (「有限公司」), an event's
+    name from the person it is about (「鼎盛集团实际控制人周德明失联」 → 「周德明失联」), and a
+    partnership fund as a 基金 (「滨江沃土绿色发展股权投资合伙企业（有限合伙）」 → 「沃土绿色发展
+    基金」), when enough of it is left to be distinctive: how people shorten names in speech."""
     bases = [name]
     for suffix in LEGAL_FORMS:
         if name.endswith(suffix) and len(name) - len(suffix) >= MIN_SHORT_FORM:
@@ -81,6 +83,10 @@ def short_forms(name: str) -> list[str]:
     role = _ROLE_IN_NAME.search(name)
     if role and len(name) - role.end() >= MIN_SHORT_FORM:
         forms.append(name[role.end():])
+    for base in forms[:]:  # a partnership fund is called a 基金: 「沃土绿色发展基金」
+        partnership = _PARTNERSHIP.search(base)
+        if partnership and partnership.start() >= MIN_SHORT_FORM - 2:
+            forms.append(f"{base[:partnership.start()]}基金")
     return forms
 
 

@@ -253,33 +253,53 @@ class HoldingThrough(BaseModel):
     holder_id: str
     holder_label: str
     via_id: str
-    target_id: str
+    target_id: str | None = Field(default=None, description="the company held; none: which "
+                                  "companies (「国资运营通过滨江城投间接持股了哪些公司」)")
 
 
 _THROUGH = re.compile(r"^(?:通过|经由|经过|借助)(?:它的|其)?$")
 _HELD = re.compile(r"(?:穿透下来)?(?:间接)?(?:持有|持股|控股)")
+_HELD_WHICH = re.compile(
+    r"(?:间接)?(?:持有|持股|控股|参股)了?(?:哪些|哪几家|哪家|什么)(?:公司|企业)")
 
 
 def parse_holding_through(text: str, named: Sequence[tuple[int, int, str, str]]
                           ) -> HoldingThrough | None:
     """The holding the (normalised) question asks through a middle company, from its first
-    three named entities ``(start, end, id, label)`` in order: the holder, 通过 the middle
-    one, then 间接持有 the target; None for any other question."""
-    if len(named) < 3:
+    named entities ``(start, end, id, label)`` in order: the holder, 通过 the middle one, then
+    间接持有 the target, or 间接持有哪些公司 when it names none; None for any other question."""
+    if len(named) < 2:
         return None
-    (_, holder_end, holder, label), (via_start, via_end, via, _), (target_start, _, target, _) = (
-        named[:3])
-    if not (_THROUGH.match(text[holder_end:via_start])
-            and _HELD.search(text[via_end:target_start])):
+    (_, holder_end, holder, label), (via_start, via_end, via, _) = named[:2]
+    if not _THROUGH.match(text[holder_end:via_start]):
+        return None
+    if len(named) == 2:
+        listed = _HELD_WHICH.match(text, via_end)
+        return (HoldingThrough(holder_id=holder, holder_label=label, via_id=via)
+                if listed else None)
+    target_start, target = named[2][0], named[2][2]
+    if not _HELD.search(text[via_end:target_start]):
         return None
     return HoldingThrough(holder_id=holder, holder_label=label, via_id=via, target_id=target)
 
 
 def compile_holding_through(asked: HoldingThrough, ontology: Ontology) -> CompiledFrame:
     """The share as the sum, over the shareholding paths from the holder through the middle
-    company to the target that visit no company twice, of the ratios multiplied along each."""
+    company to the target that visit no company twice, of the ratios multiplied along each;
+    without a target, each company the middle one holds, with both shares."""
     if asked.holder_label not in ontology.classes:
         raise ValueError(f"unknown class {asked.holder_label}")
+    if asked.target_id is None:  # the middle company's holdings, and the holder's share in each
+        return CompiledFrame(
+            cypher=f"MATCH path = (a:{asked.holder_label} {{id: $holder}})"
+                   "-[:HOLDS_SHARES*1..4]->(m:Company {id: $via}) "
+                   "WHERE all(i IN range(0, size(nodes(path)) - 2) "
+                   "WHERE NOT nodes(path)[i] IN nodes(path)[i + 1..]) "
+                   "WITH m, sum(reduce(x = 1.0, r IN relationships(path) | x * r.ratio)) AS upper "
+                   "MATCH (m)-[r:HOLDS_SHARES]->(x) "
+                   "RETURN x.name AS 企业, x.id AS 编号, r.ratio AS 中间企业持股比例, "
+                   "upper * r.ratio AS 间接持股比例 ORDER BY 间接持股比例 DESC, 编号",
+            params={"holder": asked.holder_id, "via": asked.via_id})
     return CompiledFrame(
         cypher=f"MATCH path = (a:{asked.holder_label} {{id: $holder}})"
                "-[:HOLDS_SHARES*1..4]->(:Company {id: $via})-[:HOLDS_SHARES*1..4]->"

@@ -12,7 +12,7 @@ relationship types, end labels and properties are checked against the ontology.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -69,6 +69,8 @@ the parties)."""
 _REGISTER_TOTAL = re.compile(r"(?:全市|全部|所有|整个|全库)[一-龥]{0,6}?(?:总额|总金额|合计)")
 _EACH = re.compile(r"各|每|分别")
 _TOTALS = re.compile(r"多少笔|几笔|总金额|总额|一共|合计|总共|累计")
+_PER_MONTH = re.compile(r"每个?月|各月|按月|逐月|分月|月度")
+_PER_YEAR = re.compile(r"每年|各年|按年|逐年|分年|年度")
 _LISTED = re.compile(r"哪些|哪几|列出|明细|清单|分别")
 _PARTY_WORDS = {"自然人": "Person", "个人": "Person", "企业": "Company", "公司": "Company",
                 "单位": "Company", "机构": "Company", "基金": "Fund", "产品": "Product"}
@@ -89,6 +91,9 @@ class EdgeFrame(BaseModel):
     limit: int | None = Field(default=None, ge=1, le=1000)
     totals: bool = Field(default=False, description="how many and how much in all, not the "
                          "relationships (「一共发生多少笔转账，总金额多少」)")
+    per: Literal["month", "year"] | None = Field(
+        default=None, description="the totals for each month or year of the relationships' "
+        "time (「2025年上半年每个月转账多少笔、总金额多少」)")
 
 
 def _kind(rel: str) -> EdgeKind:
@@ -98,12 +103,13 @@ def _kind(rel: str) -> EdgeKind:
 def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     """The relationships a (normalised) question lists one by one, or None when it does not
     ask about single relationships."""
-    if not (_ONE_BY_ONE.search(text) or (
-            (_HOW_MANY.search(text) or _REGISTER_TOTAL.search(text))
-            and not SUPERLATIVE.search(text) and not _EACH.search(text))):
-        return None
     kind = next((k for k in EDGE_KINDS if re.search(k.pattern, text)), None)
     if kind is None:
+        return None
+    per = _per_period(text) if kind.dated and _TOTALS.search(text) else None
+    if per is None and not (_ONE_BY_ONE.search(text) or (
+            (_HOW_MANY.search(text) or _REGISTER_TOTAL.search(text))
+            and not SUPERLATIVE.search(text) and not _EACH.search(text))):
         return None
     held = ontology.relationships[kind.through] if kind.through else None
     rel = ontology.relationships[kind.rel]
@@ -129,11 +135,19 @@ def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     limit = chinese_number(counted.group(1) or counted.group(2)) if counted else None
     if descending is not None and not limit:
         limit = 1
-    totals = bool(_TOTALS.search(text)) and not _LISTED.search(text) and descending is None
+    totals = per is not None or (bool(_TOTALS.search(text)) and not _LISTED.search(text)
+                                 and descending is None)
     if not (conditions or descending is not None or totals):
         return None
     return EdgeFrame(rel=kind.rel, start=start, end=end, conditions=conditions,
-                     descending=descending, limit=limit or None, totals=totals)
+                     descending=descending, limit=limit or None, totals=totals, per=per)
+
+
+def _per_period(text: str) -> Literal["month", "year"] | None:
+    """The period the question totals each of: 「每个月」, 「按月份」 a month, 「每年」 a year."""
+    if _PER_MONTH.search(text):
+        return "month"
+    return "year" if _PER_YEAR.search(text) else None
 
 
 def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
@@ -169,6 +183,15 @@ def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
     if kind.through:
         path = (f"(a{start})-[:{kind.through}]->()-[r:{frame.rel}]->()"
                 f"<-[:{kind.through}]-(b{end})")
+    if frame.per is not None and kind.dated:
+        month = frame.per == "month"
+        key = (f"substring(toString(date(r.{kind.dated})), 0, 7) AS 月份, "
+               f"r.{kind.dated}.year AS 年, r.{kind.dated}.month AS 月" if month
+               else f"r.{kind.dated}.year AS 年份")
+        return CompiledFrame(
+            cypher=f"MATCH {path}{where} WITH DISTINCT r RETURN {key}, count(r) AS 笔数, "
+                   f"sum(r.{kind.measure}) AS {measured}合计 "
+                   f"ORDER BY {'月份' if month else '年份'}", params=params)
     if frame.totals:
         return CompiledFrame(
             cypher=f"MATCH {path}{where} WITH DISTINCT r "

@@ -42,6 +42,8 @@ from bots.text2cypher.frame_parser import parse_frame
 from bots.text2cypher.frames import CompiledFrame, ListFrame, compile_frame
 from bots.text2cypher.llm_cypher import LLMCypherError, write_cypher
 from bots.text2cypher.shaping import (
+    SUBJECT_COLUMN,
+    counts_per_subject,
     drop_named_entities,
     keep_named_entities,
     keep_named_values,
@@ -245,7 +247,7 @@ def _run_for_each(store: GraphStore, guard: CypherGuard, template: Template,
         kept = {str(row[0]): row for row in stacked.rows if str(row[0]) in shared}
         return stacked.model_copy(update={"rows": list(kept.values()),
                                           "params": {**params, "ids": [c.id for c in subjects]}})
-    lead_columns = ["主体", "出生年份"] if people else ["主体"]
+    lead_columns = [SUBJECT_COLUMN, "出生年份"] if people else [SUBJECT_COLUMN]
     return stacked.model_copy(update={"columns": [*lead_columns, *stacked.columns], "rows": rows,
                                       "params": {**params, "ids": [c.id for c in subjects]}})
 
@@ -326,7 +328,8 @@ def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, ancho
     members = members_asked(text, rows, anchor)
     if members is not None:
         return result.model_copy(update=members.model_dump())
-    shaped = (totals_per_party(text, result.columns, rows, anchor)
+    shaped = (counts_per_subject(text, result.columns, rows)
+              or totals_per_party(text, result.columns, rows, anchor)
               or shape_rows(text, result.columns, rows))
     if shaped is not None:
         return result.model_copy(update=shaped.model_dump())
@@ -483,6 +486,8 @@ def _answer_by_template(store: GraphStore, guard: CypherGuard, match: TemplateMa
     if template.entity and match.mention is not None:
         candidates = _narrowed(store, _fitting(template, match.mention), text)
         subjects = _subjects(template, candidates, mentions, match.mention, text)
+        if template.pairwise and len(subjects) == 2:  # the second is kept among the rows
+            subjects = subjects[:1]
         if len(candidates) > 1 and len(subjects) < 2:
             listed = "；".join(f"{c.name}（{_LABEL_ZH.get(c.label, c.label)}，编号 {c.id}）"
                               for c in candidates)

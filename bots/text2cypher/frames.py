@@ -127,6 +127,9 @@ class ListFrame(BaseModel):
     share_in_district: bool = Field(default=False, description="the whole of a share is the "
                                     "district's entities (「江北区企业中」)")
     count_only: bool = False
+    tally_share: bool = Field(default=False, description="each count tally as a share of "
+                              "all the label's relationships of its kind (「四家银行各开了多少个"
+                              "账户？各占全部账户的比例」)")
     tally_average: bool = Field(default=False, description="the tally's average over the "
                                 "listed entities, those without any counting 0 (「平均每家企业"
                                 "登记了几名高管」)")
@@ -254,6 +257,8 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
         return _breakdown(frame, head, params, props)
     if frame.share:
         return _share(frame, pattern, head, params)
+    if frame.tally and frame.tally_average:
+        return _averaged(frame, frame.tally, head, params)
     if frame.count_only and not frame.tally:
         return CompiledFrame(cypher=f"{head} RETURN count(n) AS 数量{_aggregated(frame, props)}",
                              params=params)
@@ -269,12 +274,6 @@ def _listing(frame: ListFrame, head: str, params: dict[str, Any],
     properties and companions the frame asks for."""
     parts = [head]
     carried = "n"
-    if frame.tally and frame.tally_average:
-        parts += _tallied(frame.tally, params, optional=True)
-        average = _column(f"平均{frame.tally.column}")
-        parts.append(f"RETURN avg(tally) AS {average}, max(tally) AS 最大值, "
-                     "min(tally) AS 最小值, count(n) AS 数量")
-        return CompiledFrame(cypher=" ".join(parts), params=params)
     if frame.tally:
         parts += _tallied(frame.tally, params)
         if frame.count_only:
@@ -300,11 +299,7 @@ def _listing(frame: ListFrame, head: str, params: dict[str, Any],
     for prop in dict.fromkeys(p for p in shown if p not in ("name", "id")):
         columns.append(f"n.{prop} AS {_column(props[prop].label_zh)}")
     if frame.tally:
-        columns.append(f"tally AS {_column(frame.tally.column)}")
-        if frame.tally.counted_column:
-            columns.append(_other_end_count(frame.tally))
-        columns += [_other_end_figure(frame.tally, a, other_props)
-                    for a in frame.tally.other_aggregates]
+        columns += _tally_columns(frame, frame.tally, other_props)
     for i, companion in enumerate(frame.companions):
         other = f":{companion.other}" if companion.other else ""
         parts.append(f"{'' if companion.required else 'OPTIONAL '}MATCH "
@@ -327,6 +322,39 @@ def _share(frame: ListFrame, pattern: str, head: str, params: dict[str, Any]) ->
                "ELSE toFloat(数量) / 总数 END AS 占比, CASE WHEN 总数 = 0 THEN null "
                "ELSE round(100.0 * 数量 / 总数, 2) END AS 占比百分比",
         params=params)
+
+
+def _averaged(frame: ListFrame, tally: Tally, head: str, params: dict[str, Any]
+              ) -> CompiledFrame:
+    """The tally's average over the listed entities (none counting 0), highest and lowest."""
+    average = _column(f"平均{tally.column}")
+    return CompiledFrame(
+        cypher=" ".join([head, *_tallied(tally, params, optional=True),
+                         f"RETURN avg(tally) AS {average}, max(tally) AS 最大值, "
+                         "min(tally) AS 最小值, count(n) AS 数量"]),
+        params=params)
+
+
+def _tally_columns(frame: ListFrame, tally: Tally, other_props: dict[str, PropertyDef]
+                   ) -> list[str]:
+    """RETURN items of a listing's tally: itself, how many other ends it sums over, its share
+    of all, figures over its other ends."""
+    columns = [f"tally AS {_column(tally.column)}"]
+    if tally.counted_column:
+        columns.append(_other_end_count(tally))
+    if frame.tally_share and tally.function == "count":
+        columns.append(_share_of_all(tally, frame.label))
+    return columns + [_other_end_figure(tally, a, other_props) for a in tally.other_aggregates]
+
+
+def _share_of_all(tally: Tally, label: str) -> str:
+    """A RETURN item: the tally out of all the label's relationships it counts."""
+    pattern = "|".join(PARTY_LABELS) if label == PARTY else label
+    other = f":{tally.other}" if tally.other else ""
+    where = " AND ".join(_other_end_where(tally)[0])
+    every = (f"COUNT {{ (x:{pattern}){_arrow(tally.rel, tally.outgoing, 'r')}(t{other})"
+             f"{' WHERE ' + where if where else ''} }}")
+    return f"CASE WHEN {every} = 0 THEN null ELSE toFloat(tally) / {every} END AS 占比"
 
 
 def _other_end_count(tally: Tally) -> str:

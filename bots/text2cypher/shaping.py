@@ -156,6 +156,33 @@ def totals_per_party(question: str, columns: list[str], rows: list[list[Any]],
                       rows=[[name, round(sum(v), 4), len(v)] for name, v in totals.items()])
 
 
+_EACH_COUNTED = re.compile(
+    r"各自|各有|各是|分别|各(?:控制|持有|开|投|管)|相比|比一比|哪(?:家|个|位)更多")
+"""「吴立新和周德明各自控制了几家公司」: a count for each entity asked about."""
+_NOT_A_COUNT = re.compile(r"好几")
+SUBJECT_COLUMN = "主体"
+"""The first column of rows stacked for each entity a question asks about."""
+
+
+def counts_per_subject(question: str, columns: list[str], rows: list[list[Any]]
+                       ) -> ShapedRows | None:
+    """How many rows each entity asked about has (their first listed value counted once),
+    when the question asks how many each has; None otherwise."""
+    asked = _NOT_A_COUNT.sub("", question)  # 「叫张伟的有好几个人」 asks no count
+    if not columns or columns[0] != SUBJECT_COLUMN or not (
+            _HOW_MANY.search(asked) and _EACH_COUNTED.search(asked)):
+        return None
+    lead = 2 if len(columns) > 1 and columns[1] == "出生年份" else 1
+    if len(columns) <= lead:
+        return None
+    counted: dict[tuple[Any, ...], set[str]] = {}
+    for row in rows:
+        counted.setdefault(tuple(row[:lead]), set()).add(str(row[lead]))
+    counted_title = _title(columns[lead]).removesuffix("编号")
+    return ShapedRows(columns=[*columns[:lead], f"{counted_title}数量"],
+                      rows=[[*key, len(values)] for key, values in counted.items()])
+
+
 def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> ShapedRows | None:
     """The total and/or count the (normalised) question asks for instead of the rows; None
     when it asks for the rows."""

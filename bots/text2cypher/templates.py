@@ -63,6 +63,9 @@ class Template:
     id_param: str = "id"
     constants: tuple[tuple[str, Any], ...] = ()
     flatten: Callable[[Any], Rows] | None = None
+    pairwise: bool = False
+    """Its rows are the other entities tied to the named one, so of two named entities it
+    asks what ties the first to the second (「瑞丰纺织和滨江担保有没有共同任职的人」)."""
 
     def matches(self, text: str) -> bool:
         """Whether one of the patterns matches the normalised, placeholder-bearing text."""
@@ -132,7 +135,8 @@ def _shared_with(name: str, title_zh: str, said: str, match: str, shown: str,
         pattern += f"|{also}"
     return Template(
         name, title_zh, (pattern,), COMPANY, cypher=f"MATCH (c:Company {{id: $id}}) {match} "
-                        f"RETURN o.name AS 企业, o.id AS 编号, {shown} ORDER BY 编号")
+                        f"RETURN o.name AS 企业, o.id AS 编号, {shown} ORDER BY 编号",
+        pairwise=True)
 
 
 TEMPLATES: tuple[Template, ...] = (
@@ -218,7 +222,8 @@ TEMPLATES: tuple[Template, ...] = (
              (r"实际控制人|实控人|最终受益|最终控制|最终由谁控制|穿透|最终股东|背后.*(控制|说了算)|"
               r"受益股东|说了算|控股股东",),
              COMPANY, risk="ultimate_controllers", id_param="company_id", flatten=_ultimate),
-    Template("fund_direct_investors", "基金出资人", (r"出资",), FUND,
+    Template("fund_direct_investors", "基金出资人",
+             (r"出资|(谁|哪些|哪家|哪几家).{0,6}投(了|过)?〈E〉",), FUND,
              cypher="MATCH (f:Fund {id: $id}) OPTIONAL MATCH (f)-[:ISSUES]->(p:Product) "
                     "WITH f, collect(p) AS shares "
                     "WITH CASE WHEN EXISTS { MATCH ()-[:INVESTS_IN]->(f) } THEN [f] "
@@ -255,7 +260,8 @@ TEMPLATES: tuple[Template, ...] = (
                     "g.amount AS 金额_万元 ORDER BY 担保人, 金额_万元 DESC"),
     Template("guarantors", "为其担保的主体",
              (r"(谁|哪些|哪家).*(为|给|替)〈E〉.*担保|(为|给)〈E〉(提供|做)?.*担保|"
-              r"〈E〉.*(担保人|担保方|被谁担保|是谁担保|(接受|获得|得到)了?(哪些|谁的|多少)?担保)",),
+              r"〈E〉.*(担保人|担保方|被谁担保|是谁(在|来|给)?担保|谁(在|来)担保|"
+              r"(接受|获得|得到)了?(哪些|谁的|多少)?担保)",),
              COMPANY,
              cypher="MATCH (g)-[r:GUARANTEES]->(c:Company {id: $id}) "
                     "RETURN g.name AS 担保人, g.id AS 编号, r.amount AS 金额_万元, "

@@ -148,6 +148,21 @@ def test_a_holding_through_a_middle_company_on_the_demo_city(demo_graph: GraphSt
     assert answer.source == "holding_through" and rows_match([[gold[0]["r"]]], answer.rows)
 
 
+@pytest.mark.parametrize(("question", "holder", "via"), [
+    ("国资运营通过滨江城投间接持股了哪些公司", "滨江国有资本运营有限公司",
+     "滨江城市建设投资有限公司"),
+    ("吴立新通过恒信集团间接持有哪些公司的股份", "吴立新", "滨江恒信控股集团有限公司"),
+])
+def test_the_companies_held_through_a_named_middle_company(
+        demo_graph: GraphStore, question: str, holder: str, via: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    gold = demo_graph.read(
+        "MATCH ({name: $holder})-[a:HOLDS_SHARES]->(:Company {name: $via})-[b:HOLDS_SHARES]->(x) "
+        "RETURN x.name AS x, b.ratio AS b, a.ratio * b.ratio AS r", holder=holder, via=via)
+    assert answer.source == "holding_through"
+    assert rows_match([[g["x"], g["b"], g["r"]] for g in gold], answer.rows)
+
+
 def test_a_chain_never_starts_from_an_entity_left_out(demo_graph: GraphStore) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
                              "除了滨江担保以外，对外担保总额最高的担保人是谁")

@@ -95,3 +95,15 @@ def test_transfers_between_account_holders(demo_graph: GraphStore) -> None:
         "RETURN c.name AS c, p.name AS p, t.amount AS a")
     assert answer.source == "edge_frame"
     assert rows_match([[g["c"], g["p"], g["a"]] for g in gold], answer.rows)
+
+
+@pytest.mark.parametrize("question", ["2025年上半年每个月转账多少笔、总金额多少",
+                                      "2025年上半年每个月全市账户间转账的总金额是多少？按月份列出"])
+def test_transfers_totalled_per_month(demo_graph: GraphStore, question: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    gold = demo_graph.read(
+        "MATCH ()-[t:TRANSFERS]->() WHERE date(t.time) >= date('2025-01-01') "
+        "AND date(t.time) <= date('2025-06-30') "
+        "RETURN t.time.month AS m, count(t) AS n, sum(t.amount) AS a ORDER BY m")
+    assert answer.source == "edge_frame" and len(gold) == 6
+    assert rows_match([[g["m"], g["n"], g["a"]] for g in gold], answer.rows, ordered=True)

@@ -318,6 +318,9 @@ def test_a_share_on_the_demo_city(demo_graph: GraphStore) -> None:
     ("管理基金总规模最大的三家管理人是哪三家",
      "MATCH (m)-[:MANAGES]->(f:Fund) RETURN m.name, sum(f.size) AS total, count(f) "
      "ORDER BY total DESC LIMIT 3"),
+    ("四家银行各开了多少个账户？各占全部账户的比例是多少",
+     "MATCH (a:Account) WITH count(a) AS total MATCH (a:Account)-[:OPENED_AT]->(b:Bank) "
+     "WITH b, count(a) AS n, total RETURN b.name, n, toFloat(n) / total"),
     ("没当过法定代表人的基金经理有哪些",
      "MATCH (p:Person)-[:MANAGES]->(:Fund) WHERE NOT (p)-[:IS_LEGAL_REP]->() "
      "RETURN DISTINCT p.name"),

@@ -287,6 +287,31 @@ def test_wordings_for_accounts_control_chains_and_loans(index: MentionIndex, que
     assert match is not None and match.template == template
 
 
+@pytest.mark.parametrize(("question", "gold"), [
+    ("吴立新和周德明各自控制了几家公司",
+     "MATCH (p:Person)-[:CONTROLS]->(c) WHERE p.name IN ['吴立新', '周德明'] "
+     "RETURN p.name, count(c)"),
+    ("市民银行和农商行相比，哪家开立的账户更多？各有多少个",
+     "MATCH (a:Account)-[:OPENED_AT]->(b) WHERE b.name IN ['滨江市民银行', '滨江农村商业银行'] "
+     "RETURN b.name, count(a)"),
+    ("瑞丰纺织和滨江担保有没有共同任职的人",
+     "MATCH (:Company {name: '滨江瑞丰纺织集团股份有限公司'})<-[:SERVES_AS]-(p:Person)"
+     "-[:SERVES_AS]->(b:Company {name: '滨江融资担保集团有限公司'}) "
+     "RETURN DISTINCT b.name, p.name"),
+    ("宏达建设的债务是谁在担保",
+     "MATCH (g)-[r:GUARANTEES]->(:Company {name: '滨江宏达建设工程有限公司'}) "
+     "RETURN g.name, r.amount"),
+    ("哪些机构投了沃土绿色发展基金，各投了多少",
+     "MATCH (c)-[r:INVESTS_IN]->(:Fund {name: '滨江沃土绿色发展股权投资合伙企业（有限合伙）'}) "
+     "RETURN c.name, r.amount"),
+])
+def test_counts_for_each_entity_ties_between_two_and_who_invests(
+        demo_graph: GraphStore, index: MentionIndex, question: str, gold: str) -> None:
+    answer = answer_question(demo_graph, index, question)
+    assert answer.status == "answered"
+    assert rows_match([list(r.values()) for r in demo_graph.read(gold)], answer.rows)
+
+
 def test_a_circle_without_the_company_asked_about(demo_graph: GraphStore,
                                                   index: MentionIndex) -> None:
     answer = answer_question(demo_graph, index, "宏达建设所在的那个担保圈，除了它自己还有哪几家？")

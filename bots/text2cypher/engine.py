@@ -44,6 +44,7 @@ from bots.text2cypher.llm_cypher import LLMCypherError, write_cypher
 from bots.text2cypher.shaping import (
     SUBJECT_COLUMN,
     counts_per_subject,
+    difference_of_two,
     drop_named_entities,
     keep_named_entities,
     keep_named_values,
@@ -93,7 +94,8 @@ _EXCLUDED = re.compile(r"除了?$|除去$|不含$|不算$")
 _COMMON_ASKED = re.compile(
     r"既.{1,16}又|同时.{0,4}(?:投|持有|担任|管理|买)|都(?:投|持有|担任|买|直接持股)|共同")
 _EACH_ASKED = re.compile(r"各自|分别|各多少|各是|对比|比较|哪个更|哪家更|谁更|两家|两者|都是|"
-                         r"哪(?:个|家|只|位)的?[一-龥]{1,6}更|谁的[一-龥]{1,6}(?:更|大|高|多|小|低|少)")
+                         r"哪(?:个|家|只|位)的?[一-龥]{1,6}更|"
+                         r"谁的[一-龥]{1,6}(?:更|大|高|多|小|低|少)|差多少|相差")
 _EDGE_TITLE = "逐笔关系"
 _CHAIN_TITLE = "关系链"
 _LABEL_ZH = {"Company": "企业", "Person": "自然人", "Fund": "基金", "Product": "金融产品",
@@ -328,7 +330,8 @@ def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, ancho
     members = members_asked(text, rows, anchor)
     if members is not None:
         return result.model_copy(update=members.model_dump())
-    shaped = (counts_per_subject(text, result.columns, rows)
+    shaped = (difference_of_two(text, result.columns, rows)
+              or counts_per_subject(text, result.columns, rows)
               or totals_per_party(text, result.columns, rows, anchor)
               or shape_rows(text, result.columns, rows))
     if shaped is not None:
@@ -474,6 +477,24 @@ def _chain_of(text: str, mentions: list[Mention], vocabulary: GraphVocabulary) -
     return parse_chain(text, entity.id, entity.label, named.end, vocabulary.titles)
 
 
+def _companies_in(store: GraphStore, region: str, columns: list[str], rows: list[list[Any]]
+                  ) -> list[list[Any]]:
+    """The rows whose company is registered in the district or street, when every row lists
+    a company by its 编号; the rows unchanged otherwise."""
+    if "编号" not in columns or not rows:
+        return rows
+    at = columns.index("编号")
+    found = store.read(
+        "MATCH (c) WHERE c.id IN $ids RETURN c.id AS id, c:Company AS company, "
+        "EXISTS { MATCH (c)-[:LOCATED_IN]->(r) WHERE r.id = $region "
+        "OR (r)-[:PART_OF]->(:District {id: $region}) } AS inside",
+        ids=[row[at] for row in rows], region=region)
+    if not found or not all(r["company"] for r in found):
+        return rows
+    inside = {r["id"] for r in found if r["inside"]}
+    return [row for row in rows if row[at] in inside]
+
+
 def _answer_by_template(store: GraphStore, guard: CypherGuard, match: TemplateMatch,
                         mentions: list[Mention], question: str, text: str,
                         vocabulary: GraphVocabulary) -> GraphResult:
@@ -505,6 +526,10 @@ def _answer_by_template(store: GraphStore, guard: CypherGuard, match: TemplateMa
         return GraphResult(question=question, status="not_found", source=template.name,
                            title_zh=template.title_zh, params=params, message=exc.message)
     columns, rows = with_asked_columns(store, text, result.columns, result.rows, vocabulary)
+    regions = [c.id for m in mentions if m is not match.mention for c in m.candidates
+               if c.label in _REGION_LABELS]
+    if regions:  # 「滨江担保为高新区的哪些企业做过担保」
+        rows = _companies_in(store, regions[-1], columns, rows)
     result = result.model_copy(update={"columns": columns, "rows": rows})
     ran_for = {anchor, *(c.name for c in subjects)}
     named = [m for m in mentions if m is not match.mention]

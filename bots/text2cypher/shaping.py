@@ -183,6 +183,29 @@ def counts_per_subject(question: str, columns: list[str], rows: list[list[Any]]
                       rows=[[*key, len(values)] for key, values in counted.items()])
 
 
+_DIFFERENCE = re.compile(r"差多少|相差|差额|差距|(?:高|低|大|小|多|少)(?:出)?多少")
+
+
+def difference_of_two(question: str, columns: list[str], rows: list[list[Any]]
+                      ) -> ShapedRows | None:
+    """Two entities' values of the figure the question names, the larger first, and how far
+    apart they are, when it asks by how much they differ (「华晟电子和瑞丰纺织，哪家注册资本高？
+    差多少万元」); None otherwise."""
+    if not columns or columns[0] != SUBJECT_COLUMN or len(rows) != 2 or not _DIFFERENCE.search(
+            question):
+        return None
+    figure = next((i for i, column in enumerate(columns) if i > 0 and _title(column) in question
+                   and all(isinstance(r[i], int | float) for r in rows)), None)
+    if figure is None:
+        return None
+    high, low = sorted(rows, key=lambda r: r[figure], reverse=True)
+    title = _title(columns[figure])
+    return ShapedRows(columns=["较高一方", f"{title}（较高）", "较低一方", f"{title}（较低）",
+                               f"{title}相差"],
+                      rows=[[high[0], high[figure], low[0], low[figure],
+                             high[figure] - low[figure]]])
+
+
 def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> ShapedRows | None:
     """The total and/or count the (normalised) question asks for instead of the rows; None
     when it asks for the rows."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from bots.text2cypher.frame_conditions import figure_conditions
 from bots.text2cypher.shaping import (
+    counts_per_subject,
+    difference_of_two,
     drop_named_entities,
     keep_named_entities,
     kept_by_figures,
@@ -86,3 +88,18 @@ def test_an_average_beside_the_count() -> None:
     shaped = shape_rows("鑫盛优选一号的投资人一共多少人单笔平均投多少", ["投资人", "金额_万元"],
                         rows)
     assert shaped is not None and shaped.rows == [[2, 40.0, 20.0]]
+
+
+def test_two_entities_compared_by_how_much_and_counted_each() -> None:
+    columns = ["主体", "企业", "注册资本_万元"]
+    rows = [["乙", "乙", 36000.0], ["甲", "甲", 42000.0]]
+    shaped = difference_of_two(normalise("甲和乙，哪家注册资本高？差多少万元"), columns, rows)
+    assert shaped is not None and shaped.rows == [["甲", 42000.0, "乙", 36000.0, 6000.0]]
+    assert difference_of_two(normalise("甲和乙，哪家注册资本更高"), columns, rows) is None
+    held = [["吴立新", 1973, "A公司", "CO-1"], ["吴立新", 1973, "B公司", "CO-2"],
+            ["周德明", 1968, "C公司", "CO-3"]]
+    counted = counts_per_subject(normalise("吴立新和周德明各自控制了几家公司"),
+                                 ["主体", "出生年份", "企业", "编号"], held)
+    assert counted is not None and counted.rows == [["吴立新", 1973, 2], ["周德明", 1968, 1]]
+    assert counts_per_subject(normalise("叫张伟的有好几个人，各自是哪家公司的法人"),
+                              ["主体", "出生年份", "企业", "编号"], held) is None

@@ -298,6 +298,10 @@ def test_wordings_for_accounts_control_chains_and_loans(index: MentionIndex, que
      "MATCH (:Company {name: '滨江瑞丰纺织集团股份有限公司'})<-[:SERVES_AS]-(p:Person)"
      "-[:SERVES_AS]->(b:Company {name: '滨江融资担保集团有限公司'}) "
      "RETURN DISTINCT b.name, p.name"),
+    ("滨江担保为高新区的哪些企业做过担保？金额分别是多少",  # the district keeps its companies
+     "MATCH (:Company {name: '滨江融资担保集团有限公司'})-[r:GUARANTEES]->(c:Company)"
+     "-[:LOCATED_IN]->(:Region)-[:PART_OF*0..1]->(:District {name: '高新区'}) "
+     "RETURN DISTINCT c.name, r.amount"),
     ("宏达建设的债务是谁在担保",
      "MATCH (g)-[r:GUARANTEES]->(:Company {name: '滨江宏达建设工程有限公司'}) "
      "RETURN g.name, r.amount"),

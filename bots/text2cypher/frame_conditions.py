@@ -108,7 +108,7 @@ def other_values(text: str, other: str, ontology: Ontology, vocabulary: GraphVoc
     for prop in VALUE_PROPERTIES.get(other, ()):
         values = vocabulary.values.get(other, {}).get(prop, [])
         named = [v for v in values if (len(v) >= 3 and v in text) or (
-            len(v) == 2 and word and re.search(rf"{v}.?{word}|{word}.{{0,2}}{v}", text))]
+            len(v) == 2 and word and re.search(rf"{v}.?{word}|{word}.{{0,4}}{v}", text))]
         if named:  # 「逾期或者涉嫌非法集资」, 「吊销、注销」 (its 、 normalised away): a short
             # value joined to a named one
             joined = "|".join(map(re.escape, named))

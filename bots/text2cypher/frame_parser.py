@@ -139,7 +139,8 @@ class RelationWord:
 
 
 TALLY_WORDS: tuple[RelationWord, ...] = (
-    RelationWord("被担保|获得担保|接受担保", "GUARANTEES", "amount", incoming=True),
+    RelationWord(r"被担保|获得担保|接受担保|被(?:\d+|[一二两三四五六七八九十多]+)(?:家|个|位)[^，,担]{0,8}担保",
+                 "GUARANTEES", "amount", incoming=True),
     RelationWord("担保", "GUARANTEES", "amount"),
     RelationWord("法定代表人|法人", "IS_LEGAL_REP"),
     RelationWord("实际控制|控制", "CONTROLS"),

@@ -183,15 +183,15 @@ TEMPLATES: tuple[Template, ...] = (
              (r"控股股东|(持股过半|持股超过(一半|半数|50%)|绝对控股)(?!的(公司|企业|子公司))",),
              COMPANY,
              cypher="MATCH (h)-[r:HOLDS_SHARES]->(c:Company {id: $id}) WHERE r.ratio > 0.5 "
-                    "RETURN h.name AS 控股股东, h.id AS 编号, r.ratio AS 持股比例 "
-                    "ORDER BY r.ratio DESC"),
+                    "RETURN h.name AS 控股股东, h.id AS 编号, r.ratio AS 持股比例, "
+                    "r.since AS 持股起始日期 ORDER BY r.ratio DESC"),
     Template("declared_controller", "登记的实际控制人",
              (r"^(?!.*(最终|背后|穿透|说了算|幕后))"
               r".*((实际控制[人方]|实控[人方]|控制[人方])(是谁|是哪|有谁|为|叫|分别)|由谁控制|被谁控制|"
               r"[被由]哪(家|个|位)?.{0,4}控制|"
               r"谁(是|在)?(实际)?控制)",), COMPANY,
-             cypher="MATCH (x)-[:CONTROLS]->(c:Company {id: $id}) "
-                    "RETURN x.name AS 实际控制人, x.id AS 编号"),
+             cypher="MATCH (x)-[r:CONTROLS]->(c:Company {id: $id}) "
+                    "RETURN x.name AS 实际控制人, x.id AS 编号, r.since AS 控制起始日期"),
     Template("upstream_shareholders", "向上穿透股东",
              (r"^(?!.*(最终|最顶|到底|顶层|最上)).*(〈E〉.*((往上|向上)穿透|穿透.{0,6}(往上|向上)|"
               r"(直接(和|或|及|加)间接|间接|穿透|上游|层层).{0,6}股东)|"
@@ -242,16 +242,18 @@ TEMPLATES: tuple[Template, ...] = (
                     "RETURN i.name AS 投资人, i.id AS 编号, r.amount AS 金额_万元 ORDER BY i.id"),
     # -- simple lookups ---------------------------------------------------------------------
     Template("controlled_companies", "实际控制的企业", (r"〈E〉.*(控制|实控)",), HOLDER,
-             cypher="MATCH (p:Company|Person {id: $id})-[:CONTROLS]->(c) "
-                    "RETURN c.name AS 企业, c.id AS 编号 ORDER BY c.id"),
+             cypher="MATCH (p:Company|Person {id: $id})-[r:CONTROLS]->(c) "
+                    "RETURN c.name AS 企业, c.id AS 编号, c.status AS 企业状态, "
+                    "r.since AS 控制起始日期 ORDER BY c.id"),
     Template("legal_rep_companies", "担任法定代表人的企业",
              (r"〈E〉.*(法定代表人|法人)",), ("Person",),
-             cypher="MATCH (p:Person {id: $id})-[:IS_LEGAL_REP]->(c) "
-                    "RETURN c.name AS 企业, c.id AS 编号 ORDER BY c.id"),
+             cypher="MATCH (p:Person {id: $id})-[r:IS_LEGAL_REP]->(c) "
+                    "RETURN c.name AS 企业, c.id AS 编号, c.status AS 企业状态, "
+                    "r.since AS 任职起始日期 ORDER BY c.id"),
     Template("legal_rep", "法定代表人", (r"法定代表人|(?<!企业)法人(?!股东|单位)",),
              ("Company", "Fund"),
-             cypher="MATCH (p:Person)-[:IS_LEGAL_REP]->(c:Company|Fund {id: $id}) "
-                    "RETURN p.name AS 法定代表人, p.id AS 编号"),
+             cypher="MATCH (p:Person)-[r:IS_LEGAL_REP]->(c:Company|Fund {id: $id}) "
+                    "RETURN p.name AS 法定代表人, p.id AS 编号, r.since AS 任职起始日期"),
     Template("guarantees_both", "担保情况（对外担保与被担保）",
              (r"担保情况|担保关系|担保往来|(给谁|为谁).*(谁又?给|谁为)|(谁给|谁为).*(给谁|为谁)",),
              HOLDER,
@@ -283,9 +285,9 @@ TEMPLATES: tuple[Template, ...] = (
                     "e.occurred_on AS 日期 ORDER BY e.occurred_on"),
     Template("fund_manager", "基金管理人",
              (r"管理人|由谁管理|谁管理|谁在管理?|哪家.{0,4}管|管理机构|管理方|基金经理",), FUND,
-             cypher="MATCH (m)-[:MANAGES]->(f:Fund {id: $id}) "
+             cypher="MATCH (m)-[r:MANAGES]->(f:Fund {id: $id}) "
                     "WHERE $kind IS NULL OR $kind IN labels(m) "
-                    "RETURN m.name AS 管理人, m.id AS 编号"),
+                    "RETURN m.name AS 管理人, m.id AS 编号, r.since AS 管理起始日期"),
     Template("investments", "对外投资的基金和产品",
              (r"〈E〉.*(投了|投资了|认购了|买了|买过|投过|认购过|购买|出资了).*(基金|产品|理财)",),
              HOLDER,
@@ -294,8 +296,8 @@ TEMPLATES: tuple[Template, ...] = (
                     "RETURN t.name AS 投资标的, t.id AS 编号, r.amount AS 金额_万元 ORDER BY t.id"),
     Template("funds_managed", "管理的基金", (r"基金",), HOLDER,
              cypher="MATCH (m:Company|Person {id: $id})-[:MANAGES]->(f:Fund) "
-                    "RETURN f.name AS 基金, f.id AS 编号, f.status AS 状态, f.size AS 规模_万元 "
-                    "ORDER BY f.id"),
+                    "RETURN f.name AS 基金, f.id AS 编号, f.status AS 状态, f.size AS 规模_万元, "
+                    "f.kind AS 类型 ORDER BY f.id"),
     Template("product_issuer", "产品发行方",
              (r"(谁|哪家|哪个|什么机构|哪一家).{0,4}(发行|推出|发的)|发行(人|方|机构)",),
              ("Product",),
@@ -348,10 +350,12 @@ TEMPLATES: tuple[Template, ...] = (
                     "WHERE (x)-[:HOLDS_ACCOUNT]->(a) OR (a)-[:OPENED_AT]->(x) "
                     "OPTIONAL MATCH (a)-[:OPENED_AT]->(b) "
                     "RETURN a.id AS 账户编号, a.name AS 账户, b.name AS 开户银行, "
-                    "a.kind AS 账户类型, a.status AS 账户状态 ORDER BY a.id"),
+                    "a.kind AS 账户类型, a.status AS 账户状态, a.opened_on AS 开户日期 "
+                    "ORDER BY a.id"),
     Template("positions", "个人任职", (r"〈E〉.*(任职|职务|担任)",), ("Person",),
              cypher="MATCH (p:Person {id: $id})-[s:SERVES_AS]->(c) "
-                    "RETURN c.name AS 任职企业, c.id AS 编号, s.title AS 职务 ORDER BY c.id"),
+                    "RETURN c.name AS 任职企业, c.id AS 编号, s.title AS 职务, "
+                    "s.since AS 任职起始日期 ORDER BY c.id"),
     Template("issued_products", "企业发行的产品",
              (r"(发行|发过|发的|推出|在售|卖的?).{0,8}(产品|计划|贷款|理财)|〈E〉.*(产品|贷款|理财|哪款)",),
              COMPANY,
@@ -372,20 +376,21 @@ TEMPLATES: tuple[Template, ...] = (
     Template("shareholders", "股东及持股比例", (r"股东|股权结构|谁持有〈E〉|持有〈E〉",), COMPANY,
              cypher="MATCH (h)-[r:HOLDS_SHARES]->(c:Company {id: $id}) "
                     "WHERE $kind IS NULL OR $kind IN labels(h) "
-                    "RETURN h.name AS 股东, h.id AS 编号, r.ratio AS 持股比例 "
-                    "ORDER BY r.ratio DESC"),
+                    "RETURN h.name AS 股东, h.id AS 编号, r.ratio AS 持股比例, "
+                    "r.since AS 持股起始日期 ORDER BY r.ratio DESC"),
     Template("holdings", "对外持股",
              (r"〈E〉.*(持有|持股|参股|入股|对外投资|投资了|股权|投了哪些(企业|公司)|投的(企业|公司))",),
              ("Company", "Person", "Fund"),
              cypher="MATCH (h:Company|Person|Fund {id: $id})-[r:HOLDS_SHARES]->(c) "
-                    "RETURN c.name AS 被持股企业, c.id AS 编号, r.ratio AS 持股比例 "
-                    "ORDER BY r.ratio DESC"),
+                    "RETURN c.name AS 被持股企业, c.id AS 编号, r.ratio AS 持股比例, "
+                    "r.since AS 持股起始日期 ORDER BY r.ratio DESC"),
     Template("officers", "高管任职",
              (r"高管|董事|监事|总经理|管理层|管理人员|董监高|任职|行长|总裁|经理|总监|负责人|"
               r"主席|秘书",), COMPANY,
              cypher="MATCH (p:Person)-[s:SERVES_AS]->(c:Company {id: $id}) "
                     "WHERE $title IS NULL OR s.title = $title "
-                    "RETURN p.name AS 姓名, p.id AS 编号, s.title AS 职务 ORDER BY p.id"),
+                    "RETURN p.name AS 姓名, p.id AS 编号, s.title AS 职务, "
+                    "s.since AS 任职起始日期 ORDER BY p.id"),
     Template("company_profile", "企业基本信息",
              (r"注册资本|注册资金|成立|信用代码|地址|电话|基本信息|行业|状态|街道|区县|哪个区|"
               r"在哪|位于|注册在|类型|性质",), COMPANY,

@@ -192,7 +192,8 @@ def test_facts_asked_about_the_listed_entities_are_added(demo_graph: GraphStore,
                              "1970年出生的王芳担任法人的公司叫什么，现在什么状态？")
     gold = demo_graph.read("MATCH (:Person {name: '王芳', birth_year: 1970})-[:IS_LEGAL_REP]->(c) "
                            "RETURN c.name AS n, c.status AS s")
-    assert "状态" in status.columns and rows_match([[g["n"], g["s"]] for g in gold], status.rows)
+    assert any("状态" in c for c in status.columns)
+    assert rows_match([[g["n"], g["s"]] for g in gold], status.rows)
     district = answer_question(demo_graph, index,
                                "1982年出生的陈静是哪个公司的法人？这家公司在哪个区")
     assert district.columns[-1] == "区县" and all(row[-1] for row in district.rows)

@@ -47,7 +47,8 @@ class EdgeKind(BaseModel):
 EDGE_KINDS: tuple[EdgeKind, ...] = (
     EdgeKind(rel="GUARANTEES", pattern="担保", measure="amount",
              measure_words=("担保金额", "单笔金额", "金额", "额度", "单笔"),
-             columns=("担保人", "被担保人", "金额_万元")),
+             columns=("担保人", "被担保人", "金额_万元"), shown=(("since", "起始日期"),),
+             dated="since"),
     EdgeKind(rel="HOLDS_SHARES", pattern="持股|股权|控股", measure="ratio",
              measure_words=("持股比例", "股权比例", "比例", "持股"),
              columns=("股东", "被持股企业", "持股比例")),
@@ -63,14 +64,14 @@ EDGE_KINDS: tuple[EdgeKind, ...] = (
 _ONE_BY_ONE = re.compile(
     r"单笔|每笔|哪(?:几)?笔|(?:\d+|[一二两三四五六七八九十]+)笔|"
     r"(?:担保|持股|投资|认购)(?:关系|记录|明细)")
-_HOW_MANY = re.compile(r"多少笔|几笔")
+_HOW_MANY = re.compile(r"多少笔|几笔|笔数")
 """「全市一共发生多少笔转账」 counts the relationships themselves (but 「笔数最多的担保方」 ranks
 the parties)."""
 _REGISTER_TOTAL = re.compile(r"(?:全市|全部|所有|整个|全库)[一-龥]{0,6}?(?:总额|总金额|合计)")
 _EACH = re.compile(r"各|每|分别")
-_TOTALS = re.compile(r"多少笔|几笔|总金额|总额|一共|合计|总共|累计")
+_TOTALS = re.compile(r"多少笔|几笔|笔数|总金额|总额|一共|合计|总共|累计")
 _PER_MONTH = re.compile(r"每个?月|各月|按月|逐月|分月|月度")
-_PER_YEAR = re.compile(r"每年|各年|按年|逐年|分年|年度")
+_PER_YEAR = re.compile(r"每年|各年|按年|逐年|分年|年度|按[一-龥]{0,6}年份")
 _LISTED = re.compile(r"哪些|哪几|列出|明细|清单|分别")
 _PARTY_WORDS = {"自然人": "Person", "个人": "Person", "企业": "Company", "公司": "Company",
                 "单位": "Company", "机构": "Company", "基金": "Fund", "产品": "Product"}
@@ -107,7 +108,8 @@ def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     if kind is None:
         return None
     per = _per_period(text) if kind.dated and _TOTALS.search(text) else None
-    if per is None and not (_ONE_BY_ONE.search(text) or (
+    by_party = _ENDS.search(text) is not None and _TOTALS.search(text) is not None
+    if per is None and not by_party and not (_ONE_BY_ONE.search(text) or (
             (_HOW_MANY.search(text) or _REGISTER_TOTAL.search(text))
             and not SUPERLATIVE.search(text) and not _EACH.search(text))):
         return None
@@ -194,8 +196,9 @@ def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
                    f"ORDER BY {'月份' if month else '年份'}", params=params)
     if frame.totals:
         return CompiledFrame(
-            cypher=f"MATCH {path}{where} WITH DISTINCT r "
-                   f"RETURN count(r) AS 笔数, sum(r.{kind.measure}) AS {measured}合计",
+            cypher=f"MATCH {path}{where} WITH DISTINCT a, r "
+                   f"RETURN count(DISTINCT r) AS 笔数, sum(r.{kind.measure}) AS {measured}合计, "
+                   f"count(DISTINCT a) AS {first}数",
             params=params)
     shown = "".join(f", r.{prop} AS {title}" for prop, title in kind.shown)
     return CompiledFrame(

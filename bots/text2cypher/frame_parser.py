@@ -178,6 +178,9 @@ _ACCOUNT_ASKED: tuple[tuple[str, str, bool, str], ...] = (
     (r"(?:是|归)谁的|谁名下|户主|户名|名下的?主体|是谁开的", "HOLDS_ACCOUNT", False, "户主"),
     (r"(?:开在|在)哪(?:家|个)银行|开户行", "OPENED_AT", True, "开户银行"))
 """What a question about accounts asks of each: its holder, its bank."""
+_FORMAL_OPENING = re.compile(
+    r"^(?:请|麻烦)?(?:帮我)?(?:统计|列示|列出|核查|查询|查一下|测算|分别测算|穿透核查)(?:一下)?")
+"""A supervisory opening that names no condition (「请统计」, 「核查」)."""
 _VALUES_COMPARED = re.compile(r"相比|比一比|对比|比较|哪(?:个|类|种)(?:更)?(?:高|低|多|少|大|小)|"
                               r"各(?:是|有)?多少|各几")
 """Values of one property set side by side: each gets its own group."""
@@ -223,7 +226,8 @@ _AMOUNT_OVER = re.compile(r"(?:金额|总额|合计|累计|总共).{0,4}?"
                           r"(?P<op>超过|多于|大于|高于|不低于|不少于|至少)(?P<num>\d+(?:\.\d+)?)(?P<unit>亿元|亿|万元|万)")
 _MOST_ARE_WHICH = re.compile(r"最[高大多新晚近低小少早长短]的(?:是|有)(?:哪几|哪些)")
 _PLURAL = re.compile(r"哪些|有哪|排名|排行|几|列出|名单|清单")
-_COUNT = re.compile(r"多少|几(?:家|个|只|起|位|名|款)|数量|总数|一共|共有|总共|共计")
+_COUNT = re.compile(r"多少|几(?:家|个|只|起|位|名|款)|数量|总数|一共|共有|总共|共计|"
+                    r"(?:企业|公司|基金|产品|账户|事件)数$|人数$")
 _EACH = re.compile(r"各有(?:几|多少)|分别有(?:几|多少)|各(?:多少|几)(?:家|起|只|个|款)")
 _REGION_WORDS = re.compile(r"区县|区|县|地区|辖区")
 _HAVING = re.compile(
@@ -253,7 +257,7 @@ _ROLE_AS_CLASS = re.compile(
 """A role listed across the register (「女性的实际控制人有哪些」), not one entity's role
 (「某公司的股东有哪些」)."""
 _ROLE_FIRST = re.compile(
-    r"(?P<kind>私募|基金|个人|企业)?"
+    r"(?:全市|全部|所有)?(?P<kind>私募|基金|个人|企业)?"
     r"(?P<role>法定代表人|实际控制人|实控人|股东|投资人|投资者|管理人|担保人|担保方)"
     r"(?:按|里面?|中|当中|之中)")
 """A role the question starts from (「私募管理人按在管基金总规模排名」)."""
@@ -271,7 +275,7 @@ _LACKED_ACTIVITY: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] = (
 relationships they lack, each way where either counts."""
 _LACKING = re.compile(
     rf"(?:没有|没|无|未)(?:在任何[一-龥]{{1,4}}?)?(?P<held>当过?|做过?|担任过?)?"
-    rf"(?:登记|任何|开立|开过|发生过?|过)?(?:任何)?(?:公司|企业)?(?:的)?(?P<a>{_LACKABLE})|"
+    rf"(?:登记|任何|开立|开过|发生过?|过)?(?:任何)?(?:公司|企业|银行)?(?:的)?(?P<a>{_LACKABLE})|"
     rf"(?P<b>{_LACKABLE})(?:都|也)?(?:没有|没|未)(?:登记|有)?")
 _ROWS_ASKED = re.compile(r"叫什么|都叫|哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
 _SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁|^谁|并列")
@@ -287,7 +291,10 @@ _GROUP = re.compile(r"(?P<sex>男的女的|男女|男性和女性|男的和女�
                     r"(?P<w>行业|区县|街道|类型|状态)|"
                     r"(?P<g>街道|区县)(?:是哪|有哪|分别|各)|"
                     r"哪(?:个|些|几个)(?P<u>[一-龥]{1,4}?)(?:下面?|里面?|上)(?:注册|登记|有|挤|集中|扎堆)|"
-                    r"按(?:照)?(?P<a>[一-龥]{1,8}?)(?:统计|分布|分组|汇总|划分|分类|来看|看|分)|"
+                    r"按(?:照)?(?P<a>[一-龥]{1,8}?)(?:统计|分布|分组|汇总|划分|分类|来看|看|分|列示|列出)|"
+                    r"按(?P<k>区县|区|街道|行业|状态|类型|年份|年度)$|"
+                    r"(?P<kw>类型|状态|行业|区县|年份)的?(?:数量|分布|统计)$|"
+                    r"(?:排名|排)?前(?:\d+|[一二两三四五六七八九十]+)(?:名|位)?的?(?P<r2>行业|区县|街道|类型|状态)|"
                     r"每(?:个|一个|一)?(?P<e>[一-龥]{1,5}?)(?:各|分别)?(?:有|的)|"
                     r"哪(?:个|些|一个|类|种)(?P<d>[一-龥]{1,5}?)的?(?:企业|公司|基金|产品|事件)?"
                     r"(?:数量|最多|最少)|"
@@ -325,9 +332,9 @@ def _named_class(main: str) -> str | None:
     role = _listed_role(main)
     if role and (role.end() >= len(main) - 4 or role.group("follow") in _LISTS):
         return PERSON_ROLES.get(role.group("role"), PARTY)
-    if first := _ROLE_FIRST.match(main):
+    if first := _ROLE_FIRST.match(main):  # 「企业股东」 are companies, 「企业法定代表人」 persons
         kind = {"个人": "Person", "企业": "Company"}.get(first.group("kind") or "")
-        return kind or PERSON_ROLES.get(first.group("role"), PARTY)
+        return PERSON_ROLES.get(first.group("role")) or kind or PARTY
     blanked = _ROLE_NOUNS.sub("□", main)
     if "账户" in blanked:  # 「被冻结的账户都是谁的、开在哪家银行」 lists accounts, not banks
         blanked = _ACCOUNT_BANK.sub("□", blanked)
@@ -791,6 +798,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                 district_id: str | None = None) -> ListFrame | None:
     """The register-wide frame a (normalised) question asks for, or None when it asks
     about no class of entity or asks nothing of the register as a whole."""
+    question = _FORMAL_OPENING.sub("", question)  # 「请统计各银行…」 asks about the banks
     parts = _COMPANION_SPLIT.split(question, maxsplit=1)
     main, tail = parts[0], (parts[1] if len(parts) > 1 else "")
     label = _listed_label(main)
@@ -829,7 +837,11 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
         # 「期限最长的是哪几款」: the longest, however many tie; 「排名靠前的有哪些」: ten
         limit = 1 if (_SINGULAR.search(main) or not _PLURAL.search(main)
                       or _MOST_ARE_WHICH.search(main)) else 10
-    count_only = (not (group_by or order_by == "tally" or (order_by and ranked))
+    # 「同时担任3家以上法定代表人的人数」 counts those over the floor, not each one's tally
+    floored = (tally is not None and tally.at_least is not None and not ranked
+               and not re.search("各|每", main))
+    count_only = (not (group_by or (order_by == "tally" and not floored)
+                       or (order_by and ranked))
                   and bool(_COUNT.search(main))
                   and not _ROWS_ASKED.search(main))
     lacking = _lacking(main, label, ontology)

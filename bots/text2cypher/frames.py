@@ -252,11 +252,12 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
     props = _checked_properties(frame, ontology)
     params: dict[str, Any] = {}
     pattern = "|".join(PARTY_LABELS) if frame.label == PARTY else frame.label
-    head = f"MATCH (n:{pattern}){_where(frame, params)}"
+    where = _where(frame, params)
+    head = f"MATCH (n:{pattern}){where}"
     if frame.group_by:
         return _breakdown(frame, head, params, props)
     if frame.share:
-        return _share(frame, pattern, head, params)
+        return _share(frame, pattern, where, params)
     if frame.tally and frame.tally_average:
         return _averaged(frame, frame.tally, head, params)
     if frame.count_only and not frame.tally:
@@ -309,14 +310,19 @@ def _listing(frame: ListFrame, head: str, params: dict[str, Any],
     return CompiledFrame(cypher=" ".join(parts), params=params)
 
 
-def _share(frame: ListFrame, pattern: str, head: str, params: dict[str, Any]) -> CompiledFrame:
+def _share(frame: ListFrame, pattern: str, where: str, params: dict[str, Any]
+           ) -> CompiledFrame:
     """How many of the label's entities meet the frame's conditions, out of how many (all, or
-    those of its base: 「江北区企业中制造业占比」), and the share (「吊销的企业占全部企业的
-    比例」)."""
+    those of its base: 「江北区企业中制造业占比」, both holding the role the frame requires:
+    「法定代表人中女性所占比例」), and the share (「吊销的企业占全部企业的比例」)."""
     whole = ListFrame(label=frame.label, conditions=frame.share_base, excluded=frame.excluded,
                       district_id=frame.district_id if frame.share_in_district else None)
+    base = _where(whole, params, "b")
+    if frame.tally is not None and frame.tally.at_least == 1 and frame.tally.function == "count":
+        held = f"EXISTS {{ (n){_arrow(frame.tally.rel, frame.tally.outgoing)}() }}"
+        base, where = (f"{w} AND {held}" if w else f" WHERE {held}" for w in (base, where))
     return CompiledFrame(
-        cypher=f"MATCH (n:{pattern}){_where(whole, params, 'b')} WITH count(n) AS 总数 {head} "
+        cypher=f"MATCH (n:{pattern}){base} WITH count(n) AS 总数 MATCH (n:{pattern}){where} "
                "WITH 总数, count(n) AS 数量 "
                "RETURN 数量, 总数, CASE WHEN 总数 = 0 THEN null "
                "ELSE toFloat(数量) / 总数 END AS 占比, CASE WHEN 总数 = 0 THEN null "

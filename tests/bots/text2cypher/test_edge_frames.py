@@ -107,3 +107,19 @@ def test_transfers_totalled_per_month(demo_graph: GraphStore, question: str) -> 
         "RETURN t.time.month AS m, count(t) AS n, sum(t.amount) AS a ORDER BY m")
     assert answer.source == "edge_frame" and len(gold) == 6
     assert rows_match([[g["m"], g["n"], g["a"]] for g in gold], answer.rows, ordered=True)
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("请按担保起始年份统计全市担保笔数及担保金额",
+     "MATCH ()-[g:GUARANTEES]->() RETURN g.since.year, count(g), sum(g.amount)"),
+    ("2025年一季度 转账 笔数 总额",
+     "MATCH ()-[t:TRANSFERS]->() WHERE date(t.time) >= date('2025-01-01') "
+     "AND date(t.time) <= date('2025-03-31') RETURN count(t), sum(t.amount)"),
+    ("自然人 对外担保 人数 总金额",
+     "MATCH (p:Person)-[g:GUARANTEES]->() RETURN count(DISTINCT p), count(g), sum(g.amount)"),
+])
+def test_relationships_totalled_by_year_period_and_party(demo_graph: GraphStore, question: str,
+                                                         gold: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    assert answer.source == "edge_frame"
+    assert rows_match([list(r.values()) for r in demo_graph.read(gold)], answer.rows)

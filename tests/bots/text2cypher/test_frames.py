@@ -321,6 +321,31 @@ def test_a_share_on_the_demo_city(demo_graph: GraphStore) -> None:
     ("四家银行各开了多少个账户？各占全部账户的比例是多少",
      "MATCH (a:Account) WITH count(a) AS total MATCH (a:Account)-[:OPENED_AT]->(b:Bank) "
      "WITH b, count(a) AS n, total RETURN b.name, n, toFloat(n) / total"),
+    # terse and formal wordings
+    ("2024年 新设 企业 数量 按区",
+     "MATCH (c:Company)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..1]->(d:District) "
+     "WHERE c.founded_on.year = 2024 RETURN d.name, count(DISTINCT c)"),
+    ("风险事件 类型 数量", "MATCH (e:RiskEvent) RETURN e.kind, count(e)"),
+    ("高新区 制造业 企业数",
+     "MATCH (c:Company {industry: '制造业'})-[:LOCATED_IN]->(:Region)-[:PART_OF*0..1]->"
+     "(:District {name: '高新区'}) RETURN count(DISTINCT c)"),
+    ("同时 担任 3家以上 法定代表人 人数",
+     "MATCH (p:Person)-[:IS_LEGAL_REP]->(c) WITH p, count(c) AS n WHERE n >= 3 "
+     "RETURN count(p)"),
+    ("请核查全市没有开立任何银行账户的企业数量",
+     "MATCH (c:Company) WHERE NOT (c)-[:HOLDS_ACCOUNT]->() RETURN count(c)"),
+    ("请按区县列示涉及风险事件的企业数量",
+     "MATCH (:RiskEvent)-[:INVOLVES]->(c:Company)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..1]->"
+     "(d:District) RETURN d.name, count(DISTINCT c)"),
+    ("请列示全市企业数量排名前三的街道及各自企业数",
+     "MATCH (c:Company)-[:LOCATED_IN]->(s:Street) RETURN s.name, count(c) AS n "
+     "ORDER BY n DESC LIMIT 3"),
+    ("请统计各银行开立的账户数量及其占全市账户总数的比例",
+     "MATCH (a:Account) WITH count(a) AS total MATCH (a:Account)-[:OPENED_AT]->(b:Bank) "
+     "WITH b, count(a) AS n, total RETURN b.name, n, toFloat(n) / total"),
+    ("请统计全市企业法定代表人中女性所占比例",
+     "MATCH (p:Person)-[:IS_LEGAL_REP]->() WITH DISTINCT p RETURN "
+     "toFloat(sum(CASE WHEN p.gender = '女' THEN 1 ELSE 0 END)) / count(p)"),
     ("没当过法定代表人的基金经理有哪些",
      "MATCH (p:Person)-[:MANAGES]->(:Fund) WHERE NOT (p)-[:IS_LEGAL_REP]->() "
      "RETURN DISTINCT p.name"),

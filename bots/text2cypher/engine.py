@@ -43,6 +43,7 @@ from bots.text2cypher.frames import CompiledFrame, ListFrame, compile_frame
 from bots.text2cypher.llm_cypher import LLMCypherError, write_cypher
 from bots.text2cypher.shaping import (
     SUBJECT_COLUMN,
+    counts_by_column,
     counts_per_subject,
     difference_of_two,
     drop_named_entities,
@@ -330,7 +331,8 @@ def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, ancho
     members = members_asked(text, rows, anchor)
     if members is not None:
         return result.model_copy(update=members.model_dump())
-    shaped = (difference_of_two(text, result.columns, rows)
+    shaped = (counts_by_column(text, result.columns, rows)
+              or difference_of_two(text, result.columns, rows)
               or counts_per_subject(text, result.columns, rows)
               or totals_per_party(text, result.columns, rows, anchor)
               or shape_rows(text, result.columns, rows))

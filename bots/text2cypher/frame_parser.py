@@ -35,6 +35,7 @@ from bots.text2cypher.frames import (
     Companion,
     Condition,
     ListFrame,
+    RelatedCondition,
     Tally,
     label_lineage,
     label_properties,
@@ -178,6 +179,8 @@ _ACCOUNT_ASKED: tuple[tuple[str, str, bool, str], ...] = (
     (r"(?:是|归)谁的|谁名下|户主|户名|名下的?主体|是谁开的", "HOLDS_ACCOUNT", False, "户主"),
     (r"(?:开在|在)哪(?:家|个)银行|开户行", "OPENED_AT", True, "开户银行"))
 """What a question about accounts asks of each: its holder, its bank."""
+_BORN_ROLE = re.compile(r"法定代表人|法人代表|(?<!企业)法人|实际控制人|实控人")
+"""A person's role whose birth years a question may set for the entities listed."""
 _FORMAL_OPENING = re.compile(
     r"^(?:请|麻烦)?(?:帮我)?(?:统计|列示|列出|核查|查询|查一下|测算|分别测算|穿透核查)(?:一下)?")
 """A supervisory opening that names no condition (「请统计」, 「核查」)."""
@@ -251,7 +254,7 @@ PERSON_ROLES = {"法定代表人": "Person", "法人代表": "Person", "法人":
 """Roles held by persons when the question names no class (「女性的实际控制人」)."""
 _ROLE_AS_CLASS = re.compile(
     r"(?<!公司)(?<!企业)(?<!集团)(?<!银行)(?<!基金)(?<!产品)"
-    r"(?:的|女性|男性)(?:\d+|[一二两三四五六七八九十]+)?(?:家|个|位|名)?(?:私募|基金|个人|企业)?"
+    r"(?:的|女性|男性)(?:前)?(?:\d+|[一二两三四五六七八九十]+)?(?:家|个|位|名)?(?:私募|基金|个人|企业)?"
     rf"(?P<role>{'|'.join(pattern for pattern, _ in ROLE_RELATIONS)})"
     r"(?P<follow>有哪些|有|中|里|一共|共|总共|数量|人数|名单|列出|都有|是哪些|是哪几|是哪|是谁|都是|$)")
 """A role listed across the register (「女性的实际控制人有哪些」), not one entity's role
@@ -492,7 +495,8 @@ def _tally(text: str, label: str, ontology: Ontology) -> Tally | None:
                          counted_column=f"{ontology.classes[end].label_zh}数量")
         return Tally(rel=word.rel, outgoing=outgoing, function="sum" if summed else "count",
                      prop=word.sum_prop if summed else None,
-                     column=f"{match.group(0)}{'金额（万元）' if summed else '数量'}")
+                     column=f"{match.group(0)}{'金额（万元）' if summed else '数量'}",
+                     counted_column="笔数" if summed else None)
     return None
 
 
@@ -782,6 +786,23 @@ def _conditions(text: str, label: str, ontology: Ontology, vocabulary: GraphVoca
             + address_conditions(text, label, ontology))
 
 
+def _role_holder_born(main: str, label: str, ontology: Ontology) -> list[RelatedCondition]:
+    """The birth years of the person holding a role towards the listed entities, when the
+    question sets them (「90后当法定代表人的企业」, 「实际控制人是90后的企业」)."""
+    if label in ("Person", PARTY):
+        return []
+    role = _BORN_ROLE.search(main)
+    born = birth_conditions(main, "Person", ontology)
+    if role is None or not born:
+        return []
+    rel = next(r for pattern, r in ROLE_RELATIONS if re.fullmatch(pattern, role.group(0)))
+    if not label_lineage(ontology, label) & set(ontology.relationships[rel].range):
+        return []
+    bounds = {c.op: float(c.value) for c in born if isinstance(c.value, int | float)}
+    return [RelatedCondition(rel=rel, outgoing=False, other="Person", prop="birth_year",
+                             at_least=bounds.get(">="), at_most=bounds.get("<="))]
+
+
 def _share_base(main: str, label: str, ontology: Ontology, vocabulary: GraphVocabulary,
                 words: dict[str, tuple[str, ...]], taken: str) -> tuple[list[Condition], bool]:
     """The conditions of the whole a share is taken of, and whether it is the question's
@@ -807,8 +828,13 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     words = property_words(ontology, label)
     related = related_conditions(main, label, ontology, vocabulary)
     taken = " ".join(v for r in related for v in ([r.value] if isinstance(r.value, str)
-                                                  else r.value))
+                                                  else r.value or []))
     conditions = _conditions(main, label, ontology, vocabulary, words, taken)
+    born = _role_holder_born(main, label, ontology)
+    years = {str(int(b)) for r in born for b in (r.at_least, r.at_most) if b is not None}
+    conditions = [c for c in conditions  # 「1990年及以后出生的人」 is no founding date
+                  if not (c.is_date and str(c.value)[:4] in years)]
+    related += born
     shared = _shared_value(main, words)
     group_by = shared or _group_by(main, label, words, ontology)
     if group_by is None and _VALUES_COMPARED.search(main):

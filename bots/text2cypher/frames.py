@@ -49,13 +49,17 @@ class Condition(BaseModel):
 
 class RelatedCondition(BaseModel):
     """A condition on a related entity: 「被列为失信被执行人的企业」 → an INVOLVES from a
-    RiskEvent whose kind is 失信被执行."""
+    RiskEvent whose kind is 失信被执行; 「90后当法定代表人的企业」 → an IS_LEGAL_REP from a
+    Person born 1990 to 1999."""
 
     rel: str
     outgoing: bool
     other: str
     prop: str
-    value: str | list[str] = Field(description="the value, or any of a list")
+    value: str | list[str] | None = Field(default=None, description="the value, or any of a "
+                                          "list")
+    at_least: float | None = Field(default=None, description="the lowest value allowed")
+    at_most: float | None = Field(default=None, description="the highest value allowed")
 
 
 class Tally(BaseModel):
@@ -229,10 +233,15 @@ def _where(frame: ListFrame, params: dict[str, Any], prefix: str = "v") -> str:
         clauses.append(f"n.{condition.prop} {condition.op} {value}")
     for i, related in enumerate(frame.related):
         name = f"{prefix}r{i}"
-        params[name] = related.value
+        tests = []
+        for suffix, bound, compare in (("", related.value, None), ("lo", related.at_least, ">="),
+                                       ("hi", related.at_most, "<=")):
+            if bound is not None:
+                params[f"{name}{suffix}"] = bound
+                compare = compare or _equals(related.value or "")
+                tests.append(f"x.{related.prop} {compare} ${name}{suffix}")
         clauses.append(f"EXISTS {{ MATCH (n){_arrow(related.rel, related.outgoing)}"
-                       f"(x:{related.other}) WHERE x.{related.prop} {_equals(related.value)} "
-                       f"${name} }}")
+                       f"(x:{related.other}) WHERE {' AND '.join(tests)} }}")
     for lack in frame.lacking:
         clauses.append(f"NOT EXISTS {{ MATCH (n){_arrow(lack.rel, lack.outgoing)}() }}")
     clauses += [f"NOT n:{label}" for label in frame.excluded]

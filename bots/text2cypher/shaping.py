@@ -183,6 +183,32 @@ def counts_per_subject(question: str, columns: list[str], rows: list[list[Any]]
                       rows=[[*key, len(values)] for key, values in counted.items()])
 
 
+_BY_COLUMN = re.compile(
+    r"按(?:照)?(?P<w>[一-龥]{1,6}?)(?:分布|统计|分组|汇总|划分|分类|来看|列示|列出)|"
+    r"各(?P<v>行业|区县|状态|类型)")
+
+
+def counts_by_column(question: str, columns: list[str], rows: list[list[Any]]
+                     ) -> ShapedRows | None:
+    """How many rows hold each value of the column the question breaks them down by
+    (「王建国实际控制的公司按行业分布各有几家」), most first; None when it asks no breakdown or
+    the rows have no such column."""
+    asked = _BY_COLUMN.search(question)
+    if asked is None or not rows:
+        return None
+    said = asked.group("w") or asked.group("v")
+    at = next((i for i, column in enumerate(columns) if _title(column) == said
+               or (len(said) >= 2 and said in column)), None)
+    if at is None:
+        return None
+    counted: dict[Any, int] = {}
+    for row in rows:
+        counted[row[at]] = counted.get(row[at], 0) + 1
+    return ShapedRows(columns=[columns[at], "数量"],
+                      rows=[[value, n] for value, n in sorted(
+                          counted.items(), key=lambda item: (-item[1], str(item[0])))])
+
+
 _DIFFERENCE = re.compile(r"差多少|相差|差额|差距|(?:高|低|大|小|多|少)(?:出)?多少")
 
 

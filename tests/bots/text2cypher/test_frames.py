@@ -346,6 +346,18 @@ def test_a_share_on_the_demo_city(demo_graph: GraphStore) -> None:
     ("请统计全市企业法定代表人中女性所占比例",
      "MATCH (p:Person)-[:IS_LEGAL_REP]->() WITH DISTINCT p RETURN "
      "toFloat(sum(CASE WHEN p.gender = '女' THEN 1 ELSE 0 END)) / count(p)"),
+    ("90后当法定代表人的企业有几家",
+     "MATCH (p:Person)-[:IS_LEGAL_REP]->(c:Company) WHERE p.birth_year >= 1990 "
+     "AND p.birth_year <= 1999 RETURN count(DISTINCT c)"),
+    ("1990年及以后出生的人担任法定代表人的企业有多少家",
+     "MATCH (p:Person)-[:IS_LEGAL_REP]->(c:Company) WHERE p.birth_year >= 1990 "
+     "RETURN count(DISTINCT c)"),
+    ("旗下基金总规模最大的前3家基金管理人是哪些",
+     "MATCH (m)-[:MANAGES]->(f:Fund) WITH m, sum(f.size) AS total, count(f) AS n "
+     "RETURN m.name, n, total ORDER BY total DESC LIMIT 3"),
+    ("认缴私募基金出资总额最多的前5家企业是哪些",
+     "MATCH (c:Company)-[i:INVESTS_IN]->(f:Fund) WITH c, sum(i.amount) AS total, count(f) AS n "
+     "RETURN c.name, n, total ORDER BY total DESC LIMIT 5"),
     ("没当过法定代表人的基金经理有哪些",
      "MATCH (p:Person)-[:MANAGES]->(:Fund) WHERE NOT (p)-[:IS_LEGAL_REP]->() "
      "RETURN DISTINCT p.name"),

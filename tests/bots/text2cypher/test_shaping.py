@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bots.text2cypher.frame_conditions import figure_conditions
 from bots.text2cypher.shaping import (
+    counts_by_column,
     counts_per_subject,
     difference_of_two,
     drop_named_entities,
@@ -103,3 +104,13 @@ def test_two_entities_compared_by_how_much_and_counted_each() -> None:
     assert counted is not None and counted.rows == [["吴立新", 1973, 2], ["周德明", 1968, 1]]
     assert counts_per_subject(normalise("叫张伟的有好几个人，各自是哪家公司的法人"),
                               ["主体", "出生年份", "企业", "编号"], held) is None
+
+
+def test_template_rows_broken_down_by_a_column() -> None:
+    rows = [["甲", "CO-1", "批发和零售业"], ["乙", "CO-2", "制造业"],
+            ["丙", "CO-3", "批发和零售业"]]
+    shaped = counts_by_column(normalise("王建国实际控制的公司按行业分布各有几家"),
+                              ["企业", "编号", "行业"], rows)
+    assert shaped is not None and shaped.rows == [["批发和零售业", 2], ["制造业", 1]]
+    assert counts_by_column(normalise("王建国实际控制的公司有哪些"), ["企业", "编号", "行业"],
+                            rows) is None

@@ -891,6 +891,8 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                      district_id=district_id, tally=tally,
                      group_by=group_by, shared_only=shared is not None, group_floor=floor,
                      share=share, share_base=base[0], share_in_district=base[1],
+                     group_share=(group_by is not None
+                                  and _SHARE_ASKED.search(main + tail) is not None),
                      count_only=count_only, tally_average=average, order_by=order_by,
                      tally_share=(tally is not None and not conditions
                                   and _SHARE_ASKED.search(main + tail) is not None),

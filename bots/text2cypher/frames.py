@@ -126,6 +126,9 @@ class ListFrame(BaseModel):
                                     "counting more than this (「超过5家公司的地址」)")
     share: bool = Field(default=False, description="the share of the label's entities that "
                         "meet the conditions, instead of the entities")
+    group_share: bool = Field(default=False, description="each group's count as a percentage "
+                              "of all the label's entities (「每种状态有多少家、占全部企业的"
+                              "百分之几」)")
     share_base: list[Condition] = Field(default_factory=list, description="conditions the "
                                         "whole of a share meets (「制造业企业中」)")
     share_in_district: bool = Field(default=False, description="the whole of a share is the "
@@ -502,8 +505,14 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
                    f"RETURN value AS {column}, size(names) AS 数量{names} "
                    f"ORDER BY {order}, {column}{limit}",
             params=params)
+    share = ""
+    if frame.group_share and frame.tally is None:  # out of every entity of the label
+        pattern = "|".join(PARTY_LABELS) if frame.label == PARTY else frame.label
+        head = f"MATCH (every:{pattern}) WITH count(every) AS 总数 {head}"
+        share = (", 总数, CASE WHEN 总数 = 0 THEN null ELSE round(100.0 * count(*) / 总数, 2) "
+                 "END AS 占比百分比")
     return CompiledFrame(
-        cypher=f"{head} RETURN n.{frame.group_by} AS {column}, count(*) AS 数量"
+        cypher=f"{head} RETURN n.{frame.group_by} AS {column}, count(*) AS 数量{share}"
                f"{_aggregated(frame, props)} "
                f"ORDER BY {order}, {column}{limit}",
         params=params)

@@ -358,6 +358,9 @@ def test_a_share_on_the_demo_city(demo_graph: GraphStore) -> None:
     ("认缴私募基金出资总额最多的前5家企业是哪些",
      "MATCH (c:Company)-[i:INVESTS_IN]->(f:Fund) WITH c, sum(i.amount) AS total, count(f) AS n "
      "RETURN c.name, n, total ORDER BY total DESC LIMIT 5"),
+    ("全市企业的登记状态分布如何？每种状态有多少家、占全部企业的百分之几",
+     "MATCH (c:Company) WITH count(c) AS total MATCH (c:Company) "
+     "WITH total, c.status AS st, count(c) AS n RETURN st, n, round(100.0 * n / total, 2)"),
     ("没当过法定代表人的基金经理有哪些",
      "MATCH (p:Person)-[:MANAGES]->(:Fund) WHERE NOT (p)-[:IS_LEGAL_REP]->() "
      "RETURN DISTINCT p.name"),

@@ -260,7 +260,7 @@ class HoldingThrough(BaseModel):
 _THROUGH = re.compile(r"^(?:通过|经由|经过|借助)(?:它的|其)?$")
 _HELD = re.compile(r"(?:穿透下来)?(?:间接)?(?:持有|持股|控股)")
 _HELD_WHICH = re.compile(
-    r"(?:间接)?(?:持有|持股|控股|参股)了?(?:哪些|哪几家|哪家|什么)(?:公司|企业)")
+    r"(?:间接)?(?:持有|持股|控股|参股)了?(?:哪些|哪几家|哪家|什么)(?:子)?(?:公司|企业)")
 
 
 def parse_holding_through(text: str, named: Sequence[tuple[int, int, str, str]]
@@ -297,8 +297,9 @@ def compile_holding_through(asked: HoldingThrough, ontology: Ontology) -> Compil
                    "WHERE NOT nodes(path)[i] IN nodes(path)[i + 1..]) "
                    "WITH m, sum(reduce(x = 1.0, r IN relationships(path) | x * r.ratio)) AS upper "
                    "MATCH (m)-[r:HOLDS_SHARES]->(x) "
-                   "RETURN x.name AS 企业, x.id AS 编号, r.ratio AS 中间企业持股比例, "
-                   "upper * r.ratio AS 间接持股比例 ORDER BY 间接持股比例 DESC, 编号",
+                   "RETURN x.name AS 企业, x.id AS 编号, upper AS 对中间企业持股比例, "
+                   "r.ratio AS 中间企业持股比例, upper * r.ratio AS 间接持股比例 "
+                   "ORDER BY 间接持股比例 DESC, 编号",
             params={"holder": asked.holder_id, "via": asked.via_id})
     return CompiledFrame(
         cypher=f"MATCH path = (a:{asked.holder_label} {{id: $holder}})"

@@ -27,6 +27,7 @@ from bots.text2cypher.frame_conditions import (
     value_conditions,
 )
 from bots.text2cypher.frames import (
+    ACCOUNT_HELD,
     DISTRICT,
     PARTY,
     STREET,
@@ -153,6 +154,8 @@ TALLY_WORDS: tuple[RelationWord, ...] = (
     RelationWord("发行|产品", "ISSUES"),
     RelationWord("风险事件|涉及|涉事", "INVOLVES"),
     RelationWord("高管|任职|董监高|兼职|挂职", "SERVES_AS"),
+    RelationWord("收到的?(?:转账|转入|资金|钱)|转入", "TRANSFERS", "amount", incoming=True),
+    RelationWord("转出|转账", "TRANSFERS", "amount", incoming=False),
     RelationWord("开户|账户", "OPENED_AT", incoming=True),
 )
 COMPANION_WORDS: tuple[RelationWord, ...] = (
@@ -484,10 +487,19 @@ def _tally(text: str, label: str, ontology: Ontology) -> Tally | None:
         match = re.search(word.pattern, text)
         if match is None:
             continue
-        outgoing = _direction(ontology, word, label)
+        outgoing, through = _direction(ontology, word, label), None
+        if outgoing is None and word.rel == "TRANSFERS" and label_lineage(ontology, label) & set(
+                ontology.relationships[ACCOUNT_HELD].domain):  # a holder's accounts' transfers
+            outgoing, through = not word.incoming, ACCOUNT_HELD
         if outgoing is None:
             continue
         summed = word.sum_prop is not None and bool(_SUM_WORDS.search(text))
+        if through:
+            return Tally(rel=word.rel, outgoing=outgoing, through=through,
+                         function="sum" if summed else "count",
+                         prop=word.sum_prop if summed else None,
+                         column=f"{match.group(0)}{'金额（万元）' if summed else '笔数'}",
+                         counted_column="笔数" if summed else None)
         if not summed and (figure := _other_end_total(text, word.rel, outgoing, ontology)):
             name, label_zh, end = figure
             return Tally(rel=word.rel, outgoing=outgoing, function="sum", other_prop=name,

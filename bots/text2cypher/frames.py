@@ -25,6 +25,8 @@ PARTY_LABELS = ("Company", "Person")
 DISTRICT = "district"
 STREET = "street"
 """The pseudo-properties a breakdown by district or street groups on (through LOCATED_IN)."""
+ACCOUNT_HELD = "HOLDS_ACCOUNT"
+"""The relationship by which a party holds the accounts its transfers go through."""
 YEAR = "year:"
 """The prefix of a breakdown by the year of a date property (``year:occurred_on``)."""
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -73,6 +75,9 @@ class Tally(BaseModel):
     at_least: float | None = Field(default=None, ge=0, description="keep rows whose tally ≥ this")
     other: str | None = Field(default=None, description="the label counted at the other end")
     other_prop: str | None = Field(default=None, description="the other end's property summed")
+    through: str | None = Field(default=None, description="the relationship by which each "
+                                "listed entity holds the nodes the counted ones start from "
+                                "(HOLDS_ACCOUNT: a person's transfers go through its accounts)")
     counted_column: str | None = Field(default=None, description="a column counting the other "
                                        "ends beside the sum of their property (基金数量)")
     strictly: bool = Field(default=False, description="keep rows whose tally > at_least")
@@ -196,7 +201,7 @@ def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, Prope
         raise ValueError(f"{frame.label} has no properties {unknown}")
     rels = [r.rel for r in frame.related] + [c.rel for c in frame.companions]
     rels += [lack.rel for lack in frame.lacking]
-    rels += [frame.tally.rel] if frame.tally else []
+    rels += [r for r in (frame.tally.rel, frame.tally.through) if r] if frame.tally else []
     if frame.tally and (unknown_rel := [p for p in frame.tally.rel_values
                                         if p not in ontology.rel_properties(frame.tally.rel)]):
         raise ValueError(f"{frame.tally.rel} has no properties {unknown_rel}")
@@ -379,7 +384,7 @@ def _other_end_count(tally: Tally) -> str:
     """A RETURN item: how many other ends the tally sums the property of."""
     other = f":{tally.other}" if tally.other else ""
     where = " AND ".join(_other_end_where(tally)[0])
-    return (f"COUNT {{ (n){_arrow(tally.rel, tally.outgoing, 'r')}(t{other})"
+    return (f"COUNT {{ {_tally_path(tally, other)}"
             f"{' WHERE ' + where if where else ''} }} AS {_column(tally.counted_column or '数量')}")
 
 
@@ -419,6 +424,12 @@ def _other_end_where(tally: Tally) -> tuple[list[str], dict[str, Any]]:
     return clauses, params
 
 
+def _tally_path(tally: Tally, other: str) -> str:
+    """The pattern from a listed entity ``n`` along the tally's relationship ``r`` to ``t``."""
+    start = f"(n)-[:{tally.through}]->()" if tally.through else "(n)"
+    return f"{start}{_arrow(tally.rel, tally.outgoing, 'r')}(t{other})"
+
+
 def _tallied(tally: Tally, params: dict[str, Any], optional: bool = False) -> list[str]:
     """The clauses that count or sum each entity's relationships (``optional``: entities
     without any kept, at 0), and keep those above the tally's floor."""
@@ -430,7 +441,7 @@ def _tallied(tally: Tally, params: dict[str, Any], optional: bool = False) -> li
     where, named = _other_end_where(tally)
     params.update(named)
     match = "OPTIONAL MATCH" if optional else "MATCH"
-    clauses = [f"{match} (n){_arrow(tally.rel, tally.outgoing, 'r')}(t{other})"
+    clauses = [f"{match} {_tally_path(tally, other)}"
                f"{' WHERE ' + ' AND '.join(where) if where else ''} "
                f"WITH n, {measure} AS tally"]
     if tally.at_least is not None:

@@ -361,6 +361,12 @@ def test_a_share_on_the_demo_city(demo_graph: GraphStore) -> None:
     ("全市企业的登记状态分布如何？每种状态有多少家、占全部企业的百分之几",
      "MATCH (c:Company) WITH count(c) AS total MATCH (c:Company) "
      "WITH total, c.status AS st, count(c) AS n RETURN st, n, round(100.0 * n / total, 2)"),
+    ("个人账户累计收到转入资金最多的前3个自然人是谁",  # through the persons' accounts
+     "MATCH (p:Person)-[:HOLDS_ACCOUNT]->()<-[t:TRANSFERS]-() WITH p, sum(t.amount) AS total "
+     "RETURN p.name, total ORDER BY total DESC LIMIT 3"),
+    ("哪个账户收到的转账总额最多",
+     "MATCH (a:Account)<-[t:TRANSFERS]-() WITH a, sum(t.amount) AS total "
+     "RETURN a.name, total ORDER BY total DESC LIMIT 1"),
     ("没当过法定代表人的基金经理有哪些",
      "MATCH (p:Person)-[:MANAGES]->(:Fund) WHERE NOT (p)-[:IS_LEGAL_REP]->() "
      "RETURN DISTINCT p.name"),

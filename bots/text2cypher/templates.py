@@ -379,7 +379,8 @@ TEMPLATES: tuple[Template, ...] = (
                     "RETURN h.name AS 股东, h.id AS 编号, r.ratio AS 持股比例, "
                     "r.since AS 持股起始日期 ORDER BY r.ratio DESC"),
     Template("holdings", "对外持股",
-             (r"〈E〉.*(持有|持股|参股|入股|对外投资|投资了|股权|投了哪些(企业|公司)|投的(企业|公司))",),
+             (r"〈E〉.*(持有|持股|参股|入股|对外投资|投资了|股权|投了哪些(企业|公司)|投的(企业|公司)|"
+              r"子公司)",),
              ("Company", "Person", "Fund"),
              cypher="MATCH (h:Company|Person|Fund {id: $id})-[r:HOLDS_SHARES]->(c) "
                     "RETURN c.name AS 被持股企业, c.id AS 编号, r.ratio AS 持股比例, "
@@ -448,10 +449,11 @@ def _threshold(text: str) -> float | None:
 
 
 def _asked_title(text: str, titles: Sequence[str]) -> str | None:
-    """The one job title a question asks who holds (「行长是谁」), not titles it lists."""
-    return next((t for t in titles if re.search(
-        rf"{re.escape(t)}(是谁|是哪位|叫什么|是什么人|由谁担任)|谁(是|担任|在当).{{0,12}}{re.escape(t)}",
-        text)), None)
+    """The one job title a question asks who holds (「行长是谁」, or the last word of a terse
+    query: 「长澜银行滨江分行 行长」), not titles it lists."""
+    return next((t for t in sorted(titles, key=len, reverse=True) if re.search(
+        rf"{re.escape(t)}(是谁|是哪位|叫什么|是什么人|由谁担任|$)|谁(是|担任|在当).{{0,12}}"
+        rf"{re.escape(t)}", text)), None)
 
 
 def _party_kind(text: str) -> str | None:

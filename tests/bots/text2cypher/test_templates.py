@@ -107,6 +107,8 @@ def test_one_title_filters_the_officers(demo_graph: GraphStore, index: MentionIn
     title = one.columns.index("职务")
     assert one.params["title"] == "董事长" and {r[title] for r in one.rows} == {"董事长"}
     assert every.params["title"] is None and len(every.rows) > len(one.rows)
+    terse = answer_question(demo_graph, index, "长澜银行滨江分行 行长")  # the last word
+    assert terse.params["title"] == "行长" and len(terse.rows) == 1
 
 
 def test_a_total_is_summed_and_a_list_is_kept(demo_graph: GraphStore, index: MentionIndex
@@ -280,6 +282,7 @@ def test_an_entity_the_question_excludes_is_left_out(demo_graph: GraphStore,
     ("恒信产业升级基金投了哪些企业", "holdings"),
     ("鑫盛财富往孙立伟个人账户转过几笔钱", "transfers"),
     ("恒信集团直接持股超过50%的公司有哪些", "holdings"),  # its holdings, not its holders
+    ("高新投 全资子公司", "holdings"),
     ("澜汇置业持股超过50%的是谁", "majority_shareholders"),
 ])
 def test_wordings_for_accounts_control_chains_and_loans(index: MentionIndex, question: str,

@@ -107,8 +107,9 @@ def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     kind = next((k for k in EDGE_KINDS if re.search(k.pattern, text)), None)
     if kind is None:
         return None
-    per = _per_period(text) if kind.dated and _TOTALS.search(text) else None
-    by_party = _ENDS.search(text) is not None and _TOTALS.search(text) is not None
+    totalled = _TOTALS.search(text) is not None
+    per = _per_period(text) if kind.dated and totalled else None
+    by_party = totalled and _ENDS.search(text) is not None
     if per is None and not by_party and not (_ONE_BY_ONE.search(text) or (
             (_HOW_MANY.search(text) or _REGISTER_TOTAL.search(text))
             and not SUPERLATIVE.search(text) and not _EACH.search(text))):
@@ -137,8 +138,7 @@ def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     limit = chinese_number(counted.group(1) or counted.group(2)) if counted else None
     if descending is not None and not limit:
         limit = 1
-    totals = per is not None or (bool(_TOTALS.search(text)) and not _LISTED.search(text)
-                                 and descending is None)
+    totals = per is not None or (totalled and not _LISTED.search(text) and descending is None)
     if not (conditions or descending is not None or totals):
         return None
     return EdgeFrame(rel=kind.rel, start=start, end=end, conditions=conditions,

@@ -28,7 +28,7 @@ from bots.text2cypher.abbreviations import (
     event_mentions,
     short_names_of,
 )
-from bots.text2cypher.asked_columns import with_asked_columns
+from bots.text2cypher.asked_columns import ID_COLUMN, with_asked_columns
 from bots.text2cypher.chains import (
     Chain,
     compile_chain,
@@ -39,7 +39,7 @@ from bots.text2cypher.chains import (
 from bots.text2cypher.clauses import side_by_side, two_parts
 from bots.text2cypher.edge_frames import compile_edge_frame, parse_edge_frame
 from bots.text2cypher.frame_parser import parse_frame
-from bots.text2cypher.frames import CompiledFrame, ListFrame, compile_frame
+from bots.text2cypher.frames import CompiledFrame, ListFrame, compile_frame, located_in
 from bots.text2cypher.llm_cypher import LLMCypherError, write_cypher
 from bots.text2cypher.shaping import (
     SUBJECT_COLUMN,
@@ -483,13 +483,12 @@ def _companies_in(store: GraphStore, region: str, columns: list[str], rows: list
                   ) -> list[list[Any]]:
     """The rows whose company is registered in the district or street, when every row lists
     a company by its 编号; the rows unchanged otherwise."""
-    if "编号" not in columns or not rows:
+    if ID_COLUMN not in columns or not rows:
         return rows
-    at = columns.index("编号")
+    at = columns.index(ID_COLUMN)
     found = store.read(
         "MATCH (c) WHERE c.id IN $ids RETURN c.id AS id, c:Company AS company, "
-        "EXISTS { MATCH (c)-[:LOCATED_IN]->(r) WHERE r.id = $region "
-        "OR (r)-[:PART_OF]->(:District {id: $region}) } AS inside",
+        f"{located_in('c', 'region')} AS inside",
         ids=[row[at] for row in rows], region=region)
     if not found or not all(r["company"] for r in found):
         return rows

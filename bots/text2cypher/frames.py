@@ -220,6 +220,18 @@ def _sorted_property(frame: ListFrame) -> list[str]:
     return [frame.order_by] if frame.order_by and frame.order_by != "tally" else []
 
 
+def label_pattern(label: str) -> str:
+    """The label expression of a class in a MATCH: 「主体」 (PARTY) is a company or a person."""
+    return "|".join(PARTY_LABELS) if label == PARTY else label
+
+
+def located_in(var: str, param: str) -> str:
+    """A Cypher condition: ``var`` is registered in the district or street whose id is the
+    parameter ``param``, directly or through one of the district's streets."""
+    return (f"(({var})-[:LOCATED_IN]->(:Region {{id: ${param}}}) OR "
+            f"({var})-[:LOCATED_IN]->(:Street)-[:PART_OF]->(:District {{id: ${param}}}))")
+
+
 def _arrow(rel: str, outgoing: bool, var: str = "") -> str:
     return f"-[{var}:{rel}]->" if outgoing else f"<-[{var}:{rel}]-"
 
@@ -258,8 +270,7 @@ def _where(frame: ListFrame, params: dict[str, Any], prefix: str = "v") -> str:
         clauses.append("NOT n.id IN $excluded_ids")
     if frame.district_id:
         params["district"] = frame.district_id
-        clauses.append("((n)-[:LOCATED_IN]->(:Region {id: $district}) OR "
-                       "(n)-[:LOCATED_IN]->(:Street)-[:PART_OF]->(:District {id: $district}))")
+        clauses.append(located_in("n", "district"))
     return f" WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
@@ -268,7 +279,7 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
     a property or relationship type the ontology does not know)."""
     props = _checked_properties(frame, ontology)
     params: dict[str, Any] = {}
-    pattern = "|".join(PARTY_LABELS) if frame.label == PARTY else frame.label
+    pattern = label_pattern(frame.label)
     where = _where(frame, params)
     head = f"MATCH (n:{pattern}){where}"
     if frame.group_by:
@@ -372,7 +383,7 @@ def _tally_columns(frame: ListFrame, tally: Tally, other_props: dict[str, Proper
 
 def _share_of_all(tally: Tally, label: str) -> str:
     """A RETURN item: the tally out of all the label's relationships it counts."""
-    pattern = "|".join(PARTY_LABELS) if label == PARTY else label
+    pattern = label_pattern(label)
     other = f":{tally.other}" if tally.other else ""
     where = " AND ".join(_other_end_where(tally)[0])
     every = (f"COUNT {{ (x:{pattern}){_arrow(tally.rel, tally.outgoing, 'r')}(t{other})"
@@ -518,8 +529,7 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
             params=params)
     share = ""
     if frame.group_share and frame.tally is None:  # out of every entity of the label
-        pattern = "|".join(PARTY_LABELS) if frame.label == PARTY else frame.label
-        head = f"MATCH (every:{pattern}) WITH count(every) AS 总数 {head}"
+        head = f"MATCH (every:{label_pattern(frame.label)}) WITH count(every) AS 总数 {head}"
         share = (", 总数, CASE WHEN 总数 = 0 THEN null ELSE round(100.0 * count(*) / 总数, 2) "
                  "END AS 占比百分比")
     return CompiledFrame(

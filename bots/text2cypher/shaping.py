@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import operator
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -201,9 +202,7 @@ def counts_by_column(question: str, columns: list[str], rows: list[list[Any]]
                or (len(said) >= 2 and said in column)), None)
     if at is None:
         return None
-    counted: dict[Any, int] = {}
-    for row in rows:
-        counted[row[at]] = counted.get(row[at], 0) + 1
+    counted = Counter(row[at] for row in rows)
     return ShapedRows(columns=[columns[at], "数量"],
                       rows=[[value, n] for value, n in sorted(
                           counted.items(), key=lambda item: (-item[1], str(item[0])))])

@@ -34,6 +34,8 @@ class Hop(BaseModel):
     rel_values: dict[str, str] = Field(default_factory=dict,
                                        description="values the relationship must have (职务)")
     majority: bool = Field(default=False, description="a holding of more than half")
+    largest: bool = Field(default=False, description="the holder of the largest share only "
+                          "(「第一大股东」; ties all kept)")
     verb: bool = Field(default=False, description="says what the entities reached so far do "
                        "(「持股的」, 「还持有哪些公司」), not a role held towards them (「股东」)")
 
@@ -50,6 +52,8 @@ class Chain(BaseModel):
                            "and counted (「控制的企业一共对外担保了多少金额」)")
     totalled_each: bool = Field(default=False, description="totalled for each entity the hop "
                                 "before reaches (「每家担保了几家企业、总额多少」)")
+    each_asked: bool = Field(default=False, description="every hop's entities are asked for, "
+                             "not only the last ones (「控股股东是谁？它的第一大股东又是谁」)")
 
 
 class _Wording(BaseModel):
@@ -58,15 +62,27 @@ class _Wording(BaseModel):
 
 
 def _w(pattern: str, rel: str, outgoing: bool, title: str, label: str | None = None,
-       majority: bool = False, verb: bool = False) -> _Wording:
+       majority: bool = False, verb: bool = False, largest: bool = False) -> _Wording:
     return _Wording(pattern=pattern, hop=Hop(rel=rel, outgoing=outgoing, title=title,
-                                             label=label, majority=majority, verb=verb))
+                                             label=label, majority=majority, verb=verb,
+                                             largest=largest))
 
 
 _COMPANY = "(?:公司|企业)"
-_WHICH = "(?:哪些|哪几家|哪几个|哪家|哪个)(?:其他|其它|别的)?的?"
+_WHICH = "(?:(?:其他|其它|别的|另外)的?)?(?:哪些|哪几家|哪几个|哪家|哪个|什么)(?:其他|其它|别的)?的?"
 _INVOLVED = "(?:被点名|涉及|牵涉|涉事|涉案|卷入)"
 WORDINGS: tuple[_Wording, ...] = (
+    # a role held towards companies, asked the other way round (「他还是哪些公司的法定代表人」)
+    _w(rf"(?:是|当|做|担任)?{_WHICH}{_COMPANY}的(?:法定代表人|法人)", "IS_LEGAL_REP", True,
+       "任法人的企业", "Company", verb=True),
+    _w(rf"(?:是|当|做)?{_WHICH}{_COMPANY}的(?:实际控制人|实控人)", "CONTROLS", True,
+       "被控制企业", verb=True),
+    _w(rf"(?:是|当|做)?{_WHICH}{_COMPANY}的股东", "HOLDS_SHARES", True, "持股企业", verb=True),
+    # who issued the product, and what was issued (「是哪只基金发行的」, 「发行了哪些产品」)
+    _w(r"(?:是|由)?(?:哪只|哪个|哪家|谁)(?:基金|公司|企业|机构)?(?:发行|发起)的?", "ISSUES", False,
+       "发行方", verb=True),
+    _w(r"发行(?:了|的)(?:哪些|什么)?(?:产品|计划)?", "ISSUES", True, "发行的产品", "Product",
+       verb=True),
     # what the entities reached so far do, asked at the end (「又为谁做了担保」)
     _w(r"(?:为|给)(?:谁|哪些|哪家)(?:公司|企业)?(?:做了?|提供了?|作了?)?担保|担保了(?:谁|哪些|哪家)",
        "GUARANTEES", True, "被担保人", verb=True),
@@ -98,6 +114,7 @@ WORDINGS: tuple[_Wording, ...] = (
        rf"{_INVOLVED}的(?:企业|公司)", "INVOLVES", True, "涉事企业", "Company"),
     # roles held towards the entities reached so far (「…的法人」, 「…的股东」)
     _w(r"控股股东", "HOLDS_SHARES", False, "控股股东", majority=True),
+    _w(r"第一大股东|最大(?:的)?股东|大股东", "HOLDS_SHARES", False, "第一大股东", largest=True),
     _w(r"子公司", "HOLDS_SHARES", True, "子公司", "Company"),
     _w(r"股东", "HOLDS_SHARES", False, "股东"),
     _w(r"实际控制人|实控人|控制人", "CONTROLS", False, "实际控制人"),
@@ -116,16 +133,24 @@ _AMOUNTED = ("GUARANTEES", "INVESTS_IN")
 """Relationships with an amount a chain's last hop can total."""
 _TOTALLED = re.compile(r"一共|总共|合计|总额|总金额|加起来|累计")
 _EACH = re.compile(r"每家|各家|每个|各自|分别|逐家")
+_POINTER = "(?:这个|这位|这家|这只|该|那个|那位|那家|那只|此)"
 _NOT_A_HOP = re.compile(r"除了(?:当|做|担任|是)[一-龥]{1,8}?(?:以外|之外)?(?=还|也)|"
                         r"(?:担任|身为|作为)(?:基金经理|法定代表人|法人|股东|实际控制人|管理人)(?!的)|"
-                        r"(?<![的里中])(?:这个|这位|这家|该|那个|那家|此)(?:股东|公司|企业|基金)")
+                        r"被担保的?(?:这|那)(?:家|个|些)(?:公司|企业)?|"
+                        rf"(?<![的里中]){_POINTER}(?:公司|企业|人)(?:自己|本人|本身)?|"
+                        rf"(?<![里中])(?<!里的)(?<!中的){_POINTER}"
+                        r"(?:控股股东|第一大股东|大股东|股东|基金|管理人|法定代表人|法人|"
+                        r"实际控制人|实控人)(?:自己|本人|本身)?")
 """Words that walk nowhere: a role set aside (「除了当基金经理，还在…」) or held by the entity
 itself (「曾晓燕担任基金经理管理的…」), and a pointer back to what was reached (「这个股东的
-董事长」)."""
+董事长」, 「这家控股股东自己的…」, 「被担保的这家又…」)."""
+_ASKED = re.compile(r"是谁|是哪|有哪些|分别|又是")
+"""Said between two hops, the entities reached so far are asked for too, and the same role
+said again right after is a pointer back (「管理人是谁，管理人的实际控制人又是谁」)."""
 _NOT_A_CHAIN = re.compile(r"穿透|最终|直接(?:或|和|及|加)间接|层层|一层层|同一|相同|共同")
 """Look-through and shared-party questions, which the templates answer."""
 _PARALLEL = re.compile(r"(?:的)?(?:和|与|及|以及|跟|还有|、)(?:其|它的|他的)?")
-_OTHERS = re.compile(r"还|其他|其它|别的|另外|以外|之外")
+_OTHERS = re.compile(r"还|其他|其它|别的|另外|以外|之外|不是(?:他|她)?(?:本人|自己)")
 """「…的法人还在哪些公司当法人」 leaves out the entity the question started from."""
 
 
@@ -139,7 +164,7 @@ def parse_chain(text: str, entity_id: str, entity_label: str, after: int,
         return None
     text = _NOT_A_HOP.sub(lambda m: "□" * len(m.group(0)), text)
     hops: list[Hop] = []
-    at, verb_before = after, False
+    at, verb_before, each_asked = after, False, False
     title_pattern = "|".join(map(re.escape, titles))
     while at < len(text) and len(hops) <= MAX_HOPS:
         best: tuple[int, int, Hop] | None = None
@@ -161,8 +186,11 @@ def parse_chain(text: str, entity_id: str, entity_label: str, after: int,
         if hops and (_PARALLEL.fullmatch(between) or (not between and not verb_before
                                                        and not verb)):
             return None  # 「法定代表人和实控人」, 「董事长、总经理」: roles of one entity
-        restated = (hops and verb_before and not verb and hops[-1].rel == hop.rel
-                    and hops[-1].outgoing == hop.outgoing)  # 「持股的全资子公司」 is one hop
+        asked_before = bool(hops) and bool(_ASKED.search(between))
+        each_asked = each_asked or asked_before
+        restated = (hops and hops[-1].rel == hop.rel and hops[-1].outgoing == hop.outgoing
+                    and ((verb_before and not verb)  # 「持股的全资子公司」 is one hop
+                         or (asked_before and not verb and hops[-1].title == hop.title)))
         if not restated:
             hops.append(hop)
         at, verb_before = end, verb
@@ -171,7 +199,8 @@ def parse_chain(text: str, entity_id: str, entity_label: str, after: int,
     totalled = hops[-1].rel in _AMOUNTED and bool(_TOTALLED.search(text, after))
     return Chain(entity_id=entity_id, entity_label=entity_label, hops=hops,
                  others_only=bool(_OTHERS.search(text)), totalled=totalled,
-                 totalled_each=totalled and bool(_EACH.search(text, after)))
+                 totalled_each=totalled and bool(_EACH.search(text, after)),
+                 each_asked=each_asked)
 
 
 def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
@@ -194,14 +223,12 @@ def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
         return CompiledFrame(cypher=f"{head} WITH DISTINCT r{last} AS counted "
                                     "RETURN sum(counted.amount) AS 合计金额_万元, "
                                     "count(counted) AS 笔数", params=params)
-    if last > MIN_HOPS and not chain.hops[-1].verb:  # 「股东的股东的股东是谁」: the last ones
+    if last > MIN_HOPS and not chain.hops[-1].verb and not chain.each_asked:
+        # 「股东的股东的股东是谁」: the last ones
         return CompiledFrame(cypher=f"{head} RETURN DISTINCT m{last}.name AS {final}, "
                                     f"m{last}.id AS 编号 ORDER BY 编号", params=params)
-    figure = {"GUARANTEES": ("amount", "金额_万元"), "HOLDS_SHARES": ("ratio", "持股比例"),
-              "INVESTS_IN": ("amount", "金额_万元"), "SERVES_AS": ("title", "职务")
-              }.get(chain.hops[-1].rel)
-    shown = f", r{last}.{figure[0]} AS {figure[1]}" if figure else ""
-    # who did it beside what was done (「…还持有哪些公司」): every hop's entities, in order
+    # who did it beside what was done (「…还持有哪些公司」): every hop's entities, in order,
+    # each with its relationship's amount, share or title
     titles: list[str] = []
     for hop in chain.hops:
         title = hop.title
@@ -209,10 +236,18 @@ def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
             title += "（下一层）"
         titles.append(title)
     walked = ", ".join(f"m{i}.name AS `{title}`" for i, title in enumerate(titles, 1))
+    figures = "".join(
+        f", r{i}.{figure[0]} AS `{figure[1] if i == last else titles[i - 1] + figure[1]}`"
+        for i, hop in enumerate(chain.hops, 1) if (figure := _FIGURES.get(hop.rel)))
     return CompiledFrame(
-        cypher=f"{head} RETURN DISTINCT {walked}, m{last}.id AS 编号{shown} "
+        cypher=f"{head} RETURN DISTINCT {walked}, m{last}.id AS 编号{figures} "
                f"ORDER BY {', '.join(f'`{t}`' for t in titles[:-1])}, 编号",
         params=params)
+
+
+_FIGURES = {"GUARANTEES": ("amount", "金额_万元"), "HOLDS_SHARES": ("ratio", "持股比例"),
+            "INVESTS_IN": ("amount", "金额_万元"), "SERVES_AS": ("title", "职务")}
+"""The figure a relationship carries, shown beside the entities it reaches."""
 
 
 def _walked(chain: Chain, ontology: Ontology) -> tuple[str, dict[str, Any]]:
@@ -239,6 +274,10 @@ def _walked(chain: Chain, ontology: Ontology) -> tuple[str, dict[str, Any]]:
             where.append(f"r{i}.{prop} = $h{i}v{j}")
         if hop.majority:
             where.append(f"r{i}.ratio > 0.5")
+        if hop.largest:  # no holder of the entity before has a larger share
+            before = "e" if i == 1 else f"m{i - 1}"
+            where.append(f"NOT EXISTS {{ MATCH ({before})<-[x{i}:{hop.rel}]-() "
+                         f"WHERE x{i}.ratio > r{i}.ratio }}")
     last = len(chain.hops)
     if chain.others_only:  # nor what the named entity itself is tied to (the event's company)
         where.append(f"m{last} <> e AND NOT (e)-[:{chain.hops[0].rel}]-(m{last})")

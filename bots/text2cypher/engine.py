@@ -363,7 +363,7 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
     vocabulary = vocabulary or vocabulary_of(store)
     text = normalise(question)
     mentions = _mentions(store, index, text, vocabulary)
-    chain = _chain_of(text, mentions, vocabulary)
+    chain = _chain_of(store, text, mentions, vocabulary)
     if chain is not None:  # 「恒信集团实际控制的那几家公司，法定代表人分别是谁」 is one question
         return _run_compiled(guard, compile_chain(chain, store.ontology), question, "chain",
                              _CHAIN_TITLE)
@@ -426,7 +426,7 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
     if through is not None:
         return _run_compiled(guard, compile_holding_through(through, store.ontology), question,
                              "holding_through", "经由中间企业的间接持股")
-    chain = _chain_of(text, mentions, vocabulary)
+    chain = _chain_of(store, text, mentions, vocabulary)
     if chain is not None:
         return _run_compiled(guard, compile_chain(chain, store.ontology), question, "chain",
                              _CHAIN_TITLE)
@@ -466,16 +466,21 @@ def _left_out(text: str, mentions: list[Mention]) -> list[Mention]:
     return [m for m in mentions if _EXCLUDED.search(text[max(0, m.start - 3):m.start])]
 
 
-def _chain_of(text: str, mentions: list[Mention], vocabulary: GraphVocabulary) -> Chain | None:
+def _chain_of(store: GraphStore, text: str, mentions: list[Mention],
+              vocabulary: GraphVocabulary) -> Chain | None:
     """The chain of two or more relationships the question walks from the first entity it
-    names (one entity: a name several entities share is left to the templates, which ask;
-    not one the question leaves out, 「除了滨江担保以外」)."""
+    names (one entity, same-name persons told apart by what the question says of them: a name
+    several entities still share is left to the templates, which ask; not one the question
+    leaves out, 「除了滨江担保以外」)."""
     left_out = _left_out(text, mentions)
     named = next((m for m in mentions if m not in left_out
                   and any(c.label not in _REGION_LABELS for c in m.candidates)), None)
-    if named is None or len(named.candidates) != 1:
+    if named is None:
         return None
-    entity = named.candidates[0]
+    candidates = _narrowed(store, named.candidates, text)
+    if len(candidates) != 1:
+        return None
+    entity = candidates[0]
     return parse_chain(text, entity.id, entity.label, named.end, vocabulary.titles)
 
 

@@ -41,6 +41,18 @@ def _hops(question: str, entity: str, titles: tuple[str, ...] = ()) -> list[tupl
      [("GUARANTEES", True), ("GUARANTEES", True)]),
     ("国资运营持股的全资子公司又持有哪些企业", "国资运营",
      [("HOLDS_SHARES", True), ("HOLDS_SHARES", True)]),
+    # across two questions, the second about what the first found
+    ("天衡医药的法定代表人是哪位？此人还是哪几家企业的法人", "天衡医药",
+     [("IS_LEGAL_REP", False), ("IS_LEGAL_REP", True)]),
+    ("澜湾资本的实控人是谁？这个人还控制着别的什么企业", "澜湾资本",
+     [("CONTROLS", False), ("CONTROLS", True)]),
+    ("宏达建设为谁提供了担保？被担保的那家公司又为谁担保了", "宏达建设",
+     [("GUARANTEES", True), ("GUARANTEES", True)]),
+    ("华晟电子的实控人是谁？它自己又被谁控制", "华晟电子",
+     [("CONTROLS", False), ("CONTROLS", False)]),
+    # the same role said again after it was asked for is the one found, not a new hop
+    ("鑫盛优选一号由哪只基金发行？这只基金的管理人是谁，管理人的实控人又是谁", "鑫盛优选一号",
+     [("ISSUES", False), ("MANAGES", False), ("CONTROLS", False)]),
 ])
 def test_chains_read_in_the_order_said(question: str, entity: str,
                                        expected: list[tuple[str, bool]]) -> None:
@@ -121,6 +133,19 @@ def test_compiled_chains_carry_values_as_parameters_and_refuse_unknown_names(
      "MATCH (f:Fund {name: '聚鑫稳健收益一号私募投资基金'})<-[:MANAGES]-(m)<-[:CONTROLS]-(x)"
      "-[r:HOLDS_SHARES]->(c) WHERE c <> f AND NOT (f)-[:MANAGES]-(c) "
      "RETURN m.name, x.name, c.name, r.ratio"),
+    ("兴农村镇银行的控股股东是谁，这家控股股东本身的第一大股东是谁",
+     "MATCH (s)-[h:HOLDS_SHARES]->(:Company {name: '滨江兴农村镇银行'}) WHERE h.ratio > 0.5 "
+     "MATCH (t)-[h2:HOLDS_SHARES]->(s) WITH s, t, h2 ORDER BY h2.ratio DESC LIMIT 1 "
+     "RETURN s.name, t.name, h2.ratio"),
+    ("鑫盛优选一号由哪只基金发行？这只基金的管理人是谁，管理人的实控人又是谁",
+     "MATCH (:Product {name: '鑫盛优选一号'})<-[:ISSUES]-(f:Fund)<-[:MANAGES]-(m)<-[:CONTROLS]-(x) "
+     "RETURN f.name, m.name, x.name"),
+    ("宏达建设为谁提供了担保？被担保的那家公司又为谁担保了",
+     "MATCH (:Company {name: '滨江宏达建设工程有限公司'})-[g1:GUARANTEES]->(b)-[g2:GUARANTEES]->(c) "
+     "RETURN b.name, g1.amount, c.name, g2.amount"),
+    ("1972年出生的王建国控制的公司里，法人不是他本人的有哪些",
+     "MATCH (p:Person {name: '王建国', birth_year: 1972})-[:CONTROLS]->(c:Company)"
+     "<-[:IS_LEGAL_REP]-(l:Person) WHERE l <> p RETURN c.name, l.name"),
 ])
 def test_chains_on_the_demo_city(demo_graph: GraphStore, question: str, gold: str) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)

@@ -69,7 +69,8 @@ def _w(pattern: str, rel: str, outgoing: bool, title: str, label: str | None = N
 
 
 _COMPANY = "(?:公司|企业)"
-_WHICH = "(?:(?:其他|其它|别的|另外)的?)?(?:哪些|哪几家|哪几个|哪家|哪个|什么)(?:其他|其它|别的)?的?"
+_WHICH = ("(?:(?:其他|其它|别的|另外)的?)?(?:哪些|哪几家|哪几个|哪家|哪个|什么)"
+          "(?:其他|其它|别的)?的?")
 _INVOLVED = "(?:被点名|涉及|牵涉|涉事|涉案|卷入)"
 WORDINGS: tuple[_Wording, ...] = (
     # a role held towards companies, asked the other way round (「他还是哪些公司的法定代表人」)

@@ -141,8 +141,8 @@ def test_compiled_chains_carry_values_as_parameters_and_refuse_unknown_names(
      "MATCH (:Product {name: '鑫盛优选一号'})<-[:ISSUES]-(f:Fund)<-[:MANAGES]-(m)<-[:CONTROLS]-(x) "
      "RETURN f.name, m.name, x.name"),
     ("宏达建设为谁提供了担保？被担保的那家公司又为谁担保了",
-     "MATCH (:Company {name: '滨江宏达建设工程有限公司'})-[g1:GUARANTEES]->(b)-[g2:GUARANTEES]->(c) "
-     "RETURN b.name, g1.amount, c.name, g2.amount"),
+     "MATCH (:Company {name: '滨江宏达建设工程有限公司'})-[g1:GUARANTEES]->(b)"
+     "-[g2:GUARANTEES]->(c) RETURN b.name, g1.amount, c.name, g2.amount"),
     ("1972年出生的王建国控制的公司里，法人不是他本人的有哪些",
      "MATCH (p:Person {name: '王建国', birth_year: 1972})-[:CONTROLS]->(c:Company)"
      "<-[:IS_LEGAL_REP]-(l:Person) WHERE l <> p RETURN c.name, l.name"),

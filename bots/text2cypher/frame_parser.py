@@ -236,6 +236,10 @@ _COUNT = re.compile(r"多少|几(?:家|个|只|起|位|名|款)|数量|总数|�
                     r"(?:企业|公司|基金|产品|账户|事件)数$|人数$")
 _EACH = re.compile(r"各有(?:几|多少)|分别有(?:几|多少)|各(?:多少|几)(?:家|起|只|个|款)")
 _REGION_WORDS = re.compile(r"区县|区|县|地区|辖区")
+_TWO_KEYS = re.compile(
+    r"按(?:照)?(?P<a>[一-龥]{1,8}?)(?:和|与|及|以及|、|加)(?P<b>[一-龥]{1,8}?)(?:两个维度)?(?:交叉)?"
+    r"(?:统计|分布|分组|汇总|划分|分类|来看|看|分|列示|列出)|"
+    r"^各(?:个)?(?P<a2>区县|区|街道|行业|类型|状态)的?各(?P<b2>行业|类型|状态)")
 _HAVING = re.compile(
     r"有(?P<w>[一-龥]{1,6}?)(?:记录|关系|行为|经历)?的(?:企业|公司|人|自然人|基金|产品)|"
     r"(?:企业|公司|人|基金|产品)(?:发生过|有过|出过|涉及过?|卷入过?)(?P<x>[一-龥]{2,6})|"
@@ -406,6 +410,27 @@ def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]], ontology
         said = text[:each.start()]
     else:
         return None
+    return _grouping(said, text, label, words, ontology)
+
+
+def _two_groupings(text: str, label: str, words: dict[str, tuple[str, ...]],
+                   ontology: Ontology) -> tuple[str, str] | None:
+    """The two groupings of a cross count (「按年份和类型统计」, 「各区县各行业的企业数量」), the
+    second a property or a date's year; None unless the question names two that differ."""
+    match = _TWO_KEYS.search(text)
+    if match is None:
+        return None
+    first = _grouping(match.group("a") or match.group("a2"), text, label, words, ontology)
+    second = _grouping(match.group("b") or match.group("b2"), text, label, words, ontology)
+    if first is None or second is None or second in (DISTRICT, STREET) or first == second:
+        return None
+    return first, second
+
+
+def _grouping(said: str, text: str, label: str, words: dict[str, tuple[str, ...]],
+              ontology: Ontology) -> str | None:
+    """What the words a question groups by name: a district or street, a date's year, or a
+    property."""
     if re.search("街道|乡镇|镇街", said):
         return STREET
     if _REGION_WORDS.search(said):
@@ -848,7 +873,8 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                   if not (c.is_date and str(c.value)[:4] in years)]
     related += born
     shared = _shared_value(main, words)
-    group_by = shared or _group_by(main, label, words, ontology)
+    two = None if shared else _two_groupings(main, label, words, ontology)
+    group_by = shared or (two[0] if two else _group_by(main, label, words, ontology))
     if group_by is None and _VALUES_COMPARED.search(main):
         # 「股份有限公司和有限责任公司比，平均注册资本哪个高」: one group per value named
         group_by = next((c.prop for c in conditions if isinstance(c.value, list)), None)
@@ -883,7 +909,9 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                   and bool(_COUNT.search(main))
                   and not _ROWS_ASKED.search(main))
     lacking = _lacking(main, label, ontology)
-    aggregates = _aggregates(main, label, ontology, words) if group_by or count_only else []
+    # 「按基金类型统计基金数量及平均规模」: a figure asked after 及 is the breakdown's too
+    aggregates = (_aggregates(main + tail, label, ontology, words) if group_by or count_only
+                  else [])
     bare = _BARE_DIRECTION.search(main)
     if group_by and aggregates and order_by in (None, "tally") and bare:
         order_by, descending = aggregates[0].prop, bare.group(0) in _SORT_DESCENDING
@@ -901,7 +929,8 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                      excluded=excluded,
                      shown=asked_properties(main + tail, label, ontology, words),
                      district_id=district_id, tally=tally,
-                     group_by=group_by, shared_only=shared is not None, group_floor=floor,
+                     group_by=group_by, then_by=two[1] if two else None,
+                     shared_only=shared is not None, group_floor=floor,
                      share=share, share_base=base[0], share_in_district=base[1],
                      group_share=(group_by is not None
                                   and _SHARE_ASKED.search(main + tail) is not None),

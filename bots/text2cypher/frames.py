@@ -126,6 +126,8 @@ class ListFrame(BaseModel):
     district_id: str | None = Field(default=None, description="a district or street id")
     tally: Tally | None = None
     group_by: str | None = None
+    then_by: str | None = Field(default=None, description="a second property, or a date's "
+                                "year, the counts are broken down by (「按年份和类型统计」)")
     shared_only: bool = Field(default=False, description="only values several entities share")
     group_floor: int | None = Field(default=None, ge=0, description="keep only the groups "
                                     "counting more than this (「超过5家公司的地址」)")
@@ -184,7 +186,8 @@ def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, Prope
     uses is known to the ontology (ValueError naming those that are not)."""
     props = label_properties(ontology, frame.label)
     used = [c.prop for c in frame.conditions] + [a.prop for a in frame.aggregates]
-    used += [p.removeprefix(YEAR) for p in (frame.group_by,) if p and p not in (DISTRICT, STREET)]
+    used += [p.removeprefix(YEAR) for p in (frame.group_by, frame.then_by)
+             if p and p not in (DISTRICT, STREET)]
     used += _sorted_property(frame) + frame.shown
     unknown = [p for p in used if p not in props]
     unknown += [f"{r.other}.{r.prop}" for r in frame.related
@@ -496,13 +499,14 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
     if frame.limit:
         params["limit"] = frame.limit
         limit = " LIMIT $limit"
+    then, then_column = _second_grouping(frame, props)
     if frame.group_by == DISTRICT:
         return CompiledFrame(
             cypher=f"{head} MATCH (n)-[:LOCATED_IN]->(r) "
                    "OPTIONAL MATCH (r)-[:PART_OF]->(up:District) "
                    "WITH n, CASE WHEN r:District THEN r ELSE up END AS d WHERE d IS NOT NULL "
-                   f"RETURN d.name AS 区县, count(DISTINCT n) AS 数量{_aggregated(frame, props)} "
-                   f"ORDER BY {order}, 区县{limit}",
+                   f"RETURN d.name AS 区县{then}, count(DISTINCT n) AS 数量"
+                   f"{_aggregated(frame, props)} ORDER BY {order}, 区县{then_column}{limit}",
             params=params)
     if frame.group_by == STREET:
         return CompiledFrame(
@@ -514,8 +518,8 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
     if frame.group_by.startswith(YEAR):
         return CompiledFrame(
             cypher=f"{head} WITH n.{frame.group_by.removeprefix(YEAR)}.year AS 年份, n "
-                   f"WHERE 年份 IS NOT NULL RETURN 年份, count(n) AS 数量"
-                   f"{_aggregated(frame, props)} ORDER BY 年份{limit}",
+                   f"WHERE 年份 IS NOT NULL RETURN 年份{then}, count(n) AS 数量"
+                   f"{_aggregated(frame, props)} ORDER BY 年份{then_column}{limit}",
             params=params)
     column = _column(props[frame.group_by].label_zh)
     if frame.shared_only or frame.group_floor is not None:
@@ -533,10 +537,21 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
         share = (", 总数, CASE WHEN 总数 = 0 THEN null ELSE round(100.0 * count(*) / 总数, 2) "
                  "END AS 占比百分比")
     return CompiledFrame(
-        cypher=f"{head} RETURN n.{frame.group_by} AS {column}, count(*) AS 数量{share}"
+        cypher=f"{head} RETURN n.{frame.group_by} AS {column}{then}, count(*) AS 数量{share}"
                f"{_aggregated(frame, props)} "
-               f"ORDER BY {order}, {column}{limit}",
+               f"ORDER BY {order}, {column}{then_column}{limit}",
         params=params)
+
+
+def _second_grouping(frame: ListFrame, props: dict[str, Any]) -> tuple[str, str]:
+    """The RETURN item of a cross count's second grouping and its ORDER BY item, each with a
+    leading comma; empty when the frame has none."""
+    if frame.then_by is None:
+        return "", ""
+    if frame.then_by.startswith(YEAR):
+        return f", n.{frame.then_by.removeprefix(YEAR)}.year AS 年份", ", 年份"
+    column = _column(props[frame.then_by].label_zh)
+    return f", n.{frame.then_by} AS {column}", f", {column}"
 
 
 def _aggregated(frame: ListFrame, props: dict[str, Any]) -> str:

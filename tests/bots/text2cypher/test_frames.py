@@ -164,6 +164,14 @@ def _gold(store: GraphStore, cypher: str) -> list[list[Any]]:
      "MATCH (b:Bank)-[:ISSUES]->(p:LoanProduct) RETURN b.name, count(p), min(p.rate_min)"),
     ("风险事件按发生年份统计",
      "MATCH (e:RiskEvent) RETURN e.occurred_on.year, count(e)"),
+    # two groupings at once, and a figure asked after 及
+    ("风险事件按发生年份和严重程度统计数量",
+     "MATCH (e:RiskEvent) RETURN e.occurred_on.year, e.severity, count(e)"),
+    ("各区县各行业的企业数量",
+     "MATCH (c:Company)-[:LOCATED_IN]->()-[:PART_OF*0..1]->(d:District) "
+     "RETURN d.name, c.industry, count(DISTINCT c)"),
+    ("按基金类型统计基金数量及平均规模",
+     "MATCH (f:Fund) RETURN f.kind, count(f), avg(f.size)"),
 ])
 def test_register_questions_on_the_demo_city(demo_graph: GraphStore, question: str,
                                              gold: str) -> None:

@@ -132,8 +132,9 @@ def _closest_column(said: str, columns: list[str], rows: list[list[Any]]) -> int
     return best[1] if best[0] >= 2 else None
 
 
-_PER_PARTY = re.compile(r"(?:各|分别|每(?:家|个|人|位|一方)).{0,3}?(?:转|收|付|打|汇|给)了?多少")
-"""「各转了多少」: the amounts totalled per counterparty."""
+_PER_PARTY = re.compile(r"(?:各|分别|每(?:家|个|人|位|一方|个来源)).{0,3}?(?:转|收|付|打|汇|给)了?"
+                        r"(?:多少|几笔|几次)|(?:分别|都)是谁(?:转|打|汇)(?:过来|进来)?的")
+"""「各转了多少」, 「分别是谁转过来的」: the amounts totalled per counterparty."""
 
 
 def totals_per_party(question: str, columns: list[str], rows: list[list[Any]],
@@ -249,6 +250,10 @@ def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> Shap
     if wants_total and amount is not None and not _ALREADY_TOTAL.search(columns[amount]):
         shaped_columns.append(f"{columns[amount]}合计")
         values.append(round(sum(float(r[amount] or 0) for r in rows), 4))
+        if not wants_count:  # a total comes with how many it adds up (「对外担保总额」: 2 笔)
+            money = "金额" in columns[amount]
+            shaped_columns.append("笔数" if money else f"{columns[0]}数量")
+            values.append(len(rows) if money else len({str(r[0]) for r in rows}))
     if "平均" in question and amount is not None and rows:
         shaped_columns.append(f"{columns[amount]}平均")
         values.append(round(sum(float(r[amount] or 0) for r in rows) / len(rows), 4))

@@ -14,6 +14,7 @@ from bots.text2cypher.shaping import (
     members_asked,
     ranked_rows,
     shape_rows,
+    totals_per_party,
 )
 from bots.text2cypher.templates import normalise
 
@@ -66,6 +67,23 @@ def test_counting_by_the_row_when_it_asks_how_many_transfers() -> None:
     rows = [["甲公司", "孙立伟", 100.0], ["甲公司", "孙立伟", 248.0]]
     shaped = shape_rows("往孙立伟转过几笔钱一共多少万", ["付款方", "收款方", "金额_万元"], rows)
     assert shaped is not None and shaped.rows == [[2, 348.0]]
+
+
+def test_a_total_comes_with_how_many_it_adds_up() -> None:
+    rows = [["甲公司", "CO-1", 300.0], ["乙公司", "CO-2", 2000.0]]
+    shaped = shape_rows("恒信集团 对外担保 总额", ["被担保企业", "编号", "金额_万元"], rows)
+    assert shaped is not None and shaped.columns == ["金额_万元合计", "笔数"]
+    assert shaped.rows == [[2300.0, 2]]
+
+
+def test_amounts_totalled_per_party_when_it_asks_who_each_came_from() -> None:
+    columns = ["付款方", "收款方", "金额_万元"]
+    rows = [["甲公司", "孙立伟", 100.0], ["乙公司", "孙立伟", 2.0], ["甲公司", "孙立伟", 248.0]]
+    for question in ("孙立伟一共收到多少转账分别是谁转过来的",
+                     "孙立伟收到的转账每个来源各转了几笔"):
+        shaped = totals_per_party(question, columns, rows, "孙立伟")
+        assert shaped is not None and sorted(shaped.rows) == [["乙公司", 2.0, 1],
+                                                              ["甲公司", 348.0, 2]]
 
 
 def test_sorting_on_request_and_figures_on_the_column_they_follow() -> None:

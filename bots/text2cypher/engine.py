@@ -41,6 +41,7 @@ from bots.text2cypher.edge_frames import compile_edge_frame, parse_edge_frame
 from bots.text2cypher.frame_parser import parse_frame
 from bots.text2cypher.frames import CompiledFrame, ListFrame, compile_frame, located_in
 from bots.text2cypher.llm_cypher import LLMCypherError, write_cypher
+from bots.text2cypher.role_overlap import compile_role_overlap, parse_role_overlap
 from bots.text2cypher.shaping import (
     SUBJECT_COLUMN,
     counts_by_column,
@@ -407,6 +408,11 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
     left_out = _left_out(text, mentions)
     anchored = any(c.label not in _REGION_LABELS for m in mentions if m not in left_out
                    for c in m.candidates) or _unresolved_name(text, mentions, vocabulary)
+    overlap = None if anchored or regions or left_out else parse_role_overlap(
+        text, vocabulary.titles)
+    if overlap is not None:
+        return _run_compiled(guard, compile_role_overlap(overlap, store.ontology), question,
+                             "role_overlap", "同一人兼任的角色")
     edges = None if anchored or regions or left_out else parse_edge_frame(text, store.ontology)
     if edges is not None:
         return _run_compiled(guard, compile_edge_frame(edges, store.ontology), question,

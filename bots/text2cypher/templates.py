@@ -155,6 +155,15 @@ TEMPLATES: tuple[Template, ...] = (
     _shared_with("same_controller", "同一实际控制人的企业", "实际控制人|实控人|控制人|控制方|老板",
                  "MATCH (x)-[:CONTROLS]->(c) MATCH (x)-[:CONTROLS]->(o:Company) WHERE o <> c",
                  "collect(DISTINCT x.name) AS 实际控制人"),
+    Template("legal_rep_is_controller", "法定代表人是否即实际控制人",
+             (r"〈E〉.*((法定代表人|法人)(和|与|跟|及|同)(实际控制人|实控人)|"
+              r"(实际控制人|实控人)(和|与|跟|及|同)(法定代表人|法人)).{0,4}(是不是|是否|是|为)"
+              r"(同一|一个)",),
+             COMPANY,
+             cypher="MATCH (c:Company {id: $id}) OPTIONAL MATCH (l:Person)-[:IS_LEGAL_REP]->(c) "
+                    "OPTIONAL MATCH (x)-[:CONTROLS]->(c) "
+                    "RETURN l.name AS 法定代表人, x.name AS 实际控制人, "
+                    "coalesce(l = x, false) AS 是否同一人"),
     # -- named risk queries ---------------------------------------------------------------
     Template("guarantee_circles", "互保圈",
              (r"互保|联保|担保圈|循环担保|担保闭环|相互担保|互相担保|担保.{0,6}闭环",),

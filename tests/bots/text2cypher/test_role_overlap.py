@@ -1,0 +1,83 @@
+"""One person holding two roles towards the same company: parsing (pure), compiling, and
+answers on the demo city."""
+
+from __future__ import annotations
+
+import pytest
+
+from bots.text2cypher.engine import answer_question
+from bots.text2cypher.evaluation import rows_match
+from bots.text2cypher.role_overlap import (
+    Role,
+    RoleOverlap,
+    compile_role_overlap,
+    parse_role_overlap,
+)
+from bots.text2cypher.templates import normalise
+from kg.mentions import MentionIndex
+from kg.ontology import load_ontology
+from kg.store import GraphStore
+
+
+def _parsed(question: str) -> RoleOverlap | None:
+    return parse_role_overlap(normalise(question), ("监事", "董事长"))
+
+
+@pytest.mark.parametrize(("question", "subject", "roles", "answer"), [
+    ("法人和实控人不是同一个人的公司有几家", "Company",
+     [("IS_LEGAL_REP", True, None), ("CONTROLS", False, None)], "count"),
+    ("法定代表人本人同时也是该企业股东的企业有哪些", "Company",
+     [("IS_LEGAL_REP", True, None), ("HOLDS_SHARES", True, None)], "rows"),
+    ("法定代表人既不是股东也不是实控人的公司占全部公司的比例", "Company",
+     [("IS_LEGAL_REP", True, None), ("HOLDS_SHARES", False, None), ("CONTROLS", False, None)],
+     "share"),
+    ("既是某家公司的股东、又在同一家公司当监事的自然人有多少", "Person",
+     [("HOLDS_SHARES", True, None), ("SERVES_AS", True, "监事")], "count"),
+])
+def test_two_roles_towards_one_company_are_read_in_order(
+        question: str, subject: str, roles: list[tuple[str, bool, str | None]],
+        answer: str) -> None:
+    parsed = _parsed(question)
+    assert parsed is not None and parsed.subject == subject and parsed.answer == answer
+    assert [(r.rel, r.held, r.job) for r in parsed.roles] == roles
+
+
+@pytest.mark.parametrize("question", [
+    "担任法定代表人最多的人是谁",  # one role
+    "在3家以上公司当法定代表人、同时又在别的公司当监事的人",  # two companies, not one
+    "法定代表人是女性的企业有多少家",
+])
+def test_questions_tying_no_two_roles_to_one_company_are_not_overlaps(question: str) -> None:
+    assert _parsed(question) is None
+
+
+def test_job_titles_are_parameters_and_unknown_relationships_refused() -> None:
+    ontology = load_ontology()
+    asked = RoleOverlap(subject="Person", answer="count", roles=[
+        Role(rel="HOLDS_SHARES", title_zh="股东"),
+        Role(rel="SERVES_AS", title_zh="监事", job="监事")])
+    compiled = compile_role_overlap(asked, ontology)
+    assert "'监事'" not in compiled.cypher and compiled.params == {"job1": "监事"}
+    with pytest.raises(ValueError):
+        compile_role_overlap(asked.model_copy(update={"roles": [
+            asked.roles[0], Role(rel="NOPE", title_zh="x")]}), ontology)
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("法人和实控人不是同一个人的公司有几家",
+     "MATCH (l:Person)-[:IS_LEGAL_REP]->(c:Company)<-[:CONTROLS]-() "
+     "WHERE NOT (l)-[:CONTROLS]->(c) RETURN count(DISTINCT c)"),
+    ("既给某家公司做担保、又持有这家公司股份的自然人有几个",
+     "MATCH (p:Person)-[:GUARANTEES]->(c:Company)<-[:HOLDS_SHARES]-(p) "
+     "RETURN count(DISTINCT p)"),
+    ("登记了实际控制人的企业中，法定代表人和实际控制人不是同一人的比例",
+     "MATCH (c:Company) WHERE EXISTS { MATCH ()-[:CONTROLS]->(c) } "
+     "AND EXISTS { MATCH (:Person)-[:IS_LEGAL_REP]->(c) } "
+     "WITH count(c) AS whole, sum(CASE WHEN EXISTS { MATCH (l:Person)-[:IS_LEGAL_REP]->(c) "
+     "WHERE NOT (l)-[:CONTROLS]->(c) } THEN 1 ELSE 0 END) AS part "
+     "RETURN part, whole, toFloat(part) / whole"),
+])
+def test_overlaps_on_the_demo_city(demo_graph: GraphStore, question: str, gold: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    assert answer.status == "answered" and answer.source == "role_overlap"
+    assert rows_match([list(r.values()) for r in demo_graph.read(gold)], answer.rows)

@@ -40,6 +40,11 @@ from bots.text2cypher.clauses import side_by_side, two_parts
 from bots.text2cypher.edge_frames import compile_edge_frame, parse_edge_frame
 from bots.text2cypher.frame_parser import parse_frame
 from bots.text2cypher.frames import CompiledFrame, ListFrame, compile_frame, located_in
+from bots.text2cypher.group_transfers import (
+    GroupTransfers,
+    compile_group_transfers,
+    parse_group_transfers,
+)
 from bots.text2cypher.llm_cypher import LLMCypherError, write_cypher
 from bots.text2cypher.role_overlap import compile_role_overlap, parse_role_overlap
 from bots.text2cypher.shaping import (
@@ -364,6 +369,10 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
     vocabulary = vocabulary or vocabulary_of(store)
     text = normalise(question)
     mentions = _mentions(store, index, text, vocabulary)
+    group = _group_transfers_of(store, text, mentions)
+    if group is not None:
+        return _run_compiled(guard, compile_group_transfers(group), question, "group_transfers",
+                             "控制人体系内的资金往来")
     chain = _chain_of(store, text, mentions, vocabulary)
     if chain is not None:  # 「恒信集团实际控制的那几家公司，法定代表人分别是谁」 is one question
         return _run_compiled(guard, compile_chain(chain, store.ontology), question, "chain",
@@ -472,22 +481,40 @@ def _left_out(text: str, mentions: list[Mention]) -> list[Mention]:
     return [m for m in mentions if _EXCLUDED.search(text[max(0, m.start - 3):m.start])]
 
 
-def _chain_of(store: GraphStore, text: str, mentions: list[Mention],
-              vocabulary: GraphVocabulary) -> Chain | None:
-    """The chain of two or more relationships the question walks from the first entity it
-    names (one entity, same-name persons told apart by what the question says of them: a name
-    several entities still share is left to the templates, which ask; not one the question
-    leaves out, 「除了滨江担保以外」)."""
+def _first_named(store: GraphStore, text: str, mentions: list[Mention]
+                 ) -> tuple[Mention, Candidate] | None:
+    """The first entity the question names and where it is named: one entity, same-name
+    persons told apart by what the question says of them (a name several entities still share
+    is left to the templates, which ask), not one the question leaves out (「除了滨江担保以外」)."""
     left_out = _left_out(text, mentions)
     named = next((m for m in mentions if m not in left_out
                   and any(c.label not in _REGION_LABELS for c in m.candidates)), None)
     if named is None:
         return None
     candidates = _narrowed(store, named.candidates, text)
-    if len(candidates) != 1:
+    return (named, candidates[0]) if len(candidates) == 1 else None
+
+
+def _chain_of(store: GraphStore, text: str, mentions: list[Mention],
+              vocabulary: GraphVocabulary) -> Chain | None:
+    """The chain of two or more relationships the question walks from the first entity it
+    names."""
+    first = _first_named(store, text, mentions)
+    if first is None:
         return None
-    entity = candidates[0]
+    named, entity = first
     return parse_chain(text, entity.id, entity.label, named.end, vocabulary.titles)
+
+
+def _group_transfers_of(store: GraphStore, text: str, mentions: list[Mention]
+                        ) -> GroupTransfers | None:
+    """The transfers inside the group of the first entity the question names, when it asks
+    about them (「王建国控制的公司之间互相转账」)."""
+    first = _first_named(store, text, mentions)
+    if first is None or first[1].label not in ("Company", "Person"):
+        return None
+    named, entity = first
+    return parse_group_transfers(text, entity.id, entity.label, named.end)
 
 
 def _companies_in(store: GraphStore, region: str, columns: list[str], rows: list[list[Any]]

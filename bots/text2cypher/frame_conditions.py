@@ -8,7 +8,7 @@ birth years (「1990年及以后出生」), and values of an entity one relation
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -319,3 +319,18 @@ def period_conditions(text: str, prop: str) -> list[Condition]:
         return [Condition(prop=prop, op="<", value=start.isoformat(), is_date=True)]
     return [Condition(prop=prop, op=">=", value=start.isoformat(), is_date=True),
             Condition(prop=prop, op="<=", value=end.isoformat(), is_date=True)]
+
+
+def period_bounds(text: str) -> tuple[str | None, str | None]:
+    """The first and last day of the period a question names (「2025年3月份」, 「2024年9月
+    10日当天」, 「2024年以来」), as ISO text, None for a side it leaves open; a birth year is no
+    period."""
+    since = until = None
+    for condition in period_conditions(_BIRTH.sub("", text), "time"):
+        if condition.op == ">=":
+            since = str(condition.value)
+        elif condition.op == "<=":
+            until = str(condition.value)
+        elif condition.op == "<":
+            until = (date.fromisoformat(str(condition.value)) - timedelta(days=1)).isoformat()
+    return since, until

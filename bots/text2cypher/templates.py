@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
-from bots.text2cypher.frame_conditions import period_conditions
+from bots.text2cypher.frame_conditions import period_bounds
 from kg.mentions import Mention
 
 PLACEHOLDER = "〈E〉"
@@ -528,17 +527,6 @@ def _counterparty_kind(text: str) -> str | None:
     return "Person" if (said.group(1) or said.group(2)) in ("个人", "自然人") else "Company"
 
 
-def _period_bound(text: str, op: str) -> str | None:
-    """The first (``>=``) or last (``<=``) day of the period the question names
-    (「2025年3月份」, 「2024年以来」), as ISO text; None when it names no such bound."""
-    for condition in period_conditions(text, "time"):
-        if condition.op == op:
-            return str(condition.value)
-        if condition.op == "<" and op == "<=":
-            return (date.fromisoformat(str(condition.value)) - timedelta(days=1)).isoformat()
-    return None
-
-
 def _lookup_params(cypher: str, text: str, titles: Sequence[str]) -> dict[str, Any]:
     """A value read from the question for each parameter the lookup's Cypher declares."""
     readers: dict[str, Callable[[], Any]] = {
@@ -550,8 +538,8 @@ def _lookup_params(cypher: str, text: str, titles: Sequence[str]) -> dict[str, A
         "excluded": lambda: "LoanProduct" if "理财" in text and "贷款" not in text else None,
         "paid": lambda: _paid_by_named(text),
         "party": lambda: _counterparty_kind(text),
-        "since": lambda: _period_bound(text, ">="),
-        "until": lambda: _period_bound(text, "<="),
+        "since": lambda: period_bounds(text)[0],
+        "until": lambda: period_bounds(text)[1],
     }
     return {name: read() for name, read in readers.items() if f"${name}" in cypher}
 

@@ -180,7 +180,7 @@ DEFAULT_COMPANIONS: dict[str, tuple[Companion, ...]] = {
 _COMPANION_TITLES = {"谁发": "发行方", "谁管": "管理人"}
 _ACCOUNT_ASKED: tuple[tuple[str, str, bool, str], ...] = (
     (r"(?:是|归)谁的|谁名下|户主|户名|名下的?主体|是谁开的", "HOLDS_ACCOUNT", False, "户主"),
-    (r"(?:开在|在)哪(?:家|个)银行|开户行", "OPENED_AT", True, "开户银行"))
+    (r"(?:开在|在)哪(?:家|个)银行|开户行|开户银行|哪家银行开的", "OPENED_AT", True, "开户银行"))
 """What a question about accounts asks of each: its holder, its bank."""
 _BORN_ROLE = re.compile(r"法定代表人|法人代表|(?<!企业)法人|实际控制人|实控人")
 """A person's role whose birth years a question may set for the entities listed."""
@@ -190,7 +190,7 @@ _FORMAL_OPENING = re.compile(
 _VALUES_COMPARED = re.compile(r"相比|比一比|对比|比较|哪(?:个|类|种)(?:更)?(?:高|低|多|少|大|小)|"
                               r"各(?:是|有)?多少|各几")
 """Values of one property set side by side: each gets its own group."""
-_ACCOUNT_BANK = re.compile(r"(?:开在|在)哪(?:家|个)银行")
+_ACCOUNT_BANK = re.compile(r"(?:开在|在)哪(?:家|个)银行|银行(?=账户)|开户银行|开户行")
 _SUM_WORDS = re.compile(
     r"总额|金额|总金额|合计|多少钱|资金|总计|累计|投资额|出资额|出资最多|出资最少")
 _AVERAGE_EACH = re.compile(r"平均(?:每|一)(?:家|个|只|位|名|款|户)?")
@@ -293,7 +293,7 @@ _LISTING = re.compile(r"叫什么|都叫|哪些|有哪|是哪|列出|列示|名�
 _GROUP = re.compile(r"(?P<sex>男的女的|男女|男性和女性|男的和女的|男性女性)|"
                     r"(?P<yr>每年|逐年|各年|历年)|"
                     r"(?:各个|各|每个|哪个|哪些|几个)(?P<f>街道|乡镇|镇街|区县|区(?!县))|"
-                    r"分(?P<h>区县|街道|行业|状态|类型)|^(?:各|每个)(?P<s>行业|类型|状态)|"
+                    r"分(?P<h>区县|街道|行业|状态|类型)|^(?:各个?|每个)(?P<s>行业|类型|状态)|"
                     r"(?P<t>各类|每类|各种|每种|不同类型)|"
                     r"(?:最高|最低|最多|最少|最大|最小)的(?:\d+|[一二两三四五六七八九十])?个?"
                     r"(?P<r>行业|区县|街道|类型|状态)|"

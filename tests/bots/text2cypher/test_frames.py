@@ -80,6 +80,9 @@ def _frame(ontology: Ontology, question: str) -> ListFrame | None:
     ("库里有哪些重名的人", {"label": "Person", "group_by": "name", "shared_only": True}),
     ("四家银行按开户数量从多到少排一下",
      {"label": "Bank", "order_by": "tally", "descending": True}),
+    # a bank account is an account, not a bank; 各个 groups as 各 does
+    ("有几家公司一个银行账户也没有", {"label": "Company", "count_only": True}),
+    ("各个行业企业的平均注册资本", {"label": "Company", "group_by": "industry"}),
 ])
 def test_questions_parse_into_frames(ontology: Ontology, question: str,
                                      expected: dict[str, Any]) -> None:
@@ -160,6 +163,9 @@ def _gold(store: GraphStore, cypher: str) -> list[list[Any]]:
      "WITH g, sum(r.amount) AS t ORDER BY t DESC LIMIT 1 RETURN g.name, t"),
     ("状态是久悬的账户分别是谁名下的",
      "MATCH (h)-[:HOLDS_ACCOUNT]->(a:Account {status: '久悬'}) RETURN a.id, h.name"),
+    ("请列出冻结状态的账户，并注明户主和开户银行",
+     "MATCH (h)-[:HOLDS_ACCOUNT]->(a:Account {status: '冻结'})-[:OPENED_AT]->(b) "
+     "RETURN a.id, h.name, b.name"),
     ("每家银行的贷款产品各有几款，利率下限最低是多少",
      "MATCH (b:Bank)-[:ISSUES]->(p:LoanProduct) RETURN b.name, count(p), min(p.rate_min)"),
     ("风险事件按发生年份统计",

@@ -80,8 +80,8 @@ WORDINGS: tuple[_Wording, ...] = (
        "被控制企业", verb=True),
     _w(rf"(?:是|当|做)?{_WHICH}{_COMPANY}的股东", "HOLDS_SHARES", True, "持股企业", verb=True),
     # who issued the product, and what was issued (「是哪只基金发行的」, 「发行了哪些产品」)
-    _w(r"(?:是|由)?(?:哪只|哪个|哪家|谁)(?:基金|公司|企业|机构)?(?:发行|发起)的?", "ISSUES", False,
-       "发行方", verb=True),
+    _w(r"(?:是|由)?(?:哪只|哪个|哪家|谁)(?:基金|公司|企业|机构)?(?:(?:发行|发起)的?|发的)",
+       "ISSUES", False, "发行方", verb=True),
     _w(r"发行(?:了|的)(?:哪些|什么)?(?:产品|计划)?", "ISSUES", True, "发行的产品", "Product",
        verb=True),
     # what the entities reached so far do, asked at the end (「又为谁做了担保」)

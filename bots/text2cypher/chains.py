@@ -45,7 +45,13 @@ class Chain(BaseModel):
 
     entity_id: str
     entity_label: str = Field(description="the named entity's class")
-    hops: list[Hop] = Field(min_length=MIN_HOPS, max_length=MAX_HOPS)
+    hops: list[Hop] = Field(min_length=1, max_length=MAX_HOPS,
+                            description="two or more, or one with a role its entities hold")
+    held_role: str | None = Field(default=None, description="a relationship the last hop's "
+                                  "entities must have themselves (「投资人里本身是企业法定代表"
+                                  "人的」: IS_LEGAL_REP)")
+    counted: bool = Field(default=False, description="how many of the last hop's entities, "
+                          "not which (「有几个人」)")
     others_only: bool = Field(default=False, description="leave the named entity out of the "
                               "last hop's entities (「还在哪些公司当法人」)")
     totalled: bool = Field(default=False, description="the last relationships' amounts summed "
@@ -148,6 +154,13 @@ itself (「曾晓燕担任基金经理管理的…」), and a pointer back to wh
 _ASKED = re.compile(r"是谁|是哪|有哪些|分别|又是")
 """Said between two hops, the entities reached so far are asked for too, and the same role
 said again right after is a pointer back (「管理人是谁，管理人的实际控制人又是谁」)."""
+_HELD_ITSELF = re.compile(
+    r"(?:里|中|当中)(?:有)?(?P<count>几个|多少|几位|多少个|多少位)?(?:哪些|哪几个|哪几位)?(?:人|个人|位)?"
+    r"(?:本身|自己|本人|同时)(?:也|还)?(?:是|担任|当)了?(?:企业|公司)?的?"
+    r"(?P<role>法定代表人|法人|股东|实际控制人|实控人)")
+"""A role the entities reached hold themselves, asked as a condition on them."""
+_HELD_RELATIONS = {"法定代表人": "IS_LEGAL_REP", "法人": "IS_LEGAL_REP", "股东": "HOLDS_SHARES",
+                   "实际控制人": "CONTROLS", "实控人": "CONTROLS"}
 _NOT_A_CHAIN = re.compile(r"穿透|最终|直接(?:或|和|及|加)间接|层层|一层层|同一|相同|共同")
 """Look-through and shared-party questions, which the templates answer."""
 _PARALLEL = re.compile(r"(?:的)?(?:和|与|及|以及|跟|还有|、)(?:其|它的|他的)?")
@@ -164,6 +177,10 @@ def parse_chain(text: str, entity_id: str, entity_label: str, after: int,
     if _NOT_A_CHAIN.search(text):
         return None
     text = _NOT_A_HOP.sub(lambda m: "□" * len(m.group(0)), text)
+    itself = _HELD_ITSELF.search(text, after)
+    if itself is not None:  # 「投资人里有几个人本身是企业法定代表人」: a condition, no hop
+        text = (text[:itself.start()] + "□" * (itself.end() - itself.start())
+                + text[itself.end():])
     hops: list[Hop] = []
     at, verb_before, each_asked = after, False, False
     title_pattern = "|".join(map(re.escape, titles))
@@ -195,13 +212,15 @@ def parse_chain(text: str, entity_id: str, entity_label: str, after: int,
         if not restated:
             hops.append(hop)
         at, verb_before = end, verb
-    if not MIN_HOPS <= len(hops) <= MAX_HOPS:
+    if not (MIN_HOPS if itself is None else 1) <= len(hops) <= MAX_HOPS:
         return None
     totalled = hops[-1].rel in _AMOUNTED and bool(_TOTALLED.search(text, after))
     return Chain(entity_id=entity_id, entity_label=entity_label, hops=hops,
                  others_only=bool(_OTHERS.search(text)), totalled=totalled,
                  totalled_each=totalled and bool(_EACH.search(text, after)),
-                 each_asked=each_asked)
+                 each_asked=each_asked,
+                 held_role=_HELD_RELATIONS[itself.group("role")] if itself else None,
+                 counted=bool(itself and itself.group("count")))
 
 
 def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
@@ -213,6 +232,9 @@ def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
     head, params = _walked(chain, ontology)
     last = len(chain.hops)
     final = f"`{chain.hops[-1].title}`"
+    if chain.counted:
+        return CompiledFrame(cypher=f"{head} RETURN count(DISTINCT m{last}) AS "
+                                    f"`{chain.hops[-1].title}数量`", params=params)
     if chain.totalled_each:  # each relationship once, however many paths reach it
         return CompiledFrame(
             cypher=f"{head} WITH DISTINCT m{last - 1} AS party, r{last} AS counted, "
@@ -242,7 +264,7 @@ def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
         for i, hop in enumerate(chain.hops, 1) if (figure := _FIGURES.get(hop.rel)))
     return CompiledFrame(
         cypher=f"{head} RETURN DISTINCT {walked}, m{last}.id AS 编号{figures} "
-               f"ORDER BY {', '.join(f'`{t}`' for t in titles[:-1])}, 编号",
+               f"ORDER BY {', '.join([*(f'`{t}`' for t in titles[:-1]), '编号'])}",
         params=params)
 
 
@@ -282,6 +304,10 @@ def _walked(chain: Chain, ontology: Ontology) -> tuple[str, dict[str, Any]]:
     last = len(chain.hops)
     if chain.others_only:  # nor what the named entity itself is tied to (the event's company)
         where.append(f"m{last} <> e AND NOT (e)-[:{chain.hops[0].rel}]-(m{last})")
+    if chain.held_role is not None:
+        if chain.held_role not in ontology.relationships:
+            raise ValueError(f"unknown relationship type {chain.held_role}")
+        where.append(f"EXISTS {{ MATCH (m{last})-[:{chain.held_role}]->() }}")
     head = f"MATCH (e:{chain.entity_label} {{id: $id}}){''.join(steps)}"
     return (f"{head} WHERE {' AND '.join(where)}" if where else head), params
 

@@ -53,6 +53,8 @@ def _hops(question: str, entity: str, titles: tuple[str, ...] = ()) -> list[tupl
     # the same role said again after it was asked for is the one found, not a new hop
     ("鑫盛优选一号由哪只基金发行？这只基金的管理人是谁，管理人的实控人又是谁", "鑫盛优选一号",
      [("ISSUES", False), ("MANAGES", False), ("CONTROLS", False)]),
+    ("鑫盛优选一号是哪家发的，它的管理人是谁", "鑫盛优选一号",
+     [("ISSUES", False), ("MANAGES", False)]),
 ])
 def test_chains_read_in_the_order_said(question: str, entity: str,
                                        expected: list[tuple[str, bool]]) -> None:
@@ -152,6 +154,19 @@ def test_chains_on_the_demo_city(demo_graph: GraphStore, question: str, gold: st
     assert answer.status == "answered" and answer.source == "chain"
     expected = [list(r.values()) for r in demo_graph.read(gold)]
     assert expected and rows_match(expected, answer.rows)
+
+
+def test_a_role_the_entities_reached_hold_themselves_is_a_condition(
+        demo_graph: GraphStore) -> None:
+    text = normalise("聚鑫第3期的投资人中，有多少位自己也是公司的法人")
+    chain = parse_chain(text, "X", "Product", text.index("的投资人"))
+    assert chain is not None and [h.rel for h in chain.hops] == ["INVESTS_IN"]
+    assert chain.held_role == "IS_LEGAL_REP" and chain.counted
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                             "恒信集团控制的公司里，哪些本身也是股东")
+    gold = demo_graph.read("MATCH (:Company {name: '滨江恒信控股集团有限公司'})-[:CONTROLS]->(c) "
+                           "WHERE (c)-[:HOLDS_SHARES]->() RETURN c.name AS c")
+    assert answer.source == "chain" and rows_match([[g["c"]] for g in gold], answer.rows)
 
 
 def test_a_holding_through_a_named_middle_company_is_read_in_order() -> None:

@@ -160,6 +160,8 @@ def totals_per_party(question: str, columns: list[str], rows: list[list[Any]],
 
 _EACH_COUNTED = re.compile(
     r"各自|各有|各是|分别|各(?:控制|持有|开|投|管)|相比|比一比|哪(?:家|个|位)更多")
+_MORE_OF_WHICH = re.compile(r"哪(?:家|个|位|只)[一-龥]{0,10}?(?:更多|多一些)")
+"""「哪家在售的贷款产品更多」: which has more, a count for each."""
 """「吴立新和周德明各自控制了几家公司」: a count for each entity asked about."""
 _NOT_A_COUNT = re.compile(r"好几")
 SUBJECT_COLUMN = "主体"
@@ -169,20 +171,28 @@ SUBJECT_COLUMN = "主体"
 def counts_per_subject(question: str, columns: list[str], rows: list[list[Any]]
                        ) -> ShapedRows | None:
     """How many rows each entity asked about has (their first listed value counted once),
-    when the question asks how many each has; None otherwise."""
+    with the total of the figure it asks totalled (「各管几只、总规模多少」), when the question
+    asks how many each has or which has more; None otherwise."""
     asked = _NOT_A_COUNT.sub("", question)  # 「叫张伟的有好几个人」 asks no count
     if not columns or columns[0] != SUBJECT_COLUMN or not (
-            _HOW_MANY.search(asked) and _EACH_COUNTED.search(asked)):
+            (_HOW_MANY.search(asked) and _EACH_COUNTED.search(asked))
+            or _MORE_OF_WHICH.search(asked)):
         return None
     lead = 2 if len(columns) > 1 and columns[1] == "出生年份" else 1
     if len(columns) <= lead:
         return None
-    counted: dict[tuple[Any, ...], set[str]] = {}
+    amount = _amount_column(asked, columns, rows) if _TOTAL.search(asked) else None
+    counted: dict[tuple[Any, ...], dict[str, float]] = {}
     for row in rows:
-        counted.setdefault(tuple(row[:lead]), set()).add(str(row[lead]))
+        figure = float(row[amount] or 0) if amount is not None and amount >= lead else 0.0
+        counted.setdefault(tuple(row[:lead]), {})[str(row[lead])] = figure
     counted_title = _title(columns[lead]).removesuffix("编号")
-    return ShapedRows(columns=[*columns[:lead], f"{counted_title}数量"],
-                      rows=[[*key, len(values)] for key, values in counted.items()])
+    if amount is None or amount < lead:
+        return ShapedRows(columns=[*columns[:lead], f"{counted_title}数量"],
+                          rows=[[*key, len(values)] for key, values in counted.items()])
+    return ShapedRows(columns=[*columns[:lead], f"{counted_title}数量", f"{columns[amount]}合计"],
+                      rows=[[*key, len(values), round(sum(values.values()), 4)]
+                            for key, values in counted.items()])
 
 
 _BY_COLUMN = re.compile(

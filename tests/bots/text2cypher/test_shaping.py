@@ -86,6 +86,15 @@ def test_amounts_totalled_per_party_when_it_asks_who_each_came_from() -> None:
                                                               ["甲公司", 348.0, 2]]
 
 
+def test_counts_and_totals_for_each_entity_compared() -> None:
+    columns = ["主体", "基金", "编号", "规模_万元"]
+    rows = [["甲", "F1", "FD-1", 100.0], ["甲", "F2", "FD-2", 50.0], ["乙", "F3", "FD-3", 80.0]]
+    shaped = counts_per_subject("甲和乙哪家管理的基金总规模更大各管几只总规模多少", columns, rows)
+    assert shaped is not None and shaped.rows == [["甲", 2, 150.0], ["乙", 1, 80.0]]
+    more = counts_per_subject("甲和乙相比哪家发的基金更多", columns, rows)
+    assert more is not None and more.rows == [["甲", 2], ["乙", 1]]
+
+
 def test_sorting_on_request_and_figures_on_the_column_they_follow() -> None:
     columns = ["产品", "编号", "最高额度", "最高年利率"]
     rows = [["甲", "L1", 30.0, 0.108], ["乙", "L2", 2000.0, 0.055], ["丙", "L3", 1000.0, 0.06]]

@@ -354,6 +354,7 @@ def _strong(frame: ListFrame | None) -> bool:
     templates."""
     return frame is not None and bool(frame.conditions or frame.group_by or frame.order_by
                                       or frame.count_only or frame.district_id or frame.related
+                                      or frame.holding
                                       or frame.lacking or frame.tally_average
                                       or (frame.tally and frame.tally.at_least is not None))
 

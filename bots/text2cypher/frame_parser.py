@@ -35,6 +35,7 @@ from bots.text2cypher.frames import (
     Aggregate,
     Companion,
     Condition,
+    HoldingBound,
     ListFrame,
     RelatedCondition,
     Tally,
@@ -852,6 +853,36 @@ def _share_base(main: str, label: str, ontology: Ontology, vocabulary: GraphVoca
     return _conditions(said, label, ontology, vocabulary, words, taken), "□" in said
 
 
+_WHOLE = "100%|百分之百|全部"
+_HALF = "一半以上|半数以上|过半|超过一半|超过半数|超过50%|50%以上|百分之五十以上"
+_HOLDING_BOUND = re.compile(
+    rf"(?:持有|持股)[一-龥]{{0,8}}?(?:(?P<w1>{_WHOLE})|(?P<h1>{_HALF}))的?(?:股权|股份)?|"
+    rf"(?:(?P<w2>{_WHOLE}|全资)|(?P<h2>{_HALF}))的?(?:持股|股权|股份|控股)")
+"""A shareholding above half, or of the whole company, said of who holds it or is held."""
+_HELD_BY = re.compile(r"由(?:一个|某个|一位|某位|单个|单一)?(?P<holder>自然人|个人|企业|公司|基金)")
+_HOLDERS = {"自然人": "Person", "个人": "Person", "企业": "Company", "公司": "Company",
+            "基金": "Fund"}
+
+
+def _holding_bound(main: str, label: str) -> tuple[HoldingBound, str] | None:
+    """The shareholding above half or whole the listed entities hold or are held by, and the
+    question with the holder it names (「由一个自然人」) blanked, so that the class listed is
+    the one held; None when it sets none."""
+    bound = _HOLDING_BOUND.search(main)
+    if bound is None:
+        return None
+    op, ratio = ("=", 1.0) if bound.group("w1") or bound.group("w2") else (">", 0.5)
+    held_by = _HELD_BY.search(main)
+    if held_by is not None:
+        blanked = main[:held_by.start()] + "□" * (held_by.end() - held_by.start()) + \
+            main[held_by.end():]
+        return (HoldingBound(outgoing=False, other=_HOLDERS[held_by.group("holder")], op=op,
+                             ratio=ratio), blanked)
+    if label not in ("Person", "Company", "Fund", PARTY):
+        return None
+    return HoldingBound(outgoing=True, other="Company", op=op, ratio=ratio), main
+
+
 def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                 district_id: str | None = None) -> ListFrame | None:
     """The register-wide frame a (normalised) question asks for, or None when it asks
@@ -859,6 +890,9 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     question = _FORMAL_OPENING.sub("", question)  # 「请统计各银行…」 asks about the banks
     parts = _COMPANION_SPLIT.split(question, maxsplit=1)
     main, tail = parts[0], (parts[1] if len(parts) > 1 else "")
+    holding = _holding_bound(main, _listed_label(main) or "")
+    if holding is not None:  # 「由一个自然人100%持股的公司」 lists companies
+        main = holding[1]
     label = _listed_label(main)
     if label is None:
         return None
@@ -916,7 +950,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     if group_by and aggregates and order_by in (None, "tally") and bare:
         order_by, descending = aggregates[0].prop, bare.group(0) in _SORT_DESCENDING
     if not (conditions or related or lacking or district_id or group_by or order_by or count_only
-            or _LISTING.search(main + tail)):
+            or holding or _LISTING.search(main + tail)):
         return None
     excluded = [x for x in _excluded(main) if x != label]
     average = tally is not None and _AVERAGE_EACH.search(main) is not None
@@ -926,6 +960,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     base = (_share_base(main, label, ontology, vocabulary, words, taken) if share
             else ([], False))
     return ListFrame(label=label, conditions=conditions, related=related, lacking=lacking,
+                     holding=holding[0] if holding else None,
                      excluded=excluded,
                      shown=asked_properties(main + tail, label, ontology, words),
                      district_id=district_id, tally=tally,

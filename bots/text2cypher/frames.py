@@ -64,6 +64,16 @@ class RelatedCondition(BaseModel):
     at_most: float | None = Field(default=None, description="the highest value allowed")
 
 
+class HoldingBound(BaseModel):
+    """A shareholding the listed entities must hold or be held by, above half or whole
+    (「持有某家企业一半以上股权的自然人」, 「由一个自然人100%持股的公司」)."""
+
+    outgoing: bool = Field(description="the listed entity is the holder")
+    other: str | None = Field(default=None, description="the class at the other end")
+    op: Literal[">", "="]
+    ratio: float = Field(gt=0, le=1)
+
+
 class Tally(BaseModel):
     """A count or sum over each listed entity's relationships (对外担保总额, 担任法定代表人几家)."""
 
@@ -124,6 +134,7 @@ class ListFrame(BaseModel):
     excluded_ids: list[str] = Field(default_factory=list,
                                     description="named entities left out (除了滨江担保以外)")
     district_id: str | None = Field(default=None, description="a district or street id")
+    holding: HoldingBound | None = None
     tally: Tally | None = None
     group_by: str | None = None
     then_by: str | None = Field(default=None, description="a second property, or a date's "
@@ -203,13 +214,14 @@ def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, Prope
     if unknown:
         raise ValueError(f"{frame.label} has no properties {unknown}")
     rels = [r.rel for r in frame.related] + [c.rel for c in frame.companions]
-    rels += [lack.rel for lack in frame.lacking]
+    rels += [lack.rel for lack in frame.lacking] + (["HOLDS_SHARES"] if frame.holding else [])
     rels += [r for r in (frame.tally.rel, frame.tally.through) if r] if frame.tally else []
     if frame.tally and (unknown_rel := [p for p in frame.tally.rel_values
                                         if p not in ontology.rel_properties(frame.tally.rel)]):
         raise ValueError(f"{frame.tally.rel} has no properties {unknown_rel}")
     others = [c.other for c in frame.companions if c.other] + frame.excluded
     others += [frame.tally.other] if frame.tally and frame.tally.other else []
+    others += [frame.holding.other] if frame.holding and frame.holding.other else []
     if unknown_classes := [o for o in others if o not in ontology.classes]:
         raise ValueError(f"unknown classes {unknown_classes}")
     missing = [r for r in rels if r not in ontology.relationships]
@@ -267,6 +279,11 @@ def _where(frame: ListFrame, params: dict[str, Any], prefix: str = "v") -> str:
                        f"(x:{related.other}) WHERE {' AND '.join(tests)} }}")
     for lack in frame.lacking:
         clauses.append(f"NOT EXISTS {{ MATCH (n){_arrow(lack.rel, lack.outgoing)}() }}")
+    if frame.holding is not None:
+        params[f"{prefix}hold"] = frame.holding.ratio
+        other = f":{frame.holding.other}" if frame.holding.other else ""
+        clauses.append(f"EXISTS {{ MATCH (n){_arrow('HOLDS_SHARES', frame.holding.outgoing, 'h')}"
+                       f"(x{other}) WHERE h.ratio {frame.holding.op} ${prefix}hold }}")
     clauses += [f"NOT n:{label}" for label in frame.excluded]
     if frame.excluded_ids:
         params["excluded_ids"] = frame.excluded_ids

@@ -10,7 +10,13 @@ from bots.text2cypher.engine import answer_question
 from bots.text2cypher.evaluation import rows_match
 from bots.text2cypher.frame_conditions import chinese_number
 from bots.text2cypher.frame_parser import parse_frame
-from bots.text2cypher.frames import Aggregate, Condition, ListFrame, compile_frame
+from bots.text2cypher.frames import (
+    Aggregate,
+    Condition,
+    HoldingBound,
+    ListFrame,
+    compile_frame,
+)
 from bots.text2cypher.shaping import shape_rows
 from bots.text2cypher.templates import normalise
 from bots.text2cypher.vocabulary import GraphVocabulary
@@ -92,6 +98,20 @@ def test_questions_parse_into_frames(ontology: Ontology, question: str,
         assert getattr(frame, field) == value, field
 
 
+@pytest.mark.parametrize(("question", "label", "holding"), [
+    ("持有某家公司超过一半股权的个人有几位", "Person",
+     HoldingBound(outgoing=True, other="Company", op=">", ratio=0.5)),
+    ("由单个自然人100%持股的企业有哪些", "Company",
+     HoldingBound(outgoing=False, other="Person", op="=", ratio=1.0)),
+])
+def test_a_holding_above_half_or_whole_is_a_condition(ontology: Ontology, question: str,
+                                                      label: str,
+                                                      holding: HoldingBound) -> None:
+    frame = _frame(ontology, question)
+    assert frame is not None and frame.label == label and frame.holding == holding
+    assert "$vhold" in compile_frame(frame, ontology).cypher
+
+
 def test_rankings_by_a_relationship_count_or_sum(ontology: Ontology) -> None:
     guarantors = _frame(ontology, "对外担保总额最高的前5家企业")
     reps = _frame(ontology, "担任法定代表人最多的5个人是谁，各担任几家")
@@ -170,6 +190,9 @@ def _gold(store: GraphStore, cypher: str) -> list[list[Any]]:
      "MATCH (b:Bank)-[:ISSUES]->(p:LoanProduct) RETURN b.name, count(p), min(p.rate_min)"),
     ("风险事件按发生年份统计",
      "MATCH (e:RiskEvent) RETURN e.occurred_on.year, count(e)"),
+    ("由一个自然人100%持股的公司有几家",
+     "MATCH (c:Company) WHERE EXISTS { MATCH (:Person)-[h:HOLDS_SHARES]->(c) "
+     "WHERE h.ratio = 1.0 } RETURN count(c)"),
     # two groupings at once, and a figure asked after 及
     ("风险事件按发生年份和严重程度统计数量",
      "MATCH (e:RiskEvent) RETURN e.occurred_on.year, e.severity, count(e)"),

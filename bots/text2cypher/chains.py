@@ -106,6 +106,9 @@ WORDINGS: tuple[_Wording, ...] = (
        r"(?:担任|任|挂)(?:了|着)?(?:什么|哪些|何种?)(?:职务|职位|岗位)",
        "SERVES_AS", True, "任职企业", verb=True),
     _w(rf"(?:实际)?控制(?:着|了)?{_WHICH}{_COMPANY}", "CONTROLS", True, "被控制企业", verb=True),
+    # the risk events the entities reached are involved in (「有没有出过风险事件」)
+    _w(r"(?:出过|发生过|有过|涉及|卷入|牵涉|出了|有)(?:了|过)?(?:什么|哪些)?(?:风险事件|负面事件)",
+       "INVOLVES", False, "风险事件", "RiskEvent", verb=True),
     # what the named entity or those reached do (「实际控制的那几家公司」)
     _w(r"(?:实际)?控制(?:的|着的)", "CONTROLS", True, "被控制企业", verb=True),
     _w(r"(?:担任|挂名|当|做)(?:的)?(?:法定代表人|法人)的", "IS_LEGAL_REP", True, "任法人的企业",
@@ -262,6 +265,8 @@ def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
     figures = "".join(
         f", r{i}.{figure[0]} AS `{figure[1] if i == last else titles[i - 1] + figure[1]}`"
         for i, hop in enumerate(chain.hops, 1) if (figure := _FIGURES.get(hop.rel)))
+    figures += "".join(f", m{i}.kind AS `{titles[i - 1]}类型`"  # an event's kind says what it was
+                       for i, hop in enumerate(chain.hops, 1) if hop.label == "RiskEvent")
     return CompiledFrame(
         cypher=f"{head} RETURN DISTINCT {walked}, m{last}.id AS 编号{figures} "
                f"ORDER BY {', '.join([*(f'`{t}`' for t in titles[:-1]), '编号'])}",

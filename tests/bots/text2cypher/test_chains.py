@@ -55,6 +55,8 @@ def _hops(question: str, entity: str, titles: tuple[str, ...] = ()) -> list[tupl
      [("ISSUES", False), ("MANAGES", False), ("CONTROLS", False)]),
     ("鑫盛优选一号是哪家发的，它的管理人是谁", "鑫盛优选一号",
      [("ISSUES", False), ("MANAGES", False)]),
+    ("滨江担保担保过的企业中有哪些出过风险事件", "滨江担保",
+     [("GUARANTEES", True), ("INVOLVES", False)]),
 ])
 def test_chains_read_in_the_order_said(question: str, entity: str,
                                        expected: list[tuple[str, bool]]) -> None:

@@ -101,9 +101,20 @@ def _kind(rel: str) -> EdgeKind:
     return next(k for k in EDGE_KINDS if k.rel == rel)
 
 
+_HELD_CLASSES = {"银行": "Bank", "基金": "Fund", "企业": "Company", "公司": "Company"}
+_HOLDERS_OF = re.compile(
+    rf"持有(?P<end>{'|'.join(_HELD_CLASSES)})(?:的)?(?:股份|股权)的(?:(?P<start>{_PARTY})(?:股东)?|股东)")
+"""「持有银行股份的企业股东有哪些」: each holding of a kind of company, by its holders' kind."""
+
+
 def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     """The relationships a (normalised) question lists one by one, or None when it does not
     ask about single relationships."""
+    holders = _HOLDERS_OF.search(text)
+    if holders is not None:  # who holds which bank, and how much
+        start = _PARTY_WORDS[holders.group("start")] if holders.group("start") else None
+        return EdgeFrame(rel="HOLDS_SHARES", start=start,
+                         end=_HELD_CLASSES[holders.group("end")])
     kind = next((k for k in EDGE_KINDS if re.search(k.pattern, text)), None)
     if kind is None:
         return None

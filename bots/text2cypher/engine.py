@@ -86,7 +86,7 @@ _ORGANISATION = re.compile(
     r"[一-龥]{2,12}?(?P<form>集团|有限公司|股份公司|银行|小贷|城投|置业|实业)")
 _NOT_NAME = re.compile(
     r"[的是和与及在各都了非]|[哪几每各多少一二两三四五六七八九十0-9]+[家个]|哪些|所有|全部|不算|不含|"
-    r"不包括|除了?|"
+    r"不包括|除了?|持有|持股|入股|参股|"
     r"任何|任一|其他|其它|别的|开户|发行|托管|收款|付款|转出|转入|所属")
 """Words a name does not hold: what stands before the last of them is not part of the name
 (「各是哪家银行」, 「注明开户银行」 name no bank)."""

@@ -77,6 +77,9 @@ def test_compiled_edges_carry_values_as_parameters_and_refuse_unknown_names(
     ("自然人为企业担保、单笔金额在1000万元以上的有哪些",
      "MATCH (p:Person)-[g:GUARANTEES]->(c:Company) WHERE g.amount >= 1000 "
      "RETURN p.name, c.name, g.amount"),
+    # each holding of a kind of company, by its holders' kind
+    ("持有银行股权的个人有哪些，各持哪家多少",
+     "MATCH (p:Person)-[h:HOLDS_SHARES]->(b:Bank) RETURN p.name, b.name, h.ratio"),
 ])
 def test_single_relationships_on_the_demo_city(demo_graph: GraphStore, question: str,
                                                gold: str) -> None:

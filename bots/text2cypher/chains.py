@@ -43,7 +43,8 @@ class Hop(BaseModel):
 class Chain(BaseModel):
     """A named entity and the hops walked from it."""
 
-    entity_id: str
+    entity_id: str | None = Field(description="the named entity; None: every entity of its "
+                                  "class (「出过风险事件的企业里…」 starts from every event)")
     entity_label: str = Field(description="the named entity's class")
     hops: list[Hop] = Field(min_length=1, max_length=MAX_HOPS,
                             description="two or more, or one with a role its entities hold")
@@ -91,8 +92,11 @@ WORDINGS: tuple[_Wording, ...] = (
     _w(r"发行(?:了|的)(?:哪些|什么)?(?:产品|计划)?", "ISSUES", True, "发行的产品", "Product",
        verb=True),
     # what the entities reached so far do, asked at the end (「又为谁做了担保」)
-    _w(r"(?:为|给)(?:谁|哪些|哪家)(?:公司|企业)?(?:做了?|提供了?|作了?)?担保|担保了(?:谁|哪些|哪家)",
+    _w(r"(?:为|给)(?:谁|哪些|哪家|别人|他人|其他企业|别的企业)(?:公司|企业)?(?:做了?|提供了?|作了?)?担保|"
+       r"担保了(?:谁|哪些|哪家)",
        "GUARANTEES", True, "被担保人", verb=True),
+    _w(r"(?:是)?谁(?:在)?(?:给|为)(?:它们|它|他们|其|这些企业|这些公司)(?:做|提供)?(?:了)?担保",
+       "GUARANTEES", False, "担保人", verb=True),
     _w(r"被谁(?:实际)?控制|由谁(?:实际)?控制|被哪(?:家|个|位)(?:公司|企业)?(?:实际)?控制",
        "CONTROLS", False, "实际控制人", verb=True),
     _w(rf"(?:在|担任了?|当了?|做了?){_WHICH}{_COMPANY}的?(?:当|做|担任)?(?:法人|法定代表人)",
@@ -126,6 +130,8 @@ WORDINGS: tuple[_Wording, ...] = (
     _w(r"控股股东", "HOLDS_SHARES", False, "控股股东", majority=True),
     _w(r"第一大股东|最大(?:的)?股东|大股东", "HOLDS_SHARES", False, "第一大股东", largest=True),
     _w(r"子公司", "HOLDS_SHARES", True, "子公司", "Company"),
+    _w(r"(?:企业|法人|机构|公司)股东", "HOLDS_SHARES", False, "企业股东", "Company"),
+    _w(r"(?:自然人|个人)股东", "HOLDS_SHARES", False, "自然人股东", "Person"),
     _w(r"股东", "HOLDS_SHARES", False, "股东"),
     _w(r"实际控制人|实控人|控制人", "CONTROLS", False, "实际控制人"),
     _w(r"法定代表人|法人代表|(?:(?<=[那这几些家]企业)|(?<!企业))(?<!单位)法人(?!股东|企业|单位|机构)",
@@ -171,12 +177,12 @@ _OTHERS = re.compile(r"还|其他|其它|别的|另外|以外|之外|不是(?:�
 """「…的法人还在哪些公司当法人」 leaves out the entity the question started from."""
 
 
-def parse_chain(text: str, entity_id: str, entity_label: str, after: int,
-                titles: Sequence[str] = ()) -> Chain | None:
+def parse_chain(text: str, entity_id: str | None, entity_label: str, after: int,
+                titles: Sequence[str] = (), first: Hop | None = None) -> Chain | None:
     """The chain of hops the (normalised) question walks from the entity it names, reading
-    from ``after`` (where the entity's name ends); None for fewer than two hops. ``titles``
-    are the job titles the graph knows: 「市民银行董事长本人还持有哪些公司」 walks from the bank
-    to its chairman, then to his holdings."""
+    from ``after`` (where the entity's name ends), after the hop ``first`` when given; None
+    for fewer than two hops. ``titles`` are the job titles the graph knows: 「市民银行董事长本人
+    还持有哪些公司」 walks from the bank to its chairman, then to his holdings."""
     if _NOT_A_CHAIN.search(text):
         return None
     text = _NOT_A_HOP.sub(lambda m: "□" * len(m.group(0)), text)
@@ -184,8 +190,8 @@ def parse_chain(text: str, entity_id: str, entity_label: str, after: int,
     if itself is not None:  # 「投资人里有几个人本身是企业法定代表人」: a condition, no hop
         text = (text[:itself.start()] + "□" * (itself.end() - itself.start())
                 + text[itself.end():])
-    hops: list[Hop] = []
-    at, verb_before, each_asked = after, False, False
+    hops: list[Hop] = [first] if first else []
+    at, verb_before, each_asked = after, bool(first and first.verb), False
     title_pattern = "|".join(map(re.escape, titles))
     while at < len(text) and len(hops) <= MAX_HOPS:
         best: tuple[int, int, Hop] | None = None
@@ -207,10 +213,11 @@ def parse_chain(text: str, entity_id: str, entity_label: str, after: int,
         if hops and (_PARALLEL.fullmatch(between) or (not between and not verb_before
                                                        and not verb)):
             return None  # 「法定代表人和实控人」, 「董事长、总经理」: roles of one entity
-        asked_before = bool(hops) and bool(_ASKED.search(between))
+        asked_before = len(hops) > (1 if first else 0) and bool(_ASKED.search(between))
         each_asked = each_asked or asked_before
         restated = (hops and hops[-1].rel == hop.rel and hops[-1].outgoing == hop.outgoing
                     and ((verb_before and not verb)  # 「持股的全资子公司」 is one hop
+                         or (verb_before and verb and not between)  # 「对外提供担保为谁担保」
                          or (asked_before and not verb and hops[-1].title == hop.title)))
         if not restated:
             hops.append(hop)
@@ -219,11 +226,27 @@ def parse_chain(text: str, entity_id: str, entity_label: str, after: int,
         return None
     totalled = hops[-1].rel in _AMOUNTED and bool(_TOTALLED.search(text, after))
     return Chain(entity_id=entity_id, entity_label=entity_label, hops=hops,
-                 others_only=bool(_OTHERS.search(text)), totalled=totalled,
+                 others_only=entity_id is not None and bool(_OTHERS.search(text)),
+                 totalled=totalled,
                  totalled_each=totalled and bool(_EACH.search(text, after)),
                  each_asked=each_asked,
                  held_role=_HELD_RELATIONS[itself.group("role")] if itself else None,
                  counted=bool(itself and itself.group("count")))
+
+
+_FROM_EVENTS = re.compile(r"(?:出过|出了|发生过|有过|卷入过?|涉及过?|牵涉过?)(?:了)?"
+                          r"(?:风险事件|风险)的?(?:企业|公司)(?:里|中|当中|里面)?")
+"""Companies picked by their risk events, a chain's start: every event's companies."""
+
+
+def parse_event_chain(text: str, titles: Sequence[str] = ()) -> Chain | None:
+    """The chain a (normalised) question walks from the companies involved in risk events
+    (「出过风险事件的企业里，有哪些还在对外提供担保」), or None."""
+    start = _FROM_EVENTS.match(text)
+    if start is None:
+        return None
+    involved = Hop(rel="INVOLVES", outgoing=True, title="涉事企业", label="Company", verb=True)
+    return parse_chain(text, None, "RiskEvent", start.end(), titles, first=involved)
 
 
 def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
@@ -262,6 +285,8 @@ def compile_chain(chain: Chain, ontology: Ontology) -> CompiledFrame:
             title += "（下一层）"
         titles.append(title)
     walked = ", ".join(f"m{i}.name AS `{title}`" for i, title in enumerate(titles, 1))
+    if chain.entity_id is None:  # from every entity of a class: which one each row is from
+        walked = f"e.name AS `{ontology.classes[chain.entity_label].label_zh}`, {walked}"
     figures = "".join(
         f", r{i}.{figure[0]} AS `{figure[1] if i == last else titles[i - 1] + figure[1]}`"
         for i, hop in enumerate(chain.hops, 1) if (figure := _FIGURES.get(hop.rel)))
@@ -283,7 +308,7 @@ def _walked(chain: Chain, ontology: Ontology) -> tuple[str, dict[str, Any]]:
     reached, ``r1``… the relationships) and its parameters, checked against the ontology."""
     if chain.entity_label not in ontology.classes:
         raise ValueError(f"unknown class {chain.entity_label}")
-    params: dict[str, Any] = {"id": chain.entity_id}
+    params: dict[str, Any] = {"id": chain.entity_id} if chain.entity_id else {}
     steps = []
     where = []
     for i, hop in enumerate(chain.hops, 1):
@@ -313,7 +338,8 @@ def _walked(chain: Chain, ontology: Ontology) -> tuple[str, dict[str, Any]]:
         if chain.held_role not in ontology.relationships:
             raise ValueError(f"unknown relationship type {chain.held_role}")
         where.append(f"EXISTS {{ MATCH (m{last})-[:{chain.held_role}]->() }}")
-    head = f"MATCH (e:{chain.entity_label} {{id: $id}}){''.join(steps)}"
+    named = " {id: $id}" if chain.entity_id else ""
+    head = f"MATCH (e:{chain.entity_label}{named}){''.join(steps)}"
     return (f"{head} WHERE {' AND '.join(where)}" if where else head), params
 
 

@@ -34,6 +34,7 @@ from bots.text2cypher.chains import (
     compile_chain,
     compile_holding_through,
     parse_chain,
+    parse_event_chain,
     parse_holding_through,
 )
 from bots.text2cypher.clauses import side_by_side, two_parts
@@ -375,7 +376,8 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
     if group is not None:
         return _run_compiled(guard, compile_group_transfers(group), question, "group_transfers",
                              "控制人体系内的资金往来")
-    chain = _chain_of(store, text, mentions, vocabulary)
+    chain = _chain_of(store, text, mentions, vocabulary) or (
+        None if mentions else parse_event_chain(text, vocabulary.titles))
     if chain is not None:  # 「恒信集团实际控制的那几家公司，法定代表人分别是谁」 is one question
         return _run_compiled(guard, compile_chain(chain, store.ontology), question, "chain",
                              _CHAIN_TITLE)

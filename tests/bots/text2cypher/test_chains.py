@@ -171,6 +171,25 @@ def test_a_role_the_entities_reached_hold_themselves_is_a_condition(
     assert answer.source == "chain" and rows_match([[g["c"]] for g in gold], answer.rows)
 
 
+@pytest.mark.parametrize(("question", "gold"), [
+    ("发生过风险事件的公司里，哪些还给别人做了担保，担保了谁、多少钱",
+     "MATCH (e:RiskEvent)-[:INVOLVES]->(c:Company)-[g:GUARANTEES]->(d) "
+     "RETURN e.name, c.name, d.name, g.amount"),
+    ("涉及风险事件的企业，是谁在给它们提供担保",
+     "MATCH (e:RiskEvent)-[:INVOLVES]->(c:Company)<-[g:GUARANTEES]-(d) "
+     "RETURN e.name, c.name, d.name"),
+    ("出过风险事件的企业中，它们的自然人股东有哪些",
+     "MATCH (e:RiskEvent)-[:INVOLVES]->(c:Company)<-[:HOLDS_SHARES]-(p:Person) "
+     "RETURN DISTINCT e.name, c.name, p.name"),
+])
+def test_chains_from_the_companies_of_every_risk_event(demo_graph: GraphStore, question: str,
+                                                        gold: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    assert answer.status == "answered" and answer.source == "chain"
+    expected = [list(r.values()) for r in demo_graph.read(gold)]
+    assert expected and rows_match(expected, answer.rows)
+
+
 def test_a_holding_through_a_named_middle_company_is_read_in_order() -> None:
     text = normalise("吴立新通过恒信集团间接持有瑞丰纺织多少股份")
     named = [(0, 3, "P1", "Person"), (5, 9, "CO-1", "Company"), (13, 17, "CO-2", "Company")]

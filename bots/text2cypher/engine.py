@@ -2,8 +2,12 @@
 its rows.
 
 :func:`answer_question` finds the names the question gives (stored forms, then shortened
-ones, :mod:`~bots.text2cypher.abbreviations`). A question about single relationships across
-the register runs its :mod:`~bots.text2cypher.edge_frames` frame, one about the register as
+ones, :mod:`~bots.text2cypher.abbreviations`). Money moved inside a named controller's group
+runs its :mod:`~bots.text2cypher.group_transfers` query, a walk of several relationships its
+:mod:`~bots.text2cypher.chains` path. One person holding two roles towards one company
+across the register runs its :mod:`~bots.text2cypher.role_overlap` query, a question about
+single relationships across the register its :mod:`~bots.text2cypher.edge_frames` frame, one
+about the register as
 a whole (conditions, rankings, counts, breakdowns) its :mod:`~bots.text2cypher.frames`
 frame; otherwise it resolves the entity the question names (ambiguous → the candidates, told
 apart by birth year or gender when the question gives one, or each of them when it asks

@@ -77,7 +77,13 @@ _PARTY_WORDS = {"自然人": "Person", "个人": "Person", "企业": "Company", 
                 "单位": "Company", "机构": "Company", "基金": "Fund", "产品": "Product"}
 _PARTY = "|".join(_PARTY_WORDS)
 _ENDS = re.compile(
-    rf"(?P<start>{_PARTY})(?:账户)?(?:之间)?(?:为|给|向|对|往)(?P<end>{_PARTY})?")
+    rf"(?P<start>{_PARTY})(?:账户)?(?:之间)?(?:直接)?(?:转给|打给|汇给|为|给|向|对|往)"
+    rf"(?P<end>{_PARTY})?")
+_SPLIT = re.compile(
+    rf"(?P<a>{_PARTY})(?:账户|股东)?(?:的)?(?P<w1>担保|转账|转出|投资|持股)?(?:和|与|跟|及|、)"
+    rf"(?P<b>{_PARTY})(?:账户|股东)?(?:的)?(?P<w2>担保|转账|转出|投资|持股)?")
+"""「个人担保和企业担保」, 「个人账户和单位账户的转出」: kinds of party compared."""
+_FIGURE = {"平均": "avg", "中位数": "median"}
 
 
 class EdgeFrame(BaseModel):
@@ -95,6 +101,11 @@ class EdgeFrame(BaseModel):
     per: Literal["month", "year"] | None = Field(
         default=None, description="the totals for each month or year of the relationships' "
         "time (「2025年上半年每个月转账多少笔、总金额多少」)")
+    split: dict[str, str] = Field(default_factory=dict, description="the kinds of party at "
+                                  "the start compared, by the words that name them, the totals "
+                                  "given for each (「个人担保和企业担保，担保总额各是多少」)")
+    figure: Literal["avg", "median"] | None = Field(default=None, description="the average or "
+                                                    "median amount given beside the totals")
 
 
 def _kind(rel: str) -> EdgeKind:
@@ -118,6 +129,13 @@ def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     kind = next((k for k in EDGE_KINDS if re.search(k.pattern, text)), None)
     if kind is None:
         return None
+    split = _SPLIT.search(text)
+    kinds = {split.group(g): _PARTY_WORDS[split.group(g)] for g in "ab"} if split else {}
+    if split is not None and (split.group("w1") or split.group("w2")) and len(
+            set(kinds.values())) == 2:  # two kinds of party compared, each totalled
+        figure = next((f for word, f in _FIGURE.items() if word in text), None)
+        return EdgeFrame(rel=kind.rel, split=kinds, totals=True, figure=figure,
+                         conditions=period_conditions(text, kind.dated) if kind.dated else [])
     totalled = _TOTALS.search(text) is not None
     per = _per_period(text) if kind.dated and totalled else None
     by_party = totalled and _ENDS.search(text) is not None
@@ -172,7 +190,7 @@ def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
     known = ontology.rel_properties(frame.rel)
     if kind.measure not in known or any(c.prop not in known for c in frame.conditions):
         raise ValueError(f"{frame.rel} has no property {kind.measure}")
-    for label in (frame.start, frame.end):
+    for label in (frame.start, frame.end, *frame.split.values()):
         if label is not None and label not in ontology.classes:
             raise ValueError(f"unknown class {label}")
     params: dict[str, Any] = {}
@@ -205,6 +223,8 @@ def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
             cypher=f"MATCH {path}{where} WITH DISTINCT r RETURN {key}, count(r) AS 笔数, "
                    f"sum(r.{kind.measure}) AS {measured}合计 "
                    f"ORDER BY {'月份' if month else '年份'}", params=params)
+    if frame.split:
+        return _split_totals(frame, kind, f"MATCH {path}{where}", params)
     if frame.totals:
         return CompiledFrame(
             cypher=f"MATCH {path}{where} WITH DISTINCT a, r "
@@ -216,4 +236,23 @@ def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
         cypher=f"MATCH {path}{where} "
                f"RETURN a.name AS {first}, b.name AS {second}, r.{kind.measure} AS {measured}"
                f"{shown} ORDER BY {order}{limit}",
+        params=params)
+
+
+def _split_totals(frame: EdgeFrame, kind: EdgeKind, matched: str, params: dict[str, Any]
+                  ) -> CompiledFrame:
+    """The relationships' count, total (and average or median) for each kind of party at
+    their start that the question compares, named by its own words."""
+    params["words"], params["split"] = list(frame.split), list(frame.split.values())
+    first, _, measured = kind.columns
+    figure = {"avg": f", avg(r.{kind.measure}) AS {measured}平均",
+              "median": f", percentileCont(r.{kind.measure}, 0.5) AS {measured}中位数",
+              None: ""}[frame.figure]
+    return CompiledFrame(
+        cypher=f"{matched} WITH DISTINCT a, r "
+               "WITH [i IN range(0, size($split) - 1) WHERE $split[i] IN labels(a)][0] "
+               "AS kind, a, r WHERE kind IS NOT NULL "
+               "RETURN $words[kind] AS 类别, count(DISTINCT r) AS 笔数, "
+               f"sum(r.{kind.measure}) AS {measured}合计{figure}, "
+               f"count(DISTINCT a) AS {first}数 ORDER BY 类别",
         params=params)

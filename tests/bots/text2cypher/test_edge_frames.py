@@ -89,6 +89,16 @@ def test_single_relationships_on_the_demo_city(demo_graph: GraphStore, question:
     assert rows_match(expected, answer.rows, ordered="ORDER BY" in gold)
 
 
+def test_two_kinds_of_party_compared_each_totalled(demo_graph: GraphStore) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                             "个人担保和企业担保相比，担保金额合计和中位数各是多少")
+    gold = demo_graph.read(
+        "MATCH (g)-[r:GUARANTEES]->() WITH CASE WHEN g:Person THEN '个人' ELSE '企业' END AS k, r "
+        "RETURN k, count(r) AS n, sum(r.amount) AS total, percentileCont(r.amount, 0.5) AS mid")
+    assert answer.source == "edge_frame"
+    assert rows_match([list(g.values()) for g in gold], answer.rows)
+
+
 def test_transfers_between_account_holders(demo_graph: GraphStore) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
                              "单位账户往个人账户单笔转超过1000万的有哪些")

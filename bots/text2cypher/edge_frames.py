@@ -84,6 +84,9 @@ _SPLIT = re.compile(
     rf"(?P<b>{_PARTY})(?:账户|股东)?(?:的)?(?P<w2>担保|转账|转出|投资|持股)?")
 """「个人担保和企业担保」, 「个人账户和单位账户的转出」: kinds of party compared."""
 _FIGURE = {"平均": "avg", "中位数": "median"}
+_OVER_CAPITAL = re.compile(
+    r"金额(?:超过|高于|大于)了?(?:被担保|被投资|收款)?(?:企业|公司|方|人)?(?:自身|本身|自己)?的?"
+    r"注册资本(?:的(?P<times>\d+(?:\.\d+)?|[一二两三四五六七八九十]+)倍)?")
 
 
 class EdgeFrame(BaseModel):
@@ -106,6 +109,10 @@ class EdgeFrame(BaseModel):
                                   "given for each (「个人担保和企业担保，担保总额各是多少」)")
     figure: Literal["avg", "median"] | None = Field(default=None, description="the average or "
                                                     "median amount given beside the totals")
+    over_capital: float | None = Field(default=None, gt=0, description="keep the relationships "
+                                       "whose amount exceeds this many times the registered "
+                                       "capital of the company at their end (「担保金额超过被担保"
+                                       "企业注册资本」)")
 
 
 def _kind(rel: str) -> EdgeKind:
@@ -136,6 +143,11 @@ def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
         figure = next((f for word, f in _FIGURE.items() if word in text), None)
         return EdgeFrame(rel=kind.rel, split=kinds, totals=True, figure=figure,
                          conditions=period_conditions(text, kind.dated) if kind.dated else [])
+    over = _OVER_CAPITAL.search(text)
+    if over is not None and kind.measure == "amount":  # each measured against its end's capital
+        times = over.group("times")
+        return EdgeFrame(rel=kind.rel, end="Company", totals=_TOTALS.search(text) is not None,
+                         over_capital=chinese_number(times) if times else 1.0)
     totalled = _TOTALS.search(text) is not None
     per = _per_period(text) if kind.dated and totalled else None
     by_party = totalled and _ENDS.search(text) is not None
@@ -196,12 +208,7 @@ def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
     params: dict[str, Any] = {}
     start = f":{frame.start}" if frame.start else ""
     end = f":{frame.end}" if frame.end else ""
-    clauses = []
-    for i, condition in enumerate(frame.conditions):
-        params[f"v{i}"] = condition.value
-        clauses.append(f"date(r.{condition.prop}) {condition.op} date($v{i})"
-                       if condition.is_date else f"r.{condition.prop} {condition.op} $v{i}")
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    where = _edge_where(frame, kind, params)
     order = "a.id, b.id"
     if frame.descending is not None:
         order = f"r.{kind.measure} {'DESC' if frame.descending else 'ASC'}, {order}"
@@ -227,9 +234,9 @@ def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
         return _split_totals(frame, kind, f"MATCH {path}{where}", params)
     if frame.totals:
         return CompiledFrame(
-            cypher=f"MATCH {path}{where} WITH DISTINCT a, r "
+            cypher=f"MATCH {path}{where} WITH DISTINCT a, r, b "
                    f"RETURN count(DISTINCT r) AS 笔数, sum(r.{kind.measure}) AS {measured}合计, "
-                   f"count(DISTINCT a) AS {first}数",
+                   f"count(DISTINCT a) AS {first}数, count(DISTINCT b) AS {second}数",
             params=params)
     shown = "".join(f", r.{prop} AS {title}" for prop, title in kind.shown)
     return CompiledFrame(
@@ -237,6 +244,20 @@ def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
                f"RETURN a.name AS {first}, b.name AS {second}, r.{kind.measure} AS {measured}"
                f"{shown} ORDER BY {order}{limit}",
         params=params)
+
+
+def _edge_where(frame: EdgeFrame, kind: EdgeKind, params: dict[str, Any]) -> str:
+    """The WHERE of the relationships ``r`` (their end ``b``) the frame keeps, its values
+    added to ``params``; empty when it keeps all."""
+    clauses = []
+    for i, condition in enumerate(frame.conditions):
+        params[f"v{i}"] = condition.value
+        clauses.append(f"date(r.{condition.prop}) {condition.op} date($v{i})"
+                       if condition.is_date else f"r.{condition.prop} {condition.op} $v{i}")
+    if frame.over_capital is not None:
+        params["times"] = frame.over_capital
+        clauses.append(f"r.{kind.measure} > $times * b.registered_capital")
+    return f" WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
 def _split_totals(frame: EdgeFrame, kind: EdgeKind, matched: str, params: dict[str, Any]

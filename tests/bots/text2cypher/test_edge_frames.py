@@ -99,6 +99,21 @@ def test_two_kinds_of_party_compared_each_totalled(demo_graph: GraphStore) -> No
     assert rows_match([list(g.values()) for g in gold], answer.rows)
 
 
+@pytest.mark.parametrize(("question", "gold"), [
+    ("担保金额高于被担保公司注册资本的担保一共几笔",
+     "MATCH ()-[r:GUARANTEES]->(c:Company) WHERE r.amount > c.registered_capital "
+     "RETURN count(r)"),
+    ("哪些担保的金额超过了被担保企业注册资本的5倍",
+     "MATCH (g)-[r:GUARANTEES]->(c:Company) WHERE r.amount > 5 * c.registered_capital "
+     "RETURN g.name, c.name, r.amount"),
+])
+def test_amounts_measured_against_the_capital_at_their_end(demo_graph: GraphStore,
+                                                           question: str, gold: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    expected = [list(r.values()) for r in demo_graph.read(gold)]
+    assert answer.source == "edge_frame" and expected and rows_match(expected, answer.rows)
+
+
 def test_transfers_between_account_holders(demo_graph: GraphStore) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
                              "单位账户往个人账户单笔转超过1000万的有哪些")

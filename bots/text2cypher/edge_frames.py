@@ -84,6 +84,7 @@ _SPLIT = re.compile(
     rf"(?P<b>{_PARTY})(?:账户|股东)?(?:的)?(?P<w2>担保|转账|转出|投资|持股)?")
 """「个人担保和企业担保」, 「个人账户和单位账户的转出」: kinds of party compared."""
 _FIGURE = {"平均": "avg", "中位数": "median"}
+_WEEKEND = re.compile(r"周末|双休日|周六|周日|星期六|星期日|星期天")
 _OVER_CAPITAL = re.compile(
     r"金额(?:超过|高于|大于)了?(?:被担保|被投资|收款)?(?:企业|公司|方|人)?(?:自身|本身|自己)?的?"
     r"注册资本(?:的(?P<times>\d+(?:\.\d+)?|[一二两三四五六七八九十]+)倍)?")
@@ -109,6 +110,8 @@ class EdgeFrame(BaseModel):
                                   "given for each (「个人担保和企业担保，担保总额各是多少」)")
     figure: Literal["avg", "median"] | None = Field(default=None, description="the average or "
                                                     "median amount given beside the totals")
+    weekend: bool = Field(default=False, description="only those dated on a Saturday or "
+                          "Sunday (「周末发生的转账」)")
     over_capital: float | None = Field(default=None, gt=0, description="keep the relationships "
                                        "whose amount exceeds this many times the registered "
                                        "capital of the company at their end (「担保金额超过被担保"
@@ -173,6 +176,7 @@ def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
         for figure in figure_conditions(text)
         if figure.kind == ("share" if kind.measure == "ratio" else "amount")]  # 「当天超过500万的」
     conditions += period_conditions(text, kind.dated) if kind.dated else []
+    weekend = kind.dated is not None and _WEEKEND.search(text) is not None
     ranked = SUPERLATIVE.search(text)
     descending = None if ranked is None else (ranked.group(1) or "") not in ASCENDING
     counted = LIMIT_WORDS.search(text)
@@ -180,10 +184,11 @@ def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     if descending is not None and not limit:
         limit = 1
     totals = per is not None or (totalled and not _LISTED.search(text) and descending is None)
-    if not (conditions or descending is not None or totals):
+    if not (conditions or weekend or descending is not None or totals):
         return None
     return EdgeFrame(rel=kind.rel, start=start, end=end, conditions=conditions,
-                     descending=descending, limit=limit or None, totals=totals, per=per)
+                     descending=descending, limit=limit or None, totals=totals, per=per,
+                     weekend=weekend)
 
 
 def _per_period(text: str) -> Literal["month", "year"] | None:
@@ -254,6 +259,8 @@ def _edge_where(frame: EdgeFrame, kind: EdgeKind, params: dict[str, Any]) -> str
         params[f"v{i}"] = condition.value
         clauses.append(f"date(r.{condition.prop}) {condition.op} date($v{i})"
                        if condition.is_date else f"r.{condition.prop} {condition.op} $v{i}")
+    if frame.weekend and kind.dated:
+        clauses.append(f"date(r.{kind.dated}).dayOfWeek >= 6")
     if frame.over_capital is not None:
         params["times"] = frame.over_capital
         clauses.append(f"r.{kind.measure} > $times * b.registered_capital")

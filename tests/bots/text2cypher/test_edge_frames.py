@@ -103,11 +103,14 @@ def test_two_kinds_of_party_compared_each_totalled(demo_graph: GraphStore) -> No
     ("担保金额高于被担保公司注册资本的担保一共几笔",
      "MATCH ()-[r:GUARANTEES]->(c:Company) WHERE r.amount > c.registered_capital "
      "RETURN count(r)"),
+    ("周六周日的转账总共几笔、合计多少",
+     "MATCH ()-[r:TRANSFERS]->() WHERE date(r.time).dayOfWeek IN [6, 7] "
+     "RETURN count(r), sum(r.amount)"),
     ("哪些担保的金额超过了被担保企业注册资本的5倍",
      "MATCH (g)-[r:GUARANTEES]->(c:Company) WHERE r.amount > 5 * c.registered_capital "
      "RETURN g.name, c.name, r.amount"),
 ])
-def test_amounts_measured_against_the_capital_at_their_end(demo_graph: GraphStore,
+def test_amounts_measured_against_the_capital_at_their_end_or_on_weekends(demo_graph: GraphStore,
                                                            question: str, gold: str) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
     expected = [list(r.values()) for r in demo_graph.read(gold)]

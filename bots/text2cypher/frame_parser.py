@@ -211,7 +211,8 @@ SUPERLATIVE = re.compile(
 ASCENDING = frozenset("低小少早短")
 _SORT = re.compile(r"按(?:照)?(?P<w>[一-龥]{0,6}?)的?(?P<dir>先后|顺序|从早到晚|从晚到早|从大到小|"
                    r"从小到大|从高到低|从低到高|降序|升序|倒序|由高到低|由大到小|由低到高|由小到大|"
-                   r"从多到少|从少到多|由多到少|由少到多|从近到远|从远到近|从新到旧|从旧到新)")
+                   r"从多到少|从少到多|由多到少|由少到多|从近到远|从远到近|从新到旧|从旧到新|"
+                   r"排序|排列)")
 _BARE_DIRECTION = re.compile(r"从高到低|从低到高|从大到小|从小到大|由高到低|由低到高|降序|升序")
 """A direction given without what to sort on: a breakdown then sorts on the figure it sums."""
 _AGE_WORDS = frozenset({"年纪", "年龄"})
@@ -275,7 +276,8 @@ _ROLE_FIRST = re.compile(
 _LISTS = frozenset({"有哪些", "是哪些", "是哪几", "都有", "名单"})
 """Words after a role that ask for a list, wherever the role stands in the question."""
 _SHARE_ASKED = re.compile(
-    r"占(?:全部|所有|全市|总数)?.{0,6}?(?:比例|比重|百分之多少|百分之几|几成)|占比")
+    r"占(?:全部|所有|全市|总数)?.{0,6}?(?:比例|比重|百分之多少|百分之几|几成)|占比|"
+    r"占多少(?![钱万元家个笔人只位名款])")
 _LACKABLE = ("实际控制人|实控人|股东|法定代表人|管理人|投资人|托管账户|账户|开户|开立账户|"
              "转入或转出|转账|被担保|对外担保")
 _LACKED_ACTIVITY: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] = (

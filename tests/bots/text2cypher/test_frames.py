@@ -89,6 +89,10 @@ def _frame(ontology: Ontology, question: str) -> ListFrame | None:
     # a bank account is an account, not a bank; 各个 groups as 各 does
     ("有几家公司一个银行账户也没有", {"label": "Company", "count_only": True}),
     ("各个行业企业的平均注册资本", {"label": "Company", "group_by": "industry"}),
+    # a plain 排序 sorts from the first; 占多少 asks a share
+    ("2025年以来的风险事件按发生日期排序", {"label": "RiskEvent", "order_by": "occurred_on",
+                                   "descending": False}),
+    ("法定代表人里男性占多少", {"share": True}),
 ])
 def test_questions_parse_into_frames(ontology: Ontology, question: str,
                                      expected: dict[str, Any]) -> None:

@@ -313,12 +313,12 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
                              params=params)
     other_props = (ontology.node_properties(frame.tally.other)
                    if frame.tally and frame.tally.other else {})
-    return _listing(frame, head, params, props, other_props)
+    return _listing(frame, head, params, props, other_props, ontology)
 
 
 def _listing(frame: ListFrame, head: str, params: dict[str, Any],
-             props: dict[str, PropertyDef], other_props: dict[str, PropertyDef]
-             ) -> CompiledFrame:
+             props: dict[str, PropertyDef], other_props: dict[str, PropertyDef],
+             ontology: Ontology) -> CompiledFrame:
     """The entities themselves (or their count after a tally), ranked, cut and shown with the
     properties and companions the frame asks for."""
     parts = [head]
@@ -354,6 +354,10 @@ def _listing(frame: ListFrame, head: str, params: dict[str, Any],
         parts.append(f"{'' if companion.required else 'OPTIONAL '}MATCH "
                      f"(n){_arrow(companion.rel, companion.outgoing)}(j{i}{other})")
         columns.append(f"j{i}.name AS {_column(companion.column)}")
+        ends = ontology.relationships[companion.rel]
+        if companion.other in (None, "Person") and "Person" in (
+                ends.range if companion.outgoing else ends.domain):  # tells namesakes apart
+            columns.append(f"j{i}.birth_year AS {_column(companion.column + '出生年份')}")
     parts.append(f"RETURN {', '.join(columns)} ORDER BY {order or 'n.id'}")
     return CompiledFrame(cypher=" ".join(parts), params=params)
 

@@ -116,6 +116,12 @@ def test_a_holding_above_half_or_whole_is_a_condition(ontology: Ontology, questi
     assert "$vhold" in compile_frame(frame, ontology).cypher
 
 
+def test_a_person_shown_beside_each_entity_comes_with_a_birth_year(ontology: Ontology) -> None:
+    frame = _frame(ontology, "吊销的企业有哪些，实际控制人是谁")
+    assert frame is not None and any(c.rel == "CONTROLS" for c in frame.companions)
+    assert ".birth_year AS `实际控制人出生年份`" in compile_frame(frame, ontology).cypher
+
+
 def test_rankings_by_a_relationship_count_or_sum(ontology: Ontology) -> None:
     guarantors = _frame(ontology, "对外担保总额最高的前5家企业")
     reps = _frame(ontology, "担任法定代表人最多的5个人是谁，各担任几家")

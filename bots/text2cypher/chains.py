@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from bots.text2cypher.frame_parser import ROLE_RELATIONS
 from bots.text2cypher.frames import CompiledFrame
 from kg.ontology import Ontology
 
@@ -168,8 +169,6 @@ _HELD_ITSELF = re.compile(
     r"(?:本身|自己|本人|同时)(?:也|还)?(?:是|担任|当)了?(?:企业|公司)?的?"
     r"(?P<role>法定代表人|法人|股东|实际控制人|实控人)")
 """A role the entities reached hold themselves, asked as a condition on them."""
-_HELD_RELATIONS = {"法定代表人": "IS_LEGAL_REP", "法人": "IS_LEGAL_REP", "股东": "HOLDS_SHARES",
-                   "实际控制人": "CONTROLS", "实控人": "CONTROLS"}
 _NOT_A_CHAIN = re.compile(r"穿透|最终|直接(?:或|和|及|加)间接|层层|一层层|同一|相同|共同")
 """Look-through and shared-party questions, which the templates answer."""
 _PARALLEL = re.compile(r"(?:的)?(?:和|与|及|以及|跟|还有|、)(?:其|它的|他的)?")
@@ -230,7 +229,8 @@ def parse_chain(text: str, entity_id: str | None, entity_label: str, after: int,
                  totalled=totalled,
                  totalled_each=totalled and bool(_EACH.search(text, after)),
                  each_asked=each_asked,
-                 held_role=_HELD_RELATIONS[itself.group("role")] if itself else None,
+                 held_role=next(rel for pattern, rel in ROLE_RELATIONS
+                                if re.fullmatch(pattern, itself.group("role"))) if itself else None,
                  counted=bool(itself and itself.group("count")))
 
 

@@ -376,11 +376,12 @@ def answer_question(store: GraphStore, index: MentionIndex, question: str,
     vocabulary = vocabulary or vocabulary_of(store)
     text = normalise(question)
     mentions = _mentions(store, index, text, vocabulary)
-    group = _group_transfers_of(store, text, mentions)
+    first = _first_named(store, text, mentions)
+    group = _group_transfers_of(text, first)
     if group is not None:
         return _run_compiled(guard, compile_group_transfers(group), question, "group_transfers",
                              "控制人体系内的资金往来")
-    chain = _chain_of(store, text, mentions, vocabulary) or (
+    chain = _chain_of(text, first, vocabulary) or (
         None if mentions else parse_event_chain(text, vocabulary.titles))
     if chain is not None:  # 「恒信集团实际控制的那几家公司，法定代表人分别是谁」 is one question
         return _run_compiled(guard, compile_chain(chain, store.ontology), question, "chain",
@@ -449,7 +450,7 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
     if through is not None:
         return _run_compiled(guard, compile_holding_through(through, store.ontology), question,
                              "holding_through", "经由中间企业的间接持股")
-    chain = _chain_of(store, text, mentions, vocabulary)
+    chain = _chain_of(text, _first_named(store, text, mentions), vocabulary)
     if chain is not None:
         return _run_compiled(guard, compile_chain(chain, store.ontology), question, "chain",
                              _CHAIN_TITLE)
@@ -503,22 +504,20 @@ def _first_named(store: GraphStore, text: str, mentions: list[Mention]
     return (named, candidates[0]) if len(candidates) == 1 else None
 
 
-def _chain_of(store: GraphStore, text: str, mentions: list[Mention],
+def _chain_of(text: str, first: tuple[Mention, Candidate] | None,
               vocabulary: GraphVocabulary) -> Chain | None:
     """The chain of two or more relationships the question walks from the first entity it
-    names."""
-    first = _first_named(store, text, mentions)
+    names (``first``, from :func:`_first_named`)."""
     if first is None:
         return None
     named, entity = first
     return parse_chain(text, entity.id, entity.label, named.end, vocabulary.titles)
 
 
-def _group_transfers_of(store: GraphStore, text: str, mentions: list[Mention]
+def _group_transfers_of(text: str, first: tuple[Mention, Candidate] | None
                         ) -> GroupTransfers | None:
-    """The transfers inside the group of the first entity the question names, when it asks
-    about them (「王建国控制的公司之间互相转账」)."""
-    first = _first_named(store, text, mentions)
+    """The transfers inside the group of the first entity the question names (``first``,
+    from :func:`_first_named`), when it asks about them (「王建国控制的公司之间互相转账」)."""
     if first is None or first[1].label not in ("Company", "Person"):
         return None
     named, entity = first

@@ -876,8 +876,7 @@ def _holding_bound(main: str, label: str) -> tuple[HoldingBound, str] | None:
     op, ratio = ("=", 1.0) if bound.group("w1") or bound.group("w2") else (">", 0.5)
     held_by = _HELD_BY.search(main)
     if held_by is not None:
-        blanked = main[:held_by.start()] + "□" * (held_by.end() - held_by.start()) + \
-            main[held_by.end():]
+        blanked = _HELD_BY.sub(lambda m: "□" * len(m.group(0)), main, count=1)
         return (HoldingBound(outgoing=False, other=_HOLDERS[held_by.group("holder")], op=op,
                              ratio=ratio), blanked)
     if label not in ("Person", "Company", "Fund", PARTY):
@@ -892,10 +891,11 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     question = _FORMAL_OPENING.sub("", question)  # 「请统计各银行…」 asks about the banks
     parts = _COMPANION_SPLIT.split(question, maxsplit=1)
     main, tail = parts[0], (parts[1] if len(parts) > 1 else "")
-    holding = _holding_bound(main, _listed_label(main) or "")
-    if holding is not None:  # 「由一个自然人100%持股的公司」 lists companies
-        main = holding[1]
     label = _listed_label(main)
+    holding = _holding_bound(main, label or "")
+    if holding is not None and holding[1] != main:  # 「由一个自然人100%持股的公司」 lists companies
+        main = holding[1]
+        label = _listed_label(main)
     if label is None:
         return None
     words = property_words(ontology, label)

@@ -91,7 +91,10 @@ def normal(value: Any) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int | float):
-        return round(float(value), 4)
+        # to 4 places, after a nudge far above float noise (1e-12 of the value) so that one
+        # figure summed in two orders (0.05944999999999999, 0.05945000000000001) rounds alike
+        number = float(value)
+        return round(number + abs(number) * 1e-12, 4)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, list | tuple):

@@ -42,6 +42,11 @@ _NUMBER = re.compile(
 _DATE = re.compile(
     r"(?P<y>\d{4})年(?:(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号])?)?(?P<part>上半年|下半年|第?[一二三四1-4]季度)?"
     r"(?P<rel>以来|及以后|之后|以后|起|后|及以前|之前|以前|前)?")
+_UNITS = r"%|％|亿元|亿|万元|万|元|个月|月|年"
+_RANGE = re.compile(rf"(?:在|为|是|介于)?(?P<a>\d+(?:\.\d+)?)(?P<ua>{_UNITS})?(?:到|至|~|～|-|—)"
+                    rf"(?P<b>\d+(?:\.\d+)?)(?P<ub>{_UNITS})?(?:之间|以内)?")
+YEAR_PAIR = re.compile(r"(?P<a>\d{4})年?(?:和|及|与|、|跟|以及|至|到)(?P<b>\d{4})年")
+"""Two years a question names together (「2024年和2025年」, 「2023至2025年」)."""
 _RECENT = re.compile(r"(?:近|最近|过去)(?P<n>\d+|[一二两三四五六七八九十半])(?:个)?(?P<u>年|月)")
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9, "十": 10}
@@ -183,15 +188,26 @@ def compared_numbers(text: str, props: dict[str, PropertyDef],
             at = text.find(word)
             if at < 0:
                 continue
+            span = _RANGE.match(text, at + len(word))
+            if span is not None:  # 「注册资本1000到5000万元」: both ends included
+                unit = span.group("ua") or span.group("ub")
+                low, high = (_scaled(float(span.group(end)), unit, prop.label_zh)
+                             for end in ("a", "b"))
+                found += [Condition(prop=name, op=op, value=_typed(value, prop))
+                          for op, value in ((">=", low), ("<=", high))]
+                break
             number = _NUMBER.match(text, at + len(word))
             if number is None or not number.group("num"):
                 continue
             op = _OPS.get(number.group("op1") or number.group("op2") or "", "=")
             value = _scaled(float(number.group("num")), number.group("unit"), prop.label_zh)
-            found.append(Condition(prop=name, op=op,
-                                   value=int(value) if prop.datatype == "integer" else value))
+            found.append(Condition(prop=name, op=op, value=_typed(value, prop)))
             break
     return found
+
+
+def _typed(value: float, prop: PropertyDef) -> float | int:
+    return int(value) if prop.datatype == "integer" else value
 
 
 class Figure(BaseModel):
@@ -308,6 +324,11 @@ def period_conditions(text: str, prop: str) -> list[Condition]:
         days = round(amount * (365 if recent.group("u") == "年" else 30.5))
         since = date.fromordinal(city_now().date().toordinal() - days)
         return [Condition(prop=prop, op=">=", value=since.isoformat(), is_date=True)]
+    pair = YEAR_PAIR.search(text)
+    if pair is not None:
+        first, last = sorted((int(pair.group("a")), int(pair.group("b"))))
+        return [Condition(prop=prop, op=">=", value=date(first, 1, 1).isoformat(), is_date=True),
+                Condition(prop=prop, op="<=", value=date(last, 12, 31).isoformat(), is_date=True)]
     match = _DATE.search(text)
     if match is None:
         return []

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from bots.text2cypher.frame_conditions import (
+    YEAR_PAIR,
     absent_conditions,
     address_conditions,
     birth_conditions,
@@ -29,6 +30,7 @@ from bots.text2cypher.frame_conditions import (
 from bots.text2cypher.frames import (
     ACCOUNT_HELD,
     DISTRICT,
+    MONTH,
     PARTY,
     STREET,
     YEAR,
@@ -180,7 +182,8 @@ DEFAULT_COMPANIONS: dict[str, tuple[Companion, ...]] = {
 """Related entities always shown beside a listed one: a loan product's bank."""
 _COMPANION_TITLES = {"谁发": "发行方", "谁管": "管理人"}
 _ACCOUNT_ASKED: tuple[tuple[str, str, bool, str], ...] = (
-    (r"(?:是|归)谁的|谁名下|户主|户名|名下的?主体|是谁开的", "HOLDS_ACCOUNT", False, "户主"),
+    (r"(?:是|归)谁的|谁名下|户主|户名|名下的?主体|是谁开的|哪些(?:单位|主体|户)|哪(?:家|个)单位",
+     "HOLDS_ACCOUNT", False, "户主"),
     (r"(?:开在|在)哪(?:家|个)银行|开户行|开户银行|哪家银行开的", "OPENED_AT", True, "开户银行"))
 """What a question about accounts asks of each: its holder, its bank."""
 _BORN_ROLE = re.compile(r"法定代表人|法人代表|(?<!企业)法人|实际控制人|实控人")
@@ -191,6 +194,14 @@ _FORMAL_OPENING = re.compile(
 _VALUES_COMPARED = re.compile(r"相比|比一比|对比|比较|哪(?:个|类|种)(?:更)?(?:高|低|多|少|大|小)|"
                               r"各(?:是|有)?多少|各几")
 """Values of one property set side by side: each gets its own group."""
+_PER_GROUP = re.compile(r"^(?:每|各)|每个|每一|各个|分别")
+"""Words asking for the first entities of each group rather than of all (「每个行业里注册资本
+最高的是哪家」)."""
+_FIGURE_OF_EACH = re.compile(r"平均|合计|总额|总计")
+"""A figure over each listed entity's related ones (「各银行所发行贷款产品的平均最高年利率」)."""
+_EACH_FIGURE = re.compile(r"分别|各自|各是|各为|各有|各(?:多少|几)")
+"""Words asking a figure of each value a question names (「民营和国有控股企业的平均注册资本
+分别是多少」)."""
 _ACCOUNT_BANK = re.compile(r"(?:开在|在)哪(?:家|个)银行|银行(?=账户)|开户银行|开户行")
 _SUM_WORDS = re.compile(
     r"总额|金额|总金额|合计|多少钱|资金|总计|累计|投资额|出资额|出资最多|出资最少")
@@ -236,7 +247,8 @@ _MOST_ARE_WHICH = re.compile(r"最[高大多新晚近低小少早长短]的(?:�
 _PLURAL = re.compile(r"哪些|有哪|排名|排行|几|列出|名单|清单")
 _COUNT = re.compile(r"多少|几(?:家|个|只|起|位|名|款)|数量|总数|一共|共有|总共|共计|"
                     r"(?:企业|公司|基金|产品|账户|事件)数$|人数$")
-_EACH = re.compile(r"各有(?:几|多少)|分别有(?:几|多少)|各(?:多少|几)(?:家|起|只|个|款)")
+_EACH = re.compile(r"各有(?:几|多少)|分别有(?:几|多少)|各(?:多少|几)(?:家|起|只|个|款)|"
+                   r"各(?:[发成注设开]\w{0,2}?)了?(?:多少|几)(?:家|起|只|个|款)")
 _REGION_WORDS = re.compile(r"区县|区|县|地区|辖区")
 _TWO_KEYS = re.compile(
     r"按(?:照)?(?P<a>[一-龥]{1,8}?)(?:和|与|及|以及|、|加)(?P<b>[一-龥]{1,8}?)(?:两个维度)?(?:交叉)?"
@@ -279,9 +291,10 @@ _SHARE_ASKED = re.compile(
     r"占(?:全部|所有|全市|总数)?.{0,6}?(?:比例|比重|百分之多少|百分之几|几成)|占比|"
     r"占多少(?![钱万元家个笔人只位名款])")
 _LACKABLE = ("实际控制人|实控人|股东|法定代表人|管理人|投资人|托管账户|账户|开户|开立账户|"
-             "转入或转出|转账|被担保|对外担保")
+             "转入或转出|转账|被担保|对外担保|任职|持股")
 _LACKED_ACTIVITY: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...] = (
     ("托管账户|账户|开户|开立账户", (("HOLDS_ACCOUNT", True),)),
+    ("任职", (("SERVES_AS", True),)), ("持股", (("HOLDS_SHARES", True),)),
     ("转入或转出|转账", (("TRANSFERS", True), ("TRANSFERS", False))),
     ("被担保", (("GUARANTEES", False),)), ("对外担保", (("GUARANTEES", True),)))
 """What the listed entities have never done (「没有开户」, 「没有发生过转账」): the
@@ -290,11 +303,15 @@ _LACKING = re.compile(
     rf"(?:没有|没|无|未)(?:在任何[一-龥]{{1,4}}?)?(?P<held>当过?|做过?|担任过?)?"
     rf"(?:登记|任何|开立|开过|发生过?|过)?(?:任何)?(?:公司|企业|银行)?(?:的)?(?P<a>{_LACKABLE})|"
     rf"(?P<b>{_LACKABLE})(?:都|也)?(?:没有|没|未)(?:登记|有)?")
+_LACKED_TOO = re.compile(rf"(?:、|或者|或|和|及|以及)?(?P<a>{_LACKABLE})")
+"""A further relationship lacked, listed after the first (「没有任何任职、持股或法定代表人
+记录」)."""
 _ROWS_ASKED = re.compile(r"叫什么|都叫|哪些|哪几|列出|列示|名单|清单|分别|各是|是哪")
 _SINGULAR = re.compile(r"哪(?:个|家|位|只|款|一)|是谁|^谁|并列")
 _LISTING = re.compile(r"叫什么|都叫|哪些|有哪|是哪|列出|列示|名单|清单|所有|全部|是谁")
-_GROUP = re.compile(r"(?P<sex>男的女的|男女|男性和女性|男的和女的|男性女性)|"
-                    r"(?P<yr>每年|逐年|各年|历年)|"
+_GROUP = re.compile(r"(?P<sex>男的女的|男女|男性和女性|男的和女的|男性女性|男的多还是女的多|"
+                    r"男性多还是女性多|女的多还是男的多|女性多还是男性多)|"
+                    r"(?P<yr>每年|逐年|各年|历年)|(?P<mo>每个月|每月|各月|逐月|按月|分月)|"
                     r"(?:各个|各|每个|哪个|哪些|几个)(?P<f>街道|乡镇|镇街|区县|区(?!县))|"
                     r"分(?P<h>区县|街道|行业|状态|类型)|^(?:各个?|每个)(?P<s>行业|类型|状态)|"
                     r"(?P<t>各类|每类|各种|每种|不同类型)|"
@@ -325,10 +342,11 @@ def property_words(ontology: Ontology, label: str) -> dict[str, tuple[str, ...]]
     return words
 
 
-def _listed_label(main: str) -> str | None:
+def _listed_label(main: str, classed: str | None = None) -> str | None:
     """The class a register-wide question lists (loan products rather than products when it
-    speaks of loans, rates or limits)."""
-    label = _named_class(_EXCLUDED_CLASS.sub(lambda m: "□" * len(m.group(0)), main))
+    speaks of loans, rates or limits); ``classed`` is the question with the words that name
+    no class blanked, when it differs."""
+    label = _named_class(_EXCLUDED_CLASS.sub(lambda m: "□" * len(m.group(0)), classed or main))
     loans = _LOAN_WORDS.search(main) and "LoanProduct" not in _excluded(main)
     return "LoanProduct" if label == "Product" and loans else label
 
@@ -367,6 +385,31 @@ def _named_class(main: str) -> str | None:
         counted = COUNTERS[which.group(1)]
         return named if named and SUBCLASSES.get(named) == counted else counted
     return named or _implied_label(main)
+
+
+def _named_values(main: str, vocabulary: GraphVocabulary) -> list[tuple[str, str]]:
+    """Each (label, value) of the register's values longer than two characters that the
+    question names."""
+    return [(label, value) for label, props in vocabulary.values.items()
+            for values in props.values() for value in values if len(value) > 2
+            and value in main]
+
+
+def _values_blanked(main: str, vocabulary: GraphVocabulary) -> str:
+    """The question with the values it names blanked, so that 「小微企业信用贷款」 names no
+    company."""
+    for _, value in _named_values(main, vocabulary):
+        main = main.replace(value, "□" * len(value))
+    return main
+
+
+def _valued_label(main: str, vocabulary: GraphVocabulary) -> str | None:
+    """The one class whose values a question names when it names no class (「个人消费贷款和
+    小微企业信用贷款」 are loan products' kinds), the narrower where a class and its subclass
+    both hold them."""
+    labels = {label for label, _ in _named_values(main, vocabulary)}
+    labels -= {SUBCLASSES[label] for label in labels if label in SUBCLASSES}
+    return labels.pop() if len(labels) == 1 else None
 
 
 def _listed_role(main: str) -> re.Match[str] | None:
@@ -408,7 +451,7 @@ def _group_by(text: str, label: str, words: dict[str, tuple[str, ...]], ontology
     match, each = _GROUP.search(text), _EACH.search(text)
     if match is not None:
         said = ("类型" if match.group("t") else "性别" if match.group("sex")
-                else next((g for g in match.groups() if g), ""))
+                else "月份" if match.group("mo") else next((g for g in match.groups() if g), ""))
     elif each is not None:
         said = text[:each.start()]
     else:
@@ -438,10 +481,12 @@ def _grouping(said: str, text: str, label: str, words: dict[str, tuple[str, ...]
         return STREET
     if _REGION_WORDS.search(said):
         return DISTRICT
-    if re.search(r"年份|年度|^年$|每年", said):
+    part = (YEAR if re.search(r"年份|年度|^年$|每年", said) or YEAR_PAIR.search(said)
+            else MONTH if re.search(r"月份|^月$", said) else None)
+    if part is not None:  # 「2024年和2025年各发生了多少起」 counts per year
         dated = [n for n, p in label_properties(ontology, label).items() if p.datatype == "date"]
         named = [n for n in dated if any(w in text for w in words.get(n, ()))]
-        return f"{YEAR}{(named or dated)[0]}" if dated else None
+        return f"{part}{(named or dated)[0]}" if dated else None
     return _named_property(said, label, words)
 
 
@@ -692,7 +737,7 @@ def _with_other_end_figures(text: str, tally: Tally, ontology: Ontology) -> Tall
                 continue
             words = "|".join(map(re.escape, sorted(said, key=len, reverse=True)))
             at = re.search(words, text)
-            if at is None or not re.search(r"多少|几|是多|为多", text[at.end():]):
+            if at is None or not re.search(r"多少|几|是多|为多|^[。？?]?$", text[at.end():]):
                 continue
             near = text[max(0, at.start() - 4):at.end() + 4]
             function = next((f for f, w in _FIGURE_WORDS if re.search(w, near)), None)
@@ -722,26 +767,38 @@ def _lacking(main: str, label: str, ontology: Ontology) -> list[Companion]:
     """Relationships the question says the listed entities lack (「没有登记实际控制人的企业」,
     「一个股东都没登记」)."""
     found = []
+    lineage = label_lineage(ontology, label)
     for said in _LACKING.finditer(main):
-        role = said.group("a") or said.group("b")
-        lacked = next((rels for pattern, rels in _LACKED_ACTIVITY if re.fullmatch(pattern, role)),
-                      None)
-        lineage = label_lineage(ontology, label)
-        if lacked is not None:
-            found += [Companion(rel=rel, outgoing=out, column=role) for rel, out in lacked
-                      if lineage & set(_far_ends(ontology, rel, not out))]  # their own end
-            continue
-        held = next((rel for pattern, rel in ROLE_RELATIONS if re.fullmatch(pattern, role)), None)
-        if said.group("held") and held and lineage & set(ontology.relationships[held].domain):
-            found.append(Companion(rel=held, outgoing=True, column=role))  # 「没当过法定代表人」
-            continue
-        for word in COMPANION_WORDS:
-            if word.incoming and re.fullmatch(word.pattern, role):
-                outgoing = _direction(ontology, word, label)
-                if outgoing is not None:
-                    found.append(Companion(rel=word.rel, outgoing=outgoing, column=role))
-                break
+        roles = [said.group("a") or said.group("b")]
+        end = said.end()
+        while more := _LACKED_TOO.match(main, end):
+            roles.append(more.group("a"))
+            end = more.end()
+        for role in roles:
+            found += _lacked(role, bool(said.group("held")), label, lineage, ontology)
     return found
+
+
+def _lacked(role: str, held_said: bool, label: str, lineage: set[str], ontology: Ontology
+            ) -> list[Companion]:
+    """The relationships lacking ``role`` means for the listed entities: an activity of
+    their own (开户, 任职), a role they hold (「没当过法定代表人」; a person's 「没有实际控制人
+    记录」), else a role another holds towards them (「没有实际控制人的企业」)."""
+    lacked = next((rels for pattern, rels in _LACKED_ACTIVITY if re.fullmatch(pattern, role)),
+                  None)
+    if lacked is not None:
+        return [Companion(rel=rel, outgoing=out, column=role) for rel, out in lacked
+                if lineage & set(_far_ends(ontology, rel, not out))]  # their own end
+    held = next((rel for pattern, rel in ROLE_RELATIONS if re.fullmatch(pattern, role)), None)
+    ends = ontology.relationships[held] if held else None
+    if ends and lineage & set(ends.domain) and (held_said or not lineage & set(ends.range)):
+        return [Companion(rel=ends.name, outgoing=True, column=role)]
+    for word in COMPANION_WORDS:
+        if word.incoming and re.fullmatch(word.pattern, role):
+            outgoing = _direction(ontology, word, label)
+            return [] if outgoing is None else [Companion(rel=word.rel, outgoing=outgoing,
+                                                          column=role)]
+    return []
 
 
 def _tally_threshold(main: str, tally: Tally) -> Tally:
@@ -798,7 +855,8 @@ def _relationship_tally(main: str, tail: str, label: str, ontology: Ontology,
         kept = order_by if order_by not in (None, "tally") else ("tally" if order_by else None)
         return (held[0] if held else _role_tally(main, label, ontology)), kept
     if order_by == "tally" or _AT_LEAST.search(main) or _AMOUNT_OVER.search(main) or (
-            order_by is None and re.search("各|每", main) and _COUNT.search(main)):
+            order_by is None and re.search("各|每", main)
+            and (_COUNT.search(main) or _FIGURE_OF_EACH.search(main))):
         tally = _tally(main, label, ontology) or _title_tally(main, label, ontology, vocabulary)
         if tally is None:
             return _role_tally(main, label, ontology), None
@@ -891,7 +949,8 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     question = _FORMAL_OPENING.sub("", question)  # 「请统计各银行…」 asks about the banks
     parts = _COMPANION_SPLIT.split(question, maxsplit=1)
     main, tail = parts[0], (parts[1] if len(parts) > 1 else "")
-    label = _listed_label(main)
+    label = (_listed_label(main, _values_blanked(main, vocabulary))
+             or _valued_label(main, vocabulary))
     holding = _holding_bound(main, label or "")
     if holding is not None and holding[1] != main:  # 「由一个自然人100%持股的公司」 lists companies
         main = holding[1]
@@ -911,7 +970,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     shared = _shared_value(main, words)
     two = None if shared else _two_groupings(main, label, words, ontology)
     group_by = shared or (two[0] if two else _group_by(main, label, words, ontology))
-    if group_by is None and _VALUES_COMPARED.search(main):
+    if group_by is None and (_VALUES_COMPARED.search(main) or _EACH_FIGURE.search(main + tail)):
         # 「股份有限公司和有限责任公司比，平均注册资本哪个高」: one group per value named
         group_by = next((c.prop for c in conditions if isinstance(c.value, list)), None)
     floor = _group_floor(main) if group_by and not shared else None
@@ -940,14 +999,14 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     # 「同时担任3家以上法定代表人的人数」 counts those over the floor, not each one's tally
     floored = (tally is not None and tally.at_least is not None and not ranked
                and not re.search("各|每", main))
+    # 「按基金类型统计基金数量及平均规模」: a figure asked after 及 is the breakdown's too
+    figures = _aggregates(main + tail, label, ontology, words)
     count_only = (not (group_by or (order_by == "tally" and not floored)
                        or (order_by and ranked))
-                  and bool(_COUNT.search(main))
+                  and bool(_COUNT.search(main) or figures)  # 「私募证券投资基金的平均规模」
                   and not _ROWS_ASKED.search(main))
-    lacking = _lacking(main, label, ontology)
-    # 「按基金类型统计基金数量及平均规模」: a figure asked after 及 is the breakdown's too
-    aggregates = (_aggregates(main + tail, label, ontology, words) if group_by or count_only
-                  else [])
+    lacking = _lacking(main + tail, label, ontology)  # 「没有任职、持股…」 runs past a 、
+    aggregates = figures if group_by or count_only else []
     bare = _BARE_DIRECTION.search(main)
     if group_by and aggregates and order_by in (None, "tally") and bare:
         order_by, descending = aggregates[0].prop, bare.group(0) in _SORT_DESCENDING
@@ -967,6 +1026,9 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                      shown=asked_properties(main + tail, label, ontology, words),
                      district_id=district_id, tally=tally,
                      group_by=group_by, then_by=two[1] if two else None,
+                     top_per_group=(group_by is not None and order_by not in (None, "tally")
+                                    and not any(a.prop == order_by for a in aggregates)
+                                    and _PER_GROUP.search(main) is not None),
                      shared_only=shared is not None, group_floor=floor,
                      share=share, share_base=base[0], share_in_district=base[1],
                      group_share=(group_by is not None

@@ -29,6 +29,10 @@ ACCOUNT_HELD = "HOLDS_ACCOUNT"
 """The relationship by which a party holds the accounts its transfers go through."""
 YEAR = "year:"
 """The prefix of a breakdown by the year of a date property (``year:occurred_on``)."""
+MONTH = "month:"
+"""The prefix of a breakdown by the month of a date property (``month:founded_on``)."""
+DATE_PARTS = {YEAR: ("year", "年份"), MONTH: ("month", "月份")}
+"""Each date-part prefix with the Cypher field it reads and its column."""
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "Company": ("industry",),
     "Fund": ("status", "size"),
@@ -139,6 +143,9 @@ class ListFrame(BaseModel):
     group_by: str | None = None
     then_by: str | None = Field(default=None, description="a second property, or a date's "
                                 "year, the counts are broken down by (「按年份和类型统计」)")
+    top_per_group: bool = Field(default=False, description="the first entities of each group "
+                                "in the frame's order, not counts (「每个行业里注册资本最高的"
+                                "是哪家」)")
     shared_only: bool = Field(default=False, description="only values several entities share")
     group_floor: int | None = Field(default=None, ge=0, description="keep only the groups "
                                     "counting more than this (「超过5家公司的地址」)")
@@ -192,12 +199,19 @@ def label_lineage(ontology: Ontology, label: str) -> set[str]:
     return {a for lab in labels for a in ontology.ancestors(lab)}
 
 
+def date_part(grouping: str) -> tuple[str, str | None]:
+    """The property a grouping reads and its date-part prefix (None for a plain property):
+    ``month:founded_on`` → (founded_on, month:)."""
+    part = next((prefix for prefix in DATE_PARTS if grouping.startswith(prefix)), None)
+    return grouping.removeprefix(part or ""), part
+
+
 def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, PropertyDef]:
     """The listed label's properties, once every property and relationship type the frame
     uses is known to the ontology (ValueError naming those that are not)."""
     props = label_properties(ontology, frame.label)
     used = [c.prop for c in frame.conditions] + [a.prop for a in frame.aggregates]
-    used += [p.removeprefix(YEAR) for p in (frame.group_by, frame.then_by)
+    used += [date_part(p)[0] for p in (frame.group_by, frame.then_by)
              if p and p not in (DISTRICT, STREET)]
     used += _sorted_property(frame) + frame.shown
     unknown = [p for p in used if p not in props]
@@ -501,6 +515,11 @@ def _top_with_ties(frame: ListFrame, carried: str, order: str) -> str:
             f"WITH {unpacked}, last WHERE {key} {keep} {last}")
 
 
+_DISTRICT_OF_N = ("MATCH (n)-[:LOCATED_IN]->(r) OPTIONAL MATCH (r)-[:PART_OF]->(up:District) "
+                  "WITH n, CASE WHEN r:District THEN r ELSE up END AS d WHERE d IS NOT NULL")
+"""The district ``d`` each listed entity ``n`` is registered in, directly or by its street."""
+
+
 def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
                props: dict[str, Any]) -> CompiledFrame:
     """Counts per value of the grouped property (only values several entities share, with
@@ -521,11 +540,11 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
         params["limit"] = frame.limit
         limit = " LIMIT $limit"
     then, then_column = _second_grouping(frame, props)
+    if frame.top_per_group and frame.order_by and frame.order_by != "tally" and not then:
+        return _top_per_group(frame, head, params, props)
     if frame.group_by == DISTRICT:
         return CompiledFrame(
-            cypher=f"{head} MATCH (n)-[:LOCATED_IN]->(r) "
-                   "OPTIONAL MATCH (r)-[:PART_OF]->(up:District) "
-                   "WITH n, CASE WHEN r:District THEN r ELSE up END AS d WHERE d IS NOT NULL "
+            cypher=f"{head} {_DISTRICT_OF_N} "
                    f"RETURN d.name AS 区县{then}, count(DISTINCT n) AS 数量"
                    f"{_aggregated(frame, props)} ORDER BY {order}, 区县{then_column}{limit}",
             params=params)
@@ -536,11 +555,13 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
                    f"ORDER BY {order}, 街道{limit}",
             params=params)
     assert frame.group_by is not None
-    if frame.group_by.startswith(YEAR):
+    prop, part = date_part(frame.group_by)
+    if part is not None:
+        field, column = DATE_PARTS[part]
         return CompiledFrame(
-            cypher=f"{head} WITH n.{frame.group_by.removeprefix(YEAR)}.year AS 年份, n "
-                   f"WHERE 年份 IS NOT NULL RETURN 年份{then}, count(n) AS 数量"
-                   f"{_aggregated(frame, props)} ORDER BY 年份{then_column}{limit}",
+            cypher=f"{head} WITH n.{prop}.{field} AS {column}, n "
+                   f"WHERE {column} IS NOT NULL RETURN {column}{then}, count(n) AS 数量"
+                   f"{_aggregated(frame, props)} ORDER BY {column}{then_column}{limit}",
             params=params)
     column = _column(props[frame.group_by].label_zh)
     if frame.shared_only or frame.group_floor is not None:
@@ -564,13 +585,46 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
         params=params)
 
 
+def _top_per_group(frame: ListFrame, head: str, params: dict[str, Any],
+                   props: dict[str, Any]) -> CompiledFrame:
+    """The first entities of each group in the frame's order, with any tied with the last of
+    them (「每个行业里注册资本最高的是哪家公司」, 「各区注册资本前3的企业」)."""
+    assert frame.group_by is not None and frame.order_by is not None
+    params["limit"] = frame.limit or 1
+    prop, part = date_part(frame.group_by)
+    if frame.group_by == DISTRICT:
+        grouped, column = f"{head} {_DISTRICT_OF_N} WITH n, d.name AS g", "区县"
+    elif frame.group_by == STREET:
+        grouped, column = f"{head} MATCH (n)-[:LOCATED_IN]->(r:Street) WITH n, r.name AS g", "街道"
+    elif part is not None:
+        field, column = DATE_PARTS[part]
+        grouped = f"{head} WITH n, n.{prop}.{field} AS g"
+    else:
+        grouped, column = f"{head} WITH n, n.{prop} AS g", _column(props[prop].label_zh)
+    key = f"n.{frame.order_by}"
+    keep = ">=" if frame.descending else "<="
+    return CompiledFrame(
+        cypher=f"{grouped} WHERE g IS NOT NULL AND {key} IS NOT NULL "
+               f"WITH g, n ORDER BY {key} {'DESC' if frame.descending else 'ASC'}, n.id "
+               "WITH g, collect(n) AS ranked "
+               "WITH g, ranked, ranked[CASE WHEN size(ranked) < $limit THEN size(ranked) - 1 "
+               "ELSE $limit - 1 END] AS last UNWIND ranked AS n WITH g, n, last "
+               f"WHERE {key} {keep} last.{frame.order_by} "
+               f"RETURN g AS {column}, n.name AS 名称, n.id AS 编号, "
+               f"{key} AS {_column(props[frame.order_by].label_zh)} "
+               f"ORDER BY {column}, {key} {'DESC' if frame.descending else 'ASC'}, 编号",
+        params=params)
+
+
 def _second_grouping(frame: ListFrame, props: dict[str, Any]) -> tuple[str, str]:
     """The RETURN item of a cross count's second grouping and its ORDER BY item, each with a
     leading comma; empty when the frame has none."""
     if frame.then_by is None:
         return "", ""
-    if frame.then_by.startswith(YEAR):
-        return f", n.{frame.then_by.removeprefix(YEAR)}.year AS 年份", ", 年份"
+    prop, part = date_part(frame.then_by)
+    if part is not None:
+        field, column = DATE_PARTS[part]
+        return f", n.{prop}.{field} AS {column}", f", {column}"
     column = _column(props[frame.then_by].label_zh)
     return f", n.{frame.then_by} AS {column}", f", {column}"
 

@@ -529,3 +529,53 @@ def test_exclusions_ages_scopes_and_buyers(ontology: Ontology) -> None:
     bought = _frame(ontology, "买的人最多的3个产品")
     assert bought is not None and bought.label == "Product" and bought.tally is not None
     assert (bought.tally.rel, bought.tally.outgoing) == ("INVESTS_IN", False)
+
+
+def test_ranges_year_pairs_months_and_lists_of_several_lacks(ontology: Ontology) -> None:
+    capital = _frame(ontology, "制造业 注册资本 1000到5000万元 企业数")
+    assert capital is not None and capital.count_only
+    assert [(c.op, c.value) for c in capital.conditions[1:]] == [(">=", 1000.0), ("<=", 5000.0)]
+    years = _frame(ontology, "2024年和2025年各发生了多少起风险事件？")
+    assert years is not None and years.group_by == "year:occurred_on"
+    assert [c.value for c in years.conditions] == ["2024-01-01", "2025-12-31"]
+    months = _frame(ontology, "2023年成立的企业，每个月各成立了几家？")
+    assert months is not None and months.group_by == "month:founded_on"
+    idle = _frame(ontology, "没有任何任职、持股、法定代表人或实际控制人记录的自然人数量")
+    assert idle is not None and idle.count_only
+    assert [lack.rel for lack in idle.lacking] == [
+        "SERVES_AS", "HOLDS_SHARES", "IS_LEGAL_REP", "CONTROLS"]
+
+
+def test_figures_of_each_value_named_and_of_a_class_named_by_its_values(
+        ontology: Ontology) -> None:
+    kinds = _frame(ontology, "存续和注销的企业，平均注册资本分别是多少？")
+    assert kinds is not None and kinds.group_by == "status"
+    assert kinds.aggregates == [Aggregate(function="avg", prop="registered_capital")]
+    funds = _frame(ontology, "延期兑付基金的平均规模")
+    assert funds is not None and funds.count_only
+    assert funds.aggregates == [Aggregate(function="avg", prop="size")]
+    loans = GraphVocabulary(values={"Product": {"kind": ["小微企业信用贷款", "混合类理财"]},
+                                    "LoanProduct": {"kind": ["小微企业信用贷款"]}})
+    rates = parse_frame(normalise("小微企业信用贷款的平均最低利率"), ontology, loans)
+    assert rates is not None and rates.label == "LoanProduct"
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("每个行业里注册资本最高的是哪家公司？",
+     "MATCH (c:Company) WITH c.industry AS i, max(c.registered_capital) AS m "
+     "MATCH (c:Company {industry: i}) WHERE c.registered_capital = m RETURN i, c.name"),
+    ("请统计各银行所发行贷款产品的平均最高年利率。",
+     "MATCH (b:Bank)-[:ISSUES]->(p:LoanProduct) RETURN b.name, avg(p.rate_max)"),
+    ("2023年成立的企业，每个月各成立了几家？",
+     "MATCH (c:Company) WHERE c.founded_on.year = 2023 "
+     "RETURN c.founded_on.month, count(c)"),
+    ("个人消费贷款和小微企业信用贷款，平均最低利率各是多少？",
+     "MATCH (p:LoanProduct) WHERE p.kind IN ['个人消费贷款', '小微企业信用贷款'] "
+     "RETURN p.kind, avg(p.rate_min)"),
+    ("账户被冻结的都是哪些单位？",
+     "MATCH (h)-[:HOLDS_ACCOUNT]->(a:Account {status: '冻结'}) RETURN a.id, h.name"),
+])
+def test_tops_per_group_figures_per_related_entity_and_holders(
+        demo_graph: GraphStore, question: str, gold: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)

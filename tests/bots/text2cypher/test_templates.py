@@ -83,6 +83,9 @@ def test_rows_match_ignores_order_rotation_and_extra_columns() -> None:
     assert rows_match([[["x", "y", "z"]]], [[["y", "z", "x"]]])
     assert not rows_match([["a"], ["b"]], [["b"], ["a"]], ordered=True)
     assert not rows_match([["a"]], [["a"], ["a"]])
+    # one average summed in two orders, either side of a rounding boundary
+    assert rows_match([["b", 0.05945000000000001]], [["b", 0.05944999999999999]])
+    assert not rows_match([["b", 0.0594]], [["b", 0.0595]])
 
 
 def test_ordered_rows_may_list_ties_in_any_order() -> None:

@@ -124,6 +124,27 @@ def lookup_statements(ontology: Ontology) -> list[SchemaStatement]:
     return out
 
 
+def edge_key_statements(ontology: Ontology) -> list[SchemaStatement]:
+    """A range index on each relationship type's key (a transfer's 交易流水号), which loads
+    merge on and regulators look transfers up by."""
+    out = []
+    for rel in sorted(ontology.relationships.values(), key=lambda r: r.name):
+        if not rel.edge_key:
+            continue
+        name = f"{rel.name.lower()}_{rel.edge_key}_lookup"
+        out.append(
+            SchemaStatement(
+                name=name,
+                kind="range",
+                cypher=(
+                    f"CREATE INDEX {name} IF NOT EXISTS FOR ()-[r:{_quote(rel.name)}]-() "
+                    f"ON (r.{_quote(rel.edge_key)})"
+                ),
+            )
+        )
+    return out
+
+
 def schema_statements(ontology: Ontology) -> list[SchemaStatement]:
     """Every schema object the ontology asks for, constraints first."""
     return (
@@ -131,4 +152,5 @@ def schema_statements(ontology: Ontology) -> list[SchemaStatement]:
         + fulltext_statements(ontology)
         + vector_statements(ontology)
         + lookup_statements(ontology)
+        + edge_key_statements(ontology)
     )

@@ -140,7 +140,7 @@ WORDINGS: tuple[_Wording, ...] = (
     # 「企业法人」, 「法人股东」 are companies, not representatives; 「那几家企业，法人」 (its comma
     # normalised away) asks for theirs
     _w(r"基金经理", "MANAGES", False, "基金经理", "Person"),
-    _w(r"管理人", "MANAGES", False, "管理人"),
+    _w(r"管理人(?!员)", "MANAGES", False, "管理人"),
     _w(r"投资人|投资者|出资人", "INVESTS_IN", False, "投资人"),
     _w(r"担保人|担保方", "GUARANTEES", False, "担保人"),
 )

@@ -64,6 +64,7 @@ from bots.text2cypher.shaping import (
     members_asked,
     ranked_rows,
     shape_rows,
+    totals_each_way,
     totals_per_party,
 )
 from bots.text2cypher.templates import (
@@ -347,6 +348,7 @@ def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, ancho
               or difference_of_two(text, result.columns, rows)
               or counts_per_subject(text, result.columns, rows)
               or totals_per_party(text, result.columns, rows, anchor)
+              or totals_each_way(text, result.columns, rows, anchor)
               or shape_rows(text, result.columns, rows))
     if shaped is not None:
         return result.model_copy(update=shaped.model_dump())

@@ -62,6 +62,16 @@ def chinese_number(text: str) -> int:
     return _CN_DIGITS.get(text, 0)
 
 
+EXCLUDABLE = {"贷款": "LoanProduct", "银行": "Bank"}
+EXCLUDED_CLASS = re.compile(r"(?:非|不含|不算|不包括|除了?|排除)(贷款|银行)")
+"""A narrower class a question leaves out (「不算银行」, 「非贷款类」)."""
+
+
+def excluded_classes(text: str) -> list[str]:
+    """Narrower classes the question leaves out (「金融业企业（不算银行）」, 「非贷款类产品」)."""
+    return [EXCLUDABLE[said.group(1)] for said in EXCLUDED_CLASS.finditer(text)]
+
+
 def value_conditions(text: str, label: str, vocabulary: GraphVocabulary,
                       words: dict[str, tuple[str, ...]], taken: str = "") -> list[Condition]:
     """Conditions on the listed entities' own text properties; values inside ``taken`` (the

@@ -16,12 +16,14 @@ import re
 from dataclasses import dataclass
 
 from bots.text2cypher.frame_conditions import (
+    EXCLUDED_CLASS,
     YEAR_PAIR,
     absent_conditions,
     address_conditions,
     birth_conditions,
     chinese_number,
     date_conditions,
+    excluded_classes,
     numeric_conditions,
     other_values,
     related_conditions,
@@ -61,8 +63,6 @@ IMPLIED_CLASSES: tuple[tuple[str, str], ...] = (("行业", "Company"), ("注册�
 """Words only one class's facts use, naming that class when the question names none
 (「平均注册资本最高的三个行业」 is about companies)."""
 _LOAN_WORDS = re.compile(r"贷|利率|额度")
-EXCLUDABLE = {"贷款": "LoanProduct", "银行": "Bank"}
-_EXCLUDED_CLASS = re.compile(r"(?:非|不含|不算|不包括|除了?|排除)(贷款|银行)")
 """Products a question lists are loan products when it speaks of loans, rates or limits."""
 SUBCLASSES = {"LoanProduct": "Product", "Bank": "Company"}
 """A class word more specific than its counter: 「哪款贷款产品」 lists loan products."""
@@ -346,14 +346,9 @@ def _listed_label(main: str, classed: str | None = None) -> str | None:
     """The class a register-wide question lists (loan products rather than products when it
     speaks of loans, rates or limits); ``classed`` is the question with the words that name
     no class blanked, when it differs."""
-    label = _named_class(_EXCLUDED_CLASS.sub(lambda m: "□" * len(m.group(0)), classed or main))
-    loans = _LOAN_WORDS.search(main) and "LoanProduct" not in _excluded(main)
+    label = _named_class(EXCLUDED_CLASS.sub(lambda m: "□" * len(m.group(0)), classed or main))
+    loans = _LOAN_WORDS.search(main) and "LoanProduct" not in excluded_classes(main)
     return "LoanProduct" if label == "Product" and loans else label
-
-
-def _excluded(main: str) -> list[str]:
-    """Narrower classes the question leaves out (「金融业企业（不算银行）」, 「非贷款类产品」)."""
-    return [EXCLUDABLE[said.group(1)] for said in _EXCLUDED_CLASS.finditer(main)]
 
 
 def _named_class(main: str) -> str | None:
@@ -668,12 +663,38 @@ def _order(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, lab
     return "tally", descending
 
 
+_BOTH_EXTREMES = re.compile(r"最(?P<a>[低高小大少多])[、和及与]?最(?P<b>[低高小大少多])"
+                            r"(?P<w>[一-龥]{2,4})")
+_OPPOSITES = ({"低", "高"}, {"小", "大"}, {"少", "多"})
+
+
+def both_extremes(text: str, at: int = 0) -> re.Match[str] | None:
+    """「最低、最高年利率」 at ``at``: two opposite extremes of one figure, which name two
+    columns rather than rank (the 、 normalised away)."""
+    found = _BOTH_EXTREMES.match(text, at)
+    return found if found and {found.group("a"), found.group("b")} in _OPPOSITES else None
+
+
+def _extremes_spelt_out(text: str) -> str:
+    """「最低最高年利率」 → 「最低年利率最高年利率」."""
+    at, out = 0, []
+    while (start := text.find("最", at)) >= 0:
+        found = both_extremes(text, start)
+        end = found.end() if found else start + 1
+        out.append(text[at:start])
+        out.append(f"最{found['a']}{found['w']}最{found['b']}{found['w']}" if found
+                   else "最")
+        at = end
+    return "".join(out) + text[at:]
+
+
 def asked_properties(text: str, label: str, ontology: Ontology,
                       words: dict[str, tuple[str, ...]]) -> list[str]:
     """The listed entities' properties the question names, to show beside each
     (「…有哪些，预期收益率多少」)."""
     props = label_properties(ontology, label)
     every = [w for said in words.values() for w in said]
+    text = _extremes_spelt_out(text)  # 「最低、最高年利率」 names both rates
     return [name for name, said in words.items()
             if name in props and any(len(w) >= 2 and _stands_alone(w, text, every)
                                      for w in said)]
@@ -1013,7 +1034,7 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     if not (conditions or related or lacking or district_id or group_by or order_by or count_only
             or holding or _LISTING.search(main + tail)):
         return None
-    excluded = [x for x in _excluded(main) if x != label]
+    excluded = [x for x in excluded_classes(main) if x != label]
     average = tally is not None and _AVERAGE_EACH.search(main) is not None
     if average:
         order_by, limit = None, None

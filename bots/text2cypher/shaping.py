@@ -18,12 +18,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from bots.text2cypher.frame_conditions import chinese_number, figure_conditions
-from bots.text2cypher.frame_parser import LIMIT_WORDS
+from bots.text2cypher.frame_parser import LIMIT_WORDS, both_extremes
 
-_TOTAL = re.compile(r"总额|合计|总计|总共|一共|累计|共计|加起来|总金额|总规模")
+_TOTAL = re.compile(r"总额|合计|总计|总共|一共|累计|共计|加起来|总金额|总规模|"
+                    r"笔数.{0,2}金额|金额.{0,2}笔数")  # terse: 「收款 笔数 金额」
 _HOW_MANY = re.compile(
     r"多少(?:个(?!月)|位|名|家|只|笔|款|人|次)|几(?:个(?!月)|位|名|家|只|笔|款|次)|有多少[^钱万元]|"
-    r"数量|人数")
+    r"数量|人数|笔数")
 _SORTED = re.compile(r"[从由][大小高低多少]到[大小高低多少]")
 _RANKING = re.compile(
     r"最(?:高|大|多)|(?P<low>最(?:低|小|少))|前[0-9一二两三四五六七八九十]|排名|第一大|头号")
@@ -35,7 +36,7 @@ _MEMBERS = re.compile(r"(?:哪些|有哪)(?:企业|公司|主体)|"
 _BESIDES_ITSELF = re.compile(r"除了?它|除了?自己|它以外|它之外")
 _FIGURES = re.compile(r"多长|几层|几跳|长度|比例|金额|多少钱|总额")
 _REACH = re.compile(r"到哪|能到|波及|牵连|影响|往下|顺着")
-_EACH_ROW_COUNTED = re.compile(r"[几多少](?:笔|次)")
+_EACH_ROW_COUNTED = re.compile(r"[几多少](?:笔|次)|笔数")
 """「转过几笔钱」 counts the rows themselves, not the parties in them."""
 _ALREADY_TOTAL = re.compile(r"总额|合计|总计")
 _SHARE_COLUMN = re.compile(r"比例")
@@ -156,6 +157,29 @@ def totals_per_party(question: str, columns: list[str], rows: list[list[Any]],
         totals.setdefault(str(other), []).append(float(row[amount] or 0))
     return ShapedRows(columns=[title, f"{_title(columns[amount])}合计", "笔数"],
                       rows=[[name, round(sum(v), 4), len(v)] for name, v in totals.items()])
+
+
+_INFLOW = re.compile(r"转进|转入|流入|收到|收款|进账|入账|转来|进来")
+_OUTFLOW = re.compile(r"转出|流出|付出|付款|打出|汇出|出去|支出")
+_HOW_MUCH = re.compile(r"多少|几笔|合计|总额|一共|金额")
+
+
+def totals_each_way(question: str, columns: list[str], rows: list[list[Any]],
+                    anchor: str | None) -> ShapedRows | None:
+    """The amount of a party-to-party table (payer and payee first) totalled each way, into
+    the anchor and out of it, with how many there were, when the question asks both
+    (「账户转进来一共多少钱，转出去一共多少钱」); None otherwise."""
+    amount = _amount_column(question, columns, rows)
+    if (anchor is None or amount is None or len(columns) < 2 or not _INFLOW.search(question)
+            or not _OUTFLOW.search(question) or not _HOW_MUCH.search(question)
+            or not all(anchor in (r[0], r[1]) for r in rows)):
+        return None
+    inflow = [float(r[amount] or 0) for r in rows if r[1] == anchor]
+    outflow = [float(r[amount] or 0) for r in rows if r[0] == anchor]
+    title = _title(columns[amount])
+    return ShapedRows(columns=[f"流入{title}合计", "流入笔数", f"流出{title}合计", "流出笔数"],
+                      rows=[[round(sum(inflow), 4), len(inflow),
+                             round(sum(outflow), 4), len(outflow)]])
 
 
 _EACH_COUNTED = re.compile(
@@ -280,7 +304,9 @@ def ranked_rows(question: str, columns: list[str], rows: list[list[Any]]
     titles = [_title(c) for c in columns]
     wording = next((m for m in _RANKING.finditer(question)
                     if not any(len(t) > 2 and question.startswith(t, m.start()) for t in titles)
-                    and question[m.end():m.end() + 1] not in ("能", "可")),  # 最高能贷多少
+                    # 「最高能贷多少」 asks a limit, 「最低、最高年利率」 two columns
+                    and question[m.end():m.end() + 1] not in ("能", "可")
+                    and not both_extremes(question, m.start())),
                    None)
     sort = _SORTED.search(question)
     if (wording is None and sort is None) or not rows:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bots.text2cypher.frame_conditions import period_bounds
+from bots.text2cypher.frame_conditions import excluded_classes, period_bounds
 from kg.mentions import Mention
 
 PLACEHOLDER = "〈E〉"
@@ -27,9 +27,12 @@ _HOP_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _SHARE = re.compile(r"(\d+(?:\.\d+)?)[%％](?:以上|及以上)?|超过(\d+(?:\.\d+)?)[%％]")
 _ALL_HOLDERS = re.compile(r"最终股东|穿透后|穿透比例|所有股东|全部股东")
 _CONTROLLER = re.compile(r"实际控制|实控|控制人|说了算|受益")
-_PERSON_PARTY = re.compile(r"自然人|个人股东|基金经理|哪位|哪个人")
+_PERSON_PARTY = re.compile(r"自然人|个人股东|基金经理|哪位|哪个人|(?:涉及|牵涉|牵连)到?的?(?:个人|人员)")
 _COMPANY_PARTY = re.compile(
-    r"法人股东|企业法人|机构股东|企业股东|公司股东|哪家|哪些(?:企业|公司)|机构|私募管理人|管理公司")
+    r"法人股东|企业法人|机构股东|企业股东|公司股东|哪家|哪些(?:企业|公司)|机构|私募管理人|"
+    r"管理公司|(?:涉及|牵涉|牵连|波及)到?的?(?:企业|公司)")
+_TX_ID = re.compile(r"TX\d{8,}", re.IGNORECASE)
+"""A transfer's 交易流水号, which a question may look it up by."""
 _ALONG = re.compile(r"关系|链条|路径|沿")
 _RELATION_WORDS = (("担保", "GUARANTEES"), ("持股|股权|股东", "HOLDS_SHARES"),
                    ("控制", "CONTROLS"), ("法定代表人|法人", "IS_LEGAL_REP"),
@@ -139,6 +142,13 @@ def _shared_with(name: str, title_zh: str, said: str, match: str, shown: str,
 
 
 TEMPLATES: tuple[Template, ...] = (
+    Template("transfer_by_tx", "按交易流水号查转账", (_TX_ID.pattern,),
+             cypher="MATCH (a:Account)-[t:TRANSFERS {tx_id: $tx}]->(b:Account) "
+                    "OPTIONAL MATCH (pa)-[:HOLDS_ACCOUNT]->(a) "
+                    "OPTIONAL MATCH (pb)-[:HOLDS_ACCOUNT]->(b) "
+                    "RETURN t.tx_id AS 交易流水号, a.name AS 付款账户, pa.name AS 付款方, "
+                    "b.name AS 收款账户, pb.name AS 收款方, t.amount AS 金额_万元, "
+                    "t.time AS 交易时间"),
     # -- companies sharing an address, phone or person with the named one -------------------
     _shared_with("same_address", "同一注册地址的企业", "地址|住所|注册地",
                  "MATCH (o:Company) WHERE o <> c AND o.address = c.address",
@@ -197,9 +207,12 @@ TEMPLATES: tuple[Template, ...] = (
              (r"^(?!.*(最终|背后|穿透|说了算|幕后))"
               r".*((实际控制[人方]|实控[人方]|控制[人方])(是谁|是哪|有谁|为|叫|分别)|由谁控制|被谁控制|"
               r"[被由]哪(家|个|位)?.{0,4}控制|"
-              r"谁(是|在)?(实际)?控制)",), COMPANY,
+              r"谁(是|在)?(实际)?控制|〈E〉的?(实际控制[人方]|实控[人方])及其|〈E〉的?(实际控制方|实控方)$)",),
+             COMPANY,
              cypher="MATCH (x)-[r:CONTROLS]->(c:Company {id: $id}) "
-                    "RETURN x.name AS 实际控制人, x.id AS 编号, r.since AS 控制起始日期"),
+                    "OPTIONAL MATCH (x)-[h:HOLDS_SHARES]->(c) "
+                    "RETURN x.name AS 实际控制人, x.id AS 编号, r.since AS 控制起始日期, "
+                    "h.ratio AS 直接持股比例"),
     Template("upstream_shareholders", "向上穿透股东",
              (r"^(?!.*(最终|最顶|到底|顶层|最上)).*(〈E〉.*((往上|向上)穿透|穿透.{0,6}(往上|向上)|"
               r"(直接(和|或|及|加)间接|间接|穿透|上游|层层).{0,6}股东)|"
@@ -270,6 +283,7 @@ TEMPLATES: tuple[Template, ...] = (
                     "g.amount AS 金额_万元 ORDER BY 担保人, 金额_万元 DESC"),
     Template("guarantors", "为其担保的主体",
              (r"(谁|哪些|哪家).*(为|给|替)〈E〉.*担保|(为|给)〈E〉(提供|做)?.*担保|"
+              r"〈E〉.*(为|给|替)(它|其|该公司|这家公司)(提供|做)?了?担保|"
               r"〈E〉.*(担保人|担保方|被谁担保|是谁(在|来|给)?担保|谁(在|来)担保|"
               r"(接受|获得|得到)了?(哪些|谁的|多少)?担保)",),
              COMPANY,
@@ -324,7 +338,7 @@ TEMPLATES: tuple[Template, ...] = (
                     "e.occurred_on AS 发生日期, e.occurred_on.year AS 发生年份, "
                     "e.source AS 来源, e.description AS 描述"),
     Template("product_profile", "金融产品信息",
-             (r"状态|期限|收益|规模|发行|类型|情况|利率|额度|能贷|贷多少|客户|条件|门槛|申请|"
+             (r"状态|期限|收益|规模|发行|类型|情况|利率|额度|能贷|贷多少|客户|条件|门槛|申请|到期|"
               r"哪家(银行|机构|公司|基金)的|谁家的",),
              ("Product",),
              cypher="MATCH (p:Product {id: $id}) OPTIONAL MATCH (i)-[:ISSUES]->(p) "
@@ -333,12 +347,15 @@ TEMPLATES: tuple[Template, ...] = (
                     "p.kind AS 类型, "
                     "p.expected_return AS 预期年化收益率, p.term_months AS 期限_月, "
                     "p.size AS 规模_万元, p.issued_on AS 发布日期, p.issued_on.year AS 发布年份, "
+                    "CASE WHEN p.term_months IS NULL THEN null "
+                    "ELSE p.issued_on + duration({months: p.term_months}) END AS 到期日, "
                     "p.rate_min AS 最低年利率, p.rate_max AS 最高年利率, "
                     "p.amount_max AS 最高额度_万元, p.target_customers AS 目标客户, "
                     "p.conditions AS 申请条件"),
     Template("transfers", "账户资金往来",
              (r"〈E〉.*(转账|转给|转了|转过|转入|转出|打款|打给|打了|打过|汇款|汇给|流水|资金往来|"
-              r"收了|收到|收过|转来|汇来|打来|进账|到账|流入|流出|付给|付了|付过|打钱|转钱|汇钱)|"
+              r"收了|收到|收过|转来|汇来|打来|进账|到账|流入|流出|付给|付了|付过|打钱|转钱|汇钱|"
+              r"收款|付款|转进)|"
               r"往〈E〉.{0,4}(打|转|汇)|"
               r"(转给|打给|汇给|付给|转入|转到)〈E〉|[给向]〈E〉(转|打|汇|付)",),
              ("Company", "Person", "Fund"),
@@ -476,6 +493,8 @@ def _target_kind(text: str) -> str | None:
     """What a question about investments or issues restricts the targets to: loan products
     (「贷款产品」), products (「买过哪些产品」) or funds (「投了哪些基金」); None when it names
     both of the last two or none."""
+    if "LoanProduct" in excluded_classes(text):  # 「非贷款类产品」
+        return None
     if "贷款" in text:
         return "LoanProduct"
     product, fund = bool(re.search(r"产品|理财", text)), "基金" in text
@@ -494,8 +513,9 @@ def _contagion_relations(text: str) -> tuple[str, ...] | None:
 
 _PAID_TO = re.compile(rf"(转给|打给|汇给|付给|转入|转到){PLACEHOLDER}|往{PLACEHOLDER}|"
                       rf"[给向]{PLACEHOLDER}(转|打|汇|付)|"
-                      rf"{PLACEHOLDER}.*(收到|收过|收了|转来|汇来|打来|进账|到账|流入|入账|来的钱)")
-_PAID_BY = re.compile(rf"{PLACEHOLDER}.*(转给|打给|汇给|付给|转出|汇出|流出|付出|支付|"
+                      rf"{PLACEHOLDER}.*(收到|收过|收了|收款|转来|汇来|打来|进账|到账|流入|入账|来的钱|"
+                      rf"转进)")
+_PAID_BY = re.compile(rf"{PLACEHOLDER}.*(转给|打给|汇给|付给|转出|汇出|流出|付出|支付|付款|"
                       rf"[给向].{{1,12}}(转|打|汇|付))")
 
 
@@ -531,11 +551,13 @@ def _lookup_params(cypher: str, text: str, titles: Sequence[str]) -> dict[str, A
     """A value read from the question for each parameter the lookup's Cypher declares."""
     readers: dict[str, Callable[[], Any]] = {
         "severity": lambda: next(s for s in "高中低" if s in text),
+        "tx": lambda: next(m.group(0).upper() for m in _TX_ID.finditer(text)),
         "title": lambda: _asked_title(text, titles),
         "threshold": lambda: _share(text),
         "kind": lambda: _party_kind(text),
         "target": lambda: _target_kind(text),
-        "excluded": lambda: "LoanProduct" if "理财" in text and "贷款" not in text else None,
+        "excluded": lambda: ("LoanProduct" if "LoanProduct" in excluded_classes(text)
+                             or ("理财" in text and "贷款" not in text) else None),
         "paid": lambda: _paid_by_named(text),
         "party": lambda: _counterparty_kind(text),
         "since": lambda: period_bounds(text)[0],

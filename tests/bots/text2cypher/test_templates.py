@@ -346,3 +346,45 @@ def test_persons_listed_come_with_their_birth_year(demo_graph: GraphStore,
                            "RETURN p.name AS n, p.birth_year AS y")
     assert "出生年份" in answer.columns
     assert rows_match([[g["n"], g["y"]] for g in gold], answer.rows)
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("请查询交易流水号TX20240102000001的付款账户、收款账户、金额及交易时间。",
+     "MATCH (a:Account)-[t:TRANSFERS {tx_id: 'TX20240102000001'}]->(b:Account) "
+     "RETURN a.name, b.name, t.amount, t.time"),
+    ("聚鑫稳健收益一号第3期按产品期限推算，应当在哪一天到期？",
+     "MATCH (p:Product {name: '聚鑫稳健收益一号第3期'}) "
+     "RETURN p.issued_on + duration({months: p.term_months})"),
+    ("鑫盛财富的银行账户，转进来一共多少钱，转出去一共多少钱？",
+     "MATCH (:Company {name: '滨江鑫盛财富投资管理有限公司'})-[:HOLDS_ACCOUNT]->(a) "
+     "OPTIONAL MATCH ()-[i:TRANSFERS]->(a) WITH a, sum(i.amount) AS inflow "
+     "OPTIONAL MATCH (a)-[o:TRANSFERS]->() RETURN inflow, sum(o.amount)"),
+    ("鼎盛集团有没有人给它做担保啊？担了多少钱？",
+     "MATCH (g)-[r:GUARANTEES]->(:Company {name: '滨江鼎盛控股集团有限公司'}) "
+     "RETURN g.name, r.amount"),
+    ("请列示滨江市民银行发行的非贷款类产品及其规模。",
+     "MATCH (:Bank {name: '滨江市民银行'})-[:ISSUES]->(p:Product) WHERE NOT p:LoanProduct "
+     "RETURN p.name, p.size"),
+    ("请列示滨江市民银行发行的全部贷款产品及其最低、最高年利率。",
+     "MATCH (:Bank {name: '滨江市民银行'})-[:ISSUES]->(p:LoanProduct) "
+     "RETURN p.name, p.rate_min, p.rate_max"),
+    ("请列示瑞丰纺织的董事、监事及高级管理人员姓名和职务。",
+     "MATCH (p:Person)-[r:SERVES_AS]->(:Company {name: '滨江瑞丰纺织集团股份有限公司'}) "
+     "RETURN p.name, r.title"),
+    ("市民小贷 实际控制方 及其 持股比例",
+     "MATCH (x)-[:CONTROLS]->(c:Company) WHERE '市民小贷' IN c.aliases "
+     "OPTIONAL MATCH (x)-[r:HOLDS_SHARES]->(c) RETURN x.name, r.ratio"),
+])
+def test_transfers_by_id_maturities_flows_each_way_and_wordings(
+        demo_graph: GraphStore, index: MentionIndex, question: str, gold: str) -> None:
+    answer = answer_question(demo_graph, index, question)
+    assert answer.status == "answered"
+    assert rows_match([list(r.values()) for r in demo_graph.read(gold)], answer.rows)
+
+
+def test_the_events_companies_leave_out_its_persons(demo_graph: GraphStore,
+                                                    index: MentionIndex) -> None:
+    answer = answer_question(demo_graph, index, "周德明失联事件 涉及企业")
+    gold = demo_graph.read("MATCH (e:RiskEvent)-[:INVOLVES]->(c:Company) "
+                           "WHERE e.name CONTAINS '周德明失联' RETURN c.name AS n")
+    assert rows_match([[g["n"]] for g in gold], answer.rows)

@@ -51,7 +51,11 @@ from bots.text2cypher.group_transfers import (
     parse_group_transfers,
 )
 from bots.text2cypher.llm_cypher import LLMCypherError, write_cypher
-from bots.text2cypher.role_overlap import compile_role_overlap, parse_role_overlap
+from bots.text2cypher.role_overlap import (
+    RoleOverlap,
+    compile_role_overlap,
+    parse_role_overlap,
+)
 from bots.text2cypher.shaping import (
     SUBJECT_COLUMN,
     counts_by_column,
@@ -68,6 +72,7 @@ from bots.text2cypher.shaping import (
     totals_per_party,
 )
 from bots.text2cypher.templates import (
+    PLACEHOLDER,
     TEMPLATES,
     Template,
     TemplateMatch,
@@ -415,6 +420,30 @@ def _joined(question: str, answers: list[GraphResult]) -> GraphResult | None:
         "truncated": first.truncated or second.truncated})
 
 
+def _overlap_asked(text: str, mentions: list[Mention], anchored: bool,
+                   titles: list[str]) -> RoleOverlap | None:
+    """The roles one person holds towards one company that the question asks about, across
+    the register or of the one company or person it names."""
+    if not anchored:
+        return parse_role_overlap(text, titles)
+    one = _one_named(mentions)
+    if one is None:
+        return None
+    return parse_role_overlap(text.replace(one[0], PLACEHOLDER, 1), titles, one[1:])
+
+
+def _one_named(mentions: list[Mention]) -> tuple[str, str, str] | None:
+    """The words, class (Company or Person) and id of the one company or person a question
+    names, when it names exactly one and the name is not shared."""
+    named = [m for m in mentions if any(c.label not in _REGION_LABELS for c in m.candidates)]
+    if len(named) != 1 or len(named[0].candidates) != 1:
+        return None
+    entity = named[0].candidates[0]
+    label = "Person" if entity.label == "Person" else (
+        "Company" if entity.label in ("Company", "Bank") else None)
+    return (named[0].text, label, entity.id) if label else None
+
+
 def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Completer | None,
                 guard: CypherGuard, vocabulary: GraphVocabulary,
                 mentions: list[Mention] | None = None) -> GraphResult:
@@ -428,8 +457,8 @@ def _answer_one(store: GraphStore, index: MentionIndex, question: str, llm: Comp
     left_out = _left_out(text, mentions)
     anchored = any(c.label not in _REGION_LABELS for m in mentions if m not in left_out
                    for c in m.candidates) or _unresolved_name(text, mentions, vocabulary)
-    overlap = None if anchored or regions or left_out else parse_role_overlap(
-        text, vocabulary.titles)
+    overlap = None if regions or left_out else _overlap_asked(text, mentions, anchored,
+                                                              vocabulary.titles)
     if overlap is not None:
         return _run_compiled(guard, compile_role_overlap(overlap, store.ontology), question,
                              "role_overlap", "同一人兼任的角色")

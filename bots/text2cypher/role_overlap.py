@@ -41,6 +41,10 @@ class RoleOverlap(BaseModel):
     scope: Role | None = Field(default=None, description="a role the companies of a share's "
                                "whole all have a holder of (「有实际控制人的企业里」)")
     answer: Literal["rows", "count", "share"] = "rows"
+    company_id: str | None = Field(default=None, description="the one company asked about "
+                                   "(「远航物流的股东里，有谁同时在公司任职」)")
+    person_id: str | None = Field(default=None, description="the one person asked about "
+                                  "(「王建国既担任法定代表人、又直接持股的企业」)")
 
 
 _ROLE_WORDS: tuple[tuple[str, str, str], ...] = (
@@ -48,34 +52,54 @@ _ROLE_WORDS: tuple[tuple[str, str, str], ...] = (
     (r"实际控制人|实控人|实际控制|控制人", "CONTROLS", "实际控制人"),
     (r"股东|持有[一-龥]{0,6}?(?:股份|股权)|持股|入股", "HOLDS_SHARES", "股东"),
     (r"担保", "GUARANTEES", "担保人"),
+    (r"任职|职务|高管", "SERVES_AS", "职务"),
 )
 _SAME = re.compile(r"同一|该企业|该公司|这家公司|这家企业|本企业|本公司|(?:其|他|她)?本人|"
-                   r"既不是|也不是")
+                   r"既不是|也不是|自己")
 """The words that tie the two roles to one company (or one person)."""
 _NOT_SAME = re.compile(r"(?:不是|并非|不为)同一")
 _NEGATED = re.compile(r"(?:不是|并非|不为|不|没有|未|没)(?:其|该企业的?|该公司的?|本企业的?|"
                       r"同时|兼任|担任|为|是|当)*$")
 _SUBJECT = re.compile(r"的(?P<noun>企业|公司|自然人|个人|人)"
-                      r"(?:有|一共|共|总共|合计|数量|名单|是|都|各|占|涉及|$|多少|几|中|里)")
+                      r"(?:有|一共|共|总共|合计|数量|名单|是|都|各|占|涉及|$|多少|几|中|里|所在|"
+                      r"对应|及|和)")
+_ALSO = re.compile(r"同时|又|也|兼|既")
+"""Of one named company or person, the words that ask for a second role."""
+_COMPANY_END = re.compile(r"^〈E〉的")
+"""A named company the roles are held towards (「〈E〉的股东里…」)."""
 _COUNT = re.compile(r"多少|几(?:家|个|位|人|名)|数量|总数|数目")
-_SHARE = re.compile(r"比例|占比|百分之|占全部|占多|占几成|所占")
+_SHARE = re.compile(r"(?<!持股)比例|占比|百分之|占全部|占多|占几成|所占")
 _SCOPE = re.compile(
     r"^(?:在)?(?:有|登记了?|存在)(?P<role>[一-龥]{2,6}?)的(?:企业|公司)(?:里|中|当中)")
 """The companies a share is out of, named before what is asked of them."""
 _OTHER_COMPANY = re.compile(r"别的公司|别的企业|其他公司|其他企业|其它公司|其它企业|另外")
 
 
-def parse_role_overlap(text: str, titles: Sequence[str] = ()) -> RoleOverlap | None:
+def parse_role_overlap(text: str, titles: Sequence[str] = (),
+                       anchor: tuple[str, str] | None = None) -> RoleOverlap | None:
     """The two or three roles the (normalised) question ties to one company, in the order it
     says them, or None when it asks no such thing. ``titles`` are the job titles the graph
-    knows (监事), roles too."""
-    if not _SAME.search(text) or _OTHER_COMPANY.search(text):
+    knows (监事), roles too. ``anchor`` is the (label, id) of the one company or person the
+    question names, written 〈E〉 in it."""
+    if _OTHER_COMPANY.search(text):
         return None
-    subjects = list(_SUBJECT.finditer(text))
-    if not subjects:
-        return None
-    noun = subjects[-1].group("noun")
-    subject: Literal["Company", "Person"] = "Company" if noun in ("企业", "公司") else "Person"
+    named: dict[str, str] = {}
+    if anchor is None:
+        if not _SAME.search(text):
+            return None
+        subjects = list(_SUBJECT.finditer(text))
+        if not subjects:
+            return None
+        noun = subjects[-1].group("noun")
+        subject: Literal["Company", "Person"] = ("Company" if noun in ("企业", "公司")
+                                                 else "Person")
+    else:
+        label, entity_id = anchor
+        company_end = label == "Company" and _COMPANY_END.search(text) is not None
+        if not _ALSO.search(text) or not (company_end or label == "Person"):
+            return None
+        subject = "Person" if company_end else "Company"
+        named = {"company_id" if company_end else "person_id": entity_id}
     scope = None
     if (scoped := _SCOPE.match(text)) and (said := _roles_in_order(scoped.group("role"), titles)):
         _, rel, title_zh, job = said[0]
@@ -97,7 +121,7 @@ def parse_role_overlap(text: str, titles: Sequence[str] = ()) -> RoleOverlap | N
     answer: Literal["rows", "count", "share"] = (
         "share" if _SHARE.search(text) else "count" if _COUNT.search(text) else "rows")
     return RoleOverlap(subject=subject, roles=roles, presumed=presumed, scope=scope,
-                       answer=answer)
+                       answer=answer, **named)
 
 
 def _roles_in_order(text: str, titles: Sequence[str]) -> list[tuple[int, str, str, str | None]]:
@@ -127,12 +151,17 @@ def compile_role_overlap(asked: RoleOverlap, ontology: Ontology) -> CompiledFram
     arrows = [_arrow(role, f"job{i}", params, ontology) for i, role in enumerate(asked.roles)]
     first, others = arrows[0], list(zip(asked.roles[1:], arrows[1:], strict=True))
     tied = " AND ".join(f"{'' if role.held else 'NOT '}(p)-{arrow}->(c)" for role, arrow in others)
+    for node, entity_id in (("c", asked.company_id), ("p", asked.person_id)):
+        if entity_id is not None:
+            params[f"{node}_id"] = entity_id
+            tied += f" AND {node}.id = ${node}_id"
     head = f"MATCH (p:Person)-{first}->(c:Company) WHERE {tied}"
+    facts = _role_facts(asked.roles)
     if asked.subject == "Person":
         if asked.answer == "rows":
             return CompiledFrame(
                 cypher=f"{head} RETURN p.name AS 姓名, p.id AS 编号, p.birth_year AS 出生年份, "
-                       "c.name AS 企业 ORDER BY 编号, 企业", params=params)
+                       f"c.name AS 企业{facts} ORDER BY 编号, 企业", params=params)
         return CompiledFrame(cypher=f"{head} RETURN count(DISTINCT p) AS 人数, "
                                     "count(DISTINCT c) AS 涉及企业数", params=params)
     # a company must have a holder of the scope's role and, when the question presumes them,
@@ -149,7 +178,7 @@ def compile_role_overlap(asked: RoleOverlap, ontology: Ontology) -> CompiledFram
     if asked.answer == "rows":
         return CompiledFrame(
             cypher=f"{head} RETURN c.name AS 企业, c.id AS 编号, "
-                   f"p.name AS {asked.roles[0].title_zh} ORDER BY 编号", params=params)
+                   f"p.name AS {asked.roles[0].title_zh}{facts} ORDER BY 编号", params=params)
     if asked.answer == "count":
         return CompiledFrame(cypher=f"{head} RETURN count(DISTINCT c) AS 企业数量",
                              params=params)
@@ -158,6 +187,22 @@ def compile_role_overlap(asked: RoleOverlap, ontology: Ontology) -> CompiledFram
         cypher=f"MATCH (every:Company) {whole}WITH count(every) AS 总数 {head} "
                "WITH 总数, count(DISTINCT c) AS 企业数量 "
                "RETURN 企业数量, 总数, toFloat(企业数量) / 总数 AS 占比", params=params)
+
+
+_FACTS = {"HOLDS_SHARES": ("ratio", "持股比例"), "GUARANTEES": ("amount", "担保金额_万元"),
+          "SERVES_AS": ("title", "职务")}
+"""What each listed pair's relationship of a held role tells, shown beside it."""
+
+
+def _role_facts(roles: list[Role]) -> str:
+    """RETURN items (each with a leading comma) of what the person's held roles towards the
+    company tell: the stake, the guarantee's amount, the job title."""
+    items = []
+    for role in roles:
+        if role.held and role.rel in _FACTS:
+            prop, column = _FACTS[role.rel]
+            items.append(f", [(p)-[x:{role.rel}]->(c) | x.{prop}][0] AS {column}")
+    return "".join(dict.fromkeys(items))
 
 
 def _arrow(role: Role, name: str, params: dict[str, Any], ontology: Ontology) -> str:

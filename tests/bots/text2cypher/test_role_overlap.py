@@ -81,3 +81,36 @@ def test_overlaps_on_the_demo_city(demo_graph: GraphStore, question: str, gold: 
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
     assert answer.status == "answered" and answer.source == "role_overlap"
     assert rows_match([list(r.values()) for r in demo_graph.read(gold)], answer.rows)
+
+
+def test_one_named_company_or_person_anchors_the_overlap() -> None:
+    company = parse_role_overlap(normalise("〈E〉的股东里，有谁同时在公司担任职务？"), (),
+                                 ("Company", "CO-1"))
+    assert company is not None and company.subject == "Person"
+    assert company.company_id == "CO-1" and [r.rel for r in company.roles] == [
+        "HOLDS_SHARES", "SERVES_AS"]
+    person = parse_role_overlap(normalise("〈E〉既担任法定代表人、又直接持股的企业"), (),
+                                ("Person", "P-1"))
+    assert person is not None and person.subject == "Company" and person.person_id == "P-1"
+    compiled = compile_role_overlap(person, load_ontology())
+    assert compiled.params == {"p_id": "P-1"} and "x.ratio" in compiled.cypher
+    # a company named as a holder is no company the roles are held towards
+    assert parse_role_overlap(normalise("〈E〉既持股又担保的企业"), (), ("Company", "CO-1")) is None
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("远航物流的股东里，有谁同时在公司担任职务？担任的是什么职务？",
+     "MATCH (p:Person)-[:HOLDS_SHARES]->(c:Company {name: '滨江远航物流集团有限公司'})"
+     "<-[r:SERVES_AS]-(p) RETURN p.name, r.title"),
+    ("请列示为自己担任法定代表人的企业提供个人担保的自然人、对应企业及担保金额。",
+     "MATCH (p:Person)-[r:GUARANTEES]->(c:Company)<-[:IS_LEGAL_REP]-(p) "
+     "RETURN p.name, c.name, r.amount"),
+    ("请列示在同一企业中既直接持股又担任监事的自然人、所在企业及其持股比例。",
+     "MATCH (p:Person)-[h:HOLDS_SHARES]->(c:Company)<-[:SERVES_AS {title: '监事'}]-(p) "
+     "RETURN p.name, c.name, h.ratio"),
+])
+def test_named_overlaps_and_what_each_pair_tells(demo_graph: GraphStore, question: str,
+                                                 gold: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    assert answer.status == "answered" and answer.source == "role_overlap"
+    assert rows_match([list(r.values()) for r in demo_graph.read(gold)], answer.rows)

@@ -38,6 +38,9 @@ class EdgeKind(BaseModel):
     columns: tuple[str, str, str]
     through: str | None = Field(default=None, description="the relationship by which each end "
                                 "holds the related node (accounts, for transfers)")
+    held_columns: tuple[str, str] = Field(
+        default=("", ""), description="titles of the held nodes at each end (付款账户), shown "
+        "beside the parties when the relationship runs through them")
     shown: tuple[tuple[str, str], ...] = Field(
         default=(), description="more properties of the relationship shown, with their titles")
     dated: str | None = Field(default=None, description="the relationship's time property, "
@@ -59,6 +62,7 @@ EDGE_KINDS: tuple[EdgeKind, ...] = (
              measure="amount",
              measure_words=("转账金额", "单笔金额", "金额", "单笔转", "单笔", "转"),
              columns=("付款方", "收款方", "金额_万元"), through="HOLDS_ACCOUNT",
+             held_columns=("付款账户", "收款账户"),
              shown=(("time", "时间"), ("tx_id", "流水号")), dated="time"),
 )
 _ONE_BY_ONE = re.compile(
@@ -224,7 +228,7 @@ def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
     first, second, measured = kind.columns
     path = f"(a{start})-[r:{frame.rel}]->(b{end})"
     if kind.through:
-        path = (f"(a{start})-[:{kind.through}]->()-[r:{frame.rel}]->()"
+        path = (f"(a{start})-[:{kind.through}]->(ha)-[r:{frame.rel}]->(hb)"
                 f"<-[:{kind.through}]-(b{end})")
     if frame.per is not None and kind.dated:
         month = frame.per == "month"
@@ -244,6 +248,9 @@ def compile_edge_frame(frame: EdgeFrame, ontology: Ontology) -> CompiledFrame:
                    f"count(DISTINCT a) AS {first}数, count(DISTINCT b) AS {second}数",
             params=params)
     shown = "".join(f", r.{prop} AS {title}" for prop, title in kind.shown)
+    if kind.through:
+        shown += "".join(f", h{side}.name AS {title}"
+                         for side, title in zip("ab", kind.held_columns, strict=True))
     return CompiledFrame(
         cypher=f"MATCH {path}{where} "
                f"RETURN a.name AS {first}, b.name AS {second}, r.{kind.measure} AS {measured}"

@@ -69,6 +69,7 @@ from bots.text2cypher.shaping import (
     ranked_rows,
     shape_rows,
     totals_each_way,
+    totals_per_named_value,
     totals_per_party,
 )
 from bots.text2cypher.templates import (
@@ -112,7 +113,9 @@ _GENDER = re.compile(r"(男|女)(?:性|士)")
 _EXCLUDED = re.compile(r"除了?$|除去$|不含$|不算$")
 _COMMON_ASKED = re.compile(
     r"既.{1,16}又|同时.{0,4}(?:投|持有|担任|管理|买)|都(?:投|持有|担任|买|直接持股)|共同")
-_EACH_ASKED = re.compile(r"各自|分别|各多少|各是|对比|比较|哪个更|哪家更|谁更|两家|两者|都是|"
+_EACH_ASKED = re.compile(r"各自|分别|各多少|各是|对比|比较|相比|比一比|哪个更|哪家更|谁更|两家|"
+                         r"两者|都是|"
+                         r"各[一-龥]{1,3}?(?:几|多少)|"
                          r"哪(?:个|家|只|位)的?[一-龥]{1,10}更|"
                          r"谁的[一-龥]{1,6}(?:更|大|高|多|小|低|少)|差多少|相差")
 _EDGE_TITLE = "逐笔关系"
@@ -354,6 +357,7 @@ def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, ancho
               or counts_per_subject(text, result.columns, rows)
               or totals_per_party(text, result.columns, rows, anchor)
               or totals_each_way(text, result.columns, rows, anchor)
+              or totals_per_named_value(text, result.columns, rows)
               or shape_rows(text, result.columns, rows))
     if shaped is not None:
         return result.model_copy(update=shaped.model_dump())

@@ -325,6 +325,44 @@ def date_conditions(text: str, label: str, ontology: Ontology,
     return period_conditions(text, (named or dated)[0])
 
 
+_AGE = re.compile(r"(?P<verb>成立|设立|注册)(?:时间)?(?:已经|已)?"
+                  r"(?P<op1>不满|未满|不到|不足|少于|超过|满|达到)?(?P<n>\d+|[一二两三四五六七八九十]+)年(?P<op2>及以上|以上|以下|以内|之内)?")
+_AS_OF = re.compile(r"(?:截至|截止到?|截止|到)(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]?")
+_YOUNGER = frozenset({"不满", "未满", "不到", "不足", "少于", "以下", "以内", "之内"})
+
+
+def age_conditions(text: str, label: str, ontology: Ontology,
+                   words: dict[str, tuple[str, ...]]) -> tuple[list[Condition], str]:
+    """How long ago the listed entities were founded, as of the date the question gives or
+    today (「截至2025年6月30日，成立不满3年」 → founded after 2022-06-30 and by 2025-06-30;
+    「成立满20年」 → by 20 years before), and the text without the words read; no conditions
+    when it sets no age."""
+    age = _AGE.search(text)
+    said = (age.group("op1") or age.group("op2")) if age else None
+    dated = [n for n, p in label_properties(ontology, label).items() if p.datatype == "date"]
+    prop = next((n for n in dated if age and age.group("verb") in words.get(n, ())), None)
+    if age is None or said is None or prop is None:
+        return [], text
+    as_of_said = _AS_OF.search(text)
+    as_of = (date(int(as_of_said.group("y")), int(as_of_said.group("m")),
+                  int(as_of_said.group("d"))) if as_of_said else city_now().date())
+    years = chinese_number(age.group("n"))
+    try:
+        bound = as_of.replace(year=as_of.year - years)
+    except ValueError:  # 29 February
+        bound = as_of.replace(year=as_of.year - years, day=28)
+    if said in _YOUNGER:
+        found = [Condition(prop=prop, op=">", value=bound.isoformat(), is_date=True),
+                 Condition(prop=prop, op="<=", value=as_of.isoformat(), is_date=True)]
+    else:
+        found = [Condition(prop=prop, op="<" if said == "超过" else "<=",
+                           value=bound.isoformat(), is_date=True)]
+    read = [age] + ([as_of_said] if as_of_said else [])
+    for match in read:
+        text = text.replace(match.group(0), "□" * len(match.group(0)), 1)
+    return found, text
+
+
 def period_conditions(text: str, prop: str) -> list[Condition]:
     """The date range a question sets (「2025年3月份」, 「2025年以来」, 「近两年」) as
     conditions on the date or time property ``prop``."""

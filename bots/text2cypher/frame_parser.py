@@ -20,6 +20,7 @@ from bots.text2cypher.frame_conditions import (
     YEAR_PAIR,
     absent_conditions,
     address_conditions,
+    age_conditions,
     birth_conditions,
     chinese_number,
     date_conditions,
@@ -897,10 +898,11 @@ def _conditions(text: str, label: str, ontology: Ontology, vocabulary: GraphVoca
                 words: dict[str, tuple[str, ...]], taken: str) -> list[Condition]:
     """The conditions ``text`` sets on the listed entities' own properties (values, birth
     years, figures, dates, missing properties, an address written out)."""
+    aged, text = age_conditions(text, label, ontology, words)
     return (value_conditions(text, label, vocabulary, words, taken)
             + birth_conditions(text, label, ontology)
             + numeric_conditions(text, label, ontology, words)
-            + date_conditions(text, label, ontology, words)
+            + aged + date_conditions(text, label, ontology, words)
             + absent_conditions(text, label, ontology, words)
             + address_conditions(text, label, ontology))
 

@@ -138,6 +138,38 @@ _PER_PARTY = re.compile(r"(?:各|分别|每(?:家|个|人|位|一方|个来源))
 """「各转了多少」, 「分别是谁转过来的」: the amounts totalled per counterparty."""
 
 
+_TOTAL_WORD = re.compile(r"合计|总共|一共|总计|加起来")
+
+
+def totals_per_named_value(question: str, columns: list[str], rows: list[list[Any]]
+                           ) -> ShapedRows | None:
+    """The figure totalled, and the rows counted, for each of two or more values of one
+    column that the question names, side by side in one row, when it asks a total of each
+    (「企业股东合计持股多少，自然人股东合计持股多少」); None otherwise."""
+    totals_asked = len(_TOTAL_WORD.findall(question))
+    if not rows or totals_asked == 0 or (totals_asked < 2 and not re.search("分别|各", question)):
+        return None
+    figure = _amount_column(question, columns, rows)
+    if figure is None and "持股" in question:
+        figure = next((i for i, c in enumerate(columns) if "比例" in c), None)
+    if figure is None:
+        return None
+    for at in range(len(columns)):
+        values = {r[at] for r in rows if isinstance(r[at], str)}
+        named = sorted((v for v in values if len(v) >= 2 and v in question), key=question.find)
+        if len(named) < 2 or len(values) > 6:
+            continue
+        title = _title(columns[figure])
+        shaped_columns: list[str] = []
+        values_out: list[Any] = []
+        for value in named:  # one row, a pair of figures per value, like the question asks
+            kept = [r for r in rows if r[at] == value]
+            shaped_columns += [f"{value}{title}合计", f"{value}数量"]
+            values_out += [round(sum(float(r[figure] or 0) for r in kept), 4), len(kept)]
+        return ShapedRows(columns=shaped_columns, rows=[values_out])
+    return None
+
+
 def totals_per_party(question: str, columns: list[str], rows: list[list[Any]],
                      anchor: str | None) -> ShapedRows | None:
     """The amount of a party-to-party table (payer and payee first) totalled per party on

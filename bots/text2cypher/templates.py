@@ -403,7 +403,11 @@ TEMPLATES: tuple[Template, ...] = (
              cypher="MATCH (h)-[r:HOLDS_SHARES]->(c:Company {id: $id}) "
                     "WHERE $kind IS NULL OR $kind IN labels(h) "
                     "RETURN h.name AS 股东, h.id AS 编号, r.ratio AS 持股比例, "
-                    "r.since AS 持股起始日期 ORDER BY r.ratio DESC"),
+                    "r.since AS 持股起始日期, CASE WHEN h:Person THEN $person_kind "
+                    "WHEN h:Fund THEN $fund_kind ELSE $company_kind END AS 股东类型 "
+                    "ORDER BY r.ratio DESC",
+             constants=(("person_kind", "自然人"), ("fund_kind", "基金"),
+                        ("company_kind", "企业"))),
     Template("holdings", "对外持股",
              (r"〈E〉.*(持有|持股|参股|入股|对外投资|投资了|股权|投了哪些(企业|公司)|投的(企业|公司)|"
               r"子公司)",),
@@ -485,9 +489,12 @@ def _asked_title(text: str, titles: Sequence[str]) -> str | None:
 def _party_kind(text: str) -> str | None:
     """The kind of party a question restricts to: 「自然人股东」, 「基金经理」 → Person;
     「法人股东」, 「哪家机构」, 「私募管理人」 → Company; None when it says neither."""
-    if _PERSON_PARTY.search(text):
+    person, company = _PERSON_PARTY.search(text), _COMPANY_PARTY.search(text)
+    if person and company:  # 「企业股东合计持股多少，自然人股东呢」 asks of both
+        return None
+    if person:
         return "Person"
-    return "Company" if _COMPANY_PARTY.search(text) else None
+    return "Company" if company else None
 
 
 def _target_kind(text: str) -> str | None:

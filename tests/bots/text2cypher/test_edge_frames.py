@@ -154,3 +154,12 @@ def test_relationships_totalled_by_year_period_and_party(demo_graph: GraphStore,
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
     assert answer.source == "edge_frame"
     assert rows_match([list(r.values()) for r in demo_graph.read(gold)], answer.rows)
+
+
+def test_transfers_listed_with_their_accounts(demo_graph: GraphStore) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                             "单笔金额超过1000万元的转账有哪些？请列示付款账户、收款账户和金额。")
+    gold = demo_graph.read("MATCH (a:Account)-[t:TRANSFERS]->(b:Account) WHERE t.amount > 1000 "
+                           "RETURN a.name AS a, b.name AS b, t.amount AS m")
+    assert answer.source == "edge_frame"
+    assert rows_match([[g["a"], g["b"], g["m"]] for g in gold], answer.rows)

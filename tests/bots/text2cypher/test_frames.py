@@ -579,3 +579,13 @@ def test_tops_per_group_figures_per_related_entity_and_holders(
         demo_graph: GraphStore, question: str, gold: str) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
     assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)
+
+
+def test_ages_as_of_a_date_the_question_gives(ontology: Ontology) -> None:
+    young = _frame(ontology, "截至2025年6月30日，成立不满3年的企业有多少家？")
+    assert young is not None and young.count_only
+    assert [(c.op, c.value) for c in young.conditions] == [(">", "2022-06-30"),
+                                                          ("<=", "2025-06-30")]
+    old = _frame(ontology, "截至2024年12月31日成立超过20年的企业有哪些")
+    assert old is not None and [(c.op, c.value) for c in old.conditions] == [
+        ("<", "2004-12-31")]

@@ -14,6 +14,8 @@ from bots.text2cypher.shaping import (
     members_asked,
     ranked_rows,
     shape_rows,
+    totals_each_way,
+    totals_per_named_value,
     totals_per_party,
 )
 from bots.text2cypher.templates import normalise
@@ -141,3 +143,17 @@ def test_template_rows_broken_down_by_a_column() -> None:
     assert shaped is not None and shaped.rows == [["批发和零售业", 2], ["制造业", 1]]
     assert counts_by_column(normalise("王建国实际控制的公司有哪些"), ["企业", "编号", "行业"],
                             rows) is None
+
+
+def test_flows_each_way_and_totals_for_each_value_named() -> None:
+    rows = [["甲", "乙", 10.0], ["丙", "甲", 4.0], ["丁", "甲", 1.5]]
+    columns = ["付款方", "收款方", "金额_万元"]
+    each_way = totals_each_way(normalise("甲的账户转进来一共多少钱，转出去一共多少钱？"),
+                               columns, rows, "甲")
+    assert each_way is not None and each_way.rows == [[5.5, 2, 10.0, 1]]
+    holders = [["A公司", 0.3, "企业"], ["张三", 0.05, "自然人"], ["B公司", 0.2, "企业"]]
+    split = totals_per_named_value(normalise("企业股东合计持股多少，自然人股东合计持股多少"),
+                                   ["股东", "持股比例", "股东类型"], holders)
+    assert split is not None and split.rows == [[0.5, 2, 0.05, 1]]
+    assert totals_per_named_value("企业股东持股多少", ["股东", "持股比例", "股东类型"],
+                                  holders) is None

@@ -359,6 +359,13 @@ def test_persons_listed_come_with_their_birth_year(demo_graph: GraphStore,
      "MATCH (:Company {name: '滨江鑫盛财富投资管理有限公司'})-[:HOLDS_ACCOUNT]->(a) "
      "OPTIONAL MATCH ()-[i:TRANSFERS]->(a) WITH a, sum(i.amount) AS inflow "
      "OPTIONAL MATCH (a)-[o:TRANSFERS]->() RETURN inflow, sum(o.amount)"),
+    ("市民银行和滨江农商行比一比，哪家开的账户多？各开了多少个？",
+     "MATCH (a:Account)-[:OPENED_AT]->(b) WHERE b.name IN ['滨江市民银行', '滨江农村商业银行'] "
+     "RETURN b.name, count(a)"),
+    ("滨江市民银行的股东里，企业股东合计持股多少，自然人股东合计持股多少？",
+     "MATCH (b:Bank {name: '滨江市民银行'}) OPTIONAL MATCH (c:Company)-[x:HOLDS_SHARES]->(b) "
+     "WITH b, sum(x.ratio) AS firms OPTIONAL MATCH (p:Person)-[y:HOLDS_SHARES]->(b) "
+     "RETURN firms, sum(y.ratio)"),
     ("鼎盛集团有没有人给它做担保啊？担了多少钱？",
      "MATCH (g)-[r:GUARANTEES]->(:Company {name: '滨江鼎盛控股集团有限公司'}) "
      "RETURN g.name, r.amount"),

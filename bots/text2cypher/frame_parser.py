@@ -514,7 +514,7 @@ def _shared_value(text: str, words: dict[str, tuple[str, ...]]) -> str | None:
         return "name"
     for name in _SHAREABLE:
         said = "|".join(map(re.escape, words.get(name, ())))
-        if said and re.search(rf"(?:同一个?|相同的?|共用)(?:{said})|"
+        if said and re.search(rf"(?:同一个?|相同的?|共用的?|共同的?)(?:{said})|"
                               rf"(?:{said}).{{0,8}}(?:重复|相同|一样)", text):
             return name
     return None
@@ -907,6 +907,28 @@ def _conditions(text: str, label: str, ontology: Ontology, vocabulary: GraphVoca
             + address_conditions(text, label, ontology))
 
 
+_RISKY_ROLE = re.compile(
+    r"(?P<role>实际控制人|实控人|担保人|担保方|股东|法定代表人|法人|管理人)(?:本身|自己|自身|本人)?"
+    r"(?:也)?(?:涉及|出过|发生过|有过|卷入|牵涉)(?:过|到)?(?:风险事件|风险|事)")
+
+
+def _risky_roles(main: str, label: str, ontology: Ontology
+                 ) -> tuple[list[RelatedCondition], list[Companion]]:
+    """The holders of a role towards the listed entities that are themselves involved in a
+    risk event (「实际控制人涉及风险事件的企业」, 「担保人自己出过风险事件的，被它担保的企业」): a
+    condition, and those holders shown beside each entity."""
+    lineage = label_lineage(ontology, label)
+    related, shown = [], []
+    for said in _RISKY_ROLE.finditer(main):
+        role = said.group("role")
+        rel = next(r for pattern, r in ROLE_RELATIONS if re.fullmatch(pattern, role))
+        if not lineage & set(ontology.relationships[rel].range):
+            continue
+        related.append(RelatedCondition(rel=rel, outgoing=False, other=PARTY, involved=True))
+        shown.append(Companion(rel=rel, outgoing=False, column=role, involved=True))
+    return related, shown
+
+
 def _role_holder_born(main: str, label: str, ontology: Ontology) -> list[RelatedCondition]:
     """The birth years of the person holding a role towards the listed entities, when the
     question sets them (「90后当法定代表人的企业」, 「实际控制人是90后的企业」)."""
@@ -990,18 +1012,22 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     conditions = [c for c in conditions  # 「1990年及以后出生的人」 is no founding date
                   if not (c.is_date and str(c.value)[:4] in years)]
     related += born
+    risky, risky_holders = _risky_roles(main, label, ontology)
+    if risky:  # the holders' risk events are no condition on the listed entities themselves
+        related += risky
+        main = _RISKY_ROLE.sub(lambda m: "□" * len(m.group(0)), main)
     shared = _shared_value(main, words)
     two = None if shared else _two_groupings(main, label, words, ontology)
     group_by = shared or (two[0] if two else _group_by(main, label, words, ontology))
     if group_by is None and (_VALUES_COMPARED.search(main) or _EACH_FIGURE.search(main + tail)):
         # 「股份有限公司和有限责任公司比，平均注册资本哪个高」: one group per value named
         group_by = next((c.prop for c in conditions if isinstance(c.value, list)), None)
-    floor = _group_floor(main) if group_by and not shared else None
+    floor = _group_floor(main) if group_by else None
     order_by, descending = _order(main, words, ontology, label)
     ranked = order_by is not None
     if order_by is None and (sort := _sorted_by(main, words, ontology, label)):
         order_by, descending = sort
-    companions = _companions(tail, label, ontology)
+    companions = risky_holders or _companions(tail, label, ontology)
     if label == "Account":  # 「被冻结的账户都是谁的」, 「开在哪家银行」
         companions += [Companion(rel=rel, outgoing=out, column=title) for pattern, rel, out, title
                        in _ACCOUNT_ASKED if re.search(pattern, main + tail)

@@ -33,6 +33,8 @@ MONTH = "month:"
 """The prefix of a breakdown by the month of a date property (``month:founded_on``)."""
 DATE_PARTS = {YEAR: ("year", "年份"), MONTH: ("month", "月份")}
 """Each date-part prefix with the Cypher field it reads and its column."""
+INVOLVED = "EXISTS {{ MATCH ({var})<-[:INVOLVES]-(:RiskEvent) }}"
+"""A Cypher condition: the entity ``var`` is involved in a risk event."""
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "Company": ("industry",),
     "Fund": ("status", "size"),
@@ -61,9 +63,11 @@ class RelatedCondition(BaseModel):
     rel: str
     outgoing: bool
     other: str
-    prop: str
+    prop: str | None = Field(default=None, description="the other end's property compared")
     value: str | list[str] | None = Field(default=None, description="the value, or any of a "
                                           "list")
+    involved: bool = Field(default=False, description="the other end is itself involved in a "
+                           "risk event (「实际控制人涉及风险事件的企业」)")
     at_least: float | None = Field(default=None, description="the lowest value allowed")
     at_most: float | None = Field(default=None, description="the highest value allowed")
 
@@ -122,6 +126,8 @@ class Companion(BaseModel):
     other: str | None = Field(default=None, description="the class of the related entities")
     required: bool = Field(default=False, description="list only the entities that have one "
                            "(the question asks for the related ones)")
+    involved: bool = Field(default=False, description="only related entities themselves "
+                           "involved in a risk event")
 
 
 class ListFrame(BaseModel):
@@ -216,7 +222,7 @@ def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, Prope
     used += _sorted_property(frame) + frame.shown
     unknown = [p for p in used if p not in props]
     unknown += [f"{r.other}.{r.prop}" for r in frame.related
-                if r.prop not in ontology.node_properties(r.other)]
+                if r.prop is not None and r.prop not in label_properties(ontology, r.other)]
     if frame.tally and (frame.tally.other_values or frame.tally.other_aggregates):
         if frame.tally.other is None:
             raise ValueError("values or figures at the other end of a tally need its class")
@@ -289,8 +295,10 @@ def _where(frame: ListFrame, params: dict[str, Any], prefix: str = "v") -> str:
                 params[f"{name}{suffix}"] = bound
                 compare = compare or _equals(related.value or "")
                 tests.append(f"x.{related.prop} {compare} ${name}{suffix}")
+        if related.involved:
+            tests.append(INVOLVED.format(var="x"))
         clauses.append(f"EXISTS {{ MATCH (n){_arrow(related.rel, related.outgoing)}"
-                       f"(x:{related.other}) WHERE {' AND '.join(tests)} }}")
+                       f"(x:{label_pattern(related.other)}) WHERE {' AND '.join(tests)} }}")
     for lack in frame.lacking:
         clauses.append(f"NOT EXISTS {{ MATCH (n){_arrow(lack.rel, lack.outgoing)}() }}")
     if frame.holding is not None:
@@ -365,8 +373,9 @@ def _listing(frame: ListFrame, head: str, params: dict[str, Any],
         columns += _tally_columns(frame, frame.tally, other_props)
     for i, companion in enumerate(frame.companions):
         other = f":{companion.other}" if companion.other else ""
+        involved = f" WHERE {INVOLVED.format(var=f'j{i}')}" if companion.involved else ""
         parts.append(f"{'' if companion.required else 'OPTIONAL '}MATCH "
-                     f"(n){_arrow(companion.rel, companion.outgoing)}(j{i}{other})")
+                     f"(n){_arrow(companion.rel, companion.outgoing)}(j{i}{other}){involved}")
         columns.append(f"j{i}.name AS {_column(companion.column)}")
         ends = ontology.relationships[companion.rel]
         if companion.other in (None, "Person") and "Person" in (

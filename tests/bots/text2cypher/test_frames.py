@@ -589,3 +589,20 @@ def test_ages_as_of_a_date_the_question_gives(ontology: Ontology) -> None:
     old = _frame(ontology, "截至2024年12月31日成立超过20年的企业有哪些")
     assert old is not None and [(c.op, c.value) for c in old.conditions] == [
         ("<", "2004-12-31")]
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("担保人自己出过风险事件的，被它担保的是哪些企业？",
+     "MATCH (e:RiskEvent)-[:INVOLVES]->(g)-[:GUARANTEES]->(c:Company) "
+     "RETURN DISTINCT c.name, g.name"),
+    ("请列示实际控制人涉及风险事件的企业及其实际控制人。",
+     "MATCH (:RiskEvent)-[:INVOLVES]->(x)-[:CONTROLS]->(c:Company) "
+     "RETURN DISTINCT c.name, x.name"),
+    ("请列示被3家及以上企业共用的联系电话及共用企业数。",
+     "MATCH (c:Company) WHERE c.phone IS NOT NULL WITH c.phone AS p, count(c) AS n "
+     "WHERE n >= 3 RETURN p, n"),
+])
+def test_holders_in_risk_events_and_values_shared_past_a_floor(
+        demo_graph: GraphStore, question: str, gold: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)

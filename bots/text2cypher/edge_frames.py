@@ -83,6 +83,10 @@ _PARTY = "|".join(_PARTY_WORDS)
 _ENDS = re.compile(
     rf"(?P<start>{_PARTY})(?:账户)?(?:之间)?(?:直接)?(?:转给|打给|汇给|为|给|向|对|往)"
     rf"(?P<end>{_PARTY})?")
+_PARTY_MEASURED = re.compile(
+    rf"^(?P<start>{_PARTY})(?:直接)?(?:持股|投资|担保|转账)(?:比例|金额)?"
+    r"(?:超过|高于|大于|不低于|不少于|达到|在|低于|不足)")
+"""「基金持股超过30%的企业」: one kind of party's relationships, each past a figure."""
 _SPLIT = re.compile(
     rf"(?P<a>{_PARTY})(?:账户|股东)?(?:的)?(?P<w1>担保|转账|转出|投资|持股)?(?:和|与|跟|及|、)"
     rf"(?P<b>{_PARTY})(?:账户|股东)?(?:的)?(?P<w2>担保|转账|转出|投资|持股)?")
@@ -158,7 +162,8 @@ def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     totalled = _TOTALS.search(text) is not None
     per = _per_period(text) if kind.dated and totalled else None
     by_party = totalled and _ENDS.search(text) is not None
-    if per is None and not by_party and not (_ONE_BY_ONE.search(text) or (
+    lead = _PARTY_MEASURED.match(text)
+    if per is None and not by_party and not lead and not (_ONE_BY_ONE.search(text) or (
             (_HOW_MANY.search(text) or _REGISTER_TOTAL.search(text))
             and not SUPERLATIVE.search(text) and not _EACH.search(text))):
         return None
@@ -170,6 +175,8 @@ def parse_edge_frame(text: str, ontology: Ontology) -> EdgeFrame | None:
     if ends:
         start = _PARTY_WORDS[ends.group("start")]
         end = _PARTY_WORDS[ends.group("end")] if ends.group("end") else None
+    elif lead:
+        start = _PARTY_WORDS[lead.group("start")]
     if start is not None and not set(ontology.ancestors(start)) & set(starts):
         start = None
     if end is not None and not set(ontology.ancestors(end)) & set(ends_at):

@@ -147,6 +147,12 @@ def test_compiled_chains_carry_values_as_parameters_and_refuse_unknown_names(
     ("宏达建设为谁提供了担保？被担保的那家公司又为谁担保了",
      "MATCH (:Company {name: '滨江宏达建设工程有限公司'})-[g1:GUARANTEES]->(b)"
      "-[g2:GUARANTEES]->(c) RETURN b.name, g1.amount, c.name, g2.amount"),
+    ("请核查鑫盛优选一号的发行基金之管理人的实际控制人。",
+     "MATCH (:Product {name: '鑫盛优选一号'})<-[:ISSUES]-(:Fund)<-[:MANAGES]-(:Company)"
+     "<-[:CONTROLS]-(x) RETURN DISTINCT x.name"),
+    ("请列示滨江产投直接持股的基金管理人所管理的基金。",
+     "MATCH (g:Company {name: '滨江产业投资集团有限公司'})-[:HOLDS_SHARES]->(:Company)"
+     "-[:MANAGES]->(f:Fund) RETURN f.name"),
     ("1972年出生的王建国控制的公司里，法人不是他本人的有哪些",
      "MATCH (p:Person {name: '王建国', birth_year: 1972})-[:CONTROLS]->(c:Company)"
      "<-[:IS_LEGAL_REP]-(l:Person) WHERE l <> p RETURN c.name, l.name"),

@@ -163,3 +163,12 @@ def test_transfers_listed_with_their_accounts(demo_graph: GraphStore) -> None:
                            "RETURN a.name AS a, b.name AS b, t.amount AS m")
     assert answer.source == "edge_frame"
     assert rows_match([[g["a"], g["b"], g["m"]] for g in gold], answer.rows)
+
+
+def test_one_kind_of_party_past_a_figure(demo_graph: GraphStore) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                             "基金 持股 超过30% 的企业 及 持股基金")
+    gold = demo_graph.read("MATCH (f:Fund)-[r:HOLDS_SHARES]->(c:Company) WHERE r.ratio > 0.3 "
+                           "RETURN f.name AS f, c.name AS c, r.ratio AS r")
+    assert answer.source == "edge_frame"
+    assert rows_match([[g["f"], g["c"], g["r"]] for g in gold], answer.rows)

@@ -25,6 +25,7 @@ def _parsed(question: str, name: str) -> GroupTransfers | None:
      "per_payer"),
     ("2024年9月10日王建国控制的公司之间互相转账一共多少钱，分别是哪几笔", False, "2024-09-10",
      "2024-09-10", "rows_with_total"),
+    ("周德明控制的那几家企业，一共给他本人账户转过几笔钱，合计多少？", True, None, None, "total"),
 ])
 def test_group_transfers_are_read_with_their_period_and_shape(
         question: str, to_controller: bool, since: str | None, until: str | None,

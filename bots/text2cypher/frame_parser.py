@@ -837,6 +837,14 @@ def _tally_threshold(main: str, tally: Tally) -> Tally:
     return tally
 
 
+_FIGURE_WORD = r"(?:平均|最高|最低|最大|最小|中位数)"
+_FIGURE_LIST = re.compile(rf"{_FIGURE_WORD}(?:[、和及与]?{_FIGURE_WORD})+")
+"""Two or more figures of one property asked at once (「平均、最高、最低」), which rank
+nothing."""
+_LISTED_FIGURES = (("平均", "avg"), ("最高", "max"), ("最大", "max"), ("最低", "min"),
+                   ("最小", "min"), ("中位数", "median"))
+
+
 def _aggregates(main: str, label: str, ontology: Ontology, words: dict[str, tuple[str, ...]]
                 ) -> list[Aggregate]:
     """Sums, averages and medians of numeric properties a count or breakdown also asks for
@@ -853,7 +861,13 @@ def _aggregates(main: str, label: str, ontology: Ontology, words: dict[str, tupl
             found.append(Aggregate(function="sum", prop=name))
         if re.search(rf"(?:{said})的?中位数|中位数.{{0,2}}(?:{said})", main):
             found.append(Aggregate(function="median", prop=name))
-    return found
+        listed = re.search(rf"(?:{said})的?(?P<a>{_FIGURE_LIST.pattern})|"
+                           rf"(?P<b>{_FIGURE_LIST.pattern})的?(?:{said})", main)
+        if listed:  # 「收益率平均、最高、最低分别是多少」
+            found += [Aggregate(function=function, prop=name)
+                      for word, function in _LISTED_FIGURES
+                      if word in (listed.group("a") or listed.group("b"))]
+    return list({(a.function, a.prop): a for a in found}.values())
 
 
 def _having(main: str, label: str, ontology: Ontology) -> tuple[Tally, int] | None:
@@ -1023,7 +1037,8 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
         # 「股份有限公司和有限责任公司比，平均注册资本哪个高」: one group per value named
         group_by = next((c.prop for c in conditions if isinstance(c.value, list)), None)
     floor = _group_floor(main) if group_by else None
-    order_by, descending = _order(main, words, ontology, label)
+    order_by, descending = _order(_FIGURE_LIST.sub(lambda m: "□" * len(m.group(0)), main),
+                                  words, ontology, label)
     ranked = order_by is not None
     if order_by is None and (sort := _sorted_by(main, words, ontology, label)):
         order_by, descending = sort
@@ -1053,7 +1068,9 @@ def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     count_only = (not (group_by or (order_by == "tally" and not floored)
                        or (order_by and ranked))
                   and bool(_COUNT.search(main) or figures)  # 「私募证券投资基金的平均规模」
-                  and not _ROWS_ASKED.search(main))
+                  # 「平均、最高、最低分别是多少」 asks figures, not rows
+                  and not (_ROWS_ASKED.search(main)
+                           and not (figures and _FIGURE_LIST.search(main))))
     lacking = _lacking(main + tail, label, ontology)  # 「没有任职、持股…」 runs past a 、
     aggregates = figures if group_by or count_only else []
     bare = _BARE_DIRECTION.search(main)

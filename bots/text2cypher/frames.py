@@ -462,7 +462,7 @@ def _other_end_figure(tally: Tally, aggregate: Aggregate, props: dict[str, Prope
     }
     if aggregate.function not in folded:
         raise ValueError(f"no {aggregate.function} over a tally's other ends")
-    words = {"max": "最高", "min": "最低", "sum": "合计", "avg": "平均"}[aggregate.function]
+    words = _FIGURE_TITLES[aggregate.function]
     label = plain_label(props[aggregate.prop].label_zh)
     title = label if label.startswith(words) else f"{words}{label}"
     return f"{folded[aggregate.function]} AS {_column(title)}"
@@ -644,6 +644,10 @@ def _aggregated(frame: ListFrame, props: dict[str, Any]) -> str:
                    for a in frame.aggregates)
 
 
+_FIGURE_TITLES = {"max": "最高", "min": "最低", "sum": "合计", "avg": "平均"}
+"""The word a figure's column starts with."""
+
+
 def _aggregate(aggregate: Aggregate) -> str:
     if aggregate.function == "median":
         return f"percentileCont(n.{aggregate.prop}, 0.5)"
@@ -654,7 +658,7 @@ def _aggregate_column(aggregate: Aggregate, props: dict[str, Any]) -> str:
     label = props[aggregate.prop].label_zh
     if aggregate.function == "median":
         return _column(f"{label}中位数")
-    return _column({"sum": "合计", "avg": "平均"}[aggregate.function] + label)
+    return _column(_FIGURE_TITLES[aggregate.function] + label)
 
 
 def _column(label_zh: str) -> str:

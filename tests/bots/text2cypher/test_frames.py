@@ -606,3 +606,11 @@ def test_holders_in_risk_events_and_values_shared_past_a_floor(
         demo_graph: GraphStore, question: str, gold: str) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
     assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)
+
+
+def test_several_figures_of_one_property_rank_nothing(ontology: Ontology) -> None:
+    figures = _frame(ontology, "全市延期兑付基金的规模，平均、最高、最低分别是多少？")
+    assert figures is not None and figures.count_only and figures.order_by is None
+    assert [a.function for a in figures.aggregates] == ["avg", "max", "min"]
+    ranked = _frame(ontology, "对外担保总额最高的三个担保方是谁？金额多少")
+    assert ranked is not None and ranked.order_by == "tally"

@@ -216,7 +216,7 @@ _COMPANION_SPLIT = re.compile(
     r"连同|连带|带上|附带|(?=谁(?:管|发|控制))|"
     r"(?<!的)(?=(?:分别|各自)?是哪(?:家|个)(?:银行|公司|机构|管理人)的?$)|"
     r"(?<=有哪些)(?=(?:分别|各自)?(?:是|由|归|属于)?(?:谁|哪))|(?=(?:各|分别)(?:是|属于|归)哪)|"
-    r"(?<!私募)(?=(?:管理人|发行人|发行方|法定代表人|实控人|实际控制人)(?:分别|都|各)?"
+    r"(?<!私募)(?<!最[多少高低大小]的)(?=(?:管理人|发行人|发行方|法定代表人|实控人|实际控制人)(?:分别|都|各)?"
     r"(?:是谁|是哪家))")
 SUPERLATIVE = re.compile(
     r"最(高|大|多|新|晚|近|低|小|少|早|长|短)|排名|排行|前\d|前[一二两三四五六七八九十]")
@@ -870,13 +870,28 @@ def _aggregates(main: str, label: str, ontology: Ontology, words: dict[str, tupl
     return list({(a.function, a.prop): a for a in found}.values())
 
 
+_DOER_VERBS = {"入股": "HOLDS_SHARES", "持股": "HOLDS_SHARES", "参股": "HOLDS_SHARES",
+               "投资": "INVESTS_IN", "担保": "GUARANTEES", "控股": "HOLDS_SHARES"}
+_DOER_FIRST = re.compile(r"^(?:私募)?(?P<doer>基金|自然人|个人|企业|公司|银行)"
+                         rf"(?P<verb>{'|'.join(_DOER_VERBS)})$")
+"""A relationship the listed entities must have, said with its doer first (「私募基金入股」)."""
+
+
 def _having(main: str, label: str, ontology: Ontology) -> tuple[Tally, int] | None:
     """The relationship the listed entities must have (「发生过风险事件的」, 「担任法定代表人
     的」) and where its wording ends."""
     having = _HAVING.search(main)
     if having is None:
         return None
-    tally = _tally(next(g for g in having.groups() if g), label, ontology)
+    said = next(g for g in having.groups() if g)
+    doer = _DOER_FIRST.match(said)
+    if doer is not None:  # 「有私募基金入股的企业」: funds hold the companies' shares
+        rel = _DOER_VERBS[doer.group("verb")]
+        other = dict(CLASS_WORDS)[doer.group("doer")]
+        if label_lineage(ontology, label) & set(ontology.relationships[rel].range):
+            return Tally(rel=rel, outgoing=False, function="count", other=other,
+                         column=f"{doer.group('doer')}数量", at_least=1.0), having.end()
+    tally = _tally(said, label, ontology)
     return (tally.model_copy(update={"at_least": 1.0}), having.end()) if tally else None
 
 

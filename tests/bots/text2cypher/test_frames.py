@@ -614,3 +614,18 @@ def test_several_figures_of_one_property_rank_nothing(ontology: Ontology) -> Non
     assert [a.function for a in figures.aggregates] == ["avg", "max", "min"]
     ranked = _frame(ontology, "对外担保总额最高的三个担保方是谁？金额多少")
     assert ranked is not None and ranked.order_by == "tally"
+
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("管理基金数量最多的管理人是哪家？",
+     "MATCH (m)-[:MANAGES]->(f:Fund) WITH m, count(f) AS n WITH max(n) AS top, "
+     "collect([m.name, n]) AS all UNWIND all AS r WITH r, top WHERE r[1] = top "
+     "RETURN r[0], r[1]"),
+    ("有私募基金入股的企业一共多少家？",
+     "MATCH (:Fund)-[:HOLDS_SHARES]->(c:Company) RETURN count(DISTINCT c)"),
+])
+def test_the_ranked_role_and_a_relationship_said_doer_first(
+        demo_graph: GraphStore, question: str, gold: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)

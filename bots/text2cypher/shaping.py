@@ -230,13 +230,16 @@ def counts_per_subject(question: str, columns: list[str], rows: list[list[Any]]
     with the total of the figure it asks totalled (「各管几只、总规模多少」), when the question
     asks how many each has or which has more; None otherwise."""
     asked = _NOT_A_COUNT.sub("", question)  # 「叫张伟的有好几个人」 asks no count
+    averaged = "平均" in asked and _EACH_COUNTED.search(asked) is not None
     if not columns or columns[0] != SUBJECT_COLUMN or not (
             (_HOW_MANY.search(asked) and _EACH_COUNTED.search(asked))
-            or _MORE_OF_WHICH.search(asked)):
+            or _MORE_OF_WHICH.search(asked) or averaged):
         return None
     lead = 2 if len(columns) > 1 and columns[1] == "出生年份" else 1
     if len(columns) <= lead:
         return None
+    if averaged and (mean := _means_per_subject(asked, columns, rows, lead)) is not None:
+        return mean
     amount = _amount_column(asked, columns, rows) if _TOTAL.search(asked) else None
     counted: dict[tuple[Any, ...], dict[str, float]] = {}
     for row in rows:
@@ -249,6 +252,24 @@ def counts_per_subject(question: str, columns: list[str], rows: list[list[Any]]
     return ShapedRows(columns=[*columns[:lead], f"{counted_title}数量", f"{columns[amount]}合计"],
                       rows=[[*key, len(values), round(sum(values.values()), 4)]
                             for key, values in counted.items()])
+
+
+def _means_per_subject(question: str, columns: list[str], rows: list[list[Any]], lead: int
+                       ) -> ShapedRows | None:
+    """How many rows each entity asked about has and the average of the figure the question
+    names over them (「交投和城投各自发行的产品中，平均预期年化收益率分别是多少」)."""
+    figure = _amount_column(question, columns, rows)
+    if figure is None or figure < lead:
+        return None
+    grouped: dict[tuple[Any, ...], list[float]] = {}
+    for row in rows:
+        values = grouped.setdefault(tuple(row[:lead]), [])
+        if row[figure] is not None:
+            values.append(float(row[figure]))
+    return ShapedRows(
+        columns=[*columns[:lead], "数量", f"平均{_title(columns[figure])}"],
+        rows=[[*key, len(values), sum(values) / len(values) if values else None]
+              for key, values in grouped.items()])
 
 
 _BY_COLUMN = re.compile(

@@ -522,7 +522,7 @@ def _contagion_relations(text: str) -> tuple[str, ...] | None:
 _PAID_TO = re.compile(rf"(转给|打给|汇给|付给|转入|转到){PLACEHOLDER}|往{PLACEHOLDER}|"
                       rf"[给向]{PLACEHOLDER}(转|打|汇|付)|"
                       rf"{PLACEHOLDER}.*(收到|收过|收了|收款|转来|汇来|打来|进账|到账|流入|入账|来的钱|"
-                      rf"转进)")
+                      rf"转进|转入)")
 _PAID_BY = re.compile(rf"{PLACEHOLDER}.*(转给|打给|汇给|付给|转出|汇出|流出|付出|支付|付款|"
                       rf"[给向].{{1,12}}(转|打|汇|付))")
 

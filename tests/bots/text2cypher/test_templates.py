@@ -366,6 +366,15 @@ def test_persons_listed_come_with_their_birth_year(demo_graph: GraphStore,
      "MATCH (b:Bank {name: '滨江市民银行'}) OPTIONAL MATCH (c:Company)-[x:HOLDS_SHARES]->(b) "
      "WITH b, sum(x.ratio) AS firms OPTIONAL MATCH (p:Person)-[y:HOLDS_SHARES]->(b) "
      "RETURN firms, sum(y.ratio)"),
+    ("滨江交投和滨江城投各自发行的产品中，平均预期年化收益率分别是多少？",
+     "MATCH (c:Company)-[:ISSUES]->(p:Product) "
+     "WHERE c.name IN ['滨江交通投资集团有限公司', '滨江城市建设投资有限公司'] "
+     "RETURN c.name, avg(p.expected_return)"),
+    ("远航物流2024年全年账户转入和转出的金额各是多少？",
+     "MATCH (:Company {name: '滨江远航物流集团有限公司'})-[:HOLDS_ACCOUNT]->(a) "
+     "OPTIONAL MATCH ()-[i:TRANSFERS]->(a) WHERE i.time.year = 2024 "
+     "WITH a, sum(i.amount) AS inflow OPTIONAL MATCH (a)-[o:TRANSFERS]->() "
+     "WHERE o.time.year = 2024 RETURN inflow, sum(o.amount)"),
     ("鼎盛集团有没有人给它做担保啊？担了多少钱？",
      "MATCH (g)-[r:GUARANTEES]->(:Company {name: '滨江鼎盛控股集团有限公司'}) "
      "RETURN g.name, r.amount"),

@@ -371,10 +371,11 @@ def test_persons_listed_come_with_their_birth_year(demo_graph: GraphStore,
      "WHERE c.name IN ['滨江交通投资集团有限公司', '滨江城市建设投资有限公司'] "
      "RETURN c.name, avg(p.expected_return)"),
     ("远航物流2024年全年账户转入和转出的金额各是多少？",
-     "MATCH (:Company {name: '滨江远航物流集团有限公司'})-[:HOLDS_ACCOUNT]->(a) "
-     "OPTIONAL MATCH ()-[i:TRANSFERS]->(a) WHERE i.time.year = 2024 "
-     "WITH a, sum(i.amount) AS inflow OPTIONAL MATCH (a)-[o:TRANSFERS]->() "
-     "WHERE o.time.year = 2024 RETURN inflow, sum(o.amount)"),
+     "MATCH (c:Company {name: '滨江远航物流集团有限公司'}) "
+     "RETURN reduce(s = 0.0, x IN [(c)-[:HOLDS_ACCOUNT]->()<-[i:TRANSFERS]-() "
+     "WHERE i.time.year = 2024 | i.amount] | s + x), "
+     "reduce(s = 0.0, x IN [(c)-[:HOLDS_ACCOUNT]->()-[o:TRANSFERS]->() "
+     "WHERE o.time.year = 2024 | o.amount] | s + x)"),
     ("鼎盛集团有没有人给它做担保啊？担了多少钱？",
      "MATCH (g)-[r:GUARANTEES]->(:Company {name: '滨江鼎盛控股集团有限公司'}) "
      "RETURN g.name, r.amount"),

@@ -20,6 +20,7 @@ from bots.text2cypher.frames import (
     RelatedCondition,
     label_lineage,
     label_properties,
+    plain_label,
 )
 from bots.text2cypher.vocabulary import VALUE_PROPERTIES, GraphVocabulary
 from kg.ontology import Ontology, PropertyDef, city_now
@@ -122,8 +123,10 @@ def other_values(text: str, other: str, ontology: Ontology, vocabulary: GraphVoc
     found: list[tuple[str, str | list[str]]] = []
     for prop in VALUE_PROPERTIES.get(other, ()):
         values = vocabulary.values.get(other, {}).get(prop, [])
+        said = re.escape(plain_label(ontology.node_properties(other)[prop].label_zh))
         named = [v for v in values if (len(v) >= 3 and v in text) or (
-            len(v) == 2 and word and re.search(rf"{v}.?{word}|{word}.{{0,4}}{v}", text))]
+            len(v) == 2 and word and re.search(rf"{v}.?{word}|{word}.{{0,4}}{v}", text)) or (
+            len(v) == 1 and re.search(rf"{said}(?:为|是)?{v}(?![于过])", text))]
         if named:  # 「逾期或者涉嫌非法集资」, 「吊销、注销」 (its 、 normalised away): a short
             # value joined to a named one
             joined = "|".join(map(re.escape, named))

@@ -629,3 +629,10 @@ def test_the_ranked_role_and_a_relationship_said_doer_first(
         demo_graph: GraphStore, question: str, gold: str) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
     assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)
+
+
+def test_a_one_character_value_beside_its_property_word(ontology: Ontology) -> None:
+    persons = _frame(ontology, "严重程度为高的风险事件牵涉到哪些自然人？")
+    assert persons is not None and persons.label == "Person"
+    assert [(r.other, r.prop, r.value) for r in persons.related] == [
+        ("RiskEvent", "severity", "高")]

@@ -634,6 +634,10 @@ def _sorted_by(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology,
     return named[0], descending
 
 
+_RANGED_WORDS = (("年利率", ("rate_min", "rate_max")), ("利率", ("rate_min", "rate_max")))
+"""Words naming a range of two properties, the lower and the upper end."""
+
+
 def _order(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, label: str
            ) -> tuple[str | None, bool]:
     # a property word may begin with a superlative (「最高额度」), of this class or another's
@@ -656,6 +660,10 @@ def _order(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, lab
                     best = (at, name, word)
         if best is not None:
             return best[1], descending != (best[2] in _AGE_WORDS)
+        ranged = next((pair for word, pair in _RANGED_WORDS if before.endswith(word)
+                       and all(p in props for p in pair)), None)
+        if ranged is not None:  # 「利率最低」 ranks the lower rates, 「利率最高」 the upper
+            return ranged[1] if descending else ranged[0], descending
     match = superlatives[0]
     descending = (match.group(1) or "") not in ASCENDING
     if (match.group(1) or "") in ("新", "晚", "近", "早"):
@@ -1016,11 +1024,54 @@ def _holding_bound(main: str, label: str) -> tuple[HoldingBound, str] | None:
     return HoldingBound(outgoing=True, other="Company", op=op, ratio=ratio), main
 
 
+_PER_OWNER = re.compile(
+    r"^(?:每|各)(?:个|家|位|只)?(?P<owner>私募基金管理人|私募管理人|基金管理人|管理人|发行方|银行|基金)"
+    r"(?:手里|手上|旗下|名下|发行|管理)?的?(?:里|中|当中)?"
+    r"(?P<rest>.*最[高低大小多少早晚长短].*)$")
+_OWNER_ROLES = {"私募基金管理人": "MANAGES", "私募管理人": "MANAGES", "基金管理人": "MANAGES",
+                "管理人": "MANAGES", "发行方": "ISSUES"}
+"""Owners named by their role, each a company (a fund's manager, a product's issuer)."""
+_OWNER_LINKS = ("ISSUES", "MANAGES", "CONTROLS", "HOLDS_SHARES", "INVESTS_IN", "GUARANTEES")
+"""Relationships tying an owner class to the entities ranked under it, the likeliest first."""
+
+
+def _per_owner(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
+               district_id: str | None) -> ListFrame | None:
+    """The first entities under each related owner (「每个私募管理人手里规模最大的是哪只基金」,
+    「每家银行利率最低的贷款产品」): the ranking after the owner, per owner."""
+    said = _PER_OWNER.match(question)
+    if said is None:
+        return None
+    inner = parse_frame(said.group("rest"), ontology, vocabulary, district_id)
+    owner = said.group("owner")
+    if inner is None or inner.order_by in (None, "tally") or inner.group_by:
+        return None
+    lineage = label_lineage(ontology, inner.label)
+    rel = _OWNER_ROLES.get(owner)
+    other = "Company"
+    if rel is None:
+        other = dict(CLASS_WORDS)[owner]
+        owners = label_lineage(ontology, other)
+        rel = next((r for r in _OWNER_LINKS if owners & set(ontology.relationships[r].domain)
+                    and lineage & set(ontology.relationships[r].range)), None)
+    if rel is None or not lineage & set(ontology.relationships[rel].range) or other == inner.label:
+        return None
+    return inner.model_copy(update={
+        "per_related": Companion(rel=rel, outgoing=False, column=owner, other=other)})
+
+
 def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                 district_id: str | None = None) -> ListFrame | None:
     """The register-wide frame a (normalised) question asks for, or None when it asks
     about no class of entity or asks nothing of the register as a whole."""
     question = _FORMAL_OPENING.sub("", question)  # 「请统计各银行…」 asks about the banks
+    return (_per_owner(question, ontology, vocabulary, district_id)
+            or _listing_frame(question, ontology, vocabulary, district_id))
+
+
+def _listing_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
+                   district_id: str | None) -> ListFrame | None:
+    """The frame of a question that ranks nothing under each related owner."""
     parts = _COMPANION_SPLIT.split(question, maxsplit=1)
     main, tail = parts[0], (parts[1] if len(parts) > 1 else "")
     label = (_listed_label(main, _values_blanked(main, vocabulary))

@@ -149,6 +149,9 @@ class ListFrame(BaseModel):
     group_by: str | None = None
     then_by: str | None = Field(default=None, description="a second property, or a date's "
                                 "year, the counts are broken down by (「按年份和类型统计」)")
+    per_related: Companion | None = Field(
+        default=None, description="the related entities whose own first entities are asked "
+        "(「每个私募管理人手里规模最大的是哪只基金」: per manager)")
     top_per_group: bool = Field(default=False, description="the first entities of each group "
                                 "in the frame's order, not counts (「每个行业里注册资本最高的"
                                 "是哪家」)")
@@ -235,6 +238,7 @@ def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, Prope
         raise ValueError(f"{frame.label} has no properties {unknown}")
     rels = [r.rel for r in frame.related] + [c.rel for c in frame.companions]
     rels += [lack.rel for lack in frame.lacking] + (["HOLDS_SHARES"] if frame.holding else [])
+    rels += [frame.per_related.rel] if frame.per_related else []
     rels += [r for r in (frame.tally.rel, frame.tally.through) if r] if frame.tally else []
     if frame.tally and (unknown_rel := [p for p in frame.tally.rel_values
                                         if p not in ontology.rel_properties(frame.tally.rel)]):
@@ -324,6 +328,8 @@ def compile_frame(frame: ListFrame, ontology: Ontology) -> CompiledFrame:
     pattern = label_pattern(frame.label)
     where = _where(frame, params)
     head = f"MATCH (n:{pattern}){where}"
+    if frame.per_related is not None and frame.order_by not in (None, "tally"):
+        return _top_per_group(frame, head, params, props)
     if frame.group_by:
         return _breakdown(frame, head, params, props)
     if frame.share:
@@ -598,10 +604,15 @@ def _top_per_group(frame: ListFrame, head: str, params: dict[str, Any],
                    props: dict[str, Any]) -> CompiledFrame:
     """The first entities of each group in the frame's order, with any tied with the last of
     them (「每个行业里注册资本最高的是哪家公司」, 「各区注册资本前3的企业」)."""
-    assert frame.group_by is not None and frame.order_by is not None
+    assert frame.order_by is not None
     params["limit"] = frame.limit or 1
-    prop, part = date_part(frame.group_by)
-    if frame.group_by == DISTRICT:
+    prop, part = date_part(frame.group_by or "")
+    if (related := frame.per_related) is not None:
+        other = f":{label_pattern(related.other)}" if related.other else ""
+        grouped = (f"{head} MATCH (n){_arrow(related.rel, related.outgoing)}(owner{other}) "
+                   "WITH n, owner AS g")
+        column, shown = _column(related.column), "g.name"
+    elif frame.group_by == DISTRICT:
         grouped, column = f"{head} {_DISTRICT_OF_N} WITH n, d.name AS g", "区县"
     elif frame.group_by == STREET:
         grouped, column = f"{head} MATCH (n)-[:LOCATED_IN]->(r:Street) WITH n, r.name AS g", "街道"
@@ -610,6 +621,8 @@ def _top_per_group(frame: ListFrame, head: str, params: dict[str, Any],
         grouped = f"{head} WITH n, n.{prop}.{field} AS g"
     else:
         grouped, column = f"{head} WITH n, n.{prop} AS g", _column(props[prop].label_zh)
+    if related is None:
+        shown = "g"
     key = f"n.{frame.order_by}"
     keep = ">=" if frame.descending else "<="
     return CompiledFrame(
@@ -619,7 +632,7 @@ def _top_per_group(frame: ListFrame, head: str, params: dict[str, Any],
                "WITH g, ranked, ranked[CASE WHEN size(ranked) < $limit THEN size(ranked) - 1 "
                "ELSE $limit - 1 END] AS last UNWIND ranked AS n WITH g, n, last "
                f"WHERE {key} {keep} last.{frame.order_by} "
-               f"RETURN g AS {column}, n.name AS 名称, n.id AS 编号, "
+               f"RETURN {shown} AS {column}, n.name AS 名称, n.id AS 编号, "
                f"{key} AS {_column(props[frame.order_by].label_zh)} "
                f"ORDER BY {column}, {key} {'DESC' if frame.descending else 'ASC'}, 编号",
         params=params)

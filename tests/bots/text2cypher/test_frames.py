@@ -636,3 +636,17 @@ def test_a_one_character_value_beside_its_property_word(ontology: Ontology) -> N
     assert persons is not None and persons.label == "Person"
     assert [(r.other, r.prop, r.value) for r in persons.related] == [
         ("RiskEvent", "severity", "高")]
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("每个私募管理人手里规模最大的是哪只基金？",
+     "MATCH (m:Company)-[:MANAGES]->(f:Fund) WITH m, max(f.size) AS top "
+     "MATCH (m)-[:MANAGES]->(f:Fund) WHERE f.size = top RETURN m.name, f.name"),
+    ("每家银行利率最低的贷款产品是哪款",
+     "MATCH (b:Bank)-[:ISSUES]->(p:LoanProduct) WITH b, min(p.rate_min) AS low "
+     "MATCH (b)-[:ISSUES]->(p:LoanProduct) WHERE p.rate_min = low RETURN b.name, p.name"),
+])
+def test_the_first_entities_under_each_owner(demo_graph: GraphStore, question: str,
+                                             gold: str) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)

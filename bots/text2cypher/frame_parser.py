@@ -161,6 +161,7 @@ TALLY_WORDS: tuple[RelationWord, ...] = (
     RelationWord("收到的?(?:转账|转入|资金|钱)|转入", "TRANSFERS", "amount", incoming=True),
     RelationWord("转出|转账", "TRANSFERS", "amount", incoming=False),
     RelationWord("开户|账户", "OPENED_AT", incoming=True),
+    RelationWord("开户|账户", "HOLDS_ACCOUNT"),
 )
 COMPANION_WORDS: tuple[RelationWord, ...] = (
     RelationWord("管理人|管理机构", "MANAGES", incoming=True, other="Company"),
@@ -261,7 +262,8 @@ _HAVING = re.compile(
     r"(?<![没未无])(?:担任|当过?|做过?)(?:企业|公司)?的?(?P<y>法定代表人|法人|高管|董事|监事|股东|实际控制人)|"
     r"(?:发生过|有过|出过|涉及过?|卷入过?)(?P<z>[一-龥]{2,6}?)的(?:企业|公司|人|基金|产品)|"
     r"(?P<v>风险事件)(?:所)?(?:涉及|牵涉|牵连)到?的(?:企业|公司|人|自然人)|"
-    r"(?:还在|仍在|仍然在|还|在)(?P<g>对外(?:提供|做)?担保|(?:提供|做)担保)的")
+    r"(?:还在|仍在|仍然在|还|在)(?P<g>对外(?:提供|做)?担保|(?:提供|做)担保)的|"
+    r"(?:开了|开过|开立了?|开有)(?P<o>银行账户|账户)的(?:企业|公司|人|自然人|基金)")
 _OTHER_END_ASKED = re.compile(
     r"(?:分别|各自)?(?:是|在)?哪(?:家|些|个|几家)(?:公司|企业)|什么公司")
 """After 「担任法定代表人的有哪些人」: the question also asks which company each is tied to
@@ -1031,8 +1033,19 @@ _PER_OWNER = re.compile(
 _OWNER_ROLES = {"私募基金管理人": "MANAGES", "私募管理人": "MANAGES", "基金管理人": "MANAGES",
                 "管理人": "MANAGES", "发行方": "ISSUES"}
 """Owners named by their role, each a company (a fund's manager, a product's issuer)."""
+_WHICH_ONE = re.compile(rf"哪|是什么|叫什么|(?:{_CLASS_ALTERNATIVES})$")
+"""After an owner, the words asking which of its entities ranks first."""
 _OWNER_LINKS = ("ISSUES", "MANAGES", "CONTROLS", "HOLDS_SHARES", "INVESTS_IN", "GUARANTEES")
 """Relationships tying an owner class to the entities ranked under it, the likeliest first."""
+
+
+_DIGITS = re.compile(r"保留(?P<n>\d|[一两二三四])位小数")
+
+
+def _digits(text: str) -> int:
+    """The decimal places a question asks its percentages to (「保留一位小数」), else 2."""
+    said = _DIGITS.search(text)
+    return chinese_number(said.group("n")) if said else 2
 
 
 def _per_owner(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
@@ -1040,7 +1053,8 @@ def _per_owner(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
     """The first entities under each related owner (「每个私募管理人手里规模最大的是哪只基金」,
     「每家银行利率最低的贷款产品」): the ranking after the owner, per owner."""
     said = _PER_OWNER.match(question)
-    if said is None:
+    if said is None or _COUNT.search(said.group("rest")) or not _WHICH_ONE.search(
+            said.group("rest")):  # 「各有几款，利率下限最低是多少」 asks figures per owner
         return None
     inner = parse_frame(said.group("rest"), ontology, vocabulary, district_id)
     owner = said.group("owner")
@@ -1149,7 +1163,9 @@ def _listing_frame(question: str, ontology: Ontology, vocabulary: GraphVocabular
     average = tally is not None and _AVERAGE_EACH.search(main) is not None
     if average:
         order_by, limit = None, None
-    share = bool(conditions) and _SHARE_ASKED.search(main) is not None
+    # 「吊销的企业占全部企业的比例」, 「有银行账户的企业占全部企业的比例」
+    share = (bool(conditions or related or (tally and tally.at_least))
+             and _SHARE_ASKED.search(main) is not None)
     base = (_share_base(main, label, ontology, vocabulary, words, taken) if share
             else ([], False))
     return ListFrame(label=label, conditions=conditions, related=related, lacking=lacking,
@@ -1168,6 +1184,6 @@ def _listing_frame(question: str, ontology: Ontology, vocabulary: GraphVocabular
                      count_only=count_only, tally_average=average, order_by=order_by,
                      tally_share=(tally is not None and not conditions
                                   and _SHARE_ASKED.search(main + tail) is not None),
-                     descending=descending, limit=limit or None,
+                     descending=descending, limit=limit or None, digits=_digits(main + tail),
                      aggregates=aggregates,
                      companions=companions[:2])

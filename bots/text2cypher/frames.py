@@ -163,6 +163,8 @@ class ListFrame(BaseModel):
     group_share: bool = Field(default=False, description="each group's count as a percentage "
                               "of all the label's entities (「每种状态有多少家、占全部企业的"
                               "百分之几」)")
+    digits: int = Field(default=2, ge=0, le=6, description="the decimal places of a "
+                        "percentage (「按百分比保留一位小数」)")
     share_base: list[Condition] = Field(default_factory=list, description="conditions the "
                                         "whole of a share meets (「制造业企业中」)")
     share_in_district: bool = Field(default=False, description="the whole of a share is the "
@@ -396,18 +398,23 @@ def _share(frame: ListFrame, pattern: str, where: str, params: dict[str, Any]
     """How many of the label's entities meet the frame's conditions, out of how many (all, or
     those of its base: 「江北区企业中制造业占比」, both holding the role the frame requires:
     「法定代表人中女性所占比例」), and the share (「吊销的企业占全部企业的比例」)."""
+    params["digits"] = frame.digits
     whole = ListFrame(label=frame.label, conditions=frame.share_base, excluded=frame.excluded,
                       district_id=frame.district_id if frame.share_in_district else None)
     base = _where(whole, params, "b")
     if frame.tally is not None and frame.tally.at_least == 1 and frame.tally.function == "count":
+        # a role the conditions are asked within (「法定代表人中女性所占比例」), or, with no
+        # other condition, what is asked (「有银行账户的企业占全部企业的比例」)
         held = f"EXISTS {{ (n){_arrow(frame.tally.rel, frame.tally.outgoing)}() }}"
-        base, where = (f"{w} AND {held}" if w else f" WHERE {held}" for w in (base, where))
+        where = f"{where} AND {held}" if where else f" WHERE {held}"
+        if frame.conditions or frame.related:
+            base = f"{base} AND {held}" if base else f" WHERE {held}"
     return CompiledFrame(
         cypher=f"MATCH (n:{pattern}){base} WITH count(n) AS 总数 MATCH (n:{pattern}){where} "
                "WITH 总数, count(n) AS 数量 "
                "RETURN 数量, 总数, CASE WHEN 总数 = 0 THEN null "
                "ELSE toFloat(数量) / 总数 END AS 占比, CASE WHEN 总数 = 0 THEN null "
-               "ELSE round(100.0 * 数量 / 总数, 2) END AS 占比百分比",
+               "ELSE round(100.0 * 数量 / 总数, $digits) END AS 占比百分比",
         params=params)
 
 
@@ -591,7 +598,9 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
     share = ""
     if frame.group_share and frame.tally is None:  # out of every entity of the label
         head = f"MATCH (every:{label_pattern(frame.label)}) WITH count(every) AS 总数 {head}"
-        share = (", 总数, CASE WHEN 总数 = 0 THEN null ELSE round(100.0 * count(*) / 总数, 2) "
+        params["digits"] = frame.digits
+        share = (", 总数, CASE WHEN 总数 = 0 THEN null "
+                 "ELSE round(100.0 * count(*) / 总数, $digits) "
                  "END AS 占比百分比")
     return CompiledFrame(
         cypher=f"{head} RETURN n.{frame.group_by} AS {column}{then}, count(*) AS 数量{share}"

@@ -650,3 +650,18 @@ def test_the_first_entities_under_each_owner(demo_graph: GraphStore, question: s
                                              gold: str) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
     assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)
+
+
+def test_a_share_of_those_holding_a_relationship_to_the_places_asked(
+        demo_graph: GraphStore) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                             "开了银行账户的企业占全部企业的比例是多少？按百分比保留一位小数。")
+    gold = _gold(demo_graph, "MATCH (c:Company) WITH count(c) AS total, "
+                             "sum(CASE WHEN (c)-[:HOLDS_ACCOUNT]->() THEN 1 ELSE 0 END) AS n "
+                             "RETURN round(100.0 * n / total, 1)")
+    assert answer.source == "frame" and rows_match(gold, answer.rows)
+    held = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                           "有银行账户的企业有多少家")
+    count = _gold(demo_graph, "MATCH (c:Company) WHERE (c)-[:HOLDS_ACCOUNT]->() "
+                              "RETURN count(c)")
+    assert rows_match(count, held.rows)

@@ -1039,6 +1039,8 @@ _OWNER_LINKS = ("ISSUES", "MANAGES", "CONTROLS", "HOLDS_SHARES", "INVESTS_IN", "
 """Relationships tying an owner class to the entities ranked under it, the likeliest first."""
 
 
+_LOCATED_ASKED = re.compile(r"(?:分别|各自)?(?:位于|在|属于|注册在|落在)哪(?:个|一个)?(?:区县|区)")
+"""Each listed entity's district asked beside it (「分别位于哪个区县」)."""
 _DIGITS = re.compile(r"保留(?P<n>\d|[一两二三四])位小数")
 
 
@@ -1072,6 +1074,20 @@ def _per_owner(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
         return None
     return inner.model_copy(update={
         "per_related": Companion(rel=rel, outgoing=False, column=owner, other=other)})
+
+
+def _grouping_asked(main: str, tail: str, label: str, words: dict[str, tuple[str, ...]],
+                    ontology: Ontology, conditions: list[Condition], located: bool
+                    ) -> str | None:
+    """The one grouping a question counts or figures by: a property or place it names, else
+    the property of the values it compares (「股份有限公司和有限责任公司比，平均注册资本哪个
+    高」); none when it lists entities with their district (「有哪些？分别位于哪个区县」)."""
+    group_by = _group_by(main, label, words, ontology)
+    if located:
+        return None if group_by == DISTRICT else group_by
+    if group_by is None and (_VALUES_COMPARED.search(main) or _EACH_FIGURE.search(main + tail)):
+        group_by = next((c.prop for c in conditions if isinstance(c.value, list)), None)
+    return group_by
 
 
 def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
@@ -1112,10 +1128,9 @@ def _listing_frame(question: str, ontology: Ontology, vocabulary: GraphVocabular
         main = _RISKY_ROLE.sub(lambda m: "□" * len(m.group(0)), main)
     shared = _shared_value(main, words)
     two = None if shared else _two_groupings(main, label, words, ontology)
-    group_by = shared or (two[0] if two else _group_by(main, label, words, ontology))
-    if group_by is None and (_VALUES_COMPARED.search(main) or _EACH_FIGURE.search(main + tail)):
-        # 「股份有限公司和有限责任公司比，平均注册资本哪个高」: one group per value named
-        group_by = next((c.prop for c in conditions if isinstance(c.value, list)), None)
+    located = _LOCATED_ASKED.search(main + tail) is not None and bool(_LISTING.search(main))
+    group_by = shared or (two[0] if two else _grouping_asked(main, tail, label, words, ontology,
+                                                            conditions, located))
     floor = _group_floor(main) if group_by else None
     order_by, descending = _order(_FIGURE_LIST.sub(lambda m: "□" * len(m.group(0)), main),
                                   words, ontology, label)
@@ -1185,5 +1200,6 @@ def _listing_frame(question: str, ontology: Ontology, vocabulary: GraphVocabular
                      tally_share=(tally is not None and not conditions
                                   and _SHARE_ASKED.search(main + tail) is not None),
                      descending=descending, limit=limit or None, digits=_digits(main + tail),
+                     district_shown=located and group_by is None,
                      aggregates=aggregates,
                      companions=companions[:2])

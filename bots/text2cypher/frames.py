@@ -163,6 +163,8 @@ class ListFrame(BaseModel):
     group_share: bool = Field(default=False, description="each group's count as a percentage "
                               "of all the label's entities (「每种状态有多少家、占全部企业的"
                               "百分之几」)")
+    district_shown: bool = Field(default=False, description="each listed entity's district "
+                                 "shown beside it (「分别位于哪个区县」)")
     digits: int = Field(default=2, ge=0, le=6, description="the decimal places of a "
                         "percentage (「按百分比保留一位小数」)")
     share_base: list[Condition] = Field(default_factory=list, description="conditions the "
@@ -389,6 +391,10 @@ def _listing(frame: ListFrame, head: str, params: dict[str, Any],
         if companion.other in (None, "Person") and "Person" in (
                 ends.range if companion.outgoing else ends.domain):  # tells namesakes apart
             columns.append(f"j{i}.birth_year AS {_column(companion.column + '出生年份')}")
+    if frame.district_shown:
+        parts.append("OPTIONAL MATCH (n)-[:LOCATED_IN]->(place) "
+                     "OPTIONAL MATCH (place)-[:PART_OF]->(up:District)")
+        columns.append("CASE WHEN place:District THEN place.name ELSE up.name END AS 区县")
     parts.append(f"RETURN {', '.join(columns)} ORDER BY {order or 'n.id'}")
     return CompiledFrame(cypher=" ".join(parts), params=params)
 

@@ -665,3 +665,12 @@ def test_a_share_of_those_holding_a_relationship_to_the_places_asked(
     count = _gold(demo_graph, "MATCH (c:Company) WHERE (c)-[:HOLDS_ACCOUNT]->() "
                               "RETURN count(c)")
     assert rows_match(count, held.rows)
+
+
+def test_entities_listed_with_their_district(demo_graph: GraphStore) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                             "全市的国有独资和国有控股企业有哪些？分别位于哪个区县？")
+    gold = _gold(demo_graph, "MATCH (c:Company) WHERE c.kind IN ['国有独资', '国有控股'] "
+                             "MATCH (c)-[:LOCATED_IN]->()-[:PART_OF*0..1]->(d:District) "
+                             "RETURN c.name, d.name")
+    assert answer.source == "frame" and rows_match(gold, answer.rows)

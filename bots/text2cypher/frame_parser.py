@@ -291,7 +291,7 @@ _ROLE_FIRST = re.compile(
 _LISTS = frozenset({"有哪些", "是哪些", "是哪几", "都有", "名单"})
 """Words after a role that ask for a list, wherever the role stands in the question."""
 _SHARE_ASKED = re.compile(
-    r"占(?:全部|所有|全市|总数)?.{0,6}?(?:比例|比重|百分之多少|百分之几|几成)|占比|"
+    r"占(?:全部|所有|全市|总数)?.{0,8}?(?:比例|比重|百分之多少|百分之几|几成)|占比|"
     r"占多少(?![钱万元家个笔人只位名款])")
 _LACKABLE = ("实际控制人|实控人|股东|法定代表人|管理人|投资人|托管账户|账户|开户|开立账户|"
              "转入或转出|转账|被担保|对外担保|任职|持股")

@@ -554,6 +554,9 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
     their names, when the frame asks for those; only those counting more than its floor), or
     per district or street, of the entities holding the frame's relationship when it has one
     (「各区发生过风险事件的企业」)."""
+    if frame.group_share and (frame.conditions or frame.related) and frame.tally is None and (
+            frame.group_by == DISTRICT or frame.group_by in props):
+        return _share_per_group(frame, params, props)
     if frame.tally is not None and frame.tally.at_least is not None:
         params["at_least"] = frame.tally.at_least
         other = f":{frame.tally.other}" if frame.tally.other else ""
@@ -613,6 +616,30 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
                f"{_aggregated(frame, props)} "
                f"ORDER BY {order}, {column}{then_column}{limit}",
         params=params)
+
+
+def _share_per_group(frame: ListFrame, params: dict[str, Any], props: dict[str, Any]
+                     ) -> CompiledFrame:
+    """How many of each group's entities meet the frame's conditions, out of how many, and
+    the share (「各区县吊销和注销的企业占本区企业总数的比例」)."""
+    whole = ListFrame(label=frame.label, conditions=frame.share_base, excluded=frame.excluded,
+                      district_id=frame.district_id)
+    asked = ListFrame(label=frame.label, conditions=frame.conditions, related=frame.related)
+    met = _where(asked, params).removeprefix(" WHERE ")
+    head = f"MATCH (n:{label_pattern(frame.label)}){_where(whole, params, 'b')}"
+    if frame.group_by == DISTRICT:
+        grouped, column = f"{head} {_DISTRICT_OF_N} WITH n, d.name AS g", "区县"
+    else:
+        assert frame.group_by is not None
+        grouped = f"{head} WITH n, n.{frame.group_by} AS g"
+        column = _column(props[frame.group_by].label_zh)
+    params["digits"] = frame.digits
+    return CompiledFrame(
+        cypher=f"{grouped} WHERE g IS NOT NULL WITH g, count(DISTINCT n) AS 总数, "
+               f"count(DISTINCT CASE WHEN {met} THEN n END) AS 数量 "
+               f"RETURN g AS {column}, 数量, 总数, toFloat(数量) / 总数 AS 占比, "
+               "round(100.0 * 数量 / 总数, $digits) AS 占比百分比 ORDER BY 占比 DESC, "
+               f"{column}", params=params)
 
 
 def _top_per_group(frame: ListFrame, head: str, params: dict[str, Any],

@@ -674,3 +674,13 @@ def test_entities_listed_with_their_district(demo_graph: GraphStore) -> None:
                              "MATCH (c)-[:LOCATED_IN]->()-[:PART_OF*0..1]->(d:District) "
                              "RETURN c.name, d.name")
     assert answer.source == "frame" and rows_match(gold, answer.rows)
+
+
+def test_a_share_within_each_group(demo_graph: GraphStore) -> None:
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
+                             "各区县吊销和注销的企业占本区企业总数的比例")
+    gold = _gold(demo_graph, "MATCH (c:Company)-[:LOCATED_IN]->()-[:PART_OF*0..1]->(d:District) "
+                             "WITH d, count(DISTINCT c) AS total, count(DISTINCT CASE WHEN "
+                             "c.status IN ['吊销', '注销'] THEN c END) AS bad "
+                             "RETURN d.name, bad, total, toFloat(bad) / total")
+    assert answer.source == "frame" and rows_match(gold, answer.rows)

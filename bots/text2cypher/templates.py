@@ -244,6 +244,14 @@ TEMPLATES: tuple[Template, ...] = (
              (r"实际控制人|实控人|最终受益|最终控制|最终由谁控制|穿透|最终股东|背后.*(控制|说了算)|"
               r"受益股东|说了算|控股股东",),
              COMPANY, risk="ultimate_controllers", id_param="company_id", flatten=_ultimate),
+    Template("co_investors", "投资人的其他投资",
+             (r"〈E〉.*(投资人|投资者|认购人|出资人|买家).*(同时|另外|还|也)(又)?(投资|投|买|认购)(了|过)?"
+              r"(其他|别的|另外|哪些|什么)",),
+             ("Product", "Fund"),
+             cypher="MATCH (i)-[:INVESTS_IN]->(p:Product|Fund {id: $id}) "
+                    "MATCH (i)-[r:INVESTS_IN]->(o) WHERE o <> p "
+                    "RETURN i.name AS 投资人, i.id AS 编号, o.name AS 其他投资标的, "
+                    "r.amount AS 金额_万元 ORDER BY 编号, 其他投资标的"),
     Template("fund_direct_investors", "基金出资人",
              (r"出资|(谁|哪些|哪家|哪几家).{0,6}投(了|过)?〈E〉",), FUND,
              cypher="MATCH (f:Fund {id: $id}) OPTIONAL MATCH (f)-[:ISSUES]->(p:Product) "

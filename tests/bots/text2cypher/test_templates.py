@@ -376,6 +376,9 @@ def test_persons_listed_come_with_their_birth_year(demo_graph: GraphStore,
      "WHERE i.time.year = 2024 | i.amount] | s + x), "
      "reduce(s = 0.0, x IN [(c)-[:HOLDS_ACCOUNT]->()-[o:TRANSFERS]->() "
      "WHERE o.time.year = 2024 | o.amount] | s + x)"),
+    ("请列示鑫盛优选一号的投资人中同时投资了其他产品或基金的人员及其所投对象。",
+     "MATCH (i)-[:INVESTS_IN]->(p:Product {name: '鑫盛优选一号'}) "
+     "MATCH (i)-[:INVESTS_IN]->(o) WHERE o <> p RETURN i.name, o.name"),
     ("鼎盛集团有没有人给它做担保啊？担了多少钱？",
      "MATCH (g)-[r:GUARANTEES]->(:Company {name: '滨江鼎盛控股集团有限公司'}) "
      "RETURN g.name, r.amount"),

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from bots.text2cypher.blanks import blank_matches, blank_span
 from bots.text2cypher.frame_parser import ROLE_RELATIONS
 from bots.text2cypher.frames import CompiledFrame
 from kg.ontology import Ontology
@@ -186,11 +187,10 @@ def parse_chain(text: str, entity_id: str | None, entity_label: str, after: int,
     还持有哪些公司」 walks from the bank to its chairman, then to his holdings."""
     if _NOT_A_CHAIN.search(text):
         return None
-    text = _NOT_A_HOP.sub(lambda m: "□" * len(m.group(0)), text)
+    text = blank_matches(_NOT_A_HOP, text)
     itself = _HELD_ITSELF.search(text, after)
     if itself is not None:  # 「投资人里有几个人本身是企业法定代表人」: a condition, no hop
-        text = (text[:itself.start()] + "□" * (itself.end() - itself.start())
-                + text[itself.end():])
+        text = blank_span(text, itself.start(), itself.end())
     hops: list[Hop] = [first] if first else []
     at, verb_before, each_asked = after, bool(first and first.verb), False
     title_pattern = "|".join(map(re.escape, titles))

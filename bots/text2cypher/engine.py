@@ -33,6 +33,7 @@ from bots.text2cypher.abbreviations import (
     short_names_of,
 )
 from bots.text2cypher.asked_columns import ID_COLUMN, with_asked_columns
+from bots.text2cypher.blanks import blank_span
 from bots.text2cypher.chains import (
     Chain,
     compile_chain,
@@ -309,7 +310,7 @@ def _blanked(text: str, mentions: list[Mention]) -> str:
     """The text with the names it mentions blanked (only region names reach here: 「北站街道有
     哪些…」 names a street, it does not ask for a breakdown by street)."""
     for mention in mentions:
-        text = text[:mention.start] + "□" * (mention.end - mention.start) + text[mention.end:]
+        text = blank_span(text, mention.start, mention.end)
     return text
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from bots.text2cypher.blanks import blank_span
 from bots.text2cypher.frames import (
     PARTY,
     Condition,
@@ -362,7 +363,7 @@ def age_conditions(text: str, label: str, ontology: Ontology,
                            value=bound.isoformat(), is_date=True)]
     read = [age] + ([as_of_said] if as_of_said else [])
     for match in read:
-        text = text.replace(match.group(0), "□" * len(match.group(0)), 1)
+        text = blank_span(text, match.start(), match.end())
     return found, text
 
 

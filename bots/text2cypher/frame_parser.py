@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bots.text2cypher.blanks import blank_matches, blank_span
 from bots.text2cypher.frame_conditions import (
     EXCLUDED_CLASS,
     YEAR_PAIR,
@@ -349,7 +350,7 @@ def _listed_label(main: str, classed: str | None = None) -> str | None:
     """The class a register-wide question lists (loan products rather than products when it
     speaks of loans, rates or limits); ``classed`` is the question with the words that name
     no class blanked, when it differs."""
-    label = _named_class(EXCLUDED_CLASS.sub(lambda m: "□" * len(m.group(0)), classed or main))
+    label = _named_class(blank_matches(EXCLUDED_CLASS, classed or main))
     loans = _LOAN_WORDS.search(main) and "LoanProduct" not in excluded_classes(main)
     return "LoanProduct" if label == "Product" and loans else label
 
@@ -393,19 +394,19 @@ def _named_values(main: str, vocabulary: GraphVocabulary) -> list[tuple[str, str
             and value in main]
 
 
-def _values_blanked(main: str, vocabulary: GraphVocabulary) -> str:
-    """The question with the values it names blanked, so that 「小微企业信用贷款」 names no
-    company."""
-    for _, value in _named_values(main, vocabulary):
-        main = main.replace(value, "□" * len(value))
+def _values_blanked(main: str, named: list[tuple[str, str]]) -> str:
+    """The question with the values it names (``named``) blanked, so that 「小微企业信用贷款」
+    names no company."""
+    for _, value in named:
+        main = blank_matches(re.escape(value), main)
     return main
 
 
-def _valued_label(main: str, vocabulary: GraphVocabulary) -> str | None:
-    """The one class whose values a question names when it names no class (「个人消费贷款和
-    小微企业信用贷款」 are loan products' kinds), the narrower where a class and its subclass
-    both hold them."""
-    labels = {label for label, _ in _named_values(main, vocabulary)}
+def _valued_label(named: list[tuple[str, str]]) -> str | None:
+    """The one class whose values a question names (``named``) when it names no class
+    (「个人消费贷款和小微企业信用贷款」 are loan products' kinds), the narrower where a class
+    and its subclass both hold them."""
+    labels = {label for label, _ in named}
     labels -= {SUBCLASSES[label] for label in labels if label in SUBCLASSES}
     return labels.pop() if len(labels) == 1 else None
 
@@ -428,7 +429,7 @@ def _last_class_word(blanked: str) -> str | None:
         at = searched.rfind(word)
         if at >= 0 and (best is None or at > best[0]):
             best = (at, label)
-            searched = searched[:at] + "□" * len(word) + searched[at + len(word):]
+            searched = blank_span(searched, at, at + len(word))
     return best[1] if best else None
 
 
@@ -614,7 +615,7 @@ def _companions(tail: str, label: str, ontology: Ontology) -> list[Companion]:
             said = match.group(0)
             found.append(Companion(rel=word.rel, outgoing=outgoing, other=word.other,
                                    column=_COMPANION_TITLES.get(said, said)))
-            tail = tail[:match.start()] + "□" * len(said) + tail[match.end():]
+            tail = blank_span(tail, match.start(), match.end())
     return found[:2]
 
 
@@ -674,29 +675,21 @@ def _order(text: str, words: dict[str, tuple[str, ...]], ontology: Ontology, lab
     return "tally", descending
 
 
-_BOTH_EXTREMES = re.compile(r"最(?P<a>[低高小大少多])[、和及与]?最(?P<b>[低高小大少多])"
-                            r"(?P<w>[一-龥]{2,4})")
-_OPPOSITES = ({"低", "高"}, {"小", "大"}, {"少", "多"})
+_BOTH_EXTREMES = re.compile(
+    r"(?P<pair>最(?:低[、和及与]?最高|高[、和及与]?最低|小[、和及与]?最大|大[、和及与]?最小|"
+    r"少[、和及与]?最多|多[、和及与]?最少))(?P<w>[一-龥]{2,4})")
 
 
 def both_extremes(text: str, at: int = 0) -> re.Match[str] | None:
     """「最低、最高年利率」 at ``at``: two opposite extremes of one figure, which name two
     columns rather than rank (the 、 normalised away)."""
-    found = _BOTH_EXTREMES.match(text, at)
-    return found if found and {found.group("a"), found.group("b")} in _OPPOSITES else None
+    return _BOTH_EXTREMES.match(text, at)
 
 
 def _extremes_spelt_out(text: str) -> str:
     """「最低最高年利率」 → 「最低年利率最高年利率」."""
-    at, out = 0, []
-    while (start := text.find("最", at)) >= 0:
-        found = both_extremes(text, start)
-        end = found.end() if found else start + 1
-        out.append(text[at:start])
-        out.append(f"最{found['a']}{found['w']}最{found['b']}{found['w']}" if found
-                   else "最")
-        at = end
-    return "".join(out) + text[at:]
+    return _BOTH_EXTREMES.sub(
+        lambda m: f"最{m['pair'][1]}{m['w']}最{m['pair'][-1]}{m['w']}", text)
 
 
 def asked_properties(text: str, label: str, ontology: Ontology,
@@ -784,7 +777,7 @@ def _role_tally(main: str, label: str, ontology: Ontology) -> Tally | None:
     """A role the listed entities must hold, when the question lists them by it
     (「1990年以后出生的法定代表人有多少位」 lists persons who are a legal representative) or
     starts from it (「法定代表人里男的女的各有多少人」)."""
-    role = (_listed_role(_LACKING.sub(lambda m: "□" * len(m.group(0)), main))
+    role = (_listed_role(blank_matches(_LACKING, main))
             or _ROLE_FIRST.match(main))
     if role is None:
         return None
@@ -1018,7 +1011,7 @@ def _holding_bound(main: str, label: str) -> tuple[HoldingBound, str] | None:
     op, ratio = ("=", 1.0) if bound.group("w1") or bound.group("w2") else (">", 0.5)
     held_by = _HELD_BY.search(main)
     if held_by is not None:
-        blanked = _HELD_BY.sub(lambda m: "□" * len(m.group(0)), main, count=1)
+        blanked = blank_matches(_HELD_BY, main, count=1)
         return (HoldingBound(outgoing=False, other=_HOLDERS[held_by.group("holder")], op=op,
                              ratio=ratio), blanked)
     if label not in ("Person", "Company", "Fund", PARTY):
@@ -1104,8 +1097,8 @@ def _listing_frame(question: str, ontology: Ontology, vocabulary: GraphVocabular
     """The frame of a question that ranks nothing under each related owner."""
     parts = _COMPANION_SPLIT.split(question, maxsplit=1)
     main, tail = parts[0], (parts[1] if len(parts) > 1 else "")
-    label = (_listed_label(main, _values_blanked(main, vocabulary))
-             or _valued_label(main, vocabulary))
+    valued = _named_values(main, vocabulary)
+    label = _listed_label(main, _values_blanked(main, valued)) or _valued_label(valued)
     holding = _holding_bound(main, label or "")
     if holding is not None and holding[1] != main:  # 「由一个自然人100%持股的公司」 lists companies
         main = holding[1]
@@ -1125,15 +1118,14 @@ def _listing_frame(question: str, ontology: Ontology, vocabulary: GraphVocabular
     risky, risky_holders = _risky_roles(main, label, ontology)
     if risky:  # the holders' risk events are no condition on the listed entities themselves
         related += risky
-        main = _RISKY_ROLE.sub(lambda m: "□" * len(m.group(0)), main)
+        main = blank_matches(_RISKY_ROLE, main)
     shared = _shared_value(main, words)
     two = None if shared else _two_groupings(main, label, words, ontology)
     located = _LOCATED_ASKED.search(main + tail) is not None and bool(_LISTING.search(main))
     group_by = shared or (two[0] if two else _grouping_asked(main, tail, label, words, ontology,
                                                             conditions, located))
     floor = _group_floor(main) if group_by else None
-    order_by, descending = _order(_FIGURE_LIST.sub(lambda m: "□" * len(m.group(0)), main),
-                                  words, ontology, label)
+    order_by, descending = _order(blank_matches(_FIGURE_LIST, main), words, ontology, label)
     ranked = order_by is not None
     if order_by is None and (sort := _sorted_by(main, words, ontology, label)):
         order_by, descending = sort

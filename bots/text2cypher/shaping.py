@@ -216,9 +216,9 @@ def totals_each_way(question: str, columns: list[str], rows: list[list[Any]],
 
 _EACH_COUNTED = re.compile(
     r"各自|各有|各是|分别|各(?:控制|持有|开|投|管)|相比|比一比|哪(?:家|个|位)更多")
+"""「吴立新和周德明各自控制了几家公司」: a count for each entity asked about."""
 _MORE_OF_WHICH = re.compile(r"哪(?:家|个|位|只)[一-龥]{0,10}?(?:更多|多一些)")
 """「哪家在售的贷款产品更多」: which has more, a count for each."""
-"""「吴立新和周德明各自控制了几家公司」: a count for each entity asked about."""
 _NOT_A_COUNT = re.compile(r"好几")
 SUBJECT_COLUMN = "主体"
 """The first column of rows stacked for each entity a question asks about."""

@@ -32,8 +32,9 @@ _PERSON_PARTY = re.compile(
 _COMPANY_PARTY = re.compile(
     r"法人股东|企业法人|机构股东|企业股东|公司股东|哪家|哪些(?:企业|公司)|机构|私募管理人|"
     r"管理公司|(?:涉及|牵涉|牵连|波及)到?的?(?:企业|公司)")
-_TX_ID = re.compile(r"TX\d{8,}", re.IGNORECASE)
-"""A transfer's 交易流水号, which a question may look it up by."""
+_TX_ID = re.compile(r"(?i:TX)\d{8,}")
+"""A transfer's 交易流水号, which a question may look it up by (the template's pattern is this
+one, so the letters match in either case there as in the reader)."""
 _ALONG = re.compile(r"关系|链条|路径|沿")
 _RELATION_WORDS = (("担保", "GUARANTEES"), ("持股|股权|股东", "HOLDS_SHARES"),
                    ("控制", "CONTROLS"), ("法定代表人|法人", "IS_LEGAL_REP"),

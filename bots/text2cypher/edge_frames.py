@@ -81,7 +81,7 @@ _PARTY_WORDS = {"自然人": "Person", "个人": "Person", "企业": "Company", 
                 "单位": "Company", "机构": "Company", "基金": "Fund", "产品": "Product"}
 _PARTY = "|".join(_PARTY_WORDS)
 _ENDS = re.compile(
-    rf"(?P<start>{_PARTY})(?:账户)?(?:之间)?(?:直接)?(?:转给|打给|汇给|为|给|向|对|往)"
+    rf"(?P<start>{_PARTY})(?:账户)?(?:之间)?(?:直接)?(?:转给|打给|汇给|转入|转到|转至|汇入|打入|为|给|向|对|往)"
     rf"(?P<end>{_PARTY})?")
 _PARTY_MEASURED = re.compile(
     rf"^(?P<start>{_PARTY})(?:直接)?(?:持股|投资|担保|转账)(?:比例|金额)?"

@@ -31,7 +31,7 @@ _BIRTH = re.compile(r"(\d{4})年(?P<rel>及以后|以后|之后|后|及以前|�
 _NEGATED = re.compile(r"(?:不是|非|不为|除了?|排除|不在)“?$")
 _OPS: dict[str, Op] = {
     "不低于": ">=", "不少于": ">=", "不小于": ">=", "大于等于": ">=", "至少": ">=",
-    "及以上": ">=", "以上": ">=", "超过": ">", "高于": ">", "大于": ">", "多于": ">",
+    "及以上": ">=", "以上": ">=", "超过": ">", "超": ">", "高于": ">", "大于": ">", "多于": ">",
     "不高于": "<=", "不超过": "<=", "不大于": "<=", "小于等于": "<=", "及以下": "<=",
     "以下": "<=", "以内": "<=", "及以内": "<=", "低于": "<", "少于": "<", "小于": "<", "不到": "<",
     "不足": "<", "未满": "<", "未达到": "<", "达到": ">=", "达": ">=",
@@ -49,6 +49,11 @@ _RANGE = re.compile(rf"(?:在|为|是|介于)?(?P<a>\d+(?:\.\d+)?)(?P<ua>{_UNITS
                     rf"(?P<b>\d+(?:\.\d+)?)(?P<ub>{_UNITS})?(?:之间|以内)?")
 YEAR_PAIR = re.compile(r"(?P<a>\d{4})年?(?:和|及|与|、|跟|以及|至|到)(?P<b>\d{4})年")
 """Two years a question names together (「2024年和2025年」, 「2023至2025年」)."""
+_SPAN = re.compile(
+    r"(?P<y>\d{4})年(?:(?P<m>\d{1,2})月份?(?:(?P<d>\d{1,2})[日号])?)?(?:到|至|~|～|-|—)"
+    r"(?:(?P<y2>\d{4})年)?(?:(?P<m2>\d{1,2})月份?)?(?:(?P<d2>\d{1,2})[日号])?")
+"""A span of dates whose end may leave out the year and month it shares with the start
+(「2025年1月到6月」, 「2023年2月1日至2023年6月30日」, 「2024年3月1日到15日」)."""
 _RECENT = re.compile(r"(?:近|最近|过去)(?P<n>\d+|[一二两三四五六七八九十半])(?:个)?(?P<u>年|月)")
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9, "十": 10}
@@ -318,6 +323,21 @@ def _period(match: re.Match[str]) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
+def _span(match: re.Match[str]) -> tuple[date, date]:
+    """The first and last day of a span of dates; the end takes what it leaves out from the
+    start, and a month or year it names ends on its last day."""
+    year = int(match.group("y"))
+    start_month = int(match.group("m") or 1)
+    start = date(year, start_month, int(match.group("d") or 1))
+    end_year = int(match.group("y2") or year)
+    end_month = int(match.group("m2") or (start_month if match.group("d2") or match.group("m")
+                                          else 12))
+    if match.group("d2"):
+        return start, date(end_year, end_month, int(match.group("d2")))
+    after = date(end_year + (end_month == 12), end_month % 12 + 1, 1)
+    return start, date.fromordinal(after.toordinal() - 1)
+
+
 def date_conditions(text: str, label: str, ontology: Ontology,
                      words: dict[str, tuple[str, ...]]) -> list[Condition]:
     """The date range a question sets (「2023年上半年」, 「2025年以来」, 「近两年」) on the date
@@ -381,6 +401,14 @@ def period_conditions(text: str, prop: str) -> list[Condition]:
         first, last = sorted((int(pair.group("a")), int(pair.group("b"))))
         return [Condition(prop=prop, op=">=", value=date(first, 1, 1).isoformat(), is_date=True),
                 Condition(prop=prop, op="<=", value=date(last, 12, 31).isoformat(), is_date=True)]
+    span = _SPAN.search(text)
+    if span is not None and (span.group("y2") or span.group("m2") or span.group("d2")):
+        try:
+            start, end = _span(span)
+        except ValueError:  # a day the calendar lacks (「2月30日」)
+            return []
+        return [Condition(prop=prop, op=">=", value=start.isoformat(), is_date=True),
+                Condition(prop=prop, op="<=", value=end.isoformat(), is_date=True)]
     match = _DATE.search(text)
     if match is None:
         return []

@@ -194,10 +194,10 @@ _BORN_ROLE = re.compile(r"法定代表人|法人代表|(?<!企业)法人|实际�
 _FORMAL_OPENING = re.compile(
     r"^(?:请|麻烦)?(?:帮我)?(?:统计|列示|列出|核查|查询|查一下|测算|分别测算|穿透核查)(?:一下)?")
 """A supervisory opening that names no condition (「请统计」, 「核查」)."""
-_VALUES_COMPARED = re.compile(r"相比|比一比|对比|比较|哪(?:个|类|种)(?:更)?(?:高|低|多|少|大|小)|"
+_VALUES_COMPARED = re.compile(r"相比|比一比|对比|比较|(?i:vs\.?)|哪(?:个|类|种)(?:更)?(?:高|低|多|少|大|小)|"
                               r"各(?:是|有)?多少|各几")
 """Values of one property set side by side: each gets its own group."""
-_PER_GROUP = re.compile(r"^(?:每|各)|每个|每一|各个|分别")
+_PER_GROUP = re.compile(r"^(?:每|各)|每个|每一|各个|分别|^(?:请)?按(?:照)?[一-龥]{1,6}?(?:列示|列出)")
 """Words asking for the first entities of each group rather than of all (「每个行业里注册资本
 最高的是哪家」)."""
 _FIGURE_OF_EACH = re.compile(r"平均|合计|总额|总计")
@@ -248,7 +248,7 @@ _AMOUNT_OVER = re.compile(r"(?:金额|总额|合计|累计|总共).{0,4}?"
                           r"(?P<op>超过|多于|大于|高于|不低于|不少于|至少)(?P<num>\d+(?:\.\d+)?)(?P<unit>亿元|亿|万元|万)")
 _MOST_ARE_WHICH = re.compile(r"最[高大多新晚近低小少早长短]的(?:是|有)(?:哪几|哪些)")
 _PLURAL = re.compile(r"哪些|有哪|排名|排行|几|列出|名单|清单")
-_COUNT = re.compile(r"多少|几(?:家|个|只|起|位|名|款)|数量|总数|一共|共有|总共|共计|"
+_COUNT = re.compile(r"多少|(?<![那这哪])几(?:家|个|只|起|位|名|款)|数量|总数|一共|共有|总共|共计|"
                     r"(?:企业|公司|基金|产品|账户|事件)数$|人数$")
 _EACH = re.compile(r"各有(?:几|多少)|分别有(?:几|多少)|各(?:多少|几)(?:家|起|只|个|款)|"
                    r"各(?:[发成注设开]\w{0,2}?)了?(?:多少|几)(?:家|起|只|个|款)")
@@ -261,7 +261,7 @@ _HAVING = re.compile(
     r"有(?P<w>[一-龥]{1,6}?)(?:记录|关系|行为|经历)?的(?:企业|公司|人|自然人|基金|产品)|"
     r"(?:企业|公司|人|基金|产品)(?:发生过|有过|出过|涉及过?|卷入过?)(?P<x>[一-龥]{2,6})|"
     r"(?<![没未无])(?:担任|当过?|做过?)(?:企业|公司)?的?(?P<y>法定代表人|法人|高管|董事|监事|股东|实际控制人)|"
-    r"(?:发生过|有过|出过|涉及过?|卷入过?)(?P<z>[一-龥]{2,6}?)的(?:企业|公司|人|基金|产品)|"
+    r"(?:发生过|有过|出过|涉及过?|卷入过?)(?P<z>[一-龥]{2,6}?)的(?:那些|这些)?(?:企业|公司|人|基金|产品)|"
     r"(?P<v>风险事件)(?:所)?(?:涉及|牵涉|牵连)到?的(?:企业|公司|人|自然人)|"
     r"(?:还在|仍在|仍然在|还|在)(?P<g>对外(?:提供|做)?担保|(?:提供|做)担保)的|"
     r"(?:开了|开过|开立了?|开有)(?P<o>银行账户|账户)的(?:企业|公司|人|自然人|基金)")
@@ -279,7 +279,8 @@ PERSON_ROLES = {"法定代表人": "Person", "法人代表": "Person", "法人":
 """Roles held by persons when the question names no class (「女性的实际控制人」)."""
 _ROLE_AS_CLASS = re.compile(
     r"(?<!公司)(?<!企业)(?<!集团)(?<!银行)(?<!基金)(?<!产品)"
-    r"(?:的|女性|男性)(?:前)?(?:\d+|[一二两三四五六七八九十]+)?(?:家|个|位|名)?(?:私募|基金|个人|企业)?"
+    r"(?:的|女性|男性|(?<=\d)后|出生)(?:前)?(?:\d+|[一二两三四五六七八九十]+)?(?:家|个|位|名)?"
+    r"(?:私募|基金|个人|企业)?"
     rf"(?P<role>{'|'.join(pattern for pattern, _ in ROLE_RELATIONS)})"
     r"(?P<follow>有哪些|有|中|里|一共|共|总共|数量|人数|名单|列出|都有|是哪些|是哪几|是哪|是谁|都是|$)")
 """A role listed across the register (「女性的实际控制人有哪些」), not one entity's role
@@ -318,7 +319,7 @@ _GROUP = re.compile(r"(?P<sex>男的女的|男女|男性和女性|男的和女�
                     r"(?P<yr>每年|逐年|各年|历年)|(?P<mo>每个月|每月|各月|逐月|按月|分月)|"
                     r"(?:各个|各|每个|哪个|哪些|几个)(?P<f>街道|乡镇|镇街|区县|区(?!县))|"
                     r"分(?P<h>区县|街道|行业|状态|类型)|^(?:各个?|每个)(?P<s>行业|类型|状态)|"
-                    r"(?P<t>各类|每类|各种|每种|不同类型)|"
+                    r"(?P<t>各类|每一?类|各种|每一?种|不同类型)|"
                     r"(?:最高|最低|最多|最少|最大|最小)的(?:\d+|[一二两三四五六七八九十])?个?"
                     r"(?P<r>行业|区县|街道|类型|状态)|"
                     r"(?:最高|最低|最多|最少|最大|最小)的?是?哪(?:个|些|一个)"
@@ -355,6 +356,10 @@ def _listed_label(main: str, classed: str | None = None) -> str | None:
     return "LoanProduct" if label == "Product" and loans else label
 
 
+_WHICH_MANAGER = re.compile(r"哪(?:个|家|些|几家)(?:私募)?(?:基金)?管理人")
+"""「哪个基金管理人…」 asks which company, though it names the funds it manages."""
+
+
 def _named_class(main: str) -> str | None:
     """The class a register-wide question names: a role it ends on (「…的私募管理人有哪些」),
     the class after 各/哪些/a count, a person when it asks who before naming a class, the
@@ -365,6 +370,8 @@ def _named_class(main: str) -> str | None:
     if first := _ROLE_FIRST.match(main):  # 「企业股东」 are companies, 「企业法定代表人」 persons
         kind = {"个人": "Person", "企业": "Company"}.get(first.group("kind") or "")
         return PERSON_ROLES.get(first.group("role")) or kind or PARTY
+    if _WHICH_MANAGER.search(main):
+        return "Company"
     blanked = _ROLE_NOUNS.sub("□", main)
     if "账户" in blanked:  # 「被冻结的账户都是谁的、开在哪家银行」 lists accounts, not banks
         blanked = _ACCOUNT_BANK.sub("□", blanked)
@@ -939,6 +946,35 @@ def _conditions(text: str, label: str, ontology: Ontology, vocabulary: GraphVoca
             + address_conditions(text, label, ontology))
 
 
+_LINK_VERBS = {"投资": "INVESTS_IN", "认购": "INVESTS_IN", "买": "INVESTS_IN", "投": "INVESTS_IN",
+               "持股": "HOLDS_SHARES", "入股": "HOLDS_SHARES", "参股": "HOLDS_SHARES",
+               "担保": "GUARANTEES", "管理": "MANAGES", "管": "MANAGES", "发行": "ISSUES"}
+_LINKED_END = re.compile(
+    rf"(?:^|既|又|也|同时|还|和|并且?|且|都|曾经?)(?:给|为)?(?P<verb>{'|'.join(_LINK_VERBS)})(?:了|过)?"
+    rf"(?P<end>{'|'.join(w for w, _ in CLASS_WORDS if w not in ('人', '主体'))})")
+"""A kind of entity the listed ones are linked to by a verb (「投了基金」, 「为企业担保」)."""
+
+
+def _linked_ends(main: str, label: str, ontology: Ontology) -> list[RelatedCondition]:
+    """The kinds of entity the listed ones must be linked to, each by its verb, when the
+    question lists them by those links (「既投基金又投产品的自然人」: persons investing in a
+    fund and in a product); links apart from the listed class's words are not read."""
+    runs: list[re.Match[str]] = []
+    for said in _LINKED_END.finditer(main):
+        runs = runs + [said] if runs and runs[-1].end() == said.start() else [said]
+        if main.startswith("的", said.end()):
+            break
+    else:
+        return []
+    lineage, found = label_lineage(ontology, label), []
+    for said in runs:
+        rel, other = _LINK_VERBS[said.group("verb")], dict(CLASS_WORDS)[said.group("end")]
+        kind = ontology.relationships[rel]
+        if lineage & set(kind.domain) and set(label_lineage(ontology, other)) & set(kind.range):
+            found.append(RelatedCondition(rel=rel, outgoing=True, other=other))
+    return found
+
+
 _RISKY_ROLE = re.compile(
     r"(?P<role>实际控制人|实控人|担保人|担保方|股东|法定代表人|法人|管理人)(?:本身|自己|自身|本人)?"
     r"(?:也)?(?:涉及|出过|发生过|有过|卷入|牵涉)(?:过|到)?(?:风险事件|风险|事)")
@@ -1083,11 +1119,17 @@ def _grouping_asked(main: str, tail: str, label: str, words: dict[str, tuple[str
     return group_by
 
 
+_BY_BANK = re.compile(r"按(?:照)?(?:开户|发行)?银行(?:统计|分布|汇总|分组|列示|来看|看)?|"
+                      r"(?:开户|发行)银行的?分布")
+"""「按开户银行统计」, 「开户银行分布」: a figure of each bank, as 「各银行」 asks it."""
+
+
 def parse_frame(question: str, ontology: Ontology, vocabulary: GraphVocabulary,
                 district_id: str | None = None) -> ListFrame | None:
     """The register-wide frame a (normalised) question asks for, or None when it asks
     about no class of entity or asks nothing of the register as a whole."""
     question = _FORMAL_OPENING.sub("", question)  # 「请统计各银行…」 asks about the banks
+    question = _BY_BANK.sub("各银行", question)
     return (_per_owner(question, ontology, vocabulary, district_id)
             or _listing_frame(question, ontology, vocabulary, district_id))
 
@@ -1114,7 +1156,7 @@ def _listing_frame(question: str, ontology: Ontology, vocabulary: GraphVocabular
     years = {str(int(b)) for r in born for b in (r.at_least, r.at_most) if b is not None}
     conditions = [c for c in conditions  # 「1990年及以后出生的人」 is no founding date
                   if not (c.is_date and str(c.value)[:4] in years)]
-    related += born
+    related += born + _linked_ends(main, label, ontology)
     risky, risky_holders = _risky_roles(main, label, ontology)
     if risky:  # the holders' risk events are no condition on the listed entities themselves
         related += risky
@@ -1141,6 +1183,12 @@ def _listing_frame(question: str, ontology: Ontology, vocabulary: GraphVocabular
                    if not any(c.rel == have.rel for have in companions)]
     tally, order_by = _relationship_tally(main, tail, label, ontology, vocabulary, group_by,
                                           order_by, companions)
+    held = _having(main, label, ontology) if tally is not None else None
+    if held is not None and held[0].rel != tally.rel:
+        # 「出过风险事件的那些产品，各有多少投资人」 tallies investors of products with an event
+        ends = _far_ends(ontology, held[0].rel, held[0].outgoing)
+        related.append(RelatedCondition(rel=held[0].rel, outgoing=held[0].outgoing, other=(
+            held[0].other or (ends[0] if len(ends) == 1 else PARTY))))
     limit_match = LIMIT_WORDS.search(main)
     limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None
     if ranked and order_by and not limit and not (tally and (tally.at_least or 0) > 1):

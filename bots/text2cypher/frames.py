@@ -305,8 +305,9 @@ def _where(frame: ListFrame, params: dict[str, Any], prefix: str = "v") -> str:
                 tests.append(f"x.{related.prop} {compare} ${name}{suffix}")
         if related.involved:
             tests.append(INVOLVED.format(var="x"))
+        where = f" WHERE {' AND '.join(tests)}" if tests else ""
         clauses.append(f"EXISTS {{ MATCH (n){_arrow(related.rel, related.outgoing)}"
-                       f"(x:{label_pattern(related.other)}) WHERE {' AND '.join(tests)} }}")
+                       f"(x:{label_pattern(related.other)}){where} }}")
     for lack in frame.lacking:
         clauses.append(f"NOT EXISTS {{ MATCH (n){_arrow(lack.rel, lack.outgoing)}() }}")
     if frame.holding is not None:

@@ -28,6 +28,8 @@ class Role(BaseModel):
     title_zh: str
     job: str | None = Field(default=None, description="the SERVES_AS title (监事)")
     held: bool = Field(default=True, description="False: the same person must not hold it")
+    asked: bool = Field(default=False, description="shown as a yes/no beside each pair, not "
+                        "required of it (「他是否同时为该企业的法定代表人」)")
 
 
 class RoleOverlap(BaseModel):
@@ -55,7 +57,7 @@ _ROLE_WORDS: tuple[tuple[str, str, str], ...] = (
     (r"任职|职务|高管", "SERVES_AS", "职务"),
 )
 _SAME = re.compile(r"同一|该企业|该公司|这家公司|这家企业|本企业|本公司|(?:其|他|她)?本人|"
-                   r"既不是|也不是|自己")
+                   r"既不是|也不是|自己|同时(?:也|还)?(?:是|为|担任|兼任|持股)|兼任|也是|又是")
 """The words that tie the two roles to one company (or one person)."""
 _NOT_SAME = re.compile(r"(?:不是|并非|不为)同一")
 _NEGATED = re.compile(r"(?:不是|并非|不为|不|没有|未|没)(?:其|该企业的?|该公司的?|本企业的?|"
@@ -67,11 +69,13 @@ _ALSO = re.compile(r"同时|又|也|兼|既")
 """Of one named company or person, the words that ask for a second role."""
 _COMPANY_END = re.compile(r"^〈E〉的")
 """A named company the roles are held towards (「〈E〉的股东里…」)."""
-_COUNT = re.compile(r"多少|几(?:家|个|位|人|名)|数量|总数|数目")
+_COUNT = re.compile(r"多少|(?<![那这哪])几(?:家|个|位|人|名)|数量|总数|数目")
 _SHARE = re.compile(r"(?<!持股)比例|占比|百分之|占全部|占多|占几成|所占")
 _SCOPE = re.compile(
     r"^(?:在)?(?:有|登记了?|存在)(?P<role>[一-龥]{2,6}?)的(?:企业|公司)(?:里|中|当中)")
 """The companies a share is out of, named before what is asked of them."""
+_WHETHER = re.compile(r"(?:是否|是不是|有没有)(?:同时|也|还|兼任?|担任|为|是|该企业的?|该公司的?)*$")
+"""Before a later role of one named person: whether they hold it, asked of each company."""
 _OTHER_COMPANY = re.compile(r"别的公司|别的企业|其他公司|其他企业|其它公司|其它企业|另外")
 
 
@@ -109,8 +113,10 @@ def parse_role_overlap(text: str, titles: Sequence[str] = (),
     for start, rel, title_zh, job in _roles_in_order(text, titles):
         if any(r.rel == rel and r.job == job for r in roles):
             continue
-        held = not (roles and _NEGATED.search(text[max(0, start - 8):start]))
-        roles.append(Role(rel=rel, title_zh=title_zh, job=job, held=held))
+        before = text[max(0, start - 10):start]
+        held = not (roles and _NEGATED.search(before))
+        asked = bool(roles and named.get("person_id") and _WHETHER.search(before))
+        roles.append(Role(rel=rel, title_zh=title_zh, job=job, held=held or asked, asked=asked))
     if not 2 <= len(roles) <= 3 or not roles[0].held:
         return None
     presumed = bool(_NOT_SAME.search(text))
@@ -150,11 +156,13 @@ def compile_role_overlap(asked: RoleOverlap, ontology: Ontology) -> CompiledFram
     params: dict[str, Any] = {}
     arrows = [_arrow(role, f"job{i}", params, ontology) for i, role in enumerate(asked.roles)]
     first, others = arrows[0], list(zip(asked.roles[1:], arrows[1:], strict=True))
-    tied = " AND ".join(f"{'' if role.held else 'NOT '}(p)-{arrow}->(c)" for role, arrow in others)
+    ties = [f"{'' if role.held else 'NOT '}(p)-{arrow}->(c)"
+            for role, arrow in others if not role.asked]
     for node, entity_id in (("c", asked.company_id), ("p", asked.person_id)):
         if entity_id is not None:
             params[f"{node}_id"] = entity_id
-            tied += f" AND {node}.id = ${node}_id"
+            ties.append(f"{node}.id = ${node}_id")
+    tied = " AND ".join(ties) or "true"
     head = f"MATCH (p:Person)-{first}->(c:Company) WHERE {tied}"
     facts = _role_facts(asked.roles)
     if asked.subject == "Person":
@@ -176,9 +184,15 @@ def compile_role_overlap(asked: RoleOverlap, ontology: Ontology) -> CompiledFram
     if required:
         head += f" AND {having('c')}"
     if asked.answer == "rows":
+        first_role = asked.roles[0]
+        named = (first_role.title_zh if first_role.rel != "SERVES_AS" or first_role.job
+                 else "任职人员")
+        holder = "" if asked.person_id else f", p.name AS {named}"
+        whether = "".join(f", EXISTS {{ MATCH (p)-{arrow}->(c) }} AS 是否{role.title_zh}"
+                          for role, arrow in others if role.asked)
         return CompiledFrame(
-            cypher=f"{head} RETURN c.name AS 企业, c.id AS 编号, "
-                   f"p.name AS {asked.roles[0].title_zh}{facts} ORDER BY 编号", params=params)
+            cypher=f"{head} RETURN c.name AS 企业, c.id AS 编号{holder}{facts}{whether} "
+                   "ORDER BY 编号", params=params)
     if asked.answer == "count":
         return CompiledFrame(cypher=f"{head} RETURN count(DISTINCT c) AS 企业数量",
                              params=params)
@@ -199,7 +213,7 @@ def _role_facts(roles: list[Role]) -> str:
     company tell: the stake, the guarantee's amount, the job title."""
     items = []
     for role in roles:
-        if role.held and role.rel in _FACTS:
+        if role.held and not role.asked and role.rel in _FACTS:
             prop, column = _FACTS[role.rel]
             items.append(f", [(p)-[x:{role.rel}]->(c) | x.{prop}][0] AS {column}")
     return "".join(dict.fromkeys(items))

@@ -35,6 +35,8 @@ _COMPANY_PARTY = re.compile(
 _TX_ID = re.compile(r"(?i:TX)\d{8,}")
 """A transfer's 交易流水号, which a question may look it up by (the template's pattern is this
 one, so the letters match in either case there as in the reader)."""
+_ACCOUNT_ID = re.compile(r"(?i:AC)-?\d{6}")
+"""An account's 编号 (「AC-000426」), which a question may look it up by."""
 _ALONG = re.compile(r"关系|链条|路径|沿")
 _RELATION_WORDS = (("担保", "GUARANTEES"), ("持股|股权|股东", "HOLDS_SHARES"),
                    ("控制", "CONTROLS"), ("法定代表人|法人", "IS_LEGAL_REP"),
@@ -43,10 +45,18 @@ _RELATION_WORDS = (("担保", "GUARANTEES"), ("持股|股权|股东", "HOLDS_SHA
 Rows = tuple[list[str], list[list[Any]]]
 
 
+_ROUND_FIGURES = {"过亿": "超过1亿", "破亿": "超过1亿", "上亿": "1亿以上", "过千万": "超过1000万",
+                  "破千万": "超过1000万", "上千万": "1000万以上", "过万": "超过1万"}
+"""Round figures said in words (「规模过亿」), spelt as the numbers the readers of figures read."""
+_ROUND_FIGURE = re.compile("|".join(_ROUND_FIGURES))
+
+
 def normalise(question: str) -> str:
     """The question without blanks and punctuation (so 「？？」 or a missing comma do not
-    matter); parentheses stay, since fund names carry them."""
-    return _PUNCT.sub("", question)
+    matter; parentheses stay, since fund names carry them), with round figures said in words
+    spelt in digits."""
+    bare = _PUNCT.sub("", question)
+    return _ROUND_FIGURE.sub(lambda m: _ROUND_FIGURES[m.group(0)], bare)
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,12 @@ TEMPLATES: tuple[Template, ...] = (
                     "RETURN t.tx_id AS 交易流水号, a.name AS 付款账户, pa.name AS 付款方, "
                     "b.name AS 收款账户, pb.name AS 收款方, t.amount AS 金额_万元, "
                     "t.time AS 交易时间"),
+    Template("account_by_id", "按账户编号查账户", (_ACCOUNT_ID.pattern,),
+             cypher="MATCH (a:Account {id: $account}) "
+                    "OPTIONAL MATCH (o)-[:HOLDS_ACCOUNT]->(a) "
+                    "OPTIONAL MATCH (a)-[:OPENED_AT]->(b) "
+                    "RETURN a.id AS 账户编号, a.name AS 账户, o.name AS 户名, b.name AS 开户银行, "
+                    "a.kind AS 账户类型, a.status AS 账户状态, a.opened_on AS 开户日期"),
     # -- companies sharing an address, phone or person with the named one -------------------
     _shared_with("same_address", "同一注册地址的企业", "地址|住所|注册地",
                  "MATCH (o:Company) WHERE o <> c AND o.address = c.address",
@@ -321,7 +337,8 @@ TEMPLATES: tuple[Template, ...] = (
                     "WHERE $kind IS NULL OR $kind IN labels(m) "
                     "RETURN m.name AS 管理人, m.id AS 编号, r.since AS 管理起始日期"),
     Template("investments", "对外投资的基金和产品",
-             (r"〈E〉.*(投了|投资了|认购了|买了|买过|投过|认购过|购买|出资了).*(基金|产品|理财)",),
+             (r"〈E〉.*(投了|投资了|认购了|买了|买过|投过|认购过|购买|出资了).*(基金|产品|理财)",
+              r"〈E〉.*(投资标的|认购(?:了哪些|明细|记录|情况))"),
              HOLDER,
              cypher="MATCH (i:Company|Person {id: $id})-[r:INVESTS_IN]->(t) "
                     "WHERE $target IS NULL OR $target IN labels(t) "
@@ -428,7 +445,7 @@ TEMPLATES: tuple[Template, ...] = (
              (r"高管|董事|监事|总经理|管理层|管理人员|董监高|任职|行长|总裁|经理|总监|负责人|"
               r"主席|秘书",), COMPANY,
              cypher="MATCH (p:Person)-[s:SERVES_AS]->(c:Company {id: $id}) "
-                    "WHERE $title IS NULL OR s.title = $title "
+                    "WHERE $titles IS NULL OR s.title IN $titles "
                     "RETURN p.name AS 姓名, p.id AS 编号, s.title AS 职务, "
                     "s.since AS 任职起始日期 ORDER BY p.id"),
     Template("company_profile", "企业基本信息",
@@ -487,12 +504,21 @@ def _threshold(text: str) -> float | None:
     return None
 
 
-def _asked_title(text: str, titles: Sequence[str]) -> str | None:
-    """The one job title a question asks who holds (「行长是谁」, or the last word of a terse
-    query: 「长澜银行滨江分行 行长」), not titles it lists."""
-    return next((t for t in sorted(titles, key=len, reverse=True) if re.search(
-        rf"{re.escape(t)}(是谁|是哪位|叫什么|是什么人|由谁担任|$)|谁(是|担任|在当).{{0,12}}"
-        rf"{re.escape(t)}", text)), None)
+_TITLE_JOINS = "和|、|及|与|跟|以及|或"
+
+
+def _asked_titles(text: str, titles: Sequence[str]) -> list[str] | None:
+    """The job titles a question asks who holds (「行长是谁」, 「董事长和行长分别是谁」, or the
+    last word of a terse query: 「长澜银行滨江分行 行长」), not titles it lists; None when it
+    asks of none."""
+    said = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True))
+    if not said:
+        return None
+    run = re.search(rf"(?<![^的〉是任])(?:(?:{said})(?:{_TITLE_JOINS})?)*(?:{said})"
+                    rf"(?:分别|各自|都)?(?:是谁|是哪位|叫什么|是什么人|由谁担任|$)", text)
+    if run is None:
+        run = re.search(rf"谁(?:是|担任|在当).{{0,12}}?(?:{said})", text)
+    return re.findall(said, run.group(0)) if run else None
 
 
 def _party_kind(text: str) -> str | None:
@@ -569,7 +595,8 @@ def _lookup_params(cypher: str, text: str, titles: Sequence[str]) -> dict[str, A
     readers: dict[str, Callable[[], Any]] = {
         "severity": lambda: next(s for s in "高中低" if s in text),
         "tx": lambda: next(m.group(0).upper() for m in _TX_ID.finditer(text)),
-        "title": lambda: _asked_title(text, titles),
+        "account": lambda: next("AC-" + m.group(0)[-6:] for m in _ACCOUNT_ID.finditer(text)),
+        "titles": lambda: _asked_titles(text, titles),
         "threshold": lambda: _share(text),
         "kind": lambda: _party_kind(text),
         "target": lambda: _target_kind(text),

@@ -194,10 +194,11 @@ _BORN_ROLE = re.compile(r"法定代表人|法人代表|(?<!企业)法人|实际�
 _FORMAL_OPENING = re.compile(
     r"^(?:请|麻烦)?(?:帮我)?(?:统计|列示|列出|核查|查询|查一下|测算|分别测算|穿透核查)(?:一下)?")
 """A supervisory opening that names no condition (「请统计」, 「核查」)."""
-_VALUES_COMPARED = re.compile(r"相比|比一比|对比|比较|(?i:vs\.?)|哪(?:个|类|种)(?:更)?(?:高|低|多|少|大|小)|"
-                              r"各(?:是|有)?多少|各几")
+_VALUES_COMPARED = re.compile(r"相比|比一比|对比|比较|(?i:vs\.?)|"
+                              r"哪(?:个|类|种)(?:更)?(?:高|低|多|少|大|小)|各(?:是|有)?多少|各几")
 """Values of one property set side by side: each gets its own group."""
-_PER_GROUP = re.compile(r"^(?:每|各)|每个|每一|各个|分别|^(?:请)?按(?:照)?[一-龥]{1,6}?(?:列示|列出)")
+_PER_GROUP = re.compile(r"^(?:每|各)|每个|每一|各个|分别|"
+                        r"^(?:请)?按(?:照)?[一-龥]{1,6}?(?:列示|列出)")
 """Words asking for the first entities of each group rather than of all (「每个行业里注册资本
 最高的是哪家」)."""
 _FIGURE_OF_EACH = re.compile(r"平均|合计|总额|总计")
@@ -961,7 +962,7 @@ def _linked_ends(main: str, label: str, ontology: Ontology) -> list[RelatedCondi
     fund and in a product); links apart from the listed class's words are not read."""
     runs: list[re.Match[str]] = []
     for said in _LINKED_END.finditer(main):
-        runs = runs + [said] if runs and runs[-1].end() == said.start() else [said]
+        runs = [*runs, said] if runs and runs[-1].end() == said.start() else [said]
         if main.startswith("的", said.end()):
             break
     else:
@@ -1184,7 +1185,7 @@ def _listing_frame(question: str, ontology: Ontology, vocabulary: GraphVocabular
     tally, order_by = _relationship_tally(main, tail, label, ontology, vocabulary, group_by,
                                           order_by, companions)
     held = _having(main, label, ontology) if tally is not None else None
-    if held is not None and held[0].rel != tally.rel:
+    if held is not None and tally is not None and held[0].rel != tally.rel:
         # 「出过风险事件的那些产品，各有多少投资人」 tallies investors of products with an event
         ends = _far_ends(ontology, held[0].rel, held[0].outgoing)
         related.append(RelatedCondition(rel=held[0].rel, outgoing=held[0].outgoing, other=(

@@ -74,7 +74,8 @@ _SHARE = re.compile(r"(?<!持股)比例|占比|百分之|占全部|占多|占几
 _SCOPE = re.compile(
     r"^(?:在)?(?:有|登记了?|存在)(?P<role>[一-龥]{2,6}?)的(?:企业|公司)(?:里|中|当中)")
 """The companies a share is out of, named before what is asked of them."""
-_WHETHER = re.compile(r"(?:是否|是不是|有没有)(?:同时|也|还|兼任?|担任|为|是|该企业的?|该公司的?)*$")
+_WHETHER = re.compile(
+    r"(?:是否|是不是|有没有)(?:同时|也|还|兼任?|担任|为|是|该企业的?|该公司的?)*$")
 """Before a later role of one named person: whether they hold it, asked of each company."""
 _OTHER_COMPANY = re.compile(r"别的公司|别的企业|其他公司|其他企业|其它公司|其它企业|另外")
 

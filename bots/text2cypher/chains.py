@@ -80,7 +80,7 @@ def _w(pattern: str, rel: str, outgoing: bool, title: str, label: str | None = N
 _COMPANY = "(?:公司|企业)"
 _WHICH = ("(?:(?:其他|其它|别的|另外)的?)?(?:哪些|哪几家|哪几个|哪家|哪个|什么)"
           "(?:其他|其它|别的)?的?")
-_INVOLVED = "(?:被点名|涉及|牵涉|涉事|涉案|卷入)"
+_INVOLVED = "(?:被点名|所涉及?|涉及|牵涉|涉事|涉案|卷入)"
 WORDINGS: tuple[_Wording, ...] = (
     # a role held towards companies, asked the other way round (「他还是哪些公司的法定代表人」)
     _w(rf"(?:是|当|做|担任)?{_WHICH}{_COMPANY}的(?:法定代表人|法人)", "IS_LEGAL_REP", True,
@@ -112,6 +112,8 @@ WORDINGS: tuple[_Wording, ...] = (
     _w(rf"在{_WHICH}{_COMPANY}任职|在(?:其他|其它|别的|另外的?)?(?:{_WHICH})?{_COMPANY}(?:还|也)?"
        r"(?:担任|任|挂)(?:了|着)?(?:什么|哪些|何种?)(?:职务|职位|岗位)",
        "SERVES_AS", True, "任职企业", verb=True),
+    _w(rf"在(?:其他|其它|别的|另外的?)?{_COMPANY}□*(?:中|里)?的?(?:任职|兼职)",
+       "SERVES_AS", True, "任职企业", verb=True),
     _w(rf"(?:实际)?控制(?:着|了)?{_WHICH}{_COMPANY}", "CONTROLS", True, "被控制企业", verb=True),
     # the risk events the entities reached are involved in (「有没有出过风险事件」)
     _w(r"(?:出过|发生过|有过|涉及|卷入|牵涉|出了|有)(?:了|过)?(?:什么|哪些)?(?:风险事件|负面事件)",
@@ -122,13 +124,17 @@ WORDINGS: tuple[_Wording, ...] = (
        "Company", verb=True),
     _w(r"担保(?:的|过的)|对外(?:提供了?|做了?)?担保", "GUARANTEES", True, "被担保人", verb=True),
     _w(r"(?:直接)?(?:持股|参股|入股)的", "HOLDS_SHARES", True, "持股企业", verb=True),
+    _w(r"控股的", "HOLDS_SHARES", True, "控股企业", majority=True, verb=True),
+    _w(r"(?:又|再)?(?:是|被|由)?谁(?:持股|控股|持有|入股)的", "HOLDS_SHARES", False, "股东",
+       verb=True),
     _w(r"(?:管理|管)(?:的|着的)", "MANAGES", True, "管理的基金", "Fund", verb=True),
     # the parties of a risk event (「那件事里被点名的自然人」)
     _w(rf"(?:里|中)的?(?:那个|那位|那些)?{_INVOLVED}?的?(?:那个|那位|那些)?(?:自然人|个人)|"
-       rf"(?:里|中)?{_INVOLVED}的(?:那个|那位|那些)?(?:自然人|个人|人)",
+       rf"(?:里|中)?(?:所涉及?|{_INVOLVED}的(?:那个|那位|那些)?)(?:自然人|个人)|"
+       rf"(?:里|中)?{_INVOLVED}的(?:那个|那位|那些)?人",
        "INVOLVES", True, "涉事自然人", "Person"),
     _w(rf"(?:里|中)的?(?:那家|那个|那些)?{_INVOLVED}?的?(?:企业|公司)|"
-       rf"{_INVOLVED}的(?:企业|公司)", "INVOLVES", True, "涉事企业", "Company"),
+       rf"(?:所涉及?|{_INVOLVED}的)(?:企业|公司)", "INVOLVES", True, "涉事企业", "Company"),
     # roles held towards the entities reached so far (「…的法人」, 「…的股东」)
     _w(r"控股股东", "HOLDS_SHARES", False, "控股股东", majority=True),
     _w(r"第一大股东|最大(?:的)?股东|大股东", "HOLDS_SHARES", False, "第一大股东", largest=True),
@@ -148,12 +154,15 @@ WORDINGS: tuple[_Wording, ...] = (
 )
 
 
+_ONE_MORE = re.compile(r"再?往(?:下|上)再?(?:走|穿|追|查)?(?:一层|一级)(?=又?是谁|有哪些|呢)")
+"""「再往下一层又是谁」: the last hop walked once more."""
 _AMOUNTED = ("GUARANTEES", "INVESTS_IN")
 """Relationships with an amount a chain's last hop can total."""
 _TOTALLED = re.compile(r"一共|总共|合计|总额|总金额|加起来|累计")
 _EACH = re.compile(r"每家|各家|每个|各自|分别|逐家")
 _POINTER = "(?:这个|这位|这家|这只|该|那个|那位|那家|那只|此)"
 _NOT_A_HOP = re.compile(r"除了(?:当|做|担任|是)[一-龥]{1,8}?(?:以外|之外)?(?=还|也)|"
+                        r"[（(](?:不含|不包括|除去?|剔除)[^）)]*[）)]|"
                         r"(?<=(?:持股|参股|控制|投资)的)(?:私募)?(?:基金)?管理人(?=所?管理)|"
                         r"(?:担任|身为|作为)(?:基金经理|法定代表人|法人|股东|实际控制人|管理人)(?!的)|"
                         r"被担保的?(?:这|那)(?:家|个|些)(?:公司|企业)?|"
@@ -161,9 +170,9 @@ _NOT_A_HOP = re.compile(r"除了(?:当|做|担任|是)[一-龥]{1,8}?(?:以外|�
                         rf"(?<![里中])(?<!里的)(?<!中的){_POINTER}"
                         r"(?:控股股东|第一大股东|大股东|股东|基金|管理人|法定代表人|法人|"
                         r"实际控制人|实控人)(?:自己|本人|本身)?")
-"""Words that walk nowhere: a role set aside (「除了当基金经理，还在…」) or held by the entity
-itself (「曾晓燕担任基金经理管理的…」), and a pointer back to what was reached (「这个股东的
-董事长」, 「这家控股股东自己的…」, 「被担保的这家又…」)."""
+"""Words that walk nowhere: a role set aside (「除了当基金经理，还在…」, 「（不含事件涉及企业）」)
+or held by the entity itself (「曾晓燕担任基金经理管理的…」), and a pointer back to what was
+reached (「这个股东的董事长」, 「这家控股股东自己的…」, 「被担保的这家又…」)."""
 _ASKED = re.compile(r"是谁|是哪|有哪些|分别|又是")
 """Said between two hops, the entities reached so far are asked for too, and the same role
 said again right after is a pointer back (「管理人是谁，管理人的实际控制人又是谁」)."""
@@ -175,6 +184,8 @@ _HELD_ITSELF = re.compile(
 _NOT_A_CHAIN = re.compile(r"穿透|最终|直接(?:或|和|及|加)间接|层层|一层层|同一|相同|共同")
 """Look-through and shared-party questions, which the templates answer."""
 _PARALLEL = re.compile(r"(?:的)?(?:和|与|及|以及|跟|还有|、)(?:其|它的|他的)?")
+_GIVEN_TO_OTHERS = re.compile(r"(?:为|给)(?:别人|他人|其他|其它|别的)(?:企业|公司)?")
+"""「给别的企业做过担保」: others than the guarantor, which it cannot guarantee anyway."""
 _OTHERS = re.compile(r"还|其他|其它|别的|另外|以外|之外|不是(?:他|她)?(?:本人|自己)")
 """「…的法人还在哪些公司当法人」 leaves out the entity the question started from."""
 
@@ -206,6 +217,10 @@ def parse_chain(text: str, entity_id: str | None, entity_label: str, after: int,
             best = (held.start(), held.end(), Hop(
                 rel="SERVES_AS", outgoing=False, title=held.group(0), label="Person",
                 rel_values={"title": held.group(0)}))
+        again = _ONE_MORE.search(text, at) if hops else None
+        once_more = again is not None and (best is None or again.start() < best[0])
+        if again is not None and once_more:
+            best = (again.start(), again.end(), hops[-1])
         if best is None:
             break
         start, end, hop = best
@@ -216,7 +231,8 @@ def parse_chain(text: str, entity_id: str | None, entity_label: str, after: int,
             return None  # 「法定代表人和实控人」, 「董事长、总经理」: roles of one entity
         asked_before = len(hops) > (1 if first else 0) and bool(_ASKED.search(between))
         each_asked = each_asked or asked_before
-        restated = (hops and hops[-1].rel == hop.rel and hops[-1].outgoing == hop.outgoing
+        restated = (hops and not once_more and hops[-1].rel == hop.rel
+                    and hops[-1].outgoing == hop.outgoing
                     and ((verb_before and not verb)  # 「持股的全资子公司」 is one hop
                          or (verb_before and verb and not between)  # 「对外提供担保为谁担保」
                          or (asked_before and not verb and hops[-1].title == hop.title)))
@@ -227,7 +243,8 @@ def parse_chain(text: str, entity_id: str | None, entity_label: str, after: int,
         return None
     totalled = hops[-1].rel in _AMOUNTED and bool(_TOTALLED.search(text, after))
     return Chain(entity_id=entity_id, entity_label=entity_label, hops=hops,
-                 others_only=entity_id is not None and bool(_OTHERS.search(text)),
+                 others_only=entity_id is not None and bool(_OTHERS.search(
+                     blank_matches(_GIVEN_TO_OTHERS, text))),
                  totalled=totalled,
                  totalled_each=totalled and bool(_EACH.search(text, after)),
                  each_asked=each_asked,

@@ -577,6 +577,19 @@ def _companies_in(store: GraphStore, region: str, columns: list[str], rows: list
     return [row for row in rows if row[at] in inside]
 
 
+def _accounts_bank(store: GraphStore, template: Template, mentions: list[Mention],
+                   named: Mention) -> Candidate | None:
+    """The one bank a question about a party's accounts names beside the party, whose
+    accounts there it asks about; None when the template reads no bank or it names none."""
+    if template.cypher is None or "$bank" not in template.cypher:
+        return None
+    others = [c for m in mentions if m is not named for c in m.candidates]
+    banks = {r["id"] for r in store.read("MATCH (b:Bank) WHERE b.id IN $ids RETURN b.id AS id",
+                                         ids=[c.id for c in others])} if others else set()
+    found = [c for c in others if c.id in banks]
+    return found[0] if len(found) == 1 else None
+
+
 def _answer_by_template(store: GraphStore, guard: CypherGuard, match: TemplateMatch,
                         mentions: list[Mention], question: str, text: str,
                         vocabulary: GraphVocabulary) -> GraphResult:
@@ -587,6 +600,10 @@ def _answer_by_template(store: GraphStore, guard: CypherGuard, match: TemplateMa
     anchor: str | None = None
     subjects: list[Candidate] = []
     if template.entity and match.mention is not None:
+        bank = _accounts_bank(store, template, mentions, match.mention)
+        if bank is not None:  # 「王建国在长澜银行的账户」: his accounts there, not the bank's
+            params["bank"] = bank.id
+            mentions = [m for m in mentions if bank not in m.candidates]
         candidates = _narrowed(store, _fitting(template, match.mention), text)
         subjects = _subjects(template, candidates, mentions, match.mention, text)
         if template.pairwise and len(subjects) == 2:  # the second is kept among the rows

@@ -70,13 +70,14 @@ def chinese_number(text: str) -> int:
 
 
 EXCLUDABLE = {"贷款": "LoanProduct", "银行": "Bank"}
-EXCLUDED_CLASS = re.compile(r"(?:非|不含|不算|不包括|除了?|排除)(贷款|银行)")
-"""A narrower class a question leaves out (「不算银行」, 「非贷款类」)."""
+EXCLUDED_CLASS = re.compile(r"(?:非|不含|不算|不包括|除了?|排除)(贷款|银行)|"
+                            r"(贷款|银行)(?=以外|之外|除外)")
+"""A narrower class a question leaves out (「不算银行」, 「非贷款类」, 「银行以外」)."""
 
 
 def excluded_classes(text: str) -> list[str]:
     """Narrower classes the question leaves out (「金融业企业（不算银行）」, 「非贷款类产品」)."""
-    return [EXCLUDABLE[said.group(1)] for said in EXCLUDED_CLASS.finditer(text)]
+    return [EXCLUDABLE[said.group(1) or said.group(2)] for said in EXCLUDED_CLASS.finditer(text)]
 
 
 def value_conditions(text: str, label: str, vocabulary: GraphVocabulary,

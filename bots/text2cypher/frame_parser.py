@@ -834,6 +834,18 @@ def _lacked(role: str, held_said: bool, label: str, lineage: set[str], ontology:
     return []
 
 
+def _lacked_titles(main: str, label: str, ontology: Ontology, titles: list[str]
+                   ) -> list[Companion]:
+    """The positions nobody holds at the listed entities (「没有监事的公司」, 「未设董事长」)."""
+    if not titles or not label_lineage(ontology, label) & set(
+            ontology.relationships["SERVES_AS"].range):
+        return []
+    said = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True))
+    return [Companion(rel="SERVES_AS", outgoing=False, column=m.group("t"), job=m.group("t"))
+            for m in re.finditer(rf"(?:没有|没|无|未)(?:设|设置|配备|登记)?(?:任何)?(?P<t>{said})"
+                                 r"(?![一-龥]*(?:的人|的自然人))", main)]
+
+
 def _tally_threshold(main: str, tally: Tally) -> Tally:
     """The tally with the floor the question sets: 「5家以上」 (≥ 5), 「超过3家」 (> 3), or for
     a sum 「累计金额超过1500万元」 (> 1500 万元)."""
@@ -1207,7 +1219,8 @@ def _listing_frame(question: str, ontology: Ontology, vocabulary: GraphVocabular
                   # 「平均、最高、最低分别是多少」 asks figures, not rows
                   and not (_ROWS_ASKED.search(main)
                            and not (figures and _FIGURE_LIST.search(main))))
-    lacking = _lacking(main + tail, label, ontology)  # 「没有任职、持股…」 runs past a 、
+    lacking = (_lacking(main + tail, label, ontology)  # 「没有任职、持股…」 runs past a 、
+               + _lacked_titles(main, label, ontology, vocabulary.titles))
     aggregates = figures if group_by or count_only else []
     bare = _BARE_DIRECTION.search(main)
     if group_by and aggregates and order_by in (None, "tally") and bare:

@@ -128,6 +128,8 @@ class Companion(BaseModel):
                            "(the question asks for the related ones)")
     involved: bool = Field(default=False, description="only related entities themselves "
                            "involved in a risk event")
+    job: str | None = Field(default=None, description="the SERVES_AS title the relationship "
+                            "carries (「没有监事的公司」)")
 
 
 class ListFrame(BaseModel):
@@ -308,8 +310,13 @@ def _where(frame: ListFrame, params: dict[str, Any], prefix: str = "v") -> str:
         where = f" WHERE {' AND '.join(tests)}" if tests else ""
         clauses.append(f"EXISTS {{ MATCH (n){_arrow(related.rel, related.outgoing)}"
                        f"(x:{label_pattern(related.other)}){where} }}")
-    for lack in frame.lacking:
-        clauses.append(f"NOT EXISTS {{ MATCH (n){_arrow(lack.rel, lack.outgoing)}() }}")
+    for i, lack in enumerate(frame.lacking):
+        if lack.job is None:
+            clauses.append(f"NOT EXISTS {{ MATCH (n){_arrow(lack.rel, lack.outgoing)}() }}")
+            continue
+        params[f"{prefix}job{i}"] = lack.job
+        clauses.append(f"NOT EXISTS {{ MATCH (n){_arrow(lack.rel, lack.outgoing, 'j')}() "
+                       f"WHERE j.title = ${prefix}job{i} }}")
     if frame.holding is not None:
         params[f"{prefix}hold"] = frame.holding.ratio
         other = f":{frame.holding.other}" if frame.holding.other else ""

@@ -37,6 +37,10 @@ _TX_ID = re.compile(r"(?i:TX)\d{8,}")
 one, so the letters match in either case there as in the reader)."""
 _ACCOUNT_ID = re.compile(r"(?i:AC)-?\d{6}")
 """An account's 编号 (「AC-000426」), which a question may look it up by."""
+_BORN_BEFORE_NAME = re.compile(rf"\d{{2,4}}年(?:出生|生)?的?(?:那个|那位|这个|这位)?"
+                               rf"(?={re.escape(PLACEHOLDER)})")
+"""A year said right before the named person: their birth year, which tells same-name persons
+apart (「1972年那个王建国」), not a period."""
 _ALONG = re.compile(r"关系|链条|路径|沿")
 _RELATION_WORDS = (("担保", "GUARANTEES"), ("持股|股权|股东", "HOLDS_SHARES"),
                    ("控制", "CONTROLS"), ("法定代表人|法人", "IS_LEGAL_REP"),
@@ -388,6 +392,7 @@ TEMPLATES: tuple[Template, ...] = (
              ("Company", "Person", "Fund"),
              cypher="MATCH (x:Company|Person|Fund {id: $id})-[:HOLDS_ACCOUNT]->(a:Account)"
                     "-[t:TRANSFERS]-(:Account)<-[:HOLDS_ACCOUNT]-(o) "
+                    "WHERE $bank IS NULL OR (a)-[:OPENED_AT]->(:Bank {id: $bank}) "
                     "WITH x, o, t, startNode(t) = a AS paid "
                     "WHERE ($paid IS NULL OR paid = $paid) "
                     "AND ($party IS NULL OR $party IN labels(o)) "
@@ -557,7 +562,7 @@ def _contagion_relations(text: str) -> tuple[str, ...] | None:
 _PAID_TO = re.compile(rf"(转给|打给|汇给|付给|转入|转到){PLACEHOLDER}|往{PLACEHOLDER}|"
                       rf"[给向]{PLACEHOLDER}(转|打|汇|付)|"
                       rf"{PLACEHOLDER}.*(收到|收过|收了|收款|转来|汇来|打来|进账|到账|流入|入账|来的钱|"
-                      rf"转进|转入)")
+                      rf"转进|转入|(?:打|汇|转)(?:钱|款)?进来)")
 _PAID_BY = re.compile(rf"{PLACEHOLDER}.*(转给|打给|汇给|付给|转出|汇出|流出|付出|支付|付款|"
                       rf"[给向].{{1,12}}(转|打|汇|付))")
 
@@ -592,6 +597,7 @@ def _counterparty_kind(text: str) -> str | None:
 
 def _lookup_params(cypher: str, text: str, titles: Sequence[str]) -> dict[str, Any]:
     """A value read from the question for each parameter the lookup's Cypher declares."""
+    undated = _BORN_BEFORE_NAME.sub("", text)  # 「1972年那个王建国」 names no period
     readers: dict[str, Callable[[], Any]] = {
         "severity": lambda: next(s for s in "高中低" if s in text),
         "tx": lambda: next(m.group(0).upper() for m in _TX_ID.finditer(text)),
@@ -604,8 +610,9 @@ def _lookup_params(cypher: str, text: str, titles: Sequence[str]) -> dict[str, A
                              or ("理财" in text and "贷款" not in text) else None),
         "paid": lambda: _paid_by_named(text),
         "party": lambda: _counterparty_kind(text),
-        "since": lambda: period_bounds(text)[0],
-        "until": lambda: period_bounds(text)[1],
+        "bank": lambda: None,  # the engine sets the bank the question names beside the party
+        "since": lambda: period_bounds(undated)[0],
+        "until": lambda: period_bounds(undated)[1],
     }
     return {name: read() for name, read in readers.items() if f"${name}" in cypher}
 

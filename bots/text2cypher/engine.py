@@ -72,6 +72,7 @@ from bots.text2cypher.shaping import (
     totals_each_way,
     totals_per_named_value,
     totals_per_party,
+    years_founded,
 )
 from bots.text2cypher.templates import (
     PLACEHOLDER,
@@ -353,7 +354,8 @@ def _reshaped(result: GraphResult, text: str, vocabulary: GraphVocabulary, ancho
     members = members_asked(text, rows, anchor)
     if members is not None:
         return result.model_copy(update=members.model_dump())
-    shaped = (counts_by_column(text, result.columns, rows)
+    shaped = (years_founded(text, result.columns, rows)
+              or counts_by_column(text, result.columns, rows)
               or difference_of_two(text, result.columns, rows)
               or counts_per_subject(text, result.columns, rows)
               or totals_per_party(text, result.columns, rows, anchor)

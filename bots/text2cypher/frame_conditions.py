@@ -356,6 +356,14 @@ _AS_OF = re.compile(r"(?:截至|截止到?|截止|到)(?P<y>\d{4})年(?P<m>\d{1,
 _YOUNGER = frozenset({"不满", "未满", "不到", "不足", "少于", "以下", "以内", "之内"})
 
 
+def as_of_date(text: str) -> date:
+    """The day a question counts to (「截至2025年6月30日」, 「到2025年6月30日」), else today."""
+    said = _AS_OF.search(text)
+    if said is None:
+        return city_now().date()
+    return date(int(said.group("y")), int(said.group("m")), int(said.group("d")))
+
+
 def age_conditions(text: str, label: str, ontology: Ontology,
                    words: dict[str, tuple[str, ...]]) -> tuple[list[Condition], str]:
     """How long ago the listed entities were founded, as of the date the question gives or
@@ -369,8 +377,7 @@ def age_conditions(text: str, label: str, ontology: Ontology,
     if age is None or said is None or prop is None:
         return [], text
     as_of_said = _AS_OF.search(text)
-    as_of = (date(int(as_of_said.group("y")), int(as_of_said.group("m")),
-                  int(as_of_said.group("d"))) if as_of_said else city_now().date())
+    as_of = as_of_date(text)
     years = chinese_number(age.group("n"))
     try:
         bound = as_of.replace(year=as_of.year - years)

@@ -1083,7 +1083,7 @@ _OWNER_LINKS = ("ISSUES", "MANAGES", "CONTROLS", "HOLDS_SHARES", "INVESTS_IN", "
 
 _LOCATED_ASKED = re.compile(r"(?:分别|各自)?(?:位于|在|属于|注册在|落在)哪(?:个|一个)?(?:区县|区)")
 """Each listed entity's district asked beside it (「分别位于哪个区县」)."""
-_DIGITS = re.compile(r"保留(?P<n>\d|[一两二三四])位小数")
+_DIGITS = re.compile(r"(?:保留|精确到|取)?(?P<n>\d|[一两二三四])位小数")
 
 
 def _digits(text: str) -> int:

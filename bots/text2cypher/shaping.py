@@ -13,11 +13,12 @@ import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 
-from bots.text2cypher.frame_conditions import chinese_number, figure_conditions
+from bots.text2cypher.frame_conditions import as_of_date, chinese_number, figure_conditions
 from bots.text2cypher.frame_parser import LIMIT_WORDS, both_extremes
 
 _TOTAL = re.compile(r"总额|合计|总计|总共|一共|累计|共计|加起来|总金额|总规模|"
@@ -318,6 +319,27 @@ def difference_of_two(question: str, columns: list[str], rows: list[list[Any]]
                                f"{title}相差"],
                       rows=[[high[0], high[figure], low[0], low[figure],
                              high[figure] - low[figure]]])
+
+
+_YEARS_ASKED = re.compile(r"成立(?:满|了|有)?(?:多少|几)年|成立多久|成立年限")
+_FOUNDED = "成立日期"
+
+
+def years_founded(question: str, columns: list[str], rows: list[list[Any]]
+                  ) -> ShapedRows | None:
+    """How many full years each entity has stood, as of the day the question counts to or
+    today, when it asks (「滨江城投到2025年6月30日成立满多少年了」); None otherwise."""
+    if not rows or _FOUNDED not in columns or not _YEARS_ASKED.search(question):
+        return None
+    at, as_of = columns.index(_FOUNDED), as_of_date(question)
+
+    def full_years(founded: date) -> int:
+        return as_of.year - founded.year - ((as_of.month, as_of.day)
+                                            < (founded.month, founded.day))
+
+    return ShapedRows(columns=[columns[0], _FOUNDED, "截至日期", "成立年数"],
+                      rows=[[r[0], r[at], as_of, full_years(r[at])] for r in rows
+                            if isinstance(r[at], date)])
 
 
 def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> ShapedRows | None:

@@ -154,6 +154,8 @@ WORDINGS: tuple[_Wording, ...] = (
 )
 
 
+_YES_NO = re.compile(r"(?:过|了)?(?:吗|没有|没|呢)?")
+"""Between a verb and the same verb again: the question asked once as yes/no, then which."""
 _ONE_MORE = re.compile(r"再?往(?:下|上)再?(?:走|穿|追|查)?(?:一层|一级)(?=又?是谁|有哪些|呢)")
 """「再往下一层又是谁」: the last hop walked once more."""
 _AMOUNTED = ("GUARANTEES", "INVESTS_IN")
@@ -162,6 +164,8 @@ _TOTALLED = re.compile(r"一共|总共|合计|总额|总金额|加起来|累计"
 _EACH = re.compile(r"每家|各家|每个|各自|分别|逐家")
 _POINTER = "(?:这个|这位|这家|这只|该|那个|那位|那家|那只|此)"
 _NOT_A_HOP = re.compile(r"除了(?:当|做|担任|是)[一-龥]{1,8}?(?:以外|之外)?(?=还|也)|"
+                        r"(?:是否|是不是)(?:同时|也)?(?:为|是|担任)?(?:该|这家|本)(?:企业|公司)的?"
+                        r"(?:法定代表人|法人|股东|实际控制人|实控人)|"
                         r"[（(](?:不含|不包括|除去?|剔除)[^）)]*[）)]|"
                         r"(?<=(?:持股|参股|控制|投资)的)(?:私募)?(?:基金)?管理人(?=所?管理)|"
                         r"(?:担任|身为|作为)(?:基金经理|法定代表人|法人|股东|实际控制人|管理人)(?!的)|"
@@ -170,9 +174,10 @@ _NOT_A_HOP = re.compile(r"除了(?:当|做|担任|是)[一-龥]{1,8}?(?:以外|�
                         rf"(?<![里中])(?<!里的)(?<!中的){_POINTER}"
                         r"(?:控股股东|第一大股东|大股东|股东|基金|管理人|法定代表人|法人|"
                         r"实际控制人|实控人)(?:自己|本人|本身)?")
-"""Words that walk nowhere: a role set aside (「除了当基金经理，还在…」, 「（不含事件涉及企业）」)
-or held by the entity itself (「曾晓燕担任基金经理管理的…」), and a pointer back to what was
-reached (「这个股东的董事长」, 「这家控股股东自己的…」, 「被担保的这家又…」)."""
+"""Words that walk nowhere: a role set aside (「除了当基金经理，还在…」, 「（不含事件涉及企业）」),
+asked yes or no of what was reached (「是不是该企业的法定代表人」) or held by the entity itself
+(「曾晓燕担任基金经理管理的…」), and a pointer back to what was reached (「这个股东的董事长」,
+「这家控股股东自己的…」, 「被担保的这家又…」)."""
 _ASKED = re.compile(r"是谁|是哪|有哪些|分别|又是")
 """Said between two hops, the entities reached so far are asked for too, and the same role
 said again right after is a pointer back (「管理人是谁，管理人的实际控制人又是谁」)."""
@@ -234,7 +239,8 @@ def parse_chain(text: str, entity_id: str | None, entity_label: str, after: int,
         restated = (hops and not once_more and hops[-1].rel == hop.rel
                     and hops[-1].outgoing == hop.outgoing
                     and ((verb_before and not verb)  # 「持股的全资子公司」 is one hop
-                         or (verb_before and verb and not between)  # 「对外提供担保为谁担保」
+                         # 「对外提供担保为谁担保」, 「给别的企业担保过吗？担保了谁」
+                         or (verb_before and verb and _YES_NO.fullmatch(between))
                          or (asked_before and not verb and hops[-1].title == hop.title)))
         if not restated:
             hops.append(hop)

@@ -101,7 +101,8 @@ def parse_role_overlap(text: str, titles: Sequence[str] = (),
     else:
         label, entity_id = anchor
         company_end = label == "Company" and _COMPANY_END.search(text) is not None
-        if not _ALSO.search(text) or not (company_end or label == "Person"):
+        also = _ALSO.search(text) or (label == "Person" and re.search("是否|是不是", text))
+        if not also or not (company_end or label == "Person"):
             return None
         subject = "Person" if company_end else "Company"
         named = {"company_id" if company_end else "person_id": entity_id}

@@ -156,6 +156,22 @@ def test_compiled_chains_carry_values_as_parameters_and_refuse_unknown_names(
     ("1972年出生的王建国控制的公司里，法人不是他本人的有哪些",
      "MATCH (p:Person {name: '王建国', birth_year: 1972})-[:CONTROLS]->(c:Company)"
      "<-[:IS_LEGAL_REP]-(l:Person) WHERE l <> p RETURN c.name, l.name"),
+    # this stop: an event's 所涉 parties, 控股的, walking up and once more down
+    ("“元亨物流行政处罚”所涉企业的担保方有哪些",
+     "MATCH (:RiskEvent {name: '元亨物流行政处罚'})-[:INVOLVES]->(c:Company)"
+     "<-[:GUARANTEES]-(g) RETURN c.name, g.name"),
+    ("滨江农商行控股的那家银行，法定代表人是谁",
+     "MATCH (b:Company {name: '滨江农村商业银行'})-[h:HOLDS_SHARES]->(c)"
+     "<-[:IS_LEGAL_REP]-(p:Person) WHERE h.ratio > 0.5 RETURN c.name, p.name"),
+    ("同德实业的股东又是谁持股的",
+     "MATCH (:Company {name: '滨江同德实业有限公司'})<-[:HOLDS_SHARES]-(s)<-[:HOLDS_SHARES]-(g) "
+     "RETURN s.name, g.name"),
+    ("宏达建设担保的公司又担保了谁，再往下一层又是谁",
+     "MATCH (:Company {name: '滨江宏达建设工程有限公司'})-[:GUARANTEES]->(a)-[:GUARANTEES]->(b)"
+     "-[:GUARANTEES]->(c) RETURN a.name, b.name, c.name"),
+    ("周德明控制的公司给别的企业担保过吗？担保了谁",
+     "MATCH (:Person {name: '周德明'})-[:CONTROLS]->(c)-[g:GUARANTEES]->(t) "
+     "RETURN c.name, t.name, g.amount"),
 ])
 def test_chains_on_the_demo_city(demo_graph: GraphStore, question: str, gold: str) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)

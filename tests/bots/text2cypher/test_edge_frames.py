@@ -80,6 +80,11 @@ def test_compiled_edges_carry_values_as_parameters_and_refuse_unknown_names(
     # each holding of a kind of company, by its holders' kind
     ("持有银行股权的个人有哪些，各持哪家多少",
      "MATCH (p:Person)-[h:HOLDS_SHARES]->(b:Bank) RETURN p.name, b.name, h.ratio"),
+    ("单笔超500万元的转账有多少笔",
+     "MATCH (:Account)-[t:TRANSFERS]->(:Account) WHERE t.amount > 500 RETURN count(t)"),
+    ("企业账户转入个人账户的转账一共多少笔、多少钱",
+     "MATCH (:Company)-[:HOLDS_ACCOUNT]->()-[t:TRANSFERS]->()<-[:HOLDS_ACCOUNT]-(:Person) "
+     "RETURN count(t), sum(t.amount)"),
 ])
 def test_single_relationships_on_the_demo_city(demo_graph: GraphStore, question: str,
                                                gold: str) -> None:

@@ -108,6 +108,13 @@ def test_one_named_company_or_person_anchors_the_overlap() -> None:
     ("请列示在同一企业中既直接持股又担任监事的自然人、所在企业及其持股比例。",
      "MATCH (p:Person)-[h:HOLDS_SHARES]->(c:Company)<-[:SERVES_AS {title: '监事'}]-(p) "
      "RETURN p.name, c.name, h.ratio"),
+    ("法定代表人同时是股东的企业有几家",
+     "MATCH (p:Person)-[:IS_LEGAL_REP]->(c:Company)<-[:HOLDS_SHARES]-(p) "
+     "RETURN count(DISTINCT c)"),
+    # a role asked whether, of each company the named person serves: a yes/no beside it
+    ("陈健在哪些企业任职，各是什么职务，是不是该企业的法定代表人",
+     "MATCH (p:Person {name: '陈健'})-[r:SERVES_AS]->(c:Company) "
+     "RETURN c.name, r.title, EXISTS { (p)-[:IS_LEGAL_REP]->(c) }"),
 ])
 def test_named_overlaps_and_what_each_pair_tells(demo_graph: GraphStore, question: str,
                                                  gold: str) -> None:

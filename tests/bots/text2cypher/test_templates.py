@@ -362,6 +362,33 @@ def test_wordings_for_accounts_control_chains_and_loans(index: MentionIndex, que
     ("市民小贷 实际控制方 及其 持股比例",
      "MATCH (x)-[:CONTROLS]->(c:Company) WHERE '市民小贷' IN c.aliases "
      "OPTIONAL MATCH (x)-[r:HOLDS_SHARES]->(c) RETURN x.name, r.ratio"),
+    # this stop: a span of dates, an account by its number, several titles, round figures,
+    # 最长 over a template's rows, the accounts at one named bank, years since founding
+    ("鑫盛财富2024年10月到12月一共转出去多少钱",
+     "MATCH (:Company {name: '滨江鑫盛财富投资管理有限公司'})-[:HOLDS_ACCOUNT]->(a)"
+     "-[t:TRANSFERS]->() WHERE date(t.time) >= date('2024-10-01') "
+     "AND date(t.time) <= date('2024-12-31') RETURN sum(t.amount)"),
+    ("AC-000426这个账户是谁开的，开在哪家银行",
+     "MATCH (o)-[:HOLDS_ACCOUNT]->(a:Account {id: 'AC-000426'})-[:OPENED_AT]->(b) "
+     "RETURN o.name, b.name"),
+    ("兴农村镇银行的董事长和行长分别是谁",
+     "MATCH (p:Person)-[r:SERVES_AS]->(:Company {name: '滨江兴农村镇银行'}) "
+     "WHERE r.title IN ['董事长', '行长'] RETURN p.name, r.title"),
+    ("沃土股权管理的基金里规模过亿的有哪些",
+     "MATCH (m:Company)-[:MANAGES]->(f:Fund) WHERE '沃土股权' IN m.aliases "
+     "AND f.size > 10000 RETURN f.name"),
+    ("长澜银行发行的贷款产品中哪款期限最长",
+     "MATCH (b:Bank)-[:ISSUES]->(p:LoanProduct) WHERE '长澜银行' IN b.aliases "
+     "RETURN p.name ORDER BY p.term_months DESC LIMIT 1"),
+    ("傅诗涵的投资标的有哪些",
+     "MATCH (:Person {name: '傅诗涵'})-[r:INVESTS_IN]->(t) RETURN t.name, r.amount"),
+    ("1972年那个王建国在长澜银行开的账户收到过哪些公司的钱，各转了多少",
+     "MATCH (:Person {name: '王建国', birth_year: 1972})-[:HOLDS_ACCOUNT]->(a)"
+     "-[:OPENED_AT]->(b:Bank) WHERE '长澜银行' IN b.aliases "
+     "MATCH (a)<-[t:TRANSFERS]-()<-[:HOLDS_ACCOUNT]-(o:Company) RETURN o.name, sum(t.amount)"),
+    ("截至2024年12月31日，滨江城投成立几年了",
+     "MATCH (c:Company {name: '滨江城市建设投资有限公司'}) "
+     "RETURN duration.between(c.founded_on, date('2024-12-31')).years"),
 ])
 def test_template_questions_on_the_demo_city(
         demo_graph: GraphStore, index: MentionIndex, question: str, gold: str) -> None:

@@ -125,6 +125,7 @@ WORDINGS: tuple[_Wording, ...] = (
     _w(r"担保(?:的|过的)|对外(?:提供了?|做了?)?担保", "GUARANTEES", True, "被担保人", verb=True),
     _w(r"(?:直接)?(?:持股|参股|入股)的", "HOLDS_SHARES", True, "持股企业", verb=True),
     _w(r"控股的", "HOLDS_SHARES", True, "控股企业", majority=True, verb=True),
+    _w(r"(?:对外)?投资的?(?:企业|公司)", "HOLDS_SHARES", True, "持股企业", "Company", verb=True),
     _w(r"(?:又|再)?(?:是|被|由)?谁(?:持股|控股|持有|入股)的", "HOLDS_SHARES", False, "股东",
        verb=True),
     _w(r"(?:管理|管)(?:的|着的)", "MANAGES", True, "管理的基金", "Fund", verb=True),

@@ -30,6 +30,8 @@ class Role(BaseModel):
     held: bool = Field(default=True, description="False: the same person must not hold it")
     asked: bool = Field(default=False, description="shown as a yes/no beside each pair, not "
                         "required of it (「他是否同时为该企业的法定代表人」)")
+    share_over: float | None = Field(default=None, gt=0, lt=1, description="a holding above "
+                                     "this share (「自己持股超过一半」)")
 
 
 class RoleOverlap(BaseModel):
@@ -62,7 +64,8 @@ _SAME = re.compile(r"同一|该企业|该公司|这家公司|这家企业|本企
 _NOT_SAME = re.compile(r"(?:不是|并非|不为)同一")
 _NEGATED = re.compile(r"(?:不是|并非|不为|不|没有|未|没)(?:其|该企业的?|该公司的?|本企业的?|"
                       r"同时|兼任|担任|为|是|当)*$")
-_SUBJECT = re.compile(r"的(?P<noun>企业|公司|自然人|个人|人)"
+_SUBJECT = re.compile(r"(?:多少|几)(?:家|个)(?P<many>企业|公司)的|"
+                      r"的(?P<noun>企业|公司|自然人|个人|人)"
                       r"(?:有|一共|共|总共|合计|数量|名单|是|都|各|占|涉及|$|多少|几|中|里|所在|"
                       r"对应|及|和)")
 _ALSO = re.compile(r"同时|又|也|兼|既")
@@ -74,9 +77,16 @@ _SHARE = re.compile(r"(?<!持股)比例|占比|百分之|占全部|占多|占几
 _SCOPE = re.compile(
     r"^(?:在)?(?:有|登记了?|存在)(?P<role>[一-龥]{2,6}?)的(?:企业|公司)(?:里|中|当中)")
 """The companies a share is out of, named before what is asked of them."""
+_SCOPE_AFTER = re.compile(
+    r"占(?:全部|所有)?(?:有|登记了?|存在)(?P<role>[一-龥]{2,6}?)的(?:企业|公司)(?:总数|总量|数量)?")
+"""The companies a share is out of, named after what is asked of them (「…占有实际控制人的
+企业总数的比例」)."""
 _WHETHER = re.compile(
     r"(?:是否|是不是|有没有)(?:同时|也|还|兼任?|担任|为|是|该企业的?|该公司的?)*$")
 """Before a later role of one named person: whether they hold it, asked of each company."""
+_OVER_HALF = re.compile(r"(?:持股|股东|持有股份)(?:比例)?(?:(?:超过|过|高于|大于)(?:一半|半数|50%)|"
+                        r"过半|(?:一半|半数|50%)以上)")
+"""A holding role over half the company (「自己持股超过一半」)."""
 _OTHER_COMPANY = re.compile(r"别的公司|别的企业|其他公司|其他企业|其它公司|其它企业|另外")
 
 
@@ -95,7 +105,7 @@ def parse_role_overlap(text: str, titles: Sequence[str] = (),
         subjects = list(_SUBJECT.finditer(text))
         if not subjects:
             return None
-        noun = subjects[-1].group("noun")
+        noun = subjects[-1].group("noun") or subjects[-1].group("many")
         subject: Literal["Company", "Person"] = ("Company" if noun in ("企业", "公司")
                                                  else "Person")
     else:
@@ -107,10 +117,11 @@ def parse_role_overlap(text: str, titles: Sequence[str] = (),
         subject = "Person" if company_end else "Company"
         named = {"company_id" if company_end else "person_id": entity_id}
     scope = None
-    if (scoped := _SCOPE.match(text)) and (said := _roles_in_order(scoped.group("role"), titles)):
+    scoped = _SCOPE.match(text) or _SCOPE_AFTER.search(text)
+    if scoped and (said := _roles_in_order(scoped.group("role"), titles)):
         _, rel, title_zh, job = said[0]
         scope = Role(rel=rel, title_zh=title_zh, job=job)
-        text = text[scoped.end():]
+        text = text[scoped.end():] if scoped.start() == 0 else text[:scoped.start()] + "占比"
     roles: list[Role] = []
     for start, rel, title_zh, job in _roles_in_order(text, titles):
         if any(r.rel == rel and r.job == job for r in roles):
@@ -118,7 +129,9 @@ def parse_role_overlap(text: str, titles: Sequence[str] = (),
         before = text[max(0, start - 10):start]
         held = not (roles and _NEGATED.search(before))
         asked = bool(roles and named.get("person_id") and _WHETHER.search(before))
-        roles.append(Role(rel=rel, title_zh=title_zh, job=job, held=held or asked, asked=asked))
+        over = _OVER_HALF.match(text, start) if rel == "HOLDS_SHARES" else None
+        roles.append(Role(rel=rel, title_zh=title_zh, job=job, held=held or asked, asked=asked,
+                          share_over=0.5 if over else None))
     if not 2 <= len(roles) <= 3 or not roles[0].held:
         return None
     presumed = bool(_NOT_SAME.search(text))
@@ -158,8 +171,9 @@ def compile_role_overlap(asked: RoleOverlap, ontology: Ontology) -> CompiledFram
     params: dict[str, Any] = {}
     arrows = [_arrow(role, f"job{i}", params, ontology) for i, role in enumerate(asked.roles)]
     first, others = arrows[0], list(zip(asked.roles[1:], arrows[1:], strict=True))
-    ties = [f"{'' if role.held else 'NOT '}(p)-{arrow}->(c)"
-            for role, arrow in others if not role.asked]
+    ties = [_tie(role, arrow, f"over{i}", params)
+            for i, (role, arrow) in enumerate(zip(asked.roles, arrows, strict=True))
+            if not role.asked and (i > 0 or role.share_over is not None)]
     for node, entity_id in (("c", asked.company_id), ("p", asked.person_id)):
         if entity_id is not None:
             params[f"{node}_id"] = entity_id
@@ -219,6 +233,17 @@ def _role_facts(roles: list[Role]) -> str:
             prop, column = _FACTS[role.rel]
             items.append(f", [(p)-[x:{role.rel}]->(c) | x.{prop}][0] AS {column}")
     return "".join(dict.fromkeys(items))
+
+
+def _tie(role: Role, arrow: str, name: str, params: dict[str, Any]) -> str:
+    """The condition that the person holds (or not) the role towards the company, above its
+    share when it sets one."""
+    tie = f"(p)-{arrow}->(c)"
+    if role.share_over is not None:
+        params[name] = role.share_over
+        body = arrow.removeprefix("[").removesuffix("]")
+        tie = f"EXISTS {{ MATCH (p)-[x{body}]->(c) WHERE x.ratio > ${name} }}"
+    return tie if role.held else f"NOT {tie}"
 
 
 def _arrow(role: Role, name: str, params: dict[str, Any], ontology: Ontology) -> str:

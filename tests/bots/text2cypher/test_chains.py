@@ -169,6 +169,9 @@ def test_compiled_chains_carry_values_as_parameters_and_refuse_unknown_names(
     ("宏达建设担保的公司又担保了谁，再往下一层又是谁",
      "MATCH (:Company {name: '滨江宏达建设工程有限公司'})-[:GUARANTEES]->(a)-[:GUARANTEES]->(b)"
      "-[:GUARANTEES]->(c) RETURN a.name, b.name, c.name"),
+    ("恒信数字经济基金投资的企业都有哪些，法人分别是谁",
+     "MATCH (f:Fund)-[h:HOLDS_SHARES]->(c:Company)<-[:IS_LEGAL_REP]-(p:Person) "
+     "WHERE '恒信数字经济基金' IN f.aliases RETURN c.name, h.ratio, p.name"),
     ("周德明控制的公司给别的企业担保过吗？担保了谁",
      "MATCH (:Person {name: '周德明'})-[:CONTROLS]->(c)-[g:GUARANTEES]->(t) "
      "RETURN c.name, t.name, g.amount"),

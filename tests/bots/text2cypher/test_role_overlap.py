@@ -108,6 +108,13 @@ def test_one_named_company_or_person_anchors_the_overlap() -> None:
     ("请列示在同一企业中既直接持股又担任监事的自然人、所在企业及其持股比例。",
      "MATCH (p:Person)-[h:HOLDS_SHARES]->(c:Company)<-[:SERVES_AS {title: '监事'}]-(p) "
      "RETURN p.name, c.name, h.ratio"),
+    ("法人本人持股过半的公司有多少家",
+     "MATCH (p:Person)-[:IS_LEGAL_REP]->(c:Company)<-[h:HOLDS_SHARES]-(p) WHERE h.ratio > 0.5 "
+     "RETURN count(DISTINCT c)"),
+    ("实控人同时是法定代表人的企业，占有实控人的企业总数的比例是多少",
+     "MATCH ()-[:CONTROLS]->(c:Company) WITH DISTINCT c WITH count(c) AS whole, "
+     "sum(CASE WHEN EXISTS { MATCH (p:Person)-[:CONTROLS]->(c) WHERE (p)-[:IS_LEGAL_REP]->(c) } "
+     "THEN 1 ELSE 0 END) AS part RETURN part, whole, toFloat(part) / whole"),
     ("法定代表人同时是股东的企业有几家",
      "MATCH (p:Person)-[:IS_LEGAL_REP]->(c:Company)<-[:HOLDS_SHARES]-(p) "
      "RETURN count(DISTINCT c)"),

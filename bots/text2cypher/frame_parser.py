@@ -988,6 +988,32 @@ def _linked_ends(main: str, label: str, ontology: Ontology) -> list[RelatedCondi
     return found
 
 
+_HELD_ROLES: tuple[tuple[str, str, bool], ...] = (
+    ("被担保人|被担保方|被担保", "GUARANTEES", False), ("担保人|担保方", "GUARANTEES", True),
+    ("股东", "HOLDS_SHARES", True), ("法定代表人|法人", "IS_LEGAL_REP", True),
+    ("实际控制人|实控人", "CONTROLS", True), ("投资人|投资者", "INVESTS_IN", True))
+_ROLE_LINK = re.compile(
+    r"(?:既|又|也|同时)(?:是|为|当|做|担任)?(?:别人的|他人的)?"
+    rf"(?P<role>{'|'.join(pattern for pattern, _, _ in _HELD_ROLES)})")
+"""A role the listed ones hold, one of two or more said together (「既是股东又是被担保人」)."""
+
+
+def _role_links(main: str, label: str, ontology: Ontology) -> list[RelatedCondition]:
+    """The roles the listed entities must all hold when the question lists them by two or
+    more (「既是股东又是被担保人的企业」: holding shares, and guaranteed)."""
+    said = list(_ROLE_LINK.finditer(main))
+    if len(said) < 2:
+        return []
+    lineage, found = label_lineage(ontology, label), []
+    for match in said:
+        rel, outgoing = next((r, out) for pattern, r, out in _HELD_ROLES
+                             if re.fullmatch(pattern, match.group("role")))
+        kind = ontology.relationships[rel]
+        if lineage & set(kind.domain if outgoing else kind.range):
+            found.append(RelatedCondition(rel=rel, outgoing=outgoing, other=None))
+    return found
+
+
 _RISKY_ROLE = re.compile(
     r"(?P<role>实际控制人|实控人|担保人|担保方|股东|法定代表人|法人|管理人)(?:本身|自己|自身|本人)?"
     r"(?:也)?(?:涉及|出过|发生过|有过|卷入|牵涉)(?:过|到)?(?:风险事件|风险|事)")
@@ -1169,7 +1195,7 @@ def _listing_frame(question: str, ontology: Ontology, vocabulary: GraphVocabular
     years = {str(int(b)) for r in born for b in (r.at_least, r.at_most) if b is not None}
     conditions = [c for c in conditions  # 「1990年及以后出生的人」 is no founding date
                   if not (c.is_date and str(c.value)[:4] in years)]
-    related += born + _linked_ends(main, label, ontology)
+    related += born + _linked_ends(main, label, ontology) + _role_links(main, label, ontology)
     risky, risky_holders = _risky_roles(main, label, ontology)
     if risky:  # the holders' risk events are no condition on the listed entities themselves
         related += risky
@@ -1199,9 +1225,8 @@ def _listing_frame(question: str, ontology: Ontology, vocabulary: GraphVocabular
     held = _having(main, label, ontology) if tally is not None else None
     if held is not None and tally is not None and held[0].rel != tally.rel:
         # 「出过风险事件的那些产品，各有多少投资人」 tallies investors of products with an event
-        ends = _far_ends(ontology, held[0].rel, held[0].outgoing)
-        related.append(RelatedCondition(rel=held[0].rel, outgoing=held[0].outgoing, other=(
-            held[0].other or (ends[0] if len(ends) == 1 else PARTY))))
+        related.append(RelatedCondition(rel=held[0].rel, outgoing=held[0].outgoing,
+                                        other=held[0].other))
     limit_match = LIMIT_WORDS.search(main)
     limit = chinese_number(limit_match.group(1) or limit_match.group(2)) if limit_match else None
     if ranked and order_by and not limit and not (tally and (tally.at_least or 0) > 1):

@@ -62,7 +62,8 @@ class RelatedCondition(BaseModel):
 
     rel: str
     outgoing: bool
-    other: str
+    other: str | None = Field(description="the other end's class; None: any the relationship "
+                              "reaches")
     prop: str | None = Field(default=None, description="the other end's property compared")
     value: str | list[str] | None = Field(default=None, description="the value, or any of a "
                                           "list")
@@ -230,8 +231,8 @@ def _checked_properties(frame: ListFrame, ontology: Ontology) -> dict[str, Prope
              if p and p not in (DISTRICT, STREET)]
     used += _sorted_property(frame) + frame.shown
     unknown = [p for p in used if p not in props]
-    unknown += [f"{r.other}.{r.prop}" for r in frame.related
-                if r.prop is not None and r.prop not in label_properties(ontology, r.other)]
+    unknown += [f"{r.other}.{r.prop}" for r in frame.related if r.prop is not None and (
+        r.other is None or r.prop not in label_properties(ontology, r.other))]
     if frame.tally and (frame.tally.other_values or frame.tally.other_aggregates):
         if frame.tally.other is None:
             raise ValueError("values or figures at the other end of a tally need its class")
@@ -308,8 +309,9 @@ def _where(frame: ListFrame, params: dict[str, Any], prefix: str = "v") -> str:
         if related.involved:
             tests.append(INVOLVED.format(var="x"))
         where = f" WHERE {' AND '.join(tests)}" if tests else ""
+        other = f":{label_pattern(related.other)}" if related.other else ""
         clauses.append(f"EXISTS {{ MATCH (n){_arrow(related.rel, related.outgoing)}"
-                       f"(x:{label_pattern(related.other)}){where} }}")
+                       f"(x{other}){where} }}")
     for i, lack in enumerate(frame.lacking):
         if lack.job is None:
             clauses.append(f"NOT EXISTS {{ MATCH (n){_arrow(lack.rel, lack.outgoing)}() }}")

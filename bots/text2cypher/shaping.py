@@ -23,6 +23,9 @@ from bots.text2cypher.frame_parser import LIMIT_WORDS, both_extremes
 
 _TOTAL = re.compile(r"总额|合计|总计|总共|一共|累计|共计|加起来|总金额|总规模|"
                     r"笔数.{0,2}金额|金额.{0,2}笔数")  # terse: 「收款 笔数 金额」
+_MONEY_ASKED = re.compile(r"多少钱|多少资金")
+_WHO_ASKED = re.compile(r"谁|哪|有没有人|有人|什么人")
+"""「收到了多少钱」 asks a total, 「担保了谁、多少钱」 each one's amount."""
 _HOW_MANY = re.compile(
     r"多少(?:个(?!月)|位|名|家|只|笔|款|人|次)|(?<![那这哪])几(?:个(?!月)|位|名|家|只|笔|款|次)|"
     r"有多少[^钱万元]|"
@@ -347,7 +350,9 @@ def shape_rows(question: str, columns: list[str], rows: list[list[Any]]) -> Shap
     when it asks for the rows."""
     if _ROWS_WANTED.search(question) or _RANKING.search(question) or not columns:
         return None
-    wants_total, wants_count = bool(_TOTAL.search(question)), bool(_HOW_MANY.search(question))
+    wants_total = bool(_TOTAL.search(question) or (_MONEY_ASKED.search(question)
+                                                   and not _WHO_ASKED.search(question)))
+    wants_count = bool(_HOW_MANY.search(question))
     amount = _amount_column(question, columns, rows)
     shaped_columns: list[str] = []
     values: list[Any] = []

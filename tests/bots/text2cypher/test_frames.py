@@ -693,6 +693,9 @@ def test_groups_owners_nested_roles_and_holders_on_the_demo_city(
     ("哪家基金管理人在管基金总规模最小",
      "MATCH (m:Company)-[:MANAGES]->(f:Fund) WITH m, sum(f.size) AS s "
      "ORDER BY s LIMIT 1 RETURN m.name, s"),
+    ("既是股东又是被担保人的企业有哪些",
+     "MATCH (c:Company) WHERE (c)-[:HOLDS_SHARES]->() AND ()-[:GUARANTEES]->(c) "
+     "RETURN c.name"),
     ("除银行以外没有监事的企业有几家",
      "MATCH (c:Company) WHERE NOT c:Bank "
      "AND NOT EXISTS { (:Person)-[:SERVES_AS {title: '监事'}]->(c) } RETURN count(c)"),

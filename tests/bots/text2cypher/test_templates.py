@@ -368,6 +368,9 @@ def test_wordings_for_accounts_control_chains_and_loans(index: MentionIndex, que
      "MATCH (:Company {name: '滨江鑫盛财富投资管理有限公司'})-[:HOLDS_ACCOUNT]->(a)"
      "-[t:TRANSFERS]->() WHERE date(t.time) >= date('2024-10-01') "
      "AND date(t.time) <= date('2024-12-31') RETURN sum(t.amount)"),
+    ("孙立伟的账户2024年收到了多少钱",
+     "MATCH (:Person {name: '孙立伟'})-[:HOLDS_ACCOUNT]->(a)<-[t:TRANSFERS]-() "
+     "WHERE t.time.year = 2024 RETURN sum(t.amount)"),
     ("AC-000426这个账户是谁开的，开在哪家银行",
      "MATCH (o)-[:HOLDS_ACCOUNT]->(a:Account {id: 'AC-000426'})-[:OPENED_AT]->(b) "
      "RETURN o.name, b.name"),

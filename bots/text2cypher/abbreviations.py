@@ -128,10 +128,16 @@ _EVENT_POINTER = re.compile(
 _EVENT_MIN = 4
 
 
+_PARTY_EVENT = re.compile(
+    rf"的?(?:那个|那起|这起)?(?P<word>[一-龥]{{2,6}}?)(?:{_EVENT_POINTER.pattern})")
+"""After a party's name: the word of one of its events (「周德明的失联事件」)."""
+
+
 def event_mentions(text: str, mentions: list[Mention], names: ShortNames) -> list[Mention]:
     """``mentions`` with a risk event named by the beginning of its name and a pointer
-    (「白沙汽配失信那件事」 for 「白沙汽配失信被执行」, 「鑫盛财富虚假私募那个案子」) in place of
-    the company mention its name begins with; one event only, never a guess between two."""
+    (「白沙汽配失信那件事」 for 「白沙汽配失信被执行」, 「鑫盛财富虚假私募那个案子」), or by a
+    party and a word of its name (「周德明的失联事件」), in place of the mentions it covers; one
+    event only, never a guess between two."""
     for event in names.events:
         for size in range(len(event.name) - 1, _EVENT_MIN - 1, -1):
             at = text.find(event.name[:size])
@@ -141,5 +147,15 @@ def event_mentions(text: str, mentions: list[Mention], names: ShortNames) -> lis
                 break
             kept = [m for m in mentions if m.end <= at or m.start >= at + size]
             named = Mention(text=event.name[:size], start=at, end=at + size, candidates=[event])
+            return sorted([*kept, named], key=lambda m: m.start)
+    for party in mentions:
+        said = _PARTY_EVENT.match(text, party.end)
+        if said is None:
+            continue
+        events = [e for e in names.events if party.text in e.name and said.group("word") in e.name]
+        if len(events) == 1:
+            kept = [m for m in mentions if m.end <= party.start or m.start >= said.end()]
+            named = Mention(text=text[party.start:said.end("word")], start=party.start,
+                            end=said.end("word"), candidates=events)
             return sorted([*kept, named], key=lambda m: m.start)
     return mentions

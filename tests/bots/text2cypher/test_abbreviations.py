@@ -44,3 +44,6 @@ def test_an_event_named_by_its_beginning_and_a_pointer_replaces_the_company() ->
     assert [(m.text, m.candidates[0].id) for m in found] == [("白沙汽配失信", "RE-1")]
     # 「白沙汽配那件事」 could be either event: the company stays
     assert event_mentions("白沙汽配那件事", [company], names) == [company]
+    # a party and a word only one of its events' names holds (「白沙汽配的涉诉案」)
+    found = event_mentions("白沙汽配的涉诉案是哪天", [company], names)
+    assert [(m.text, m.candidates[0].id) for m in found] == [("白沙汽配的涉诉", "RE-2")]

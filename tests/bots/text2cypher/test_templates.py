@@ -368,6 +368,12 @@ def test_wordings_for_accounts_control_chains_and_loans(index: MentionIndex, que
      "MATCH (:Company {name: '滨江鑫盛财富投资管理有限公司'})-[:HOLDS_ACCOUNT]->(a)"
      "-[t:TRANSFERS]->() WHERE date(t.time) >= date('2024-10-01') "
      "AND date(t.time) <= date('2024-12-31') RETURN sum(t.amount)"),
+    ("周德明的失联事件是哪天发生的",
+     "MATCH (e:RiskEvent)-[:INVOLVES]->(:Person {name: '周德明'}) WHERE e.name CONTAINS '失联' "
+     "RETURN e.occurred_on"),
+    ("瑞丰纺织的大股东持股多少",
+     "MATCH (s)-[h:HOLDS_SHARES]->(:Company {name: '滨江瑞丰纺织集团股份有限公司'}) "
+     "RETURN s.name, h.ratio ORDER BY h.ratio DESC LIMIT 1"),
     ("孙立伟的账户2024年收到了多少钱",
      "MATCH (:Person {name: '孙立伟'})-[:HOLDS_ACCOUNT]->(a)<-[t:TRANSFERS]-() "
      "WHERE t.time.year = 2024 RETURN sum(t.amount)"),

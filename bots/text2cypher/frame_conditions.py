@@ -395,9 +395,25 @@ def age_conditions(text: str, label: str, ontology: Ontology,
     return found, text
 
 
+_YEAR_SAID = re.compile(r"\d{4}年")
+_RELATIVE_YEAR = re.compile(r"今年|本年度?|去年|上一?年度?|前年")
+_YEARS_BACK = {"今年": 0, "本年": 0, "本年度": 0, "去年": 1, "上年": 1, "上一年": 1, "上年度": 1,
+               "上一年度": 1, "前年": 2}
+
+
+def _years_spelt_out(text: str) -> str:
+    """The text with a year said relative to today (「去年」, 「今年上半年」) spelt as the year,
+    unless the question also names the year itself (「今年（2025年）以来」)."""
+    if _YEAR_SAID.search(text):
+        return text
+    year = city_now().year
+    return _RELATIVE_YEAR.sub(lambda m: f"{year - _YEARS_BACK[m.group(0)]}年", text)
+
+
 def period_conditions(text: str, prop: str) -> list[Condition]:
-    """The date range a question sets (「2025年3月份」, 「2025年以来」, 「近两年」) as
+    """The date range a question sets (「2025年3月份」, 「2025年以来」, 「近两年」, 「去年」) as
     conditions on the date or time property ``prop``."""
+    text = _years_spelt_out(text)
     recent = _RECENT.search(text)
     if recent:
         amount = 0.5 if recent.group("n") == "半" else chinese_number(recent.group("n"))

@@ -8,7 +8,7 @@ import pytest
 
 from bots.text2cypher.engine import answer_question
 from bots.text2cypher.evaluation import rows_match
-from bots.text2cypher.frame_conditions import chinese_number
+from bots.text2cypher.frame_conditions import chinese_number, period_conditions
 from bots.text2cypher.frame_parser import parse_frame
 from bots.text2cypher.frames import (
     Aggregate,
@@ -21,7 +21,7 @@ from bots.text2cypher.shaping import shape_rows
 from bots.text2cypher.templates import normalise
 from bots.text2cypher.vocabulary import GraphVocabulary
 from kg.mentions import MentionIndex
-from kg.ontology import Ontology, load_ontology
+from kg.ontology import Ontology, city_now, load_ontology
 from kg.store import GraphStore
 
 VOCABULARY = GraphVocabulary(values={
@@ -693,6 +693,9 @@ def test_groups_owners_nested_roles_and_holders_on_the_demo_city(
     ("哪家基金管理人在管基金总规模最小",
      "MATCH (m:Company)-[:MANAGES]->(f:Fund) WITH m, sum(f.size) AS s "
      "ORDER BY s LIMIT 1 RETURN m.name, s"),
+    ("哪个行业的企业平均注册资本最低",
+     "MATCH (c:Company) WITH c.industry AS i, avg(c.registered_capital) AS a "
+     "RETURN i, a ORDER BY a LIMIT 1"),
     ("既是股东又是被担保人的企业有哪些",
      "MATCH (c:Company) WHERE (c)-[:HOLDS_SHARES]->() AND ()-[:GUARANTEES]->(c) "
      "RETURN c.name"),
@@ -704,3 +707,11 @@ def test_spans_links_kinds_positions_and_tops_of_groups_on_the_demo_city(
         demo_graph: GraphStore, question: str, gold: str) -> None:
     answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
     assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)
+
+
+def test_a_year_said_relative_to_today_is_that_year() -> None:
+    year = city_now().year
+    assert period_conditions("去年发生的风险事件", "occurred_on") == [
+        Condition(prop="occurred_on", op=">=", value=f"{year - 1}-01-01", is_date=True),
+        Condition(prop="occurred_on", op="<=", value=f"{year - 1}-12-31", is_date=True)]
+    assert period_conditions("今年上半年", "time")[1].value == f"{year}-06-30"

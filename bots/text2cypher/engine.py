@@ -110,7 +110,9 @@ _PLACE = re.compile(r"([一-龥]{1,6}?(?:新区|区|县|街道|镇|乡))(?:有|�
 _GENERIC_PLACE = re.compile(r"区县|各|每|哪|几|统计")
 _NOT_PLACES = frozenset({"全区", "本区", "辖区", "地区", "园区", "城区", "市区", "社区", "小区",
                          "该区", "全县", "本县"})
-_BORN = re.compile(r"(\d{4}|\d{2})年(?:出生|生|的|那个|那位)|生于(\d{4})")
+_BORN = re.compile(r"(\d{4}|\d{2})年(?:出生|生|的|那个|那位)|生于(\d{4})|"
+                   r"(?<!\d)(19\d{2})(?![\d年])")
+"""A birth year that tells same-name persons apart (「1972年出生的」, terse: 「王建国 1972」)."""
 _GENDER = re.compile(r"(男|女)(?:性|士)")
 _EXCLUDED = re.compile(r"除了?$|除去$|不含$|不算$")
 _COMMON_ASKED = re.compile(
@@ -219,7 +221,7 @@ def _narrowed(store: GraphStore, candidates: list[Candidate], text: str) -> list
         "MATCH (p:Person) WHERE p.id IN $ids AND ($year IS NULL OR p.birth_year = $year) "
         "AND ($gender IS NULL OR p.gender = $gender) RETURN p.id AS id",
         ids=[c.id for c in candidates],
-        year=_full_year(born.group(1) or born.group(2)) if born else None,
+        year=_full_year(next(g for g in born.groups() if g)) if born else None,
         gender=gender.group(1) if gender else None)
     kept = {r["id"] for r in rows}
     return [c for c in candidates if c.id in kept] or candidates

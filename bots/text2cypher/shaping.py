@@ -22,7 +22,8 @@ from bots.text2cypher.frame_conditions import as_of_date, chinese_number, figure
 from bots.text2cypher.frame_parser import LIMIT_WORDS, both_extremes
 
 _TOTAL = re.compile(r"总额|合计|总计|总共|一共|累计|共计|加起来|总金额|总规模|"
-                    r"笔数.{0,2}金额|金额.{0,2}笔数")  # terse: 「收款 笔数 金额」
+                    # terse: 「收款 笔数 金额」, 「投资人 人数 金额」, 「管理基金 数量 规模」
+                    r"(?:笔数|人数|数量|个数).{0,2}(?:金额|规模)|(?:金额|规模).{0,2}(?:笔数|人数|数量)")
 _MONEY_ASKED = re.compile(r"多少钱|多少资金")
 _WHO_ASKED = re.compile(r"谁|哪|有没有人|有人|什么人")
 """「收到了多少钱」 asks a total, 「担保了谁、多少钱」 each one's amount."""

@@ -374,6 +374,10 @@ def test_wordings_for_accounts_control_chains_and_loans(index: MentionIndex, que
     ("瑞丰纺织的大股东持股多少",
      "MATCH (s)-[h:HOLDS_SHARES]->(:Company {name: '滨江瑞丰纺织集团股份有限公司'}) "
      "RETURN s.name, h.ratio ORDER BY h.ratio DESC LIMIT 1"),
+    ("鑫盛优选一号 投资人 人数 金额",
+     "MATCH (i)-[r:INVESTS_IN]->(:Product {name: '鑫盛优选一号'}) RETURN count(i), sum(r.amount)"),
+    ("王建国 1972 控制企业 名单",
+     "MATCH (:Person {name: '王建国', birth_year: 1972})-[:CONTROLS]->(c) RETURN c.name"),
     ("孙立伟的账户2024年收到了多少钱",
      "MATCH (:Person {name: '孙立伟'})-[:HOLDS_ACCOUNT]->(a)<-[t:TRANSFERS]-() "
      "WHERE t.time.year = 2024 RETURN sum(t.amount)"),

@@ -275,7 +275,7 @@ def absent_conditions(text: str, label: str, ontology: Ontology,
         if name not in props:
             continue
         alternatives = "|".join(map(re.escape, sorted(said, key=len, reverse=True)))
-        if re.search(rf"(?:没有|没|无|缺少|缺失|未填写?|未登记)(?:{alternatives})|"
+        if re.search(rf"(?:(?<!有)没有|没|无|缺少|缺失|未填写?|未登记)(?:{alternatives})|"
                      rf"(?:{alternatives})(?:为空|缺失|空白|没填|未填)", text):
             found.append(Condition(prop=name, op="IS NULL", value=""))
     return found

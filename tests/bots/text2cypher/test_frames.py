@@ -696,6 +696,8 @@ def test_groups_owners_nested_roles_and_holders_on_the_demo_city(
     ("哪个行业的企业平均注册资本最低",
      "MATCH (c:Company) WITH c.industry AS i, avg(c.registered_capital) AS a "
      "RETURN i, a ORDER BY a LIMIT 1"),
+    ("有没有注册资本不到10万的公司",  # 有没有 asks whether, it sets no missing capital
+     "MATCH (c:Company) WHERE c.registered_capital < 10 RETURN c.name"),
     ("既是股东又是被担保人的企业有哪些",
      "MATCH (c:Company) WHERE (c)-[:HOLDS_SHARES]->() AND ()-[:GUARANTEES]->(c) "
      "RETURN c.name"),

@@ -239,14 +239,14 @@ class Figure(BaseModel):
     at: int = Field(default=0, description="where the figure starts in the text")
 
 
-_HALF = re.compile(r"过半|超过一半|半数以上|一半以上")
+_HALF = re.compile(r"过半|超过一半|半数以上|一半以上|控股子公司")
 _WHOLLY = re.compile(r"全资|100[%％]持股|持股100[%％]")
 
 
 def figure_conditions(text: str) -> list[Figure]:
-    """Comparisons with a share (「持股10%以上」, 「持股过半」, 「全资」: a fraction) or an amount
-    (「超过1000万」, 「达到5000万」: in 万元) that the (normalised) text sets, with their
-    comparison word."""
+    """Comparisons with a share (「持股10%以上」, 「持股过半」, 「控股子公司」, 「全资」: a
+    fraction) or an amount (「超过1000万」, 「达到5000万」: in 万元) that the (normalised) text
+    sets, with their comparison word."""
     half, wholly = _HALF.search(text), _WHOLLY.search(text)
     found = [Figure(op=">", value=0.5, kind="share", at=half.start())] if half else []
     if wholly:

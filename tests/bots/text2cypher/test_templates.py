@@ -371,6 +371,9 @@ def test_wordings_for_accounts_control_chains_and_loans(index: MentionIndex, que
     ("周德明的失联事件是哪天发生的",
      "MATCH (e:RiskEvent)-[:INVOLVES]->(:Person {name: '周德明'}) WHERE e.name CONTAINS '失联' "
      "RETURN e.occurred_on"),
+    ("恒信集团的控股子公司有哪些",
+     "MATCH (:Company {name: '滨江恒信控股集团有限公司'})-[h:HOLDS_SHARES]->(c) "
+     "WHERE h.ratio > 0.5 RETURN c.name, h.ratio"),
     ("瑞丰纺织的大股东持股多少",
      "MATCH (s)-[h:HOLDS_SHARES]->(:Company {name: '滨江瑞丰纺织集团股份有限公司'}) "
      "RETURN s.name, h.ratio ORDER BY h.ratio DESC LIMIT 1"),

@@ -990,9 +990,9 @@ def _linked_ends(main: str, label: str, ontology: Ontology) -> list[RelatedCondi
 
 
 _HELD_ROLES: tuple[tuple[str, str, bool], ...] = (
-    ("被担保人|被担保方|被担保", "GUARANTEES", False), ("担保人|担保方", "GUARANTEES", True),
-    ("股东", "HOLDS_SHARES", True), ("法定代表人|法人", "IS_LEGAL_REP", True),
-    ("实际控制人|实控人", "CONTROLS", True), ("投资人|投资者", "INVESTS_IN", True))
+    ("被担保人|被担保方|被担保", "GUARANTEES", False),
+    *((pattern, rel, True) for pattern, rel in ROLE_RELATIONS))
+"""Roles with the relationship each holds: from the entity (担保人) or towards it (被担保人)."""
 _ROLE_LINK = re.compile(
     r"(?:既|又|也|同时)(?:是|为|当|做|担任)?(?:别人的|他人的)?"
     rf"(?P<role>{'|'.join(pattern for pattern, _, _ in _HELD_ROLES)})")

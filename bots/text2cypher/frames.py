@@ -409,12 +409,17 @@ def _listing(frame: ListFrame, head: str, params: dict[str, Any],
     return CompiledFrame(cypher=" ".join(parts), params=params)
 
 
+def _percent(part: str, frame: ListFrame, params: dict[str, Any]) -> str:
+    """``part`` out of 总数 as a percentage, to the frame's decimal places."""
+    params["digits"] = frame.digits
+    return f"round(100.0 * {part} / 总数, $digits)"
+
+
 def _share(frame: ListFrame, pattern: str, where: str, params: dict[str, Any]
            ) -> CompiledFrame:
     """How many of the label's entities meet the frame's conditions, out of how many (all, or
     those of its base: 「江北区企业中制造业占比」, both holding the role the frame requires:
     「法定代表人中女性所占比例」), and the share (「吊销的企业占全部企业的比例」)."""
-    params["digits"] = frame.digits
     whole = ListFrame(label=frame.label, conditions=frame.share_base, excluded=frame.excluded,
                       district_id=frame.district_id if frame.share_in_district else None)
     base = _where(whole, params, "b")
@@ -430,7 +435,7 @@ def _share(frame: ListFrame, pattern: str, where: str, params: dict[str, Any]
                "WITH 总数, count(n) AS 数量 "
                "RETURN 数量, 总数, CASE WHEN 总数 = 0 THEN null "
                "ELSE toFloat(数量) / 总数 END AS 占比, CASE WHEN 总数 = 0 THEN null "
-               "ELSE round(100.0 * 数量 / 总数, $digits) END AS 占比百分比",
+               f"ELSE {_percent('数量', frame, params)} END AS 占比百分比",
         params=params)
 
 
@@ -617,10 +622,8 @@ def _breakdown(frame: ListFrame, head: str, params: dict[str, Any],
     share = ""
     if frame.group_share and frame.tally is None:  # out of every entity of the label
         head = f"MATCH (every:{label_pattern(frame.label)}) WITH count(every) AS 总数 {head}"
-        params["digits"] = frame.digits
         share = (", 总数, CASE WHEN 总数 = 0 THEN null "
-                 "ELSE round(100.0 * count(*) / 总数, $digits) "
-                 "END AS 占比百分比")
+                 f"ELSE {_percent('count(*)', frame, params)} END AS 占比百分比")
     return CompiledFrame(
         cypher=f"{head} RETURN n.{frame.group_by} AS {column}{then}, count(*) AS 数量{share}"
                f"{_aggregated(frame, props)} "
@@ -637,19 +640,33 @@ def _share_per_group(frame: ListFrame, params: dict[str, Any], props: dict[str, 
     asked = ListFrame(label=frame.label, conditions=frame.conditions, related=frame.related)
     met = _where(asked, params).removeprefix(" WHERE ")
     head = f"MATCH (n:{label_pattern(frame.label)}){_where(whole, params, 'b')}"
-    if frame.group_by == DISTRICT:
-        grouped, column = f"{head} {_DISTRICT_OF_N} WITH n, d.name AS g", "区县"
-    else:
-        assert frame.group_by is not None
-        grouped = f"{head} WITH n, n.{frame.group_by} AS g"
-        column = _column(props[frame.group_by].label_zh)
-    params["digits"] = frame.digits
+    grouped, column, _ = _grouped(frame, head, props)
     return CompiledFrame(
         cypher=f"{grouped} WHERE g IS NOT NULL WITH g, count(DISTINCT n) AS 总数, "
                f"count(DISTINCT CASE WHEN {met} THEN n END) AS 数量 "
                f"RETURN g AS {column}, 数量, 总数, toFloat(数量) / 总数 AS 占比, "
-               "round(100.0 * 数量 / 总数, $digits) AS 占比百分比 ORDER BY 占比 DESC, "
+               f"{_percent('数量', frame, params)} AS 占比百分比 ORDER BY 占比 DESC, "
                f"{column}", params=params)
+
+
+def _grouped(frame: ListFrame, head: str, props: dict[str, Any]) -> tuple[str, str, str]:
+    """The query so far (``head``) with each entity's group as ``g``: its related owner, its
+    district or street, a part of a date, or a property's value; the group's column title,
+    and what of ``g`` that column shows."""
+    prop, part = date_part(frame.group_by or "")
+    if (related := frame.per_related) is not None:
+        other = f":{label_pattern(related.other)}" if related.other else ""
+        return (f"{head} MATCH (n){_arrow(related.rel, related.outgoing)}(owner{other}) "
+                "WITH n, owner AS g", _column(related.column), "g.name")
+    if frame.group_by == DISTRICT:
+        return f"{head} {_DISTRICT_OF_N} WITH n, d.name AS g", "区县", "g"
+    if frame.group_by == STREET:
+        return (f"{head} MATCH (n)-[:LOCATED_IN]->(r:Street) WITH n, r.name AS g", "街道",
+                "g")
+    if part is not None:
+        field, column = DATE_PARTS[part]
+        return f"{head} WITH n, n.{prop}.{field} AS g", column, "g"
+    return f"{head} WITH n, n.{prop} AS g", _column(props[prop].label_zh), "g"
 
 
 def _top_per_group(frame: ListFrame, head: str, params: dict[str, Any],
@@ -658,23 +675,7 @@ def _top_per_group(frame: ListFrame, head: str, params: dict[str, Any],
     them (「每个行业里注册资本最高的是哪家公司」, 「各区注册资本前3的企业」)."""
     assert frame.order_by is not None
     params["limit"] = frame.limit or 1
-    prop, part = date_part(frame.group_by or "")
-    if (related := frame.per_related) is not None:
-        other = f":{label_pattern(related.other)}" if related.other else ""
-        grouped = (f"{head} MATCH (n){_arrow(related.rel, related.outgoing)}(owner{other}) "
-                   "WITH n, owner AS g")
-        column, shown = _column(related.column), "g.name"
-    elif frame.group_by == DISTRICT:
-        grouped, column = f"{head} {_DISTRICT_OF_N} WITH n, d.name AS g", "区县"
-    elif frame.group_by == STREET:
-        grouped, column = f"{head} MATCH (n)-[:LOCATED_IN]->(r:Street) WITH n, r.name AS g", "街道"
-    elif part is not None:
-        field, column = DATE_PARTS[part]
-        grouped = f"{head} WITH n, n.{prop}.{field} AS g"
-    else:
-        grouped, column = f"{head} WITH n, n.{prop} AS g", _column(props[prop].label_zh)
-    if related is None:
-        shown = "g"
+    grouped, column, shown = _grouped(frame, head, props)
     key = f"n.{frame.order_by}"
     keep = ">=" if frame.descending else "<="
     return CompiledFrame(

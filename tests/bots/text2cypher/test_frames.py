@@ -177,6 +177,13 @@ def _gold(store: GraphStore, cypher: str) -> list[list[Any]]:
     return [list(r.values()) for r in store.read(cypher)]
 
 
+def _answered_by_a_frame(demo_graph: GraphStore, question: str, gold: str) -> None:
+    """The question is answered by a register-wide frame with the gold query's rows."""
+    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
+    assert answer.status == "answered" and answer.source == "frame"
+    assert rows_match(_gold(demo_graph, gold), answer.rows)
+
+
 @pytest.mark.parametrize(("question", "gold"), [
     ("按行业统计一下全市企业数量",
      "MATCH (c:Company) RETURN c.industry, count(*)"),
@@ -252,18 +259,14 @@ def _gold(store: GraphStore, cypher: str) -> list[list[Any]]:
 ])
 def test_register_questions_on_the_demo_city(demo_graph: GraphStore, question: str,
                                              gold: str) -> None:
-    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
-    assert answer.status == "answered" and answer.source == "frame"
-    assert rows_match(_gold(demo_graph, gold), answer.rows)
+    _answered_by_a_frame(demo_graph, question, gold)
 
 
 def test_a_singular_ranking_names_every_entity_tied_at_the_top(demo_graph: GraphStore) -> None:
-    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
-                             "哪家公司管理的基金最多")
-    gold = _gold(demo_graph, "MATCH (m:Company)-[:MANAGES]->(f:Fund) WITH m, count(f) AS k "
-                             "WITH max(k) AS top, collect([m.name, k]) AS all UNWIND all AS r "
-                             "WITH r, top WHERE r[1] = top RETURN r[0], r[1]")
-    assert answer.source == "frame" and rows_match(gold, answer.rows)
+    _answered_by_a_frame(demo_graph, "哪家公司管理的基金最多",
+                         "MATCH (m:Company)-[:MANAGES]->(f:Fund) WITH m, count(f) AS k "
+                         "WITH max(k) AS top, collect([m.name, k]) AS all UNWIND all AS r "
+                         "WITH r, top WHERE r[1] = top RETURN r[0], r[1]")
 
 
 @pytest.mark.parametrize(("question", "gold"), [
@@ -277,8 +280,7 @@ def test_a_singular_ranking_names_every_entity_tied_at_the_top(demo_graph: Graph
 ])
 def test_counts_by_relationship_region_and_average(demo_graph: GraphStore, question: str,
                                                    gold: str) -> None:
-    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
-    assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)
+    _answered_by_a_frame(demo_graph, question, gold)
 
 
 def test_who_ties_a_listed_party_to_the_other_end_when_asked(ontology: Ontology) -> None:
@@ -336,8 +338,7 @@ def test_roles_and_counted_classes_become_tallies(ontology: Ontology) -> None:
 ])
 def test_breakdowns_of_holders_and_shared_values_on_the_demo_city(
         demo_graph: GraphStore, question: str, gold: str) -> None:
-    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
-    assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)
+    _answered_by_a_frame(demo_graph, question, gold)
 
 
 def test_shares_medians_and_breakdowns_ranked_by_an_average(ontology: Ontology) -> None:
@@ -460,8 +461,7 @@ def test_shares_of_a_part_averages_per_entity_and_totals_on_the_demo_city(
         demo_graph: GraphStore, question: str, gold: str) -> None:
     """A share out of the part the question opens with, a tally averaged over every entity
     (none counting 0), the other ends' figure totalled, a breakdown asked as 分布在哪些区."""
-    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
-    assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)
+    _answered_by_a_frame(demo_graph, question, gold)
 
 
 def test_a_scope_then_which_lists_the_scope(ontology: Ontology) -> None:
@@ -644,12 +644,10 @@ def test_a_share_of_those_holding_a_relationship_to_the_places_asked(
 
 
 def test_entities_listed_with_their_district(demo_graph: GraphStore) -> None:
-    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph),
-                             "全市的国有独资和国有控股企业有哪些？分别位于哪个区县？")
-    gold = _gold(demo_graph, "MATCH (c:Company) WHERE c.kind IN ['国有独资', '国有控股'] "
-                             "MATCH (c)-[:LOCATED_IN]->()-[:PART_OF*0..1]->(d:District) "
-                             "RETURN c.name, d.name")
-    assert answer.source == "frame" and rows_match(gold, answer.rows)
+    _answered_by_a_frame(demo_graph, "全市的国有独资和国有控股企业有哪些？分别位于哪个区县？",
+                         "MATCH (c:Company) WHERE c.kind IN ['国有独资', '国有控股'] "
+                         "MATCH (c)-[:LOCATED_IN]->()-[:PART_OF*0..1]->(d:District) "
+                         "RETURN c.name, d.name")
 
 
 def test_a_share_within_each_group(demo_graph: GraphStore) -> None:
@@ -700,8 +698,7 @@ def test_a_share_within_each_group(demo_graph: GraphStore) -> None:
 ])
 def test_groups_owners_nested_roles_and_holders_on_the_demo_city(
         demo_graph: GraphStore, question: str, gold: str) -> None:
-    answer = answer_question(demo_graph, MentionIndex.from_graph(demo_graph), question)
-    assert answer.source == "frame" and rows_match(_gold(demo_graph, gold), answer.rows)
+    _answered_by_a_frame(demo_graph, question, gold)
 
 
 def test_a_year_said_relative_to_today_is_that_year() -> None:
